@@ -1,0 +1,54 @@
+#pragma once
+// The one checker every engine uses: the model and an implementation in lockstep over a trace,
+// validate() after every step, the first violation returned as a value.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/property.h"
+#include "model/sut.h"
+#include "model/trace.h"
+
+namespace iovacheck {
+
+struct Violation {
+  std::size_t step = 0;  // index into the trace's steps
+  Property property = Property::Soundness;
+  std::string reason;
+  std::string model_state;
+  std::string impl_state;
+};
+
+struct ExpectationMiss {
+  std::size_t step = 0;
+  std::string expected;
+  std::string actual;
+};
+
+struct StepRecord {
+  Op op;                                   // as applied: free targets resolved to pfns
+  Outcome outcome;                         // meaningless when caller_error is set
+  std::optional<std::string> caller_error;  // the op was not applied, and why
+};
+
+struct CheckReport {
+  std::vector<StepRecord> steps;  // one per step run, up to and including the failing one
+  std::optional<Violation> violation;
+  std::optional<ExpectationMiss> miss;
+  // The trace as run, every successful allocation named (r1, r2, ...) and every free of a
+  // named range by name: placement-independent, ready to print or minimize.
+  Trace named;
+  bool ok() const { return !violation && !miss; }
+};
+
+struct CheckOptions {
+  bool check_expectations = true;
+};
+
+CheckReport check(const Trace& trace, SystemUnderTest& sut, const CheckOptions& options = {});
+
+// "# violation: <property> — <reason>" comment for printing the trace.
+std::string violation_comment(const Violation& violation);
+
+}  // namespace iovacheck

@@ -1,0 +1,40 @@
+#pragma once
+// Parsing and printing of the trace format, exactly as trace-format.md fixes it.
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "model/trace.h"
+
+namespace iovacheck {
+
+// A trace that does not parse. Nothing from it may be executed.
+class TraceError : public std::runtime_error {
+ public:
+  TraceError(std::size_t line, std::size_t column, const std::string& message);
+  std::size_t line() const { return line_; }
+  std::size_t column() const { return column_; }  // 1-based
+  const std::string& message() const { return message_; }
+
+ private:
+  std::size_t line_;
+  std::size_t column_;
+  std::string message_;
+};
+
+// Parses a whole trace; throws TraceError naming line and column.
+Trace parse_trace(std::string_view text);
+
+// Annotations the printer places before a step: "# violation: ..." and the like.
+struct StepComment {
+  std::size_t step = 0;
+  std::string text;  // printed as "# " + text
+};
+
+// Prints in the canonical form: hex numbers, header first; parse(print(t)) == t.
+std::string print_trace(const Trace& trace, const std::vector<StepComment>& comments = {});
+std::string print_op(const Op& op);
+std::string print_expectation(const Expectation& expectation);
+
+}  // namespace iovacheck
