@@ -1,0 +1,14 @@
+#pragma once
+// The mainline tree (sections 2-3): nodes in pfn order with cached_node, cached32_node and
+// max32_alloc_size; the first-fit walk and its historical deltas (z1-z5), and p1's best fit.
+#include <memory>
+
+#include "impl/tree_allocator.h"
+
+namespace iovacheck::impl {
+
+// For variants whose search is Search::FirstFitFromCachedNode or Search::BestFit.
+std::unique_ptr<TreeAllocator> make_cached_tree(const Config& config, const Variant& variant,
+                                                const TreeSnapshot* snapshot);
+
+}  // namespace iovacheck::impl
