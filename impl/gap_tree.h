@@ -1,6 +1,8 @@
 #pragma once
 // p2/p3: an ordered node set augmented, per subtree, with what finding the highest fitting gap
-// needs, so alloc, free, find and reserve are O(log n) with no linear walk.
+// needs, so alloc, free, find and reserve need no linear walk: O(log n), except that p2 with
+// alignment may enter subtrees holding gaps of length in [size, size+A-2] that have no aligned
+// start (O((1+k) log n) for k such gaps above the answer; see gap_tree.cpp).
 #include <memory>
 
 #include "impl/tree_allocator.h"

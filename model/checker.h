@@ -2,6 +2,7 @@
 // The one checker every engine uses: the model and an implementation in lockstep over a trace,
 // validate() after every step, the first violation returned as a value.
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,7 +47,26 @@ struct CheckOptions {
   bool check_expectations = true;
 };
 
+// Runs every step of the trace until the first violation or unmet expectation.
 CheckReport check(const Trace& trace, SystemUnderTest& sut, const CheckOptions& options = {});
+
+// The same checker one step at a time, for engines that generate steps as they go.
+class CheckSession {
+ public:
+  // `start` gives the geometry, variant and snapshot; its steps are ignored.
+  CheckSession(const Trace& start, SystemUnderTest& sut, const CheckOptions& options = {});
+  ~CheckSession();
+  CheckSession(const CheckSession&) = delete;
+  CheckSession& operator=(const CheckSession&) = delete;
+
+  // Runs one step; returns false once the run has failed (and ignores later steps).
+  bool step(const Step& step);
+  const CheckReport& report() const;
+
+ private:
+  class Run;
+  std::unique_ptr<Run> run_;
+};
 
 // "# violation: <property> — <reason>" comment for printing the trace.
 std::string violation_comment(const Violation& violation);

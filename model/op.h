@@ -80,9 +80,9 @@ const Target* free_target(const Op& op);
 
 // Expectations at the end of an operation line ("=> ...").
 struct Expectation {
-  enum class Kind { Fail, Ok, Pfn, Node, None };
+  enum class Kind { Fail, Ok, At, Node, None };  // At: succeeds at pfn value.lo
   Kind kind = Kind::Ok;
-  Range value{};  // Pfn: value.lo; Node: [lo, hi]
+  Range value{};  // At: value.lo; Node: [lo, hi]
   friend bool operator==(const Expectation&, const Expectation&) = default;
 };
 

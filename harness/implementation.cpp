@@ -1,0 +1,150 @@
+#include "harness/implementation.h"
+
+#include <stdexcept>
+
+#include "impl/domain.h"
+#include "impl/variant.h"
+
+namespace iovacheck {
+namespace {
+
+impl::Config config_of(const Geometry& geometry) {
+  return impl::Config{geometry.granule, geometry.start_pfn, geometry.dma32_pfn, geometry.mag_size, geometry.cpus};
+}
+
+impl::TreeSnapshot snapshot_of(const Snapshot& snapshot) {
+  impl::TreeSnapshot tree;
+  for (const Range& node : snapshot.nodes) tree.nodes.push_back(impl::Node{node.lo, node.hi});
+  auto lo_of = [](const std::optional<NodeRef>& ref) { return ref ? ref->lo : std::nullopt; };
+  tree.cached32_lo = lo_of(snapshot.cached32);
+  tree.cached_lo = lo_of(snapshot.cached);
+  tree.max32_alloc_size = snapshot.max32;
+  return tree;
+}
+
+Range range_of(const impl::Node& node) { return Range{node.pfn_lo, node.pfn_hi}; }
+
+Outcome::Status status_of(impl::Status status) {
+  switch (status) {
+    case impl::Status::Ok: return Outcome::Status::Ok;
+    case impl::Status::Fail: return Outcome::Status::Fail;
+    case impl::Status::BadInput: return Outcome::Status::Rejected;
+  }
+  return Outcome::Status::Rejected;
+}
+
+// One op applied to the domain; the result in the checker's terms.
+class Apply {
+ public:
+  explicit Apply(impl::Domain& domain) : domain_(domain) {}
+
+  Outcome operator()(const Alloc& op) const {
+    return allocated(domain_.alloc_iova(op.size, op.limit, op.aligned));
+  }
+  Outcome operator()(const FastAlloc& op) const {
+    return allocated(domain_.alloc_iova_fast(op.size, op.limit, op.cpu, op.flush));
+  }
+  Outcome operator()(const Free& op) const { return done(domain_.free_iova(op.target.pfn)); }
+  Outcome operator()(const FastFree& op) const {
+    return done(domain_.free_iova_fast(op.target.pfn, op.size, op.cpu));
+  }
+  Outcome operator()(const Reserve& op) const {
+    const impl::ReserveResult result = domain_.reserve_iova(op.lo, op.hi);
+    Outcome outcome = done(result.status);
+    if (result.status == impl::Status::Ok) outcome.node = range_of(result.node);
+    return outcome;
+  }
+  Outcome operator()(const Flush& op) const {
+    switch (op.scope) {
+      case Flush::Scope::Cpu: return done(domain_.free_cpu_cached_iovas(op.cpu));
+      case Flush::Scope::Depot: domain_.free_global_cached_iovas(); break;
+      case Flush::Scope::All:
+        for (unsigned cpu = 0; cpu < domain_.config().cpus; ++cpu) domain_.free_cpu_cached_iovas(cpu);
+        domain_.free_global_cached_iovas();
+        break;
+    }
+    return Outcome{};
+  }
+  Outcome operator()(const Trim&) const {
+    domain_.trim_depots();
+    return Outcome{};
+  }
+  Outcome operator()(const Find& op) const {
+    auto node = domain_.find_iova(op.pfn);
+    if (!node) return Outcome{Outcome::Status::Fail, 0, std::nullopt};
+    return Outcome{Outcome::Status::Ok, 0, range_of(*node)};
+  }
+
+ private:
+  static Outcome done(impl::Status status) { return Outcome{status_of(status), 0, std::nullopt}; }
+
+  Outcome allocated(const impl::AllocResult& result) const {
+    Outcome outcome{status_of(result.status), result.pfn, std::nullopt};
+    if (result.status == impl::Status::Ok)
+      if (auto node = domain_.find_iova(result.pfn)) outcome.node = range_of(*node);
+    return outcome;
+  }
+
+  impl::Domain& domain_;
+};
+
+class ImplementationUnderTest final : public SystemUnderTest {
+ public:
+  ImplementationUnderTest(const Trace& trace, const impl::Variant& variant)
+      : domain_(config_of(trace.geometry), variant, snapshot_pointer(trace)) {}
+
+  Outcome apply(const Op& op) override { return std::visit(Apply(domain_), op); }
+
+  Observation observe() const override {
+    Observation observed;
+    for (const impl::Node& node : domain_.nodes()) observed.nodes.push_back(range_of(node));
+    for (const impl::CachedEntry& entry : domain_.cached())
+      observed.cached.push_back(CachedPfn{entry.pfn, entry.bin, CacheSlot{entry.cpu}});
+    return observed;
+  }
+
+  std::optional<std::string> validate() const override { return domain_.validate(); }
+  std::string describe() const override { return domain_.describe(); }
+
+ private:
+  // The snapshot must outlive the Domain constructor only.
+  const impl::TreeSnapshot* snapshot_pointer(const Trace& trace) {
+    if (!trace.snapshot) return nullptr;
+    snapshot_ = snapshot_of(*trace.snapshot);
+    return &snapshot_;
+  }
+
+  impl::TreeSnapshot snapshot_;
+  impl::Domain domain_;
+};
+
+}  // namespace
+
+std::vector<VariantInfo> implemented_variants() {
+  std::vector<VariantInfo> variants;
+  for (const impl::Variant& variant : impl::all_variants())
+    variants.push_back(VariantInfo{std::string(variant.name), std::string(variant.origin), std::string(variant.summary)});
+  return variants;
+}
+
+bool is_implemented_variant(std::string_view name) { return impl::find_variant(name) != nullptr; }
+
+std::unique_ptr<SystemUnderTest> make_implementation(const Trace& trace, std::string_view variant) {
+  const std::string_view name = variant.empty() ? std::string_view(trace.variant) : variant;
+  const impl::Variant* found = impl::find_variant(name);
+  if (!found) {
+    std::string known;
+    for (const impl::Variant& each : impl::all_variants()) known += (known.empty() ? "" : ", ") + std::string(each.name);
+    throw std::invalid_argument("unknown variant '" + std::string(name) + "' (known: " + known + ")");
+  }
+  return std::make_unique<ImplementationUnderTest>(trace, *found);
+}
+
+CheckReport check_on(const Trace& trace, std::string_view variant, const CheckOptions& options) {
+  if (variant.empty() || variant == trace.variant) return check(trace, *make_implementation(trace), options);
+  Trace renamed = trace;  // the report's trace names the variant that ran
+  renamed.variant = std::string(variant);
+  return check(renamed, *make_implementation(renamed), options);
+}
+
+}  // namespace iovacheck

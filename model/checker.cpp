@@ -1,0 +1,198 @@
+#include "model/checker.h"
+
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "model/model.h"
+#include "model/trace_io.h"
+
+namespace iovacheck {
+namespace {
+
+// Names of live allocations, so frees can be resolved and the run printed placement-free.
+class Names {
+ public:
+  explicit Names(const Trace& trace) {
+    for (const Step& step : trace.steps) take(step);
+  }
+
+  // Fresh names never reuse a name the trace binds itself.
+  void take(const Step& step) {
+    if (const std::string* name = bound_name(step.op); name && !name->empty()) taken_.insert(*name);
+  }
+
+  // A free by name becomes a free by pfn; nullopt when the name is not live.
+  std::optional<Pfn> resolve(const std::string& name) const {
+    auto it = live_.find(name);
+    if (it == live_.end()) return std::nullopt;
+    return it->second.pfn;
+  }
+
+  // The live name whose allocation a free of pfn releases.
+  std::optional<std::string> owner_of(Pfn pfn, bool exact) const {
+    for (const auto& [name, live] : live_)
+      if (exact ? live.pfn == pfn : live.range.contains(pfn)) return name;
+    return std::nullopt;
+  }
+
+  // Binds the allocation; returns the name used (the trace's own, or a fresh r<N>).
+  std::string bind(const std::string& requested, Pfn pfn, Range range) {
+    std::string name = requested.empty() ? fresh_name() : requested;
+    live_[name] = Live{pfn, range};
+    return name;
+  }
+
+  void release(const std::string& name) { live_.erase(name); }
+
+ private:
+  struct Live {
+    Pfn pfn;
+    Range range;
+  };
+
+  std::string fresh_name() {
+    std::string name;
+    do name = "r" + std::to_string(++counter_);
+    while (taken_.count(name));
+    taken_.insert(name);
+    return name;
+  }
+
+  std::set<std::string> taken_;
+  std::map<std::string, Live> live_;
+  unsigned counter_ = 0;
+};
+
+bool expectation_met(const Expectation& expect, const StepRecord& record) {
+  const bool applied_ok = !record.caller_error && record.outcome.status == Outcome::Status::Ok;
+  switch (expect.kind) {
+    case Expectation::Kind::Fail: return !applied_ok;
+    case Expectation::Kind::Ok: return applied_ok;
+    case Expectation::Kind::At: return applied_ok && record.outcome.pfn == expect.value.lo;
+    case Expectation::Kind::Node: return applied_ok && record.outcome.node == expect.value;
+    case Expectation::Kind::None: return !record.caller_error && record.outcome.status == Outcome::Status::Fail;
+  }
+  return false;
+}
+
+std::string actual_result(const StepRecord& record) {
+  if (record.caller_error) return "caller error (" + *record.caller_error + ")";
+  const Outcome& outcome = record.outcome;
+  if (outcome.status == Outcome::Status::Rejected) return "rejected";
+  if (outcome.status == Outcome::Status::Fail) return std::holds_alternative<Find>(record.op) ? "none" : "fail";
+  if (std::holds_alternative<Alloc>(record.op) || std::holds_alternative<FastAlloc>(record.op)) return hex(outcome.pfn);
+  if (outcome.node) return hex(outcome.node->lo) + " " + hex(outcome.node->hi);
+  return "ok";
+}
+
+std::string describe_observation(const Observation& observed, const std::string& internals) {
+  std::ostringstream out;
+  for (const Range& node : observed.nodes) out << "node " << to_string(node) << "\n";
+  for (const CachedPfn& entry : observed.cached)
+    out << "cached " << hex(entry.pfn) << " bin " << entry.bin << " "
+        << (entry.slot.in_depot() ? std::string("depot") : "cpu " + std::to_string(entry.slot.cpu)) << "\n";
+  out << internals;
+  return out.str();
+}
+
+}  // namespace
+
+class CheckSession::Run {
+ public:
+  Run(const Trace& start, SystemUnderTest& sut, const CheckOptions& options)
+      : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr), names_(start) {
+    report_.named = Trace{start.geometry, start.variant, start.snapshot, {}};
+  }
+
+  bool step(const Step& step) {
+    if (!report_.ok()) return false;
+    names_.take(step);
+    run_step(report_.steps.size(), step);
+    return report_.ok();
+  }
+
+  const CheckReport& report() const { return report_; }
+
+ private:
+  void run_step(std::size_t index, const Step& original) {
+    Step named = original;
+    StepRecord record{named.op, {}, {}};
+    record.caller_error = resolve_target(record.op);
+    if (!record.caller_error) record.caller_error = model_.caller_error(record.op);
+    if (!record.caller_error) apply(index, record, named);
+    if (named.expect && options_.check_expectations && report_.ok() && !expectation_met(*named.expect, record))
+      report_.miss = ExpectationMiss{index, print_expectation(*named.expect), actual_result(record)};
+    report_.named.steps.push_back(std::move(named));
+    report_.steps.push_back(std::move(record));
+  }
+
+  // Replaces a name by the pfn of its live allocation; a dead or unknown name is a caller error.
+  std::optional<std::string> resolve_target(Op& op) const {
+    Target* target = free_target(op);
+    if (!target || !target->by_name()) return std::nullopt;
+    auto pfn = names_.resolve(target->name);
+    if (!pfn) return "'" + target->name + "' names no live allocation (it failed or was freed)";
+    target->pfn = *pfn;
+    target->name.clear();
+    return std::nullopt;
+  }
+
+  void apply(std::size_t index, StepRecord& record, Step& named) {
+    record.outcome = sut_.apply(record.op);
+    if (auto broken = sut_.validate()) return violate(index, Judgement{Property::Structure, *broken});
+    if (auto judged = model_.judge(record.op, record.outcome, sut_.observe())) return violate(index, *judged);
+    track_names(record, named);
+  }
+
+  void track_names(const StepRecord& record, Step& named) {
+    if (record.outcome.status != Outcome::Status::Ok) return;
+    if (std::string* name = bound_name_of(named.op)) {
+      const Range range = record.outcome.node.value_or(Range{record.outcome.pfn, record.outcome.pfn});
+      *name = names_.bind(*name, record.outcome.pfn, range);
+      return;
+    }
+    const Target* freed = free_target(record.op);
+    if (!freed) return;
+    if (auto owner = names_.owner_of(freed->pfn, std::holds_alternative<FastFree>(record.op))) {
+      names_.release(*owner);
+      *free_target(named.op) = Target{0, *owner};
+    }
+  }
+
+  static std::string* bound_name_of(Op& op) {
+    if (auto* alloc = std::get_if<Alloc>(&op)) return &alloc->name;
+    if (auto* fast = std::get_if<FastAlloc>(&op)) return &fast->name;
+    return nullptr;
+  }
+
+  void violate(std::size_t index, const Judgement& judged) {
+    report_.violation = Violation{index, judged.property, judged.reason, model_.describe(),
+                                  describe_observation(sut_.observe(), sut_.describe())};
+  }
+
+  SystemUnderTest& sut_;
+  const CheckOptions options_;
+  Model model_;
+  Names names_;
+  CheckReport report_;
+};
+
+CheckSession::CheckSession(const Trace& start, SystemUnderTest& sut, const CheckOptions& options)
+    : run_(std::make_unique<Run>(start, sut, options)) {}
+CheckSession::~CheckSession() = default;
+bool CheckSession::step(const Step& step) { return run_->step(step); }
+const CheckReport& CheckSession::report() const { return run_->report(); }
+
+CheckReport check(const Trace& trace, SystemUnderTest& sut, const CheckOptions& options) {
+  CheckSession session(trace, sut, options);
+  for (const Step& step : trace.steps)
+    if (!session.step(step)) break;
+  return session.report();
+}
+
+std::string violation_comment(const Violation& violation) {
+  return "violation: " + std::string(property_name(violation.property)) + " \u2014 " + violation.reason;
+}
+
+}  // namespace iovacheck

@@ -1,0 +1,68 @@
+#include "model/free_space.h"
+
+#include <algorithm>
+
+namespace iovacheck {
+
+bool is_aligned_for(Pfn pfn, Pfn size) {
+  const unsigned order = order_base_2(size);
+  if (order >= 64) return pfn == 0;
+  return (pfn & ((Pfn{1} << order) - 1)) == 0;
+}
+
+Pfn fast_alloc_size(Pfn size) { return size < 32 ? roundup_pow2(size) : size; }
+
+std::optional<Range> range_of(Pfn pfn, Pfn size) {
+  if (size == 0 || pfn > kMaxPfn - (size - 1)) return std::nullopt;
+  return Range{pfn, pfn + (size - 1)};
+}
+
+namespace {
+
+// The highest placement of the request inside the free gap [lo, hi], if any.
+std::optional<Pfn> highest_fit(Pfn lo, Pfn hi, const Request& request) {
+  if (hi - lo < request.size - 1) return std::nullopt;
+  Pfn candidate = hi - (request.size - 1);
+  if (request.aligned) {
+    const unsigned order = order_base_2(request.size);
+    candidate = order >= 64 ? 0 : candidate & ~((Pfn{1} << order) - 1);
+  }
+  if (candidate < lo) return std::nullopt;
+  return candidate;
+}
+
+// Clips the free gap [lo, hi] to the window and places the request in it as high as it goes.
+std::optional<Range> fitting_part(Pfn lo, Pfn hi, Pfn start_pfn, const Request& request) {
+  lo = std::max(lo, start_pfn);
+  hi = std::min(hi, request.limit);
+  if (lo > hi) return std::nullopt;
+  auto pfn = highest_fit(lo, hi, request);
+  if (!pfn) return std::nullopt;
+  return range_of(*pfn, request.size);
+}
+
+}  // namespace
+
+std::optional<Range> find_fitting_placement(const std::map<Pfn, OwnedRange>& ranges, Pfn start_pfn,
+                                      const Request& request, const Occupies& occupies) {
+  std::optional<Range> found;
+  Pfn first_free = 0;  // lowest pfn not yet known to be occupied
+  bool beyond_top = false;
+  for (const auto& [lo, owned] : ranges) {
+    if (!occupies(owned)) continue;
+    if (owned.range.lo > first_free) {
+      if (auto part = fitting_part(first_free, owned.range.lo - 1, start_pfn, request)) found = part;
+    }
+    if (owned.range.hi == kMaxPfn) {
+      beyond_top = true;
+      break;
+    }
+    first_free = std::max(first_free, owned.range.hi + 1);
+  }
+  if (!beyond_top) {
+    if (auto part = fitting_part(first_free, kMaxPfn, start_pfn, request)) found = part;
+  }
+  return found;
+}
+
+}  // namespace iovacheck

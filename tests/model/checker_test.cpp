@@ -1,0 +1,150 @@
+// The checker driving a small fake implementation: name resolution, caller errors, expectations,
+// validate() after every step, and the first violation as a value.
+#include "model/checker.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace iovacheck {
+namespace {
+
+// Highest-fit, no caches: enough of an allocator to drive alloc/free/find; can be told to break.
+class FakeAllocator final : public SystemUnderTest {
+ public:
+  std::vector<Op> applied;
+  std::optional<std::string> broken;   // what validate() reports
+  std::optional<Pfn> misplace_next;    // the next alloc lands here, whatever the rules say
+
+  Outcome apply(const Op& op) override {
+    applied.push_back(op);
+    if (auto* alloc = std::get_if<Alloc>(&op)) return allocate(*alloc);
+    if (auto* free = std::get_if<Free>(&op)) {
+      nodes_.erase(holder(free->target.pfn)->first);
+      return Outcome{};
+    }
+    if (auto* find = std::get_if<Find>(&op)) {
+      auto it = holder(find->pfn);
+      if (it == nodes_.end()) return Outcome{Outcome::Status::Fail, 0, std::nullopt};
+      return Outcome{Outcome::Status::Ok, 0, Range{it->first, it->second}};
+    }
+    return Outcome{Outcome::Status::Rejected, 0, std::nullopt};
+  }
+
+  Observation observe() const override {
+    Observation observed;
+    for (const auto& [lo, hi] : nodes_) observed.nodes.push_back({lo, hi});
+    observed.nodes.push_back({kMaxPfn, kMaxPfn});
+    return observed;
+  }
+  std::optional<std::string> validate() const override { return broken; }
+  std::string describe() const override { return "fake\n"; }
+
+ private:
+  Outcome allocate(const Alloc& alloc) {
+    Pfn top = alloc.limit;  // highest fit walking down, unaligned placements only
+    for (auto it = nodes_.rbegin(); it != nodes_.rend() && it->second >= top - alloc.size + 1; ++it)
+      if (it->first <= top) top = it->first - 1;
+    Pfn pfn = misplace_next.value_or(top - alloc.size + 1);
+    misplace_next.reset();
+    nodes_[pfn] = pfn + alloc.size - 1;
+    return Outcome{Outcome::Status::Ok, pfn, Range{pfn, pfn + alloc.size - 1}};
+  }
+  std::map<Pfn, Pfn>::iterator holder(Pfn pfn) {
+    auto it = nodes_.upper_bound(pfn);
+    if (it == nodes_.begin()) return nodes_.end();
+    --it;
+    return it->second >= pfn ? it : nodes_.end();
+  }
+  std::map<Pfn, Pfn> nodes_;
+};
+
+Trace trace_of(std::vector<Step> steps) {
+  Trace trace;
+  trace.geometry.dma32_pfn = 0x100;
+  trace.steps = std::move(steps);
+  return trace;
+}
+
+Step step(Op op, std::optional<Expectation> expect = std::nullopt) { return Step{std::move(op), expect, 0}; }
+Op alloc(Pfn size, Pfn limit, std::string name = "") { return Alloc{std::move(name), size, limit, false}; }
+Op free_name(std::string name) { return Free{Target{0, std::move(name)}}; }
+Op free_pfn(Pfn pfn) { return Free{Target{pfn, ""}}; }
+
+TEST(Checker, ResolvesNamesAndNamesEveryAllocation) {
+  FakeAllocator fake;
+  auto report = check(trace_of({step(alloc(1, 0xff, "a")), step(alloc(2, 0xff)), step(free_name("a")), step(free_pfn(0xfd))}), fake);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(fake.applied.size(), 4u);
+  EXPECT_EQ(std::get<Free>(fake.applied[2]).target, (Target{0xff, ""}));
+  EXPECT_EQ(std::get<Free>(fake.applied[3]).target, (Target{0xfd, ""}));
+  EXPECT_EQ(std::get<Alloc>(report.named.steps[1].op).name, "r1");
+  EXPECT_EQ(std::get<Free>(report.named.steps[2].op).target, (Target{0, "a"}));
+  EXPECT_EQ(std::get<Free>(report.named.steps[3].op).target, (Target{0, "r1"}));  // a pfn inside r1
+}
+
+TEST(Checker, GeneratedNamesAvoidTheTracesOwn) {
+  FakeAllocator fake;
+  auto report = check(trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff, "r1"))}), fake);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(std::get<Alloc>(report.named.steps[0].op).name, "r2");
+}
+
+TEST(Checker, CallerErrorsAreRecordedNotApplied) {
+  FakeAllocator fake;
+  auto report = check(trace_of({step(alloc(1, 0xff, "a")), step(free_name("a")), step(free_name("a")), step(free_pfn(0x10))}), fake);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(fake.applied.size(), 2u);
+  ASSERT_TRUE(report.steps[2].caller_error);
+  EXPECT_NE(report.steps[2].caller_error->find("'a'"), std::string::npos);
+  ASSERT_TRUE(report.steps[3].caller_error);
+}
+
+TEST(Checker, ReportsTheFirstUnmetExpectation) {
+  FakeAllocator fake;
+  const Expectation at_0x10{Expectation::Kind::At, {0x10, 0x10}};
+  auto report = check(trace_of({step(alloc(1, 0xff), Expectation{Expectation::Kind::At, {0xff, 0xff}}),
+                                step(alloc(1, 0xff), at_0x10), step(alloc(1, 0xff))}),
+                      fake);
+  ASSERT_TRUE(report.miss);
+  EXPECT_EQ(report.miss->step, 1u);
+  EXPECT_EQ(report.miss->actual, "0xfe");
+  EXPECT_EQ(report.steps.size(), 2u);
+}
+
+TEST(Checker, ExpectationsCoverFindAndCallerErrors) {
+  FakeAllocator fake;
+  auto report = check(trace_of({step(alloc(2, 0xff)), step(Find{0xfe}, Expectation{Expectation::Kind::Node, {0xfe, 0xff}}),
+                                step(Find{0x5}, Expectation{Expectation::Kind::None, {}}),
+                                step(free_pfn(0x5), Expectation{Expectation::Kind::Fail, {}})}),
+                      fake);
+  EXPECT_TRUE(report.ok()) << (report.miss ? report.miss->expected + " / " + report.miss->actual : "");
+}
+
+TEST(Checker, StructureIsValidatedAfterEveryStep) {
+  FakeAllocator fake;
+  fake.broken = "cached32_node refers to a freed node";
+  auto report = check(trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff))}), fake);
+  ASSERT_TRUE(report.violation);
+  EXPECT_EQ(report.violation->step, 0u);
+  EXPECT_EQ(report.violation->property, Property::Structure);
+  EXPECT_EQ(fake.applied.size(), 1u);
+}
+
+TEST(Checker, StopsAtTheFirstViolationWithBothStates) {
+  FakeAllocator fake;
+  auto report = check(trace_of({step(alloc(4, 0xff)), step(alloc(1, 0xff)), step(alloc(1, 0xff))}), fake);
+  ASSERT_TRUE(report.ok());
+  FakeAllocator misplacing;
+  misplacing.misplace_next = 0x100;  // above the limit
+  report = check(trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff))}), misplacing);
+  ASSERT_TRUE(report.violation);
+  EXPECT_EQ(report.violation->step, 0u);
+  EXPECT_EQ(report.violation->property, Property::Soundness);
+  EXPECT_NE(report.violation->model_state.find("(anchor)"), std::string::npos);
+  EXPECT_NE(report.violation->impl_state.find("node [0x100, 0x100]"), std::string::npos);
+  EXPECT_EQ(violation_comment(*report.violation).rfind("violation: soundness \u2014 result [0x100, 0x100]", 0), 0u);
+}
+
+}  // namespace
+}  // namespace iovacheck

@@ -1,0 +1,292 @@
+// The reference model judged directly: hand-made outcomes and observations, one rule at a time.
+#include "model/model.h"
+
+#include <gtest/gtest.h>
+
+namespace iovacheck {
+namespace {
+
+constexpr Range kAnchor{kMaxPfn, kMaxPfn};
+
+Geometry small_geometry(unsigned mag = 2, unsigned cpus = 2) {
+  Geometry geometry;
+  geometry.start_pfn = 1;
+  geometry.dma32_pfn = 0x100;
+  geometry.mag_size = mag;
+  geometry.cpus = cpus;
+  return geometry;
+}
+
+Outcome ok_at(Pfn pfn, Range node) { return Outcome{Outcome::Status::Ok, pfn, node}; }
+Outcome done() { return Outcome{}; }
+Outcome failed() { return Outcome{Outcome::Status::Fail, 0, std::nullopt}; }
+
+Observation tree(std::vector<Range> nodes, std::vector<CachedPfn> cached = {}) {
+  nodes.push_back(kAnchor);
+  return Observation{std::move(nodes), std::move(cached)};
+}
+
+CachedPfn on_cpu(Pfn pfn, unsigned bin, unsigned cpu) { return CachedPfn{pfn, bin, CacheSlot{cpu}}; }
+CachedPfn in_depot(Pfn pfn, unsigned bin) { return CachedPfn{pfn, bin, CacheSlot{}}; }
+
+// Applies an op the model must accept; fails the test otherwise.
+void accept(Model& model, const Op& op, const Outcome& outcome, const Observation& after) {
+  ASSERT_FALSE(model.caller_error(op)) << *model.caller_error(op);
+  auto judged = model.judge(op, outcome, after);
+  ASSERT_FALSE(judged) << property_name(judged->property) << ": " << judged->reason;
+}
+
+Property rejected_for(Model& model, const Op& op, const Outcome& outcome, const Observation& after) {
+  auto judged = model.judge(op, outcome, after);
+  EXPECT_TRUE(judged);
+  return judged ? judged->property : Property::Structure;
+}
+
+TEST(ModelAlloc, AdoptsASoundPlacement) {
+  Model model(small_geometry());
+  accept(model, Alloc{"", 2, 0xff, true}, ok_at(0xfe, {0xfe, 0xff}), tree({{0xfe, 0xff}}));
+  EXPECT_EQ(model.ranges().count(0xfe), 1u);
+}
+
+TEST(ModelAlloc, ResultAboveTheLimitIsUnsound) {
+  Model model(small_geometry());
+  EXPECT_EQ(rejected_for(model, Alloc{"", 2, 0xfe, true}, ok_at(0xfe, {0xfe, 0xff}), tree({{0xfe, 0xff}})),
+            Property::Soundness);
+}
+
+TEST(ModelAlloc, UnalignedResultIsUnsoundOnlyWhenAlignmentWasAsked) {
+  Model aligned(small_geometry());
+  EXPECT_EQ(rejected_for(aligned, Alloc{"", 2, 0xff, true}, ok_at(0x3, {0x3, 0x4}), tree({{0x3, 0x4}})),
+            Property::Soundness);
+  Model unaligned(small_geometry());
+  accept(unaligned, Alloc{"", 2, 0xff, false}, ok_at(0x3, {0x3, 0x4}), tree({{0x3, 0x4}}));
+}
+
+TEST(ModelAlloc, ResultBelowStartPfnOrOverlappingIsUnsound) {
+  Model model(small_geometry());
+  EXPECT_EQ(rejected_for(model, Alloc{"", 1, 0xff, true}, ok_at(0, {0, 0}), tree({{0, 0}})), Property::Soundness);
+  accept(model, Alloc{"", 4, 0xff, true}, ok_at(0x10, {0x10, 0x13}), tree({{0x10, 0x13}}));
+  EXPECT_EQ(rejected_for(model, Alloc{"", 1, 0xff, true}, ok_at(0x12, {0x12, 0x12}), tree({{0x10, 0x13}, {0x12, 0x12}})),
+            Property::Soundness);
+}
+
+TEST(ModelAlloc, FailureWithAFittingGapIsIncomplete) {
+  Model model(small_geometry());
+  auto judged = model.judge(Alloc{"", 2, 0x3, true}, failed(), tree({}));
+  ASSERT_TRUE(judged);
+  EXPECT_EQ(judged->property, Property::Completeness);
+  EXPECT_NE(judged->reason.find("a fitting gap [0x2, 0x3] exists below limit 0x3"), std::string::npos) << judged->reason;
+}
+
+TEST(ModelAlloc, FailureWithoutAFittingGapIsAllowed) {
+  Model model(small_geometry());
+  accept(model, Alloc{"", 1, 0x3, true}, ok_at(0x2, {0x2, 0x2}), tree({{0x2, 0x2}}));
+  // Free are 0x1 and 0x3: no aligned pair.
+  accept(model, Alloc{"", 2, 0x3, true}, failed(), tree({{0x2, 0x2}}));
+  // Unaligned, a pair does not fit either.
+  accept(model, Alloc{"", 2, 0x3, false}, failed(), tree({{0x2, 0x2}}));
+}
+
+TEST(ModelAlloc, LimitBelowStartPfnLeavesNoGap) {
+  Geometry geometry = small_geometry();
+  geometry.start_pfn = 0x10;
+  Model model(geometry);
+  accept(model, Alloc{"", 1, 0xf, true}, failed(), tree({}));
+}
+
+TEST(ModelAlloc, TheWholeSpaceBelowTheAnchorCanBeAllocated) {
+  Geometry geometry = small_geometry();
+  geometry.start_pfn = 0;
+  Model model(geometry);
+  accept(model, Alloc{"", kMaxPfn, kMaxPfn - 1, false}, ok_at(0, {0, kMaxPfn - 1}), tree({{0, kMaxPfn - 1}}));
+}
+
+TEST(ModelConservation, AVanishedOrInventedNodeIsReported) {
+  Model model(small_geometry());
+  EXPECT_EQ(rejected_for(model, Alloc{"", 1, 0xff, true}, ok_at(0xff, {0xff, 0xff}), tree({})), Property::Conservation);
+  EXPECT_EQ(rejected_for(model, Find{0x5}, failed(), tree({{0x7, 0x7}})), Property::Conservation);
+}
+
+TEST(ModelCallerErrors, FreesOnlyOfLiveCallerRanges) {
+  Model model(small_geometry());
+  accept(model, Alloc{"", 1, 0xff, true}, ok_at(0xff, {0xff, 0xff}), tree({{0xff, 0xff}}));
+  accept(model, Reserve{0x10, 0x1f}, Outcome{Outcome::Status::Ok, 0, Range{0x10, 0x1f}}, tree({{0x10, 0x1f}, {0xff, 0xff}}));
+  EXPECT_FALSE(model.caller_error(Free{{0xff, ""}}));
+  EXPECT_TRUE(model.caller_error(Free{{0x15, ""}}));               // reserved
+  EXPECT_TRUE(model.caller_error(Free{{0x40, ""}}));               // nothing there
+  EXPECT_TRUE(model.caller_error(FastFree{{0xff, ""}, 1, 0}));     // alloc'd range freed fast
+  EXPECT_TRUE(model.caller_error(Alloc{"", 0, 0xff, true}));       // size 0
+  EXPECT_TRUE(model.caller_error(FastAlloc{"", 1, 0xff, 2, true}));  // no cpu 2
+  EXPECT_TRUE(model.caller_error(Reserve{0x5, 0x4}));
+  EXPECT_TRUE(model.caller_error(Reserve{0x5, kMaxPfn}));          // above 2^64-1 >> 12
+}
+
+TEST(ModelCallerErrors, FastRangesNeedTheirOriginalSize) {
+  Model model(small_geometry());
+  accept(model, FastAlloc{"", 3, 0xff, 0, true}, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}}));
+  EXPECT_TRUE(model.caller_error(Free{{0xfc, ""}}));
+  EXPECT_TRUE(model.caller_error(FastFree{{0xfc, ""}, 4, 0}));
+  EXPECT_TRUE(model.caller_error(FastFree{{0xfd, ""}, 3, 0}));
+  EXPECT_FALSE(model.caller_error(FastFree{{0xfc, ""}, 3, 0}));
+}
+
+TEST(ModelRangeCache, FastResultsHaveTheRoundedSize) {
+  Model model(small_geometry());
+  EXPECT_EQ(rejected_for(model, FastAlloc{"", 3, 0xff, 0, true}, ok_at(0xfc, {0xfc, 0xfe}), tree({{0xfc, 0xfe}})),
+            Property::Soundness);
+  Model unaligned(small_geometry());
+  EXPECT_EQ(rejected_for(unaligned, FastAlloc{"", 3, 0xff, 0, true}, ok_at(0xfd, {0xfd, 0xff}), tree({{0xfd, 0xff}})),
+            Property::Soundness);
+}
+
+// Cache one size-4 range freed on cpu 0; returns the model in that state.
+Model with_cached_range(Pfn pfn, unsigned cpu = 0) {
+  Model model(small_geometry());
+  accept(model, FastAlloc{"", 4, 0xff, cpu, true}, ok_at(pfn, {pfn, pfn + 3}), tree({{pfn, pfn + 3}}));
+  accept(model, FastFree{{pfn, ""}, 4, cpu}, done(), tree({{pfn, pfn + 3}}, {on_cpu(pfn, 2, cpu)}));
+  return model;
+}
+
+TEST(ModelRangeCache, FreedRangeLandsOnTheFreeingCpu) {
+  Model model = with_cached_range(0xfc);
+  EXPECT_EQ(model.ranges().at(0xfc).owner.kind, Owner::Kind::Cached);
+  Model elsewhere(small_geometry());
+  accept(elsewhere, FastAlloc{"", 4, 0xff, 0, true}, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}}));
+  EXPECT_EQ(rejected_for(elsewhere, FastFree{{0xfc, ""}, 4, 0}, done(), tree({{0xfc, 0xff}}, {on_cpu(0xfc, 2, 1)})),
+            Property::RangeCache);
+}
+
+TEST(ModelRangeCache, HitReturnsTheCachedRangeOnTheSameCpu) {
+  Model model = with_cached_range(0xfc);
+  accept(model, FastAlloc{"", 3, 0xff, 0, true}, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}}));
+  EXPECT_EQ(model.ranges().at(0xfc).owner.kind, Owner::Kind::FastAllocated);
+}
+
+TEST(ModelRangeCache, HitFromAnotherCpusMagazineIsWrong) {
+  Model model = with_cached_range(0xfc, 1);
+  EXPECT_EQ(rejected_for(model, FastAlloc{"", 4, 0xff, 0, true}, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}})),
+            Property::RangeCache);
+}
+
+TEST(ModelRangeCache, HitEndingAboveTheLimitIsUnsound) {
+  Model model = with_cached_range(0xfc);
+  auto judged = model.judge(FastAlloc{"", 4, 0xfe, 0, true}, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}}));
+  ASSERT_TRUE(judged);
+  EXPECT_EQ(judged->property, Property::Soundness);
+}
+
+TEST(ModelRangeCache, FlushReleasesOnlyItsScope) {
+  Model model = with_cached_range(0xfc, 1);
+  accept(model, Flush{Flush::Scope::Cpu, 0}, done(), tree({{0xfc, 0xff}}, {on_cpu(0xfc, 2, 1)}));
+  EXPECT_EQ(rejected_for(model, Flush{Flush::Scope::Depot, 0}, done(), tree({})), Property::Conservation);
+  accept(model, Flush{Flush::Scope::Cpu, 1}, done(), tree({}));
+  EXPECT_TRUE(model.ranges().size() == 1);  // the anchor
+}
+
+TEST(ModelRangeCache, DepotHoldsWholeMagazines) {
+  Model model(small_geometry(1, 1));
+  accept(model, FastAlloc{"", 1, 0xff, 0, true}, ok_at(0xff, {0xff, 0xff}), tree({{0xff, 0xff}}));
+  EXPECT_EQ(rejected_for(model, FastFree{{0xff, ""}, 1, 0}, done(), tree({{0xff, 0xff}}, {in_depot(0xff, 0)})),
+            Property::RangeCache);  // the freed pfn goes to the cpu's loaded magazine
+}
+
+// With magazines of one pfn and one cpu, frees of 0x10.. on cpu 0 fill loaded, then prev, then
+// push to the depot; returns the model with `count` such ranges freed.
+Model with_single_pfn_magazines(std::vector<Range>& nodes, std::vector<CachedPfn>& cached, Pfn count) {
+  Model model(small_geometry(1, 1));
+  for (Pfn pfn = 0x10; pfn < 0x10 + count; ++pfn) {
+    nodes.push_back({pfn, pfn});
+    accept(model, FastAlloc{"", 1, 0xff, 0, true}, ok_at(pfn, {pfn, pfn}), tree(nodes));
+  }
+  for (Pfn pfn = 0x10; pfn < 0x10 + count; ++pfn) {
+    for (CachedPfn& entry : cached)  // the full loaded magazine goes to the depot
+      if (cached.size() >= 2 && entry.pfn == pfn - 1) entry.slot = CacheSlot{};
+    cached.push_back(on_cpu(pfn, 0, 0));
+    accept(model, FastFree{{pfn, ""}, 1, 0}, done(), tree(nodes, cached));
+  }
+  return model;
+}
+
+TEST(ModelRangeCache, TrimKeepsAsManyMagazinesAsCpus) {
+  std::vector<Range> nodes;
+  std::vector<CachedPfn> cached;
+  Model model = with_single_pfn_magazines(nodes, cached, 3);  // depot: 0x11
+  EXPECT_EQ(rejected_for(model, Trim{}, done(), tree({{0x10, 0x10}, {0x12, 0x12}}, {on_cpu(0x10, 0, 0), on_cpu(0x12, 0, 0)})),
+            Property::Conservation);
+  accept(model, Trim{}, done(), tree(nodes, cached));
+}
+
+TEST(ModelRangeCache, TrimReturnsOneMagazineWhenTheDepotHoldsMoreThanCpus) {
+  std::vector<Range> nodes;
+  std::vector<CachedPfn> cached;
+  Model model = with_single_pfn_magazines(nodes, cached, 4);  // depot: 0x11, 0x12
+  ASSERT_EQ(cached[1].slot, CacheSlot{});
+  ASSERT_EQ(cached[2].slot, CacheSlot{});
+  EXPECT_EQ(rejected_for(model, Trim{}, done(), tree(nodes, cached)), Property::RangeCache);
+  // Either depot pfn may go; the model does not know the magazines' order.
+  accept(model, Trim{}, done(), tree({{0x10, 0x10}, {0x11, 0x11}, {0x13, 0x13}}, {cached[0], cached[1], cached[3]}));
+}
+
+TEST(ModelRangeCache, FastFailureWithFlushCountsCachedRangesAsFree) {
+  Geometry geometry = small_geometry();
+  geometry.start_pfn = 0xfc;
+  Model model(geometry);
+  accept(model, FastAlloc{"", 4, 0xff, 0, true}, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}}));
+  accept(model, FastFree{{0xfc, ""}, 4, 0}, done(), tree({{0xfc, 0xff}}, {on_cpu(0xfc, 2, 0)}));
+  // A size-2 request misses the size-4 bin; the flush frees [0xfc, 0xff], so failing is incomplete.
+  EXPECT_EQ(rejected_for(model, FastAlloc{"", 2, 0xff, 0, true}, failed(), tree({})), Property::Completeness);
+  // Without flush the cached range stays in the way: failing is fine.
+  accept(model, FastAlloc{"", 2, 0xff, 0, false}, failed(), tree({{0xfc, 0xff}}, {on_cpu(0xfc, 2, 0)}));
+  // With flush, succeeding after draining the cache is fine.
+  accept(model, FastAlloc{"", 2, 0xff, 0, true}, ok_at(0xfe, {0xfe, 0xff}), tree({{0xfe, 0xff}}));
+}
+
+TEST(ModelRangeCache, AFastPathFlushMustDrainTheDepotToo) {
+  std::vector<Range> nodes;
+  std::vector<CachedPfn> cached;
+  Model model = with_single_pfn_magazines(nodes, cached, 3);  // depot: 0x11
+  // 0x100 pages cannot fit below 0x100 with start_pfn 1, even after draining everything.
+  const FastAlloc too_big{"", 0x100, 0xff, 0, true};
+  EXPECT_EQ(rejected_for(model, too_big, failed(), tree({{0x11, 0x11}}, {cached[1]})), Property::Conservation);
+  accept(model, too_big, failed(), tree({}));
+}
+
+TEST(ModelReserve, LowersAnAllocatedNodeInPlace) {
+  Model model(small_geometry());
+  accept(model, Alloc{"", 4, 0xff, true}, ok_at(0x10, {0x10, 0x13}), tree({{0x10, 0x13}}));
+  // [0xc, 0x11] overlaps [0x10, 0x13]: the node is lowered to 0xc and returned.
+  accept(model, Reserve{0xc, 0x11}, Outcome{Outcome::Status::Ok, 0, Range{0xc, 0x13}}, tree({{0xc, 0x13}}));
+  EXPECT_EQ(model.ranges().at(0xc).owner.kind, Owner::Kind::Allocated);
+  // [0x12, 0x20]: lo moves past the node, the rest becomes a new node.
+  accept(model, Reserve{0x12, 0x20}, Outcome{Outcome::Status::Ok, 0, Range{0x14, 0x20}}, tree({{0xc, 0x13}, {0x14, 0x20}}));
+  EXPECT_EQ(rejected_for(model, Reserve{0x30, 0x31}, Outcome{Outcome::Status::Ok, 0, Range{0x30, 0x32}},
+                         tree({{0xc, 0x13}, {0x14, 0x20}, {0x30, 0x31}})),
+            Property::Reserve);
+}
+
+TEST(ModelFind, AgreesWithTheRanges) {
+  Model model(small_geometry());
+  accept(model, Alloc{"", 4, 0xff, true}, ok_at(0x10, {0x10, 0x13}), tree({{0x10, 0x13}}));
+  accept(model, Find{0x12}, Outcome{Outcome::Status::Ok, 0, Range{0x10, 0x13}}, tree({{0x10, 0x13}}));
+  accept(model, Find{0x14}, failed(), tree({{0x10, 0x13}}));
+  accept(model, Find{kMaxPfn}, Outcome{Outcome::Status::Ok, 0, kAnchor}, tree({{0x10, 0x13}}));
+  EXPECT_EQ(rejected_for(model, Find{0x14}, Outcome{Outcome::Status::Ok, 0, Range{0x10, 0x13}}, tree({{0x10, 0x13}})),
+            Property::Find);
+  EXPECT_EQ(rejected_for(model, Find{0x11}, failed(), tree({{0x10, 0x13}})), Property::Find);
+}
+
+TEST(ModelRejection, RefusingValidInputIsAViolation) {
+  Model model(small_geometry());
+  EXPECT_EQ(rejected_for(model, Alloc{"", 1, 0xff, true}, Outcome{Outcome::Status::Rejected, 0, std::nullopt}, tree({})),
+            Property::Rejection);
+}
+
+TEST(ModelSnapshot, SnapshotNodesAreAllocatedRanges) {
+  Snapshot snapshot;
+  snapshot.nodes = {{0x10, 0x1f}};
+  Model model(small_geometry(), &snapshot);
+  EXPECT_FALSE(model.caller_error(Free{{0x15, ""}}));
+}
+
+}  // namespace
+}  // namespace iovacheck
