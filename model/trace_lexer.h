@@ -1,0 +1,112 @@
+#pragma once
+// Internal to the trace parser: cutting text into statements of tokens and reading numbers
+// (trace-format.md "Lexical rules"). Not part of the public face of model/.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/range.h"
+#include "model/trace_io.h"
+
+namespace iovacheck::trace_lexer {
+
+struct Token {
+  std::string_view text;
+  std::size_t column = 0;  // 1-based byte column of the first character
+};
+
+// One line holding at least one token, its comment removed.
+struct Statement {
+  std::size_t line = 0;
+  std::vector<Token> tokens;
+  std::size_t end_column = 0;  // just past the last token: where a missing token is reported
+};
+
+inline bool is_blank(char c) { return c == ' ' || c == '\t'; }
+// Printable ASCII other than space; everything else outside a comment is an error.
+inline bool is_token_char(char c) { return c > ' ' && c < '\x7f'; }
+
+inline Statement lex_line(std::string_view text, std::size_t line) {
+  if (text.ends_with('\r')) text.remove_suffix(1);
+  text = text.substr(0, text.find('#'));
+  Statement statement{line, {}, 1};
+  std::size_t at = 0;
+  while (at < text.size()) {
+    if (is_blank(text[at])) {
+      ++at;
+      continue;
+    }
+    if (!is_token_char(text[at])) {
+      const auto byte = static_cast<unsigned char>(text[at]);
+      throw TraceError(line, at + 1, "expected printable ASCII outside comments, got byte " + hex(byte));
+    }
+    const std::size_t start = at;
+    while (at < text.size() && is_token_char(text[at])) ++at;
+    statement.tokens.push_back(Token{text.substr(start, at - start), start + 1});
+    statement.end_column = at + 1;
+  }
+  return statement;
+}
+
+// Hands out statements one at a time, so errors come in line order.
+class StatementReader {
+ public:
+  explicit StatementReader(std::string_view text) : rest_(text) {}
+
+  std::optional<Statement> next() {
+    while (!rest_.empty()) {
+      const std::size_t end = rest_.find('\n');
+      const std::string_view line = rest_.substr(0, end);
+      rest_.remove_prefix(end == std::string_view::npos ? rest_.size() : end + 1);
+      Statement statement = lex_line(line, ++lines_read_);
+      if (!statement.tokens.empty()) return statement;
+    }
+    return std::nullopt;
+  }
+
+  // Where "end of input" is reported: the line after the last one.
+  std::size_t end_line() const { return lines_read_ + 1; }
+
+ private:
+  std::string_view rest_;
+  std::size_t lines_read_ = 0;
+};
+
+enum class NumberStatus { Ok, NotANumber, TooLarge };
+
+struct NumberRead {
+  NumberStatus status = NumberStatus::NotANumber;
+  Pfn value = 0;
+};
+
+inline int digit_value(char c, unsigned base) {
+  int value = -1;
+  if (c >= '0' && c <= '9') value = c - '0';
+  if (base == 16 && c >= 'a' && c <= 'f') value = c - 'a' + 10;
+  if (base == 16 && c >= 'A' && c <= 'F') value = c - 'A' + 10;
+  return value;
+}
+
+// An unsigned 64-bit number: "0x" and hex digits (either case), or decimal digits.
+inline NumberRead read_number(std::string_view text) {
+  unsigned base = 10;
+  if (text.starts_with("0x")) {
+    base = 16;
+    text.remove_prefix(2);
+  }
+  if (text.empty()) return {};
+  Pfn value = 0;
+  bool too_large = false;
+  for (const char c : text) {
+    const int digit = digit_value(c, base);
+    if (digit < 0) return {};
+    const auto digit_pfn = static_cast<Pfn>(digit);
+    too_large = too_large || value > (kMaxPfn - digit_pfn) / base;
+    value = value * base + digit_pfn;  // meaningless once too_large; never returned then
+  }
+  return {too_large ? NumberStatus::TooLarge : NumberStatus::Ok, value};
+}
+
+}  // namespace iovacheck::trace_lexer
