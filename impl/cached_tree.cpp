@@ -1,0 +1,246 @@
+#include "impl/cached_tree.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "impl/node_set.h"
+#include "impl/pfn_math.h"
+#include "impl/pfn_text.h"
+#include "impl/reserve.hpp"
+
+namespace iovacheck::impl {
+namespace {
+
+// Sections 2-3: the node set with cached_node, cached32_node and max32_alloc_size. The variant's
+// flags select the deltas; Search::BestFit swaps in p1's placement and keeps the rest.
+class CachedTree final : public TreeAllocator {
+ public:
+  CachedTree(const Config& config, const Variant& variant, const TreeSnapshot* snapshot)
+      : variant_(variant),
+        start_pfn_(config.start_pfn),
+        dma32_pfn_(config.dma32_pfn),
+        cached_node_(nodes_.anchor()),
+        cached32_node_(nodes_.anchor()),
+        max32_alloc_size_(config.dma32_pfn) {
+    if (snapshot) load(*snapshot);
+  }
+
+  std::optional<Pfn> alloc(Pfn size, Pfn limit_pfn, bool size_aligned) override {
+    return variant_.search == Search::BestFit ? best_fit(size, limit_pfn, size_aligned)
+                                              : first_fit(size, limit_pfn, size_aligned);
+  }
+
+  bool remove(Pfn pfn) override {
+    IovaNode* node = nodes_.containing(pfn);
+    if (!node || node == nodes_.anchor()) return false;
+    update_hints_for_removal(node);
+    nodes_.destroy(node);
+    return true;
+  }
+
+  std::optional<Node> find(Pfn pfn) const override {
+    const IovaNode* node = nodes_.containing(pfn);
+    if (!node) return std::nullopt;
+    return Node{node->pfn_lo, node->pfn_hi};
+  }
+
+  ReserveResult reserve(Pfn pfn_lo, Pfn pfn_hi) override { return reserve_range(nodes_, pfn_lo, pfn_hi); }
+
+  std::vector<Node> nodes() const override {
+    std::vector<Node> result;
+    result.reserve(nodes_.linked().size());
+    for (const IovaNode* node : nodes_.linked()) result.push_back(Node{node->pfn_lo, node->pfn_hi});
+    return result;
+  }
+
+  std::optional<std::string> validate() const override;
+  std::string describe() const override {
+    return "cached_node " + hint_text(cached_node_) + "\ncached32_node " + hint_text(cached32_node_) +
+           "\nmax32_alloc_size " + hex(max32_alloc_size_) + "\n";
+  }
+
+ private:
+  void load(const TreeSnapshot& snapshot);
+  std::optional<Pfn> first_fit(Pfn size, Pfn limit_pfn, bool size_aligned);
+  std::optional<Pfn> best_fit(Pfn size, Pfn limit_pfn, bool size_aligned);
+  void update_hints_for_removal(const IovaNode* free);
+  std::string hint_text(const IovaNode* hint) const;
+
+  const Variant& variant_;
+  const Pfn start_pfn_;
+  const Pfn dma32_pfn_;
+  NodeSet nodes_;
+  IovaNode* cached_node_;
+  IovaNode* cached32_node_;
+  Pfn max32_alloc_size_;
+  bool hung_ = false;  // an allocation that would never return in the kernel
+};
+
+// Section 3, steps 1-6.
+std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_aligned) {
+  const Pfn limit = limit_pfn + 1;  // exclusive; 2^64-1 wraps to 0 and the search fails
+  const Pfn align_mask = size_aligned ? size_align_mask(size) : ~Pfn{0};
+  const bool below_dma32 = limit <= dma32_pfn_;
+  if (below_dma32 && size >= max32_alloc_size_) return std::nullopt;
+
+  const IovaNode* curr = below_dma32 ? cached32_node_ : cached_node_;
+  const Pfn retry_pfn = variant_.retry_pfn_is_hi_plus_one ? curr->pfn_hi + 1 : curr->pfn_hi;
+  Pfn high = limit;
+  Pfn low = start_pfn_;
+  Pfn candidate = 0;
+  auto position = nodes_.position(curr);
+  // The spec's retry can only follow the first pass; when the retry's low equals start_pfn again
+  // (z2 at the anchor with start_pfn 0, or a cached node ending at start_pfn - 1) the kernel
+  // repeats the same pass forever. We stop and record the hang for validate() to report.
+  bool retried = false;
+  for (;;) {
+    do {
+      high = std::min(high, curr->pfn_lo);
+      candidate = (high - size) & align_mask;
+      curr = nodes_.step_down(position);
+    } while (curr && candidate <= curr->pfn_hi && candidate >= low);
+
+    const bool underflow = variant_.underflow_guard && high < size;
+    if (!underflow && candidate >= low) break;
+    if (variant_.retry_pass && low == start_pfn_ && retry_pfn < limit) {
+      if (retried) {
+        hung_ = true;
+        return std::nullopt;
+      }
+      retried = true;
+      high = limit;
+      low = variant_.retry_pfn_is_hi_plus_one ? retry_pfn : retry_pfn + 1;
+      position = nodes_.lowest_ending_at_or_after(limit);
+      curr = *position;
+      continue;
+    }
+    max32_alloc_size_ = size;
+    return std::nullopt;
+  }
+
+  IovaNode* added = nodes_.create(Node{candidate, candidate + size - 1});
+  if (added->pfn_hi < dma32_pfn_)
+    cached32_node_ = added;
+  else
+    cached_node_ = added;
+  return candidate;
+}
+
+// p1: every gap from the top down to start_pfn; the smallest whole gap whose highest aligned
+// position below the limit fits, the higher on ties. Neither the hints nor max32 take part.
+std::optional<Pfn> CachedTree::best_fit(Pfn size, Pfn limit_pfn, bool size_aligned) {
+  const Pfn limit = limit_pfn + 1;
+  const Pfn align_mask = size_aligned ? size_align_mask(size) : ~Pfn{0};
+  std::optional<Pfn> best;
+  Pfn best_length = 0;
+  const IovaNode* upper = nodes_.anchor();
+  auto position = nodes_.position(upper);
+  while (upper) {
+    const IovaNode* lower = nodes_.step_down(position);
+    // The gap is [bottom, top): between lower and upper, clipped to start at start_pfn.
+    const Pfn top = upper->pfn_lo;
+    const Pfn bottom = !lower                   ? start_pfn_
+                       : lower->pfn_hi >= top ? top
+                                              : std::max(lower->pfn_hi + 1, start_pfn_);
+    if (bottom < top) {
+      const Pfn high = std::min(limit, top);
+      const Pfn candidate = (high - size) & align_mask;
+      const Pfn length = top - bottom;
+      if (high >= size && candidate >= bottom && (!best || length < best_length)) {
+        best = candidate;
+        best_length = length;
+        if (length == size) break;
+      }
+    }
+    if (!lower || lower->pfn_hi < start_pfn_) break;
+    upper = lower;
+  }
+  if (best) nodes_.create(Node{*best, *best + size - 1});
+  return best;
+}
+
+// Removal steps 1-3, before the node leaves the tree.
+void CachedTree::update_hints_for_removal(const IovaNode* free) {
+  IovaNode* const next = nodes_.successor(free);
+  const IovaNode* cached32 = cached32_node_;
+  const bool moves_cached32 = (variant_.delete_checks_free_is_cached32 && free == cached32) ||
+                              (free->pfn_hi < dma32_pfn_ && free->pfn_lo >= cached32->pfn_lo);
+  if (moves_cached32) cached32_node_ = next;
+  if (free->pfn_lo < dma32_pfn_ && (moves_cached32 || !variant_.max32_reset_needs_cached32_move))
+    max32_alloc_size_ = dma32_pfn_;
+  if (free->pfn_lo >= cached_node_->pfn_lo) cached_node_ = next;
+}
+
+std::optional<std::string> CachedTree::validate() const {
+  if (hung_) return "alloc_iova's retry pass would repeat forever here: the kernel hangs";
+  const IovaNode* previous = nullptr;
+  for (const IovaNode* node : nodes_.linked()) {
+    if (node->pfn_lo > node->pfn_hi) return "node " + range_text(node->pfn_lo, node->pfn_hi) + " has pfn_lo > pfn_hi";
+    if (previous && previous->pfn_lo >= node->pfn_lo)
+      return "nodes out of order: " + range_text(previous->pfn_lo, previous->pfn_hi) + " before " +
+             range_text(node->pfn_lo, node->pfn_hi);
+    if (previous && previous->pfn_hi >= node->pfn_lo)
+      return "nodes overlap: " + range_text(previous->pfn_lo, previous->pfn_hi) + " and " +
+             range_text(node->pfn_lo, node->pfn_hi);
+    previous = node;
+  }
+  const IovaNode* anchor = nodes_.anchor();
+  if (!nodes_.is_linked(anchor)) return "the anchor is not in the tree";
+  if (*nodes_.linked().rbegin() != anchor) return "the anchor is not the highest node";
+  if (anchor->pfn_hi != kAnchorPfn) return "the anchor ends at " + hex(anchor->pfn_hi) + ", not 2^64-1";
+  if (!nodes_.unlinked().empty()) {
+    const IovaNode* refused = nodes_.unlinked().front().get();
+    return "node " + range_text(refused->pfn_lo, refused->pfn_hi) +
+           " was handed out but never linked: its pfn_lo is taken";
+  }
+  if (!nodes_.is_linked(cached_node_)) return "cached_node refers to " + hint_text(cached_node_);
+  if (!nodes_.is_linked(cached32_node_)) return "cached32_node refers to " + hint_text(cached32_node_);
+  return std::nullopt;
+}
+
+// Never dereferences a hint that is not a live node: under z4 it may have been freed.
+std::string CachedTree::hint_text(const IovaNode* hint) const {
+  if (hint == nodes_.anchor()) return "anchor";
+  if (nodes_.is_linked(hint)) return hex(hint->pfn_lo);
+  if (nodes_.is_unlinked(hint)) return "the unlinked node " + range_text(hint->pfn_lo, hint->pfn_hi);
+  return "a freed node";
+}
+
+void CachedTree::load(const TreeSnapshot& snapshot) {
+  std::vector<Node> sorted = snapshot.nodes;
+  const Node anchor{kAnchorPfn, kAnchorPfn};
+  if (std::ranges::find(sorted, anchor) == sorted.end()) sorted.push_back(anchor);
+  std::ranges::sort(sorted, {}, &Node::pfn_lo);
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (sorted[i].pfn_lo > sorted[i].pfn_hi)
+      throw std::invalid_argument("snapshot node " + range_text(sorted[i]) + " has pfn_lo > pfn_hi");
+    if (i > 0 && sorted[i - 1].pfn_hi >= sorted[i].pfn_lo)
+      throw std::invalid_argument("snapshot nodes " + range_text(sorted[i - 1]) + " and " +
+                                  range_text(sorted[i]) + " overlap");
+  }
+  for (const Node& node : sorted)
+    if (node != anchor) nodes_.create(node);
+
+  auto node_named = [this](const std::optional<Pfn>& pfn_lo, const char* hint) {
+    if (!pfn_lo) return nodes_.anchor();
+    IovaNode* node = nodes_.containing(*pfn_lo);
+    if (!node || node->pfn_lo != *pfn_lo)
+      throw std::invalid_argument(std::string("snapshot ") + hint + " names no node: no node starts at " + hex(*pfn_lo));
+    return node;
+  };
+  cached32_node_ = node_named(snapshot.cached32_lo, "cached32");
+  cached_node_ = node_named(snapshot.cached_lo, "cached");
+  if (snapshot.max32_alloc_size) max32_alloc_size_ = *snapshot.max32_alloc_size;
+}
+
+}  // namespace
+
+std::unique_ptr<TreeAllocator> make_cached_tree(const Config& config, const Variant& variant,
+                                                const TreeSnapshot* snapshot) {
+  if (!variant.has_cached_nodes())
+    throw std::invalid_argument("variant " + std::string(variant.name) + " does not use the cached tree");
+  return std::make_unique<CachedTree>(config, variant, snapshot);
+}
+
+}  // namespace iovacheck::impl

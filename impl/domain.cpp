@@ -1,0 +1,103 @@
+#include "impl/domain.h"
+
+#include <bit>
+#include <stdexcept>
+
+#include "impl/pfn_math.h"
+#include "impl/pfn_text.h"
+#include "impl/rcache.h"
+#include "impl/tree_allocator.h"
+
+namespace iovacheck::impl {
+namespace {
+
+constexpr unsigned kMaxCpus = 8192;  // the kernel's largest NR_CPUS
+
+const Config& checked(const Config& config) {
+  if (!std::has_single_bit(config.granule))
+    throw std::invalid_argument("domain: granule " + hex(config.granule) + " is not a power of two");
+  if (config.dma32_pfn < 2 || !std::has_single_bit(config.dma32_pfn))
+    throw std::invalid_argument("domain: dma32 " + hex(config.dma32_pfn) + " is not a power of two >= 2");
+  if (config.mag_size == 0) throw std::invalid_argument("domain: the magazine size must be at least 1");
+  if (config.cpus == 0 || config.cpus > kMaxCpus)
+    throw std::invalid_argument("domain: cpus " + std::to_string(config.cpus) + " is not in 1.." +
+                                std::to_string(kMaxCpus));
+  return config;
+}
+
+// reserve_iova's ceiling: 2^64-1 >> log2(granule).
+Pfn max_reservable_pfn(const Config& config) { return ~Pfn{0} >> std::countr_zero(config.granule); }
+
+}  // namespace
+
+Domain::Domain(const Config& config, const Variant& variant, const TreeSnapshot* snapshot)
+    : config_(checked(config)),
+      variant_(variant),
+      tree_(make_tree_allocator(config_, variant_, snapshot)),
+      caches_(std::make_unique<RangeCaches>(config_, variant_)) {}
+
+Domain::~Domain() = default;
+
+AllocResult Domain::alloc_iova(Pfn size, Pfn limit_pfn, bool size_aligned) {
+  if (size == 0) return {Status::BadInput, 0};
+  const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, size_aligned);
+  return pfn ? AllocResult{Status::Ok, *pfn} : AllocResult{Status::Fail, 0};
+}
+
+// Section 4, alloc_iova_fast steps 1-4.
+AllocResult Domain::alloc_iova_fast(Pfn size, Pfn limit_pfn, unsigned cpu, bool flush_rcache) {
+  if (size == 0 || cpu >= config_.cpus) return {Status::BadInput, 0};
+  size = caches_->fast_size(size);
+  if (const std::optional<Pfn> cached = caches_->get(size, limit_pfn, cpu)) return {Status::Ok, *cached};
+  for (;;) {
+    if (const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, true)) return {Status::Ok, *pfn};
+    if (!flush_rcache) return {Status::Fail, 0};
+    flush_rcache = false;
+    caches_->flush_for_retry(*tree_);
+  }
+}
+
+Status Domain::free_iova(Pfn pfn) { return tree_->remove(pfn) ? Status::Ok : Status::BadInput; }
+
+Status Domain::free_iova_fast(Pfn pfn, Pfn size, unsigned cpu) {
+  if (size == 0 || cpu >= config_.cpus) return Status::BadInput;
+  // A wild free or one of the anchor is refused here as free_iova refuses it.
+  const std::optional<Node> node = tree_->find(pfn);
+  if (!node || node->pfn_hi == kAnchorPfn) return Status::BadInput;
+  if (caches_->insert(pfn, size, cpu)) return Status::Ok;
+  return free_iova(pfn);
+}
+
+ReserveResult Domain::reserve_iova(Pfn pfn_lo, Pfn pfn_hi) {
+  if (pfn_lo > pfn_hi || pfn_hi > max_reservable_pfn(config_)) return {Status::BadInput, Node{}};
+  return tree_->reserve(pfn_lo, pfn_hi);
+}
+
+std::optional<Node> Domain::find_iova(Pfn pfn) const { return tree_->find(pfn); }
+
+Status Domain::free_cpu_cached_iovas(unsigned cpu) {
+  if (cpu >= config_.cpus) return Status::BadInput;
+  caches_->flush_cpu(cpu, *tree_);
+  return Status::Ok;
+}
+
+void Domain::free_global_cached_iovas() { caches_->flush_depots(*tree_); }
+
+void Domain::trim_depots() { caches_->trim(*tree_); }
+
+std::vector<Node> Domain::nodes() const { return tree_->nodes(); }
+
+std::vector<CachedEntry> Domain::cached() const { return caches_->entries(); }
+
+std::optional<std::string> Domain::validate() const {
+  if (auto error = tree_->validate()) return error;
+  return caches_->validate(*tree_);
+}
+
+std::string Domain::describe() const {
+  std::string text = tree_->describe();
+  if (!text.empty() && text.back() != '\n') text += '\n';
+  return text + caches_->describe();
+}
+
+}  // namespace iovacheck::impl

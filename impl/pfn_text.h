@@ -1,0 +1,19 @@
+#pragma once
+// How impl/ prints pfns and nodes in validate() and describe() messages.
+#include <cstdio>
+#include <string>
+
+#include "impl/domain.h"
+
+namespace iovacheck::impl {
+
+inline std::string hex(Pfn value) {
+  char text[24];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+inline std::string range_text(Pfn lo, Pfn hi) { return "[" + hex(lo) + ", " + hex(hi) + "]"; }
+inline std::string range_text(const Node& node) { return range_text(node.pfn_lo, node.pfn_hi); }
+
+}  // namespace iovacheck::impl

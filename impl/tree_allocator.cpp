@@ -1,0 +1,24 @@
+#include "impl/tree_allocator.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "impl/cached_tree.h"
+#include "impl/gap_tree.h"
+
+namespace iovacheck::impl {
+
+std::unique_ptr<TreeAllocator> make_tree_allocator(const Config& config, const Variant& variant,
+                                                   const TreeSnapshot* snapshot) {
+  switch (variant.search) {
+    case Search::FirstFitFromCachedNode:
+    case Search::BestFit:
+      return make_cached_tree(config, variant, snapshot);
+    case Search::HighestGap:
+    case Search::MapleGap:
+      return make_gap_tree(config, variant, snapshot);
+  }
+  throw std::invalid_argument("variant " + std::string(variant.name) + " has an unknown search");
+}
+
+}  // namespace iovacheck::impl
