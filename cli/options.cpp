@@ -1,0 +1,92 @@
+#include "cli/options.h"
+
+#include <algorithm>
+
+#include "cli/text.h"
+
+namespace iovacheck::cli {
+
+namespace {
+
+std::string usage_prefix(std::string_view verb) { return "iovacheck " + std::string(verb) + ": "; }
+
+const OptionSpec* find_option(std::span<const OptionSpec> options, std::string_view name) {
+  const auto found = std::find_if(options.begin(), options.end(),
+                                  [&](const OptionSpec& option) { return option.name == name; });
+  return found == options.end() ? nullptr : &*found;
+}
+
+std::string spelled(const OptionSpec& option) {
+  std::string text = "--" + std::string(option.name);
+  if (option.takes_value()) text += " " + std::string(option.placeholder);
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::string> ParsedArgs::value(std::string_view name) const {
+  const auto found = given_.find(name);
+  if (found == given_.end()) return std::nullopt;
+  return found->second;
+}
+
+void ParsedArgs::set(std::string_view verb, std::string_view name, std::string value) {
+  if (!given_.emplace(std::string(name), std::move(value)).second) {
+    throw UsageError(usage_prefix(verb) + "option '--" + std::string(name) + "' given twice");
+  }
+}
+
+ParsedArgs parse_args(std::string_view verb, std::span<const std::string> args,
+                      std::span<const OptionSpec> options) {
+  ParsedArgs parsed;
+  bool options_ended = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (options_ended || arg.size() < 2 || arg[0] != '-') {
+      parsed.positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      options_ended = true;
+      continue;
+    }
+    if (arg == "--help" || arg == "-h") {
+      parsed.help = true;
+      continue;
+    }
+    const std::size_t equals = arg.find('=');
+    const std::string name = arg.substr(0, equals);
+    const OptionSpec* option = arg.starts_with("--") ? find_option(options, std::string_view(name).substr(2)) : nullptr;
+    if (option == nullptr) throw UsageError(usage_prefix(verb) + "unknown option '" + name + "'");
+    if (!option->takes_value()) {
+      if (equals != std::string::npos) {
+        throw UsageError(usage_prefix(verb) + "option '" + name + "' takes no value");
+      }
+      parsed.set(verb, option->name, "");
+      continue;
+    }
+    if (equals != std::string::npos) {
+      parsed.set(verb, option->name, arg.substr(equals + 1));
+    } else if (i + 1 < args.size()) {
+      parsed.set(verb, option->name, args[++i]);
+    } else {
+      throw UsageError(usage_prefix(verb) + "option '" + name + "' needs a value (" +
+                       std::string(option->placeholder) + ")");
+    }
+  }
+  return parsed;
+}
+
+std::string format_options(std::span<const OptionSpec> options) {
+  std::size_t width = std::string_view("--help").size();
+  for (const OptionSpec& option : options) width = std::max(width, spelled(option).size());
+  std::string text;
+  const auto line = [&](const std::string& left, std::string_view help) {
+    text += "  " + padded(left, width + 2) + std::string(help) + "\n";
+  };
+  for (const OptionSpec& option : options) line(spelled(option), option.help);
+  line("--help", "print this help");
+  return text;
+}
+
+}  // namespace iovacheck::cli

@@ -1,0 +1,28 @@
+#pragma once
+// One command-line verb: its help and its entry point. Each verb lives in cli/<verb>.cpp.
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "cli/options.h"
+
+namespace iovacheck::cli {
+
+struct Verb {
+  std::string_view name;
+  std::string_view summary;      // one line, for `iovacheck --help`
+  std::string_view usage;        // "iovacheck replay FILE... [--variant NAME] [--quiet]"
+  std::string_view description;  // what it does and prints, for `iovacheck help VERB`
+  std::span<const OptionSpec> options;
+  int (*run)(const ParsedArgs& args);  // returns an ExitCode; may throw UsageError
+};
+
+const Verb& replay_verb();
+const Verb& variants_verb();
+const Verb& verify_verb();
+const Verb& check_verb();
+
+// The full help of one verb: usage, description, options.
+std::string verb_help(const Verb& verb);
+
+}  // namespace iovacheck::cli

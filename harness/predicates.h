@@ -1,0 +1,21 @@
+#pragma once
+// The predicates the minimizer keeps, for traces found on an implementation: they run the trace
+// with check_on, so they live here, where the implementations are known.
+#include <string>
+
+#include "model/minimize.h"
+#include "model/property.h"
+
+namespace iovacheck {
+
+// "Violates a property on `variant` and none on mainline": a distinguishing counterexample.
+TracePredicate distinguishes_from_mainline(const std::string& variant);
+
+// "Violates `property` on `variant`" (any step, whatever the reason text).
+TracePredicate violates_same_property(const std::string& variant, Property property);
+
+// The predicate a counterexample found on `variant` is minimized under: distinguishing for a
+// variant, the same property for mainline itself.
+TracePredicate counterexample_predicate(const std::string& variant, Property property);
+
+}  // namespace iovacheck

@@ -1,0 +1,167 @@
+#include "props/property.h"
+
+#include <chrono>
+#include <exception>
+#include <unordered_map>
+
+#include <rapidcheck.h>
+#include <rapidcheck/state.h>
+
+#include "harness/implementation.h"
+#include "harness/predicates.h"
+#include "props/commands.h"
+#include "props/generators.h"
+
+namespace iovacheck::props {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// RapidCheck's own reporting stays quiet: the result is returned as a value.
+class SilentListener final : public rc::detail::TestListener {
+ public:
+  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
+  void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
+  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+};
+
+// Bookkeeping across every run RapidCheck makes of the property, generation and shrinking.
+class Runs {
+ public:
+  explicit Runs(std::size_t shrink_runs) : shrink_runs_(shrink_runs), started_(Clock::now()) {}
+
+  // Past the shrinking budget every run passes at once, which ends RapidCheck's shrinking
+  // with the last failing case found.
+  bool shrink_budget_spent() const { return first_failure_ && shrink_cases_ >= shrink_runs_; }
+
+  void start_case() {
+    if (first_failure_) ++shrink_cases_;
+    else ++cases_;
+  }
+
+  void checker_failed() { note_failure(); error_.reset(); }
+  void threw(const std::string& what) {
+    note_failure();
+    log.last_failure.reset();
+    error_ = what;
+  }
+
+  Throughput search() const { return first_failure_.value_or(now()); }
+  std::size_t shared_while_searching() const { return first_failure_ ? shared_at_first_failure_ : log.shared_with_mainline; }
+  Throughput shrink() const {
+    if (!first_failure_) return {};
+    const Throughput total = now();
+    return {shrink_cases_, total.steps - first_failure_->steps, total.seconds - first_failure_->seconds};
+  }
+  const std::optional<std::string>& error() const { return error_; }
+
+  RunLog log;
+
+ private:
+  Throughput now() const { return {cases_, log.steps_checked, seconds_since(started_)}; }
+  void note_failure() {
+    if (first_failure_) return;
+    first_failure_ = now();
+    shared_at_first_failure_ = log.shared_with_mainline;
+  }
+
+  std::size_t shrink_runs_;
+  Clock::time_point started_;
+  std::size_t cases_ = 0;
+  std::size_t shrink_cases_ = 0;
+  std::optional<Throughput> first_failure_;
+  std::size_t shared_at_first_failure_ = 0;
+  std::optional<std::string> error_;
+};
+
+// One case: a geometry, then commands run through the checker until one fails the property.
+void run_case(const std::string& variant, Runs& runs) {
+  if (runs.shrink_budget_spent()) return;
+  runs.start_case();
+  Trace start;
+  // The geometry does not shrink here: every geometry change regenerates the whole command
+  // sequence, so RapidCheck would spend its shrinking on unrelated cases. The minimizer
+  // simplifies the geometry of the final trace instead.
+  start.geometry = *rc::gen::noShrink(geometries());
+  start.variant = variant;
+  try {
+    CheckedSystem system(start, runs.log);
+    rc::state::check(GenModel{start.geometry, {}, {}}, system, [](const GenModel& model) { return commands(model); });
+  } catch (const rc::detail::CaseResult& result) {
+    if (result.type == rc::detail::CaseResult::Type::Failure) runs.checker_failed();
+    throw;
+  } catch (const std::exception& error) {
+    runs.threw(error.what());
+    throw;
+  }
+}
+
+std::size_t tests_run(const rc::detail::TestResult& outcome) {
+  rc::detail::SuccessResult success;
+  if (outcome.match(success)) return static_cast<std::size_t>(success.numSuccess);
+  rc::detail::FailureResult failure;
+  if (outcome.match(failure)) return static_cast<std::size_t>(failure.numSuccess) + 1;
+  rc::detail::GaveUpResult gave_up;
+  if (outcome.match(gave_up)) return static_cast<std::size_t>(gave_up.numSuccess);
+  return 0;
+}
+
+std::optional<std::string> rapidcheck_error(const rc::detail::TestResult& outcome) {
+  rc::detail::GaveUpResult gave_up;
+  if (outcome.match(gave_up)) return "RapidCheck gave up: " + gave_up.description;
+  rc::detail::Error error;
+  if (outcome.match(error)) return "RapidCheck failed: " + error.description;
+  return std::nullopt;
+}
+
+// The shared minimizer under the predicate that fits the variant, then the result replayed.
+void minimize_counterexample(PropertyResult& result, const PropertyOptions& options) {
+  const Clock::time_point started = Clock::now();
+  const Counterexample& shrunk = *result.shrunk;
+  const Trace minimized = minimize(shrunk.trace, counterexample_predicate(options.variant, shrunk.violation.property),
+                                   options.minimize, &result.minimize_stats);
+  const CheckReport replayed = check_on(minimized, options.variant);
+  if (replayed.violation) result.minimized = Counterexample{minimized, *replayed.violation};
+  else result.error = "the minimized trace no longer violates on " + options.variant + ": a defect in iovacheck";
+  result.minimize_seconds = seconds_since(started);
+}
+
+}  // namespace
+
+PropertyResult run_property(const PropertyOptions& options) {
+  Runs runs(options.shrink_runs);
+  rc::detail::TestParams params;
+  params.seed = options.seed;
+  params.maxSuccess = options.tests;
+  params.maxSize = options.max_commands;
+  SilentListener listener;
+  const rc::detail::TestResult outcome = rc::detail::checkProperty(
+      rc::detail::toProperty([&] { run_case(options.variant, runs); }), rc::detail::TestMetadata{}, params, listener,
+      std::unordered_map<std::string, rc::detail::Reproduce>{});
+
+  PropertyResult result;
+  result.variant = options.variant;
+  result.tests = tests_run(outcome);
+  result.shrunk = runs.log.last_failure;
+  result.first_failure_steps = runs.log.first_failure_steps;
+  result.error = runs.error() ? runs.error() : rapidcheck_error(outcome);
+  result.shared_with_mainline = runs.shared_while_searching();
+  if (!result.error && !result.shrunk && !outcome.template is<rc::detail::SuccessResult>())
+    result.error = "RapidCheck reported a failure the checker did not: a defect in iovacheck";
+  result.search = runs.search();
+  result.shrink = runs.shrink();
+  if (result.shrunk && !result.error) minimize_counterexample(result, options);
+  return result;
+}
+
+PropertyResult run_property(const std::string& variant, int tests, std::uint64_t seed) {
+  PropertyOptions options;
+  options.variant = variant;
+  options.tests = tests;
+  options.seed = seed;
+  return run_property(options);
+}
+
+}  // namespace iovacheck::props

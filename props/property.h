@@ -1,0 +1,51 @@
+#pragma once
+// The property: on any sequence of operations over any geometry, the implementation of a
+// variant does what the spec allows (the shared checker judges every step). A variant fails it
+// only on a distinguishing counterexample, one mainline does not violate; mainline on any.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "model/minimize.h"
+#include "props/system.h"
+
+namespace iovacheck::props {
+
+inline constexpr int kDefaultTests = 1000;
+
+struct PropertyOptions {
+  std::string variant = "mainline";
+  int tests = kDefaultTests;
+  std::uint64_t seed = 0;
+  int max_commands = 100;           // RapidCheck's max size: cases grow to about this many ops
+  std::size_t shrink_runs = 3000;   // bound on the runs RapidCheck's shrinking may take
+  MinimizeOptions minimize;
+};
+
+// Cases run and ops checked over a stretch of time.
+struct Throughput {
+  std::size_t cases = 0;
+  std::size_t steps = 0;
+  double seconds = 0;
+};
+
+struct PropertyResult {
+  std::string variant;
+  std::size_t tests = 0;  // cases generated: the passing ones, plus the failing one
+  std::size_t first_failure_steps = 0;      // the failing case as generated, up to its violation
+  std::optional<Counterexample> shrunk;     // as RapidCheck's shrinking left it
+  std::optional<Counterexample> minimized;  // after the shared minimizer, replayed on the variant
+  std::optional<std::string> error;         // RapidCheck gave up, or iovacheck threw: a defect
+  std::size_t shared_with_mainline = 0;     // searched cases whose violation mainline has too
+  Throughput search;                        // up to the first failure (or to the end)
+  Throughput shrink;                        // RapidCheck's shrinking
+  double minimize_seconds = 0;
+  MinimizeStats minimize_stats;
+  bool passed() const { return !shrunk && !error; }
+};
+
+PropertyResult run_property(const PropertyOptions& options);
+PropertyResult run_property(const std::string& variant, int tests, std::uint64_t seed);
+
+}  // namespace iovacheck::props
