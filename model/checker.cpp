@@ -26,31 +26,26 @@ class Names {
   std::optional<Pfn> resolve(const std::string& name) const {
     auto it = live_.find(name);
     if (it == live_.end()) return std::nullopt;
-    return it->second.pfn;
+    return it->second;
   }
 
-  // The live name whose allocation a free of pfn releases.
-  std::optional<std::string> owner_of(Pfn pfn, bool exact) const {
-    for (const auto& [name, live] : live_)
-      if (exact ? live.pfn == pfn : live.range.contains(pfn)) return name;
+  // The live name of the allocation inside `range` (a range may have grown under a reserve).
+  std::optional<std::string> owner_in(const Range& range) const {
+    for (const auto& [name, pfn] : live_)
+      if (range.contains(pfn)) return name;
     return std::nullopt;
   }
 
   // Binds the allocation; returns the name used (the trace's own, or a fresh r<N>).
-  std::string bind(const std::string& requested, Pfn pfn, Range range) {
+  std::string bind(const std::string& requested, Pfn pfn) {
     std::string name = requested.empty() ? fresh_name() : requested;
-    live_[name] = Live{pfn, range};
+    live_[name] = pfn;
     return name;
   }
 
   void release(const std::string& name) { live_.erase(name); }
 
  private:
-  struct Live {
-    Pfn pfn;
-    Range range;
-  };
-
   std::string fresh_name() {
     std::string name;
     do name = "r" + std::to_string(++counter_);
@@ -60,7 +55,7 @@ class Names {
   }
 
   std::set<std::string> taken_;
-  std::map<std::string, Live> live_;
+  std::map<std::string, Pfn> live_;  // name -> the pfn its allocation returned
   unsigned counter_ = 0;
 };
 
@@ -119,8 +114,14 @@ class CheckSession::Run {
     Step named = original;
     StepRecord record{named.op, {}, {}};
     record.caller_error = resolve_target(record.op);
-    if (!record.caller_error) record.caller_error = model_.caller_error(record.op);
-    if (!record.caller_error) apply(index, record, named);
+    if (!record.caller_error) {
+      if (auto error = model_.caller_error(record.op)) {
+        record.caller_error = error->reason;
+        if (error->must_refuse) apply_refused(index, record);
+      } else {
+        apply(index, record, named);
+      }
+    }
     if (named.expect && options_.check_expectations && report_.ok() && !expectation_met(*named.expect, record))
       report_.miss = ExpectationMiss{index, print_expectation(*named.expect), actual_result(record)};
     report_.named.steps.push_back(std::move(named));
@@ -139,25 +140,31 @@ class CheckSession::Run {
   }
 
   void apply(std::size_t index, StepRecord& record, Step& named) {
+    const std::optional<std::string> freed_name = name_freed_by(record.op);
     record.outcome = sut_.apply(record.op);
     if (auto broken = sut_.validate()) return violate(index, Judgement{Property::Structure, *broken});
     if (auto judged = model_.judge(record.op, record.outcome, sut_.observe())) return violate(index, *judged);
-    track_names(record, named);
+    if (freed_name) {
+      names_.release(*freed_name);
+      *free_target(named.op) = Target{0, *freed_name};
+    }
+    if (std::string* name = bound_name_of(named.op); name && record.outcome.status == Outcome::Status::Ok)
+      *name = names_.bind(*name, record.outcome.pfn);
   }
 
-  void track_names(const StepRecord& record, Step& named) {
-    if (record.outcome.status != Outcome::Status::Ok) return;
-    if (std::string* name = bound_name_of(named.op)) {
-      const Range range = record.outcome.node.value_or(Range{record.outcome.pfn, record.outcome.pfn});
-      *name = names_.bind(*name, record.outcome.pfn, range);
-      return;
-    }
-    const Target* freed = free_target(record.op);
-    if (!freed) return;
-    if (auto owner = names_.owner_of(freed->pfn, std::holds_alternative<FastFree>(record.op))) {
-      names_.release(*owner);
-      *free_target(named.op) = Target{0, *owner};
-    }
+  // Input the API must refuse: applied, and judged refused with nothing changed.
+  void apply_refused(std::size_t index, StepRecord& record) {
+    record.outcome = sut_.apply(record.op);
+    if (auto broken = sut_.validate()) return violate(index, Judgement{Property::Structure, *broken});
+    if (auto judged = model_.judge_refusal(record.outcome, sut_.observe())) return violate(index, *judged);
+  }
+
+  // The live name a valid free releases, found through the model before the step.
+  std::optional<std::string> name_freed_by(const Op& op) const {
+    const Target* target = free_target(op);
+    if (!target) return std::nullopt;
+    const OwnedRange* holder = model_.range_holding(target->pfn);
+    return holder ? names_.owner_in(holder->range) : std::nullopt;
   }
 
   static std::string* bound_name_of(Op& op) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
@@ -17,13 +18,13 @@ using Kind = Owner::Kind;
 
 // ---- Transitions: what a step may do to the state -------------------------------------------
 
-// The range caches may move a bin's entries between slots on their own (a magazine loaded from
-// or pushed to the depot); the model allows at most max_count such moves in one step.
+// The range caches move a magazine of a bin's entries between slots on their own: a full loaded
+// magazine pushed to the depot, a depot magazine loaded by a CPU. Exactly `count` must move.
 struct CacheMove {
   unsigned bin = 0;
   CacheSlot from;
   CacheSlot to;
-  std::size_t max_count = 0;
+  std::size_t count = 0;
 };
 
 // Exactly `count` cached ranges of `bin` in `slot` leave the tree; which ones is the cache's choice.
@@ -61,7 +62,7 @@ std::string owner_name(const Owner& owner) {
 
 std::string describe_range(const OwnedRange& owned) { return to_string(owned.range) + " " + owner_name(owned.owner); }
 
-const OwnedRange* range_holding(const Ranges& ranges, Pfn pfn) {
+const OwnedRange* holder_of(const Ranges& ranges, Pfn pfn) {
   auto it = ranges.upper_bound(pfn);
   if (it == ranges.begin()) return nullptr;
   --it;
@@ -136,7 +137,7 @@ class Rules {
     if (auto error = placement_error(ranges_, geometry_.start_pfn, outcome.pfn, request, occupies_always)) return {*error};
     if (auto error = node_size_error(outcome, request)) return {*error};
     Transition transition(ranges_);
-    add_range(transition.after, *range_of(outcome.pfn, op.size), Owner{Kind::Allocated, 0, 0, 0, {}});
+    add_range(transition.after, *range_of(outcome.pfn, op.size), Owner::allocated());
     return {transition};
   }
 
@@ -157,21 +158,23 @@ class Rules {
 
   std::vector<Ruling> operator()(const Free& op, const Outcome&) const {
     Transition transition(ranges_);
-    transition.after.erase(range_holding(ranges_, op.target.pfn)->range.lo);
+    transition.after.erase(holder_of(ranges_, op.target.pfn)->range.lo);
     return {transition};
   }
 
   std::vector<Ruling> operator()(const FastFree& op, const Outcome&) const {
     Transition transition(ranges_);
-    const OwnedRange& freed = *range_holding(ranges_, op.target.pfn);
+    const OwnedRange& freed = *holder_of(ranges_, op.target.pfn);
     const unsigned bin = size_bin(op.size);
     if (!is_cached_bin(bin)) {
       transition.after.erase(freed.range.lo);
       return {transition};
     }
     const CacheSlot cpu{op.cpu};
-    add_range(transition.after, freed.range, Owner{Kind::Cached, 0, op.target.pfn, bin, cpu});
-    transition.moves.push_back(CacheMove{bin, cpu, CacheSlot{}, geometry_.mag_size});
+    add_range(transition.after, freed.range, Owner::cached(op.target.pfn, bin, cpu));
+    // With loaded and prev both full, the loaded magazine goes to the depot first.
+    if (count_cached(bin, cpu) == 2 * std::size_t{geometry_.mag_size})
+      transition.moves.push_back(CacheMove{bin, cpu, CacheSlot{}, geometry_.mag_size});
     transition.pinned = op.target.pfn;  // pushed into the loaded magazine, after any depot push
     return {transition};
   }
@@ -200,7 +203,7 @@ class Rules {
   }
 
   std::vector<Ruling> operator()(const Find& op, const Outcome& outcome) const {
-    const OwnedRange* holder = range_holding(ranges_, op.pfn);
+    const OwnedRange* holder = holder_of(ranges_, op.pfn);
     const bool found = outcome.status == Outcome::Status::Ok;
     if (!holder && found)
       return {judgement(Property::Find, "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + " but no range holds it")};
@@ -238,12 +241,14 @@ class Rules {
                                               " pages), the spec hands out " + to_string(expected));
   }
 
-  Owner fast_owner(const FastAlloc& op, Pfn pfn) const { return Owner{Kind::FastAllocated, op.size, pfn, 0, {}}; }
+  static Owner fast_owner(const FastAlloc& op, Pfn pfn) { return Owner::fast_allocated(pfn, op.size); }
 
-  // A miss may load a magazine from the depot onto this CPU before going to the tree.
-  void allow_depot_load(Transition& transition, const Request& request, unsigned cpu) const {
+  // When the CPU's loaded and prev magazines of the bin are empty, the get loads the depot's
+  // top magazine onto the CPU: `count` of its pfns stay there (all of them on a miss).
+  void add_depot_load(Transition& transition, const Request& request, unsigned cpu, std::size_t count) const {
     const unsigned bin = size_bin(request.size);
-    if (is_cached_bin(bin)) transition.moves.push_back(CacheMove{bin, CacheSlot{}, CacheSlot{cpu}, geometry_.mag_size});
+    if (is_cached_bin(bin) && count_cached(bin, CacheSlot{cpu}) == 0 && count_cached(bin, CacheSlot{}) >= geometry_.mag_size)
+      transition.moves.push_back(CacheMove{bin, CacheSlot{}, CacheSlot{cpu}, count});
   }
 
   Ruling fast_hit(const FastAlloc& op, const Request& request, Pfn pfn) const {
@@ -255,6 +260,10 @@ class Rules {
       return judgement(Property::RangeCache, what + " of bin " + std::to_string(held.owner.bin) + " for size " + hex(request.size) + " (bin " + std::to_string(bin) + ")");
     if (!held.owner.slot.in_depot() && held.owner.slot.cpu != op.cpu)
       return judgement(Property::RangeCache, what + " held by " + slot_name(held.owner.slot) + ", asked on cpu " + std::to_string(op.cpu));
+    const std::size_t on_cpu = count_cached(bin, CacheSlot{op.cpu});
+    if (held.owner.slot.in_depot() && on_cpu != 0)
+      return judgement(Property::RangeCache, what + " from the depot while cpu " + std::to_string(op.cpu) + " holds " +
+                                                 std::to_string(on_cpu) + " pfns of bin " + std::to_string(bin));
     auto handed = range_of(pfn, request.size);
     if (!handed || handed->lo < held.range.lo || handed->hi > held.range.hi)
       return judgement(Property::Soundness, what + ": the caller gets " + hex(request.size) + " pages but its node is " + to_string(held.range));
@@ -263,7 +272,7 @@ class Rules {
       return judgement(Property::Soundness, what + ": result " + to_string(*handed) + " ends above limit " + hex(request.limit));
     Transition transition(ranges_);
     add_range(transition.after, held.range, fast_owner(op, pfn));
-    allow_depot_load(transition, request, op.cpu);
+    if (held.owner.slot.in_depot()) add_depot_load(transition, request, op.cpu, geometry_.mag_size - 1);
     return transition;
   }
 
@@ -273,7 +282,7 @@ class Rules {
     if (auto error = node_size_error(outcome, request)) return *error;
     Transition transition(ranges_);
     add_range(transition.after, *range_of(pfn, request.size), fast_owner(op, pfn));
-    allow_depot_load(transition, request, op.cpu);
+    add_depot_load(transition, request, op.cpu, geometry_.mag_size);
     return transition;
   }
 
@@ -295,7 +304,7 @@ class Rules {
       if (auto missed = incompleteness(ranges_, geometry_.start_pfn, request, occupies_always, "fast (noflush) failed"))
         return *missed;
       Transition transition(ranges_);
-      allow_depot_load(transition, request, op.cpu);
+      add_depot_load(transition, request, op.cpu, geometry_.mag_size);
       return transition;
     }
     if (auto missed = incompleteness(ranges_, geometry_.start_pfn, request, occupies_unless_cached,
@@ -334,7 +343,7 @@ std::vector<Ruling> Rules::operator()(const Reserve& op, const Outcome& outcome)
   }
   if (!returned) {
     returned = Range{lo, hi};
-    add_range(after, *returned, Owner{Kind::Reserved, 0, 0, 0, {}});
+    add_range(after, *returned, Owner::reserved());
   }
   if (outcome.status != Outcome::Status::Ok)
     return {judgement(Property::Reserve, "reserve " + hex(op.lo) + " " + hex(op.hi) + " failed; it cannot fail")};
@@ -368,7 +377,8 @@ class TransitionCheck {
         continue;
       }
       if (!consume_release(it->second.owner))
-        return judgement(Property::Conservation, "range " + describe_range(it->second) + " is missing from the implementation's tree");
+        return judgement(is_cached(it->second) ? Property::RangeCache : Property::Conservation,
+                         "range " + describe_range(it->second) + " is missing from the implementation's tree");
       it = after.erase(it);
     }
     for (const CacheRelease& release : transition_.releases)
@@ -414,7 +424,7 @@ class TransitionCheck {
       }
     }
     if (observed_.cached.size() != model_cached || observed_by_pfn.size() != model_cached) return unexpected_cache_entry();
-    return std::nullopt;
+    return unmade_move();
   }
 
   std::optional<Judgement> unexpected_cache_entry() const {
@@ -430,12 +440,21 @@ class TransitionCheck {
   bool consume_move(const Owner& owner, CacheSlot to) {
     if (transition_.pinned == owner.pfn) return false;
     for (CacheMove& move : transition_.moves) {
-      if (move.bin == owner.bin && move.from == owner.slot && move.to == to && move.max_count > 0) {
-        --move.max_count;
+      if (move.bin == owner.bin && move.from == owner.slot && move.to == to && move.count > 0) {
+        --move.count;
         return true;
       }
     }
     return false;
+  }
+
+  std::optional<Judgement> unmade_move() const {
+    for (const CacheMove& move : transition_.moves)
+      if (move.count != 0)
+        return judgement(Property::RangeCache, std::to_string(move.count) + " more pfns of bin " + std::to_string(move.bin) +
+                                                   " should have moved from " + slot_name(move.from) + " to " + slot_name(move.to) +
+                                                   " (a whole magazine moves)");
+    return std::nullopt;
   }
 
   // Depots hold whole magazines; a CPU holds at most its loaded and prev magazines.
@@ -459,21 +478,24 @@ class TransitionCheck {
   const Observation& observed_;
 };
 
-std::optional<std::string> caller_error_of(const Ranges& ranges, const Geometry& geometry, const Op& op);
+std::optional<CallerError> caller_error_of(const Ranges& ranges, const Geometry& geometry, const Op& op);
 
 }  // namespace
 
 // ---- Model ----------------------------------------------------------------------------------
 
 Model::Model(const Geometry& geometry, const Snapshot* snapshot) : geometry_(geometry) {
-  add_range(ranges_, Range{kMaxPfn, kMaxPfn}, Owner{Kind::Reserved, 0, 0, 0, {}});  // the anchor
+  add_range(ranges_, Range{kMaxPfn, kMaxPfn}, Owner::reserved());  // the anchor
   if (!snapshot) return;
-  for (const Range& node : snapshot->nodes) add_range(ranges_, node, Owner{Kind::Allocated, 0, 0, 0, {}});
+  for (const Range& node : snapshot->nodes) add_range(ranges_, node, Owner::allocated());
 }
 
-std::optional<std::string> Model::caller_error(const Op& op) const { return caller_error_of(ranges_, geometry_, op); }
+std::optional<CallerError> Model::caller_error(const Op& op) const { return caller_error_of(ranges_, geometry_, op); }
+
+const OwnedRange* Model::range_holding(Pfn pfn) const { return holder_of(ranges_, pfn); }
 
 std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, const Observation& after) {
+  if (auto error = caller_error(op)) throw std::logic_error("Model::judge on a caller error: " + error->reason);
   if (outcome.status == Outcome::Status::Rejected)
     return judgement(Property::Rejection, "the implementation refused valid input");
   const Rules rules(geometry_, ranges_, after);
@@ -492,6 +514,15 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
   return first_problem;
 }
 
+std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const Observation& after) const {
+  if (outcome.status != Outcome::Status::Rejected)
+    return judgement(Property::Rejection, "the implementation accepted input the API must refuse");
+  auto verdict = TransitionCheck(geometry_, Transition(ranges_), after).run();
+  if (auto* problem = std::get_if<Judgement>(&verdict))
+    return judgement(Property::Rejection, "a refused op changed the state: " + problem->reason);
+  return std::nullopt;
+}
+
 std::string Model::describe() const {
   std::ostringstream out;
   for (const auto& [lo, owned] : ranges_) out << describe_range(owned) << (owned.range.lo == kMaxPfn ? " (anchor)" : "") << "\n";
@@ -502,60 +533,69 @@ std::string Model::describe() const {
 
 namespace {
 
-std::optional<std::string> bad_cpu(const Geometry& geometry, unsigned cpu) {
+CallerError must_refuse(std::string reason) { return CallerError{std::move(reason), true}; }
+CallerError undefined(std::string reason) { return CallerError{std::move(reason), false}; }
+
+std::optional<CallerError> bad_cpu(const Geometry& geometry, unsigned cpu) {
   if (cpu < geometry.cpus) return std::nullopt;
-  return "cpu " + std::to_string(cpu) + " does not exist (cpus=" + std::to_string(geometry.cpus) + ")";
+  return must_refuse("cpu " + std::to_string(cpu) + " does not exist (cpus=" + std::to_string(geometry.cpus) + ")");
 }
 
-std::optional<std::string> free_error(const Ranges& ranges, Pfn pfn, bool fast, Pfn size) {
-  const OwnedRange* holder = range_holding(ranges, pfn);
-  if (!holder) return "no live range holds " + hex(pfn) + " (double or wild free)";
+std::optional<CallerError> free_error(const Ranges& ranges, Pfn pfn, bool fast, Pfn size) {
+  const OwnedRange* holder = holder_of(ranges, pfn);
+  if (!holder) {
+    // free_iova of a pfn in no node is refused by our API; free_iova_fast would cache it.
+    std::string reason = "no live range holds " + hex(pfn) + " (double or wild free)";
+    return fast ? undefined(std::move(reason)) : must_refuse(std::move(reason));
+  }
   const Owner& owner = holder->owner;
   const std::string what = describe_range(*holder);
   switch (owner.kind) {
-    case Kind::Reserved: return what + " is reserved, not allocated";
-    case Kind::Cached: return what + " is already freed (held by a range cache)";
+    case Kind::Reserved: return undefined(what + " is reserved, not allocated");
+    case Kind::Cached: return undefined(what + " is already freed (held by a range cache)");
     case Kind::Allocated:
-      if (fast) return what + " came from alloc; free it with free";
+      if (fast) return undefined(what + " came from alloc; free it with free");
       return std::nullopt;
     case Kind::FastAllocated:
-      if (!fast) return what + " came from fast; free it with ffree";
-      if (pfn != owner.pfn) return "ffree " + hex(pfn) + " is not the pfn fast returned (" + hex(owner.pfn) + ")";
-      if (size != owner.requested_size) return "ffree size " + hex(size) + " is not the size fast was asked for (" + hex(owner.requested_size) + ")";
+      if (!fast) return undefined(what + " came from fast; free it with ffree");
+      if (pfn != owner.pfn) return undefined("ffree " + hex(pfn) + " is not the pfn fast returned (" + hex(owner.pfn) + ")");
+      if (size != owner.requested_size)
+        return undefined("ffree size " + hex(size) + " is not the size fast was asked for (" + hex(owner.requested_size) + ")");
       return std::nullopt;
   }
   return std::nullopt;
 }
 
-std::optional<std::string> caller_error_of(const Ranges& ranges, const Geometry& geometry, const Op& op) {
+std::optional<CallerError> caller_error_of(const Ranges& ranges, const Geometry& geometry, const Op& op) {
   struct Classify {
     const Ranges& ranges;
     const Geometry& geometry;
-    std::optional<std::string> operator()(const Alloc& alloc) const {
-      if (alloc.size == 0) return "size 0";
+    std::optional<CallerError> operator()(const Alloc& alloc) const {
+      if (alloc.size == 0) return must_refuse("size 0");
       return std::nullopt;
     }
-    std::optional<std::string> operator()(const FastAlloc& fast) const {
-      if (fast.size == 0) return "size 0";
+    std::optional<CallerError> operator()(const FastAlloc& fast) const {
+      if (fast.size == 0) return must_refuse("size 0");
       return bad_cpu(geometry, fast.cpu);
     }
-    std::optional<std::string> operator()(const Free& free) const { return free_error(ranges, free.target.pfn, false, 0); }
-    std::optional<std::string> operator()(const FastFree& free) const {
+    std::optional<CallerError> operator()(const Free& free) const { return free_error(ranges, free.target.pfn, false, 0); }
+    std::optional<CallerError> operator()(const FastFree& free) const {
       if (auto cpu = bad_cpu(geometry, free.cpu)) return cpu;
+      if (free.size == 0) return must_refuse("size 0");
       return free_error(ranges, free.target.pfn, true, free.size);
     }
-    std::optional<std::string> operator()(const Reserve& reserve) const {
-      if (reserve.lo > reserve.hi) return "reserve " + hex(reserve.lo) + " " + hex(reserve.hi) + ": lo above hi";
+    std::optional<CallerError> operator()(const Reserve& reserve) const {
+      if (reserve.lo > reserve.hi) return must_refuse("reserve " + hex(reserve.lo) + " " + hex(reserve.hi) + ": lo above hi");
       if (reserve.hi > geometry.max_reservable_pfn())
-        return "reserve above " + hex(geometry.max_reservable_pfn()) + " (2^64-1 >> shift)";
+        return must_refuse("reserve above " + hex(geometry.max_reservable_pfn()) + " (2^64-1 >> shift)");
       return std::nullopt;
     }
-    std::optional<std::string> operator()(const Flush& flush) const {
+    std::optional<CallerError> operator()(const Flush& flush) const {
       if (flush.scope != Flush::Scope::Cpu) return std::nullopt;
       return bad_cpu(geometry, flush.cpu);
     }
-    std::optional<std::string> operator()(const Trim&) const { return std::nullopt; }
-    std::optional<std::string> operator()(const Find&) const { return std::nullopt; }
+    std::optional<CallerError> operator()(const Trim&) const { return std::nullopt; }
+    std::optional<CallerError> operator()(const Find&) const { return std::nullopt; }
   };
   return std::visit(Classify{ranges, geometry}, op);
 }

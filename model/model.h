@@ -23,9 +23,14 @@ struct Owner {
   };
   Kind kind = Kind::Allocated;
   Pfn requested_size = 0;  // FastAllocated: the caller's size
-  Pfn pfn = 0;             // Cached: the pfn in the magazine (a node's pfn_lo when it was freed)
+  Pfn pfn = 0;             // FastAllocated: the pfn fast returned; Cached: the pfn in the magazine
   unsigned bin = 0;        // Cached
   CacheSlot slot;          // Cached
+
+  static Owner allocated() { return Owner{Kind::Allocated, 0, 0, 0, {}}; }
+  static Owner reserved() { return Owner{Kind::Reserved, 0, 0, 0, {}}; }
+  static Owner fast_allocated(Pfn pfn, Pfn requested_size) { return Owner{Kind::FastAllocated, requested_size, pfn, 0, {}}; }
+  static Owner cached(Pfn pfn, unsigned bin, CacheSlot slot) { return Owner{Kind::Cached, 0, pfn, bin, slot}; }
 };
 
 struct OwnedRange {
@@ -33,15 +38,32 @@ struct OwnedRange {
   Owner owner;
 };
 
+// Input outside the API's contract. Some of it the API defines as refused with no state change
+// (size 0, a free of a pfn no range holds, a reserve the spec rejects, a CPU that does not
+// exist): the checker applies those and judges the refusal. The rest (a free of a reserved or
+// cached range, mixing free and ffree, ffree with another size) is undefined or destructive in
+// the kernel and never applied.
+struct CallerError {
+  std::string reason;
+  bool must_refuse = false;
+};
+
 class Model {
  public:
   explicit Model(const Geometry& geometry, const Snapshot* snapshot = nullptr);
 
-  // Why this op is a caller error (not to be applied), or nullopt when it is valid input.
-  std::optional<std::string> caller_error(const Op& op) const;
+  // Why this op is a caller error, or nullopt when it is valid input.
+  std::optional<CallerError> caller_error(const Op& op) const;
 
-  // Judges the step from the current state to `after`; adopts `after` when allowed.
+  // Judges a valid op's step from the current state to `after`; adopts `after` when allowed.
+  // Throws std::logic_error when the op is a caller error (judge those with judge_refusal).
   std::optional<Judgement> judge(const Op& op, const Outcome& outcome, const Observation& after);
+
+  // Judges a caller error the API must refuse: refused, and nothing changed.
+  std::optional<Judgement> judge_refusal(const Outcome& outcome, const Observation& after) const;
+
+  // The range holding pfn, whoever owns it; nullptr when the pfn is free.
+  const OwnedRange* range_holding(Pfn pfn) const;
 
   const Geometry& geometry() const { return geometry_; }
   const std::map<Pfn, OwnedRange>& ranges() const { return ranges_; }  // keyed by range.lo

@@ -68,6 +68,18 @@ TEST(Implementations, NamedTraceRoundTripsAndReplaysTheSame) {
   for (std::size_t i = 0; i < first.steps.size(); ++i) EXPECT_EQ(second.steps[i].outcome.pfn, first.steps[i].outcome.pfn);
 }
 
+TEST(Implementations, AFreeOfARangeAReserveGrewIsStillAFreeByName) {
+  // reserve lowers r1's pfn_lo to 0x5; freeing 0x5 frees r1.
+  const CheckReport report = check_on(parse_trace(R"(iova-trace 1
+domain granule=0x1000 start=0x1 dma32=0x100
+alloc 0x1 limit=0x10
+reserve 0x5 0x10
+free 0x5
+)"));
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(std::get<Free>(report.named.steps[2].op).target, (Target{0, "r1"}));
+}
+
 TEST(Implementations, StaleCached32IsCaughtByValidateOnZ4) {
   // Freeing b moves cached32_node to its successor a, a node above dma32. Freeing a then leaves
   // the pointer dangling on z4 (removal step 1 lacks "free == c" and a.pfn_hi >= dma32), which

@@ -20,7 +20,9 @@ class FakeAllocator final : public SystemUnderTest {
     applied.push_back(op);
     if (auto* alloc = std::get_if<Alloc>(&op)) return allocate(*alloc);
     if (auto* free = std::get_if<Free>(&op)) {
-      nodes_.erase(holder(free->target.pfn)->first);
+      auto it = holder(free->target.pfn);
+      if (it == nodes_.end()) return Outcome{Outcome::Status::Rejected, 0, std::nullopt};
+      nodes_.erase(it);
       return Outcome{};
     }
     if (auto* find = std::get_if<Find>(&op)) {
@@ -83,6 +85,15 @@ TEST(Checker, ResolvesNamesAndNamesEveryAllocation) {
   EXPECT_EQ(std::get<Free>(report.named.steps[3].op).target, (Target{0, "r1"}));  // a pfn inside r1
 }
 
+TEST(Checker, BadInputTheApiDefinesIsAppliedAndMustBeRefused) {
+  FakeAllocator fake;  // allocates whatever size it is asked for, 0 included
+  auto report = check(trace_of({step(alloc(1, 0xff)), step(alloc(0, 0xff))}), fake);
+  ASSERT_TRUE(report.violation);
+  EXPECT_EQ(report.violation->property, Property::Rejection);
+  EXPECT_EQ(fake.applied.size(), 2u);
+  ASSERT_TRUE(report.steps[1].caller_error);
+}
+
 TEST(Checker, GeneratedNamesAvoidTheTracesOwn) {
   FakeAllocator fake;
   auto report = check(trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff, "r1"))}), fake);
@@ -94,7 +105,7 @@ TEST(Checker, CallerErrorsAreRecordedNotApplied) {
   FakeAllocator fake;
   auto report = check(trace_of({step(alloc(1, 0xff, "a")), step(free_name("a")), step(free_name("a")), step(free_pfn(0x10))}), fake);
   ASSERT_TRUE(report.ok());
-  EXPECT_EQ(fake.applied.size(), 2u);
+  EXPECT_EQ(fake.applied.size(), 3u);  // a free of a dead name is not applied; a wild free is, and refused
   ASSERT_TRUE(report.steps[2].caller_error);
   EXPECT_NE(report.steps[2].caller_error->find("'a'"), std::string::npos);
   ASSERT_TRUE(report.steps[3].caller_error);

@@ -17,6 +17,8 @@ Geometry small_geometry(unsigned mag = 2, unsigned cpus = 2) {
   return geometry;
 }
 
+std::string print_for_test(const Op& op) { return std::string(keyword(op)); }
+
 Outcome ok_at(Pfn pfn, Range node) { return Outcome{Outcome::Status::Ok, pfn, node}; }
 Outcome done() { return Outcome{}; }
 Outcome failed() { return Outcome{Outcome::Status::Fail, 0, std::nullopt}; }
@@ -31,7 +33,7 @@ CachedPfn in_depot(Pfn pfn, unsigned bin) { return CachedPfn{pfn, bin, CacheSlot
 
 // Applies an op the model must accept; fails the test otherwise.
 void accept(Model& model, const Op& op, const Outcome& outcome, const Observation& after) {
-  ASSERT_FALSE(model.caller_error(op)) << *model.caller_error(op);
+  ASSERT_FALSE(model.caller_error(op)) << model.caller_error(op)->reason;
   auto judged = model.judge(op, outcome, after);
   ASSERT_FALSE(judged) << property_name(judged->property) << ": " << judged->reason;
 }
@@ -121,6 +123,35 @@ TEST(ModelCallerErrors, FreesOnlyOfLiveCallerRanges) {
   EXPECT_TRUE(model.caller_error(Reserve{0x5, kMaxPfn}));          // above 2^64-1 >> 12
 }
 
+TEST(ModelCallerErrors, TheApiRefusesWhatItDefinesAsBadInput) {
+  Model model(small_geometry());
+  accept(model, Reserve{0x10, 0x1f}, Outcome{Outcome::Status::Ok, 0, Range{0x10, 0x1f}}, tree({{0x10, 0x1f}}));
+  for (const Op& refused : {Op{Alloc{"", 0, 0xff, true}}, Op{FastAlloc{"", 1, 0xff, 2, true}}, Op{Free{{0x40, ""}}},
+                            Op{Reserve{0x5, 0x4}}, Op{Flush{Flush::Scope::Cpu, 7}}, Op{FastFree{{0x40, ""}, 0, 0}}}) {
+    ASSERT_TRUE(model.caller_error(refused)) << print_for_test(refused);
+    EXPECT_TRUE(model.caller_error(refused)->must_refuse) << model.caller_error(refused)->reason;
+  }
+  // Undefined in the kernel: never applied.
+  EXPECT_FALSE(model.caller_error(Free{{0x15, ""}})->must_refuse);
+  EXPECT_FALSE(model.caller_error(FastFree{{0x40, ""}, 1, 0})->must_refuse);
+}
+
+TEST(ModelCallerErrors, ARefusalMustChangeNothing) {
+  Model model(small_geometry());
+  EXPECT_FALSE(model.judge_refusal(Outcome{Outcome::Status::Rejected, 0, std::nullopt}, tree({})));
+  auto accepted = model.judge_refusal(Outcome{Outcome::Status::Ok, 0x10, Range{0x10, 0x10}}, tree({{0x10, 0x10}}));
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->property, Property::Rejection);
+  auto changed = model.judge_refusal(Outcome{Outcome::Status::Rejected, 0, std::nullopt}, tree({{0x10, 0x10}}));
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->property, Property::Rejection);
+}
+
+TEST(ModelCallerErrors, JudgingACallerErrorIsAProgrammingError) {
+  Model model(small_geometry());
+  EXPECT_THROW(model.judge(Free{{0x40, ""}}, done(), tree({})), std::logic_error);
+}
+
 TEST(ModelCallerErrors, FastRangesNeedTheirOriginalSize) {
   Model model(small_geometry());
   accept(model, FastAlloc{"", 3, 0xff, 0, true}, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}}));
@@ -178,7 +209,7 @@ TEST(ModelRangeCache, HitEndingAboveTheLimitIsUnsound) {
 TEST(ModelRangeCache, FlushReleasesOnlyItsScope) {
   Model model = with_cached_range(0xfc, 1);
   accept(model, Flush{Flush::Scope::Cpu, 0}, done(), tree({{0xfc, 0xff}}, {on_cpu(0xfc, 2, 1)}));
-  EXPECT_EQ(rejected_for(model, Flush{Flush::Scope::Depot, 0}, done(), tree({})), Property::Conservation);
+  EXPECT_EQ(rejected_for(model, Flush{Flush::Scope::Depot, 0}, done(), tree({})), Property::RangeCache);
   accept(model, Flush{Flush::Scope::Cpu, 1}, done(), tree({}));
   EXPECT_TRUE(model.ranges().size() == 1);  // the anchor
 }
@@ -212,7 +243,7 @@ TEST(ModelRangeCache, TrimKeepsAsManyMagazinesAsCpus) {
   std::vector<CachedPfn> cached;
   Model model = with_single_pfn_magazines(nodes, cached, 3);  // depot: 0x11
   EXPECT_EQ(rejected_for(model, Trim{}, done(), tree({{0x10, 0x10}, {0x12, 0x12}}, {on_cpu(0x10, 0, 0), on_cpu(0x12, 0, 0)})),
-            Property::Conservation);
+            Property::RangeCache);
   accept(model, Trim{}, done(), tree(nodes, cached));
 }
 
@@ -249,6 +280,51 @@ TEST(ModelRangeCache, AFastPathFlushMustDrainTheDepotToo) {
   const FastAlloc too_big{"", 0x100, 0xff, 0, true};
   EXPECT_EQ(rejected_for(model, too_big, failed(), tree({{0x11, 0x11}}, {cached[1]})), Property::Conservation);
   accept(model, too_big, failed(), tree({}));
+}
+
+TEST(ModelRangeCache, AMagazineGoesToTheDepotOnlyWhenLoadedAndPrevAreFull) {
+  std::vector<Range> nodes;
+  std::vector<CachedPfn> cached;
+  Model model = with_single_pfn_magazines(nodes, cached, 2);  // cpu 0 holds 0x10 (prev), 0x11 (loaded)
+  nodes.push_back({0x12, 0x12});
+  accept(model, FastAlloc{"", 1, 0xff, 0, true}, ok_at(0x12, {0x12, 0x12}), tree(nodes, cached));
+  // Both magazines full: exactly one magazine (0x11) must move to the depot.
+  EXPECT_EQ(rejected_for(model, FastFree{{0x12, ""}, 1, 0}, done(), tree(nodes, {on_cpu(0x10, 0, 0), on_cpu(0x11, 0, 0), on_cpu(0x12, 0, 0)})),
+            Property::RangeCache);
+  accept(model, FastFree{{0x12, ""}, 1, 0}, done(), tree(nodes, {on_cpu(0x10, 0, 0), in_depot(0x11, 0), on_cpu(0x12, 0, 0)}));
+}
+
+TEST(ModelRangeCache, ACpuWithCachedPfnsNeverPushesEarlyNorTakesFromTheDepot) {
+  Model model(small_geometry(2, 1));
+  std::vector<Range> nodes;
+  for (Pfn pfn : {Pfn{0x10}, Pfn{0x11}}) {
+    nodes.push_back({pfn, pfn});
+    accept(model, FastAlloc{"", 1, 0xff, 0, true}, ok_at(pfn, {pfn, pfn}), tree(nodes));
+  }
+  accept(model, FastFree{{0x10, ""}, 1, 0}, done(), tree(nodes, {on_cpu(0x10, 0, 0)}));
+  // Loaded is not full: pushing 0x10 to the depot is wrong.
+  EXPECT_EQ(rejected_for(model, FastFree{{0x11, ""}, 1, 0}, done(), tree(nodes, {in_depot(0x10, 0), on_cpu(0x11, 0, 0)})),
+            Property::RangeCache);
+}
+
+TEST(ModelRangeCache, AnEmptyCpuLoadsAWholeDepotMagazine) {
+  std::vector<Range> nodes;
+  std::vector<CachedPfn> cached;
+  Model model = with_single_pfn_magazines(nodes, cached, 3);  // depot: 0x11; cpu 0: 0x10, 0x12
+  accept(model, Flush{Flush::Scope::Cpu, 0}, done(), tree({{0x11, 0x11}}, {in_depot(0x11, 0)}));
+  // A hit on cpu 0 must come through the depot magazine (mag 1: nothing else moves).
+  accept(model, FastAlloc{"", 1, 0xff, 0, true}, ok_at(0x11, {0x11, 0x11}), tree({{0x11, 0x11}}));
+}
+
+TEST(ModelRangeCache, AMissOnAnEmptyCpuStillLoadsTheDepotMagazine) {
+  std::vector<Range> nodes;
+  std::vector<CachedPfn> cached;
+  Model model = with_single_pfn_magazines(nodes, cached, 3);  // depot: 0x11
+  accept(model, Flush{Flush::Scope::Cpu, 0}, done(), tree({{0x11, 0x11}}, {in_depot(0x11, 0)}));
+  // 0x11 does not fit below limit 0x5; the magazine is loaded all the same.
+  EXPECT_EQ(rejected_for(model, FastAlloc{"", 1, 0x5, 0, true}, ok_at(0x5, {0x5, 0x5}), tree({{0x5, 0x5}, {0x11, 0x11}}, {in_depot(0x11, 0)})),
+            Property::RangeCache);
+  accept(model, FastAlloc{"", 1, 0x5, 0, true}, ok_at(0x5, {0x5, 0x5}), tree({{0x5, 0x5}, {0x11, 0x11}}, {on_cpu(0x11, 0, 0)}));
 }
 
 TEST(ModelReserve, LowersAnAllocatedNodeInPlace) {
