@@ -9,6 +9,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/suite.h"
+
 namespace iovacheck::bench {
 
 class RatioReporter final : public benchmark::ConsoleReporter {
@@ -23,18 +25,18 @@ class RatioReporter final : public benchmark::ConsoleReporter {
 
  private:
   struct Result {
-    double cpu_seconds_per_iteration = 0;  // summed over repetitions until printed
-    unsigned repetitions = 0;
+    std::vector<double> repetitions;  // CPU seconds per iteration, one per repetition
+    std::optional<double> median;     // Google Benchmark's, when only aggregates are reported
     std::string error;
     std::optional<double> fail_rate;
+    // The fastest repetition: every workload is deterministic, so another process's burst (the
+    // machine is shared) can only add time. Nullopt when the case did not run.
+    std::optional<double> cpu_seconds_per_iteration() const;
   };
-  struct ScenarioResults {
-    std::vector<std::string> order;  // subjects as they ran
-    std::map<std::string, Result> by_subject;
-  };
+  using ScenarioResults = std::map<std::string, Result>;  // by subject
 
   void print_environment(std::ostream& out) const;
-  void print_scenario(std::ostream& out, const std::string& name, const ScenarioResults& results) const;
+  void print_scenario(std::ostream& out, const RegisteredScenario& registered, const ScenarioResults& results) const;
 
   int cpus_ = 0;
   double mhz_ = 0;

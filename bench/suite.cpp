@@ -7,8 +7,8 @@
 namespace iovacheck::bench {
 namespace {
 
-std::vector<Scenario>& registry() {
-  static std::vector<Scenario> scenarios;
+std::vector<RegisteredScenario>& registry() {
+  static std::vector<RegisteredScenario> scenarios;
   return scenarios;
 }
 
@@ -16,19 +16,24 @@ std::vector<Scenario>& registry() {
 
 void add_case(const Scenario& scenario, const std::string& subject, std::function<void(benchmark::State&)> body) {
   auto& known = registry();
-  if (std::ranges::none_of(known, [&](const Scenario& each) { return each.name == scenario.name; }))
-    known.push_back(scenario);
+  auto same_name = [&](const RegisteredScenario& each) { return each.scenario.name == scenario.name; };
+  auto entry = std::ranges::find_if(known, same_name);
+  if (entry == known.end()) entry = known.insert(known.end(), RegisteredScenario{scenario, {}});
+  entry->subjects.push_back(subject);
   const std::string name = scenario.name + "/" + subject;
   // A layout that cannot be built (or any other throw) skips the case with the reason.
-  benchmark::RegisterBenchmark(name.c_str(), [body = std::move(body)](benchmark::State& state) {
-    try {
-      body(state);
-    } catch (const std::exception& error) {
-      state.SkipWithError(error.what());
-    }
-  })->Unit(benchmark::kMicrosecond);
+  benchmark::internal::Benchmark* registered =
+      benchmark::RegisterBenchmark(name.c_str(), [body = std::move(body)](benchmark::State& state) {
+        try {
+          body(state);
+        } catch (const std::exception& error) {
+          state.SkipWithError(error.what());
+        }
+      });
+  registered->Unit(benchmark::kMicrosecond);
+  if (scenario.iterations > 0) registered->Iterations(scenario.iterations);
 }
 
-const std::vector<Scenario>& scenarios() { return registry(); }
+const std::vector<RegisteredScenario>& scenarios() { return registry(); }
 
 }  // namespace iovacheck::bench

@@ -10,16 +10,26 @@
 namespace iovacheck::bench {
 
 inline constexpr const char* kBaseline = "mainline";
+// The user counter a churning case reports and the table prints: failed / attempted allocations.
+inline constexpr const char* kFailRateCounter = "fail_rate";
 
 struct Scenario {
-  std::string name;              // e.g. "steady/live:10000"
-  unsigned ops_per_iteration;    // allocator operations in one benchmark iteration
+  std::string name;            // e.g. "steady/live:10000"
+  unsigned ops_per_iteration;  // allocator operations in one benchmark iteration
+  // Fixed, so every subject runs the same operations from the same tree; 0: Google Benchmark
+  // chooses (--benchmark_min_time).
+  benchmark::IterationCount iterations = 0;
 };
 
-// Registers "<scenario>/<subject>" (microseconds) and remembers the scenario for the table.
+struct RegisteredScenario {
+  Scenario scenario;
+  std::vector<std::string> subjects;  // in registration order
+};
+
+// Registers "<scenario>/<subject>" (microseconds) and remembers it for the table.
 void add_case(const Scenario& scenario, const std::string& subject, std::function<void(benchmark::State&)> body);
 // Every scenario registered, in registration order.
-const std::vector<Scenario>& scenarios();
+const std::vector<RegisteredScenario>& scenarios();
 
 void register_pair_cost_benchmarks();  // pair_cost.cpp
 void register_variant_benchmarks();    // variants.cpp

@@ -19,8 +19,16 @@
 namespace iovacheck::bench {
 namespace {
 
-constexpr std::size_t kSteadyLiveCounts[] = {10'000, 100'000};
-constexpr std::size_t kHoleCounts[] = {10'000, 100'000};
+// Sizes, and the iterations each variant runs there: the same operations for every variant
+// (mainline's walk length varies along a steady-state run, so a run that stopped earlier or later
+// would not be comparable). Chosen so the slowest variant takes well under a second here.
+struct Size {
+  std::size_t count;
+  benchmark::IterationCount iterations;
+};
+constexpr Size kSteadyLive[] = {{10'000, 10'000}, {100'000, 2'000}};
+constexpr Size kHoles[] = {{10'000, 2'000}, {100'000, 500}};
+constexpr benchmark::IterationCount kSeedIterations = 100'000;
 constexpr std::uint64_t kChurnSeed = 0xc4'0a11'0c;
 
 // Refuses, with the reason, a variant that could reach freed memory on this layout (z4).
@@ -49,7 +57,7 @@ void churn_case(benchmark::State& state, const Layout& layout, const impl::Varia
   }
   finish(state, churn.domain(), churn.live());
   const auto attempted = static_cast<double>(churn.attempted());
-  state.counters["fail_rate"] = attempted == 0 ? 0.0 : static_cast<double>(churn.failed()) / attempted;
+  state.counters[kFailRateCounter] = attempted == 0 ? 0.0 : static_cast<double>(churn.failed()) / attempted;
 }
 
 // A size-aligned allocation below 4 GiB that must succeed and stay in bounds.
@@ -95,21 +103,21 @@ void fragmented_case(benchmark::State& state, const Layout& layout, const impl::
 }  // namespace
 
 void register_variant_benchmarks() {
-  for (const std::size_t live : kSteadyLiveCounts) {
-    const Scenario scenario{"steady/live:" + std::to_string(live), 2};
+  for (const auto [live, iterations] : kSteadyLive) {
+    const Scenario scenario{"steady/live:" + std::to_string(live), 2, iterations};
     for (const impl::Variant& variant : impl::all_variants())
       add_case(scenario, std::string(variant.name), [live, &variant](benchmark::State& state) {
         churn_case(state, steady_layout(live), variant, RequestMix::small_pages());
       });
   }
-  for (const std::size_t holes : kHoleCounts) {
-    const Scenario scenario{"fragmented/holes:" + std::to_string(holes), 4};
+  for (const auto [holes, iterations] : kHoles) {
+    const Scenario scenario{"fragmented/holes:" + std::to_string(holes), 4, iterations};
     for (const impl::Variant& variant : impl::all_variants())
       add_case(scenario, std::string(variant.name), [holes, &variant](benchmark::State& state) {
         fragmented_case(state, fragmented_layout(holes), variant);
       });
   }
-  const Scenario seed{"seed/live:40", 2};
+  const Scenario seed{"seed/live:40", 2, kSeedIterations};
   for (const impl::Variant& variant : impl::all_variants())
     add_case(seed, std::string(variant.name), [&variant](benchmark::State& state) {
       churn_case(state, seed_layout(), variant, RequestMix::seed_dump());

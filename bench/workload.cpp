@@ -114,7 +114,8 @@ const Layout& fragmented_layout(std::size_t holes) {
   const Pfn top = config.dma32_pfn;
   const Pfn span = 4 * static_cast<Pfn>(holes) + 2;
   if (span >= top - config.start_pfn - 64)
-    throw std::invalid_argument("fragmented layout: " + std::to_string(holes) + " holes leave no free space below them");
+    throw std::invalid_argument("fragmented layout: " + std::to_string(holes) +
+                                " holes leave no free space below them");
   // Ranges at top-2, top-6, ...; the two pages between neighbours are the freed ones.
   Layout layout{config, {}};
   for (Pfn lo = top - span; lo < top; lo += 4) layout.snapshot.nodes.push_back(impl::Node{lo, lo + 1});

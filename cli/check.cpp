@@ -20,9 +20,9 @@ namespace {
 
 constexpr std::array kOptions{
     OptionSpec{"variant", "NAME", "the variant to check (required)"},
-    OptionSpec{"tests", "N", "number of generated cases (default 1000)"},
+    OptionSpec{"tests", "N", "number of generated cases (default 30000)"},
     OptionSpec{"seed", "S", "RapidCheck's seed, decimal or 0x hex (default 0); same seed, same run"},
-    OptionSpec{"output", "FILE", "write the minimized counterexample trace to FILE"},
+    OptionSpec{"output", "FILE", "write the minimized counterexample trace to FILE", 'o'},
 };
 
 // A whole unsigned number, decimal or 0x hexadecimal, or nullopt.
@@ -121,7 +121,7 @@ const Verb& check_verb() {
   static const Verb verb{
       .name = "check",
       .summary = "property-test a variant against the model and minimize what fails",
-      .usage = "iovacheck check --variant NAME [--tests N] [--seed S] [--output FILE]",
+      .usage = "iovacheck check --variant NAME [--tests N] [--seed S] [-o FILE]",
       .description =
           "Runs a RapidCheck stateful property: random geometries and operation sequences (every\n"
           "operation, edge-weighted arguments, caller errors included), each step judged by the\n"

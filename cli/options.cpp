@@ -16,8 +16,16 @@ const OptionSpec* find_option(std::span<const OptionSpec> options, std::string_v
   return found == options.end() ? nullptr : &*found;
 }
 
+const OptionSpec* find_short_option(std::span<const OptionSpec> options, std::string_view arg) {
+  if (arg.size() != 2) return nullptr;
+  const auto found = std::find_if(options.begin(), options.end(),
+                                  [&](const OptionSpec& option) { return option.short_name != 0 && option.short_name == arg[1]; });
+  return found == options.end() ? nullptr : &*found;
+}
+
 std::string spelled(const OptionSpec& option) {
-  std::string text = "--" + std::string(option.name);
+  std::string text = option.short_name ? std::string("-") + option.short_name + ", " : std::string();
+  text += "--" + std::string(option.name);
   if (option.takes_value()) text += " " + std::string(option.placeholder);
   return text;
 }
@@ -56,7 +64,8 @@ ParsedArgs parse_args(std::string_view verb, std::span<const std::string> args,
     }
     const std::size_t equals = arg.find('=');
     const std::string name = arg.substr(0, equals);
-    const OptionSpec* option = arg.starts_with("--") ? find_option(options, std::string_view(name).substr(2)) : nullptr;
+    const OptionSpec* option = arg.starts_with("--") ? find_option(options, std::string_view(name).substr(2))
+                                                     : find_short_option(options, arg);
     if (option == nullptr) throw UsageError(usage_prefix(verb) + "unknown option '" + name + "'");
     if (!option->takes_value()) {
       if (equals != std::string::npos) {

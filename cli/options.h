@@ -22,6 +22,7 @@ struct OptionSpec {
   std::string_view name;         // without the leading "--"
   std::string_view placeholder;  // "NAME" for an option taking a value; empty for a flag
   std::string_view help;         // one line
+  char short_name = 0;           // 'o' for "-o", or none
   bool takes_value() const { return !placeholder.empty(); }
 };
 
@@ -44,7 +45,8 @@ class ParsedArgs {
   std::map<std::string, std::string, std::less<>> given_;
 };
 
-// Accepts "--name value", "--name=value", "--flag", "--help"/"-h"; "--" ends the options.
+// Accepts "--name value", "--name=value", "-x value" for an option with a short name, "--flag",
+// "--help"/"-h"; "--" ends the options.
 // Throws UsageError ("iovacheck VERB: unknown option '--x'") on anything else.
 ParsedArgs parse_args(std::string_view verb, std::span<const std::string> args,
                       std::span<const OptionSpec> options);

@@ -1,6 +1,7 @@
 #include "harness/predicates.h"
 
 #include <optional>
+#include <stdexcept>
 
 #include "harness/implementation.h"
 
@@ -12,24 +13,37 @@ std::optional<Violation> violation_on(const Trace& trace, const std::string& var
   return check_on(trace, variant, CheckOptions{.check_expectations = false}).violation;
 }
 
-}  // namespace
-
-TracePredicate distinguishes_from_mainline(const std::string& variant) {
-  return [variant](const Trace& trace) {
-    return violation_on(trace, variant).has_value() && !violation_on(trace, kDefaultVariant).has_value();
+// A candidate an implementation cannot be built for (a snapshot it cannot hold) keeps nothing.
+TracePredicate unless_unrunnable(TracePredicate keeps) {
+  return [keeps = std::move(keeps)](const Trace& trace) {
+    try {
+      return keeps(trace);
+    } catch (const std::invalid_argument&) {
+      return false;
+    }
   };
 }
 
+}  // namespace
+
+TracePredicate distinguishes_from_mainline(const std::string& variant, std::optional<Property> property) {
+  return unless_unrunnable([variant, property](const Trace& trace) {
+    const std::optional<Violation> violation = violation_on(trace, variant);
+    if (!violation || (property && violation->property != *property)) return false;
+    return !violation_on(trace, kDefaultVariant).has_value();
+  });
+}
+
 TracePredicate violates_same_property(const std::string& variant, Property property) {
-  return [variant, property](const Trace& trace) {
+  return unless_unrunnable([variant, property](const Trace& trace) {
     const std::optional<Violation> violation = violation_on(trace, variant);
     return violation && violation->property == property;
-  };
+  });
 }
 
 TracePredicate counterexample_predicate(const std::string& variant, Property property) {
   if (variant == kDefaultVariant) return violates_same_property(variant, property);
-  return distinguishes_from_mainline(variant);
+  return distinguishes_from_mainline(variant, property);
 }
 
 }  // namespace iovacheck

@@ -1,6 +1,7 @@
 #pragma once
 // The predicates the minimizer keeps, for traces found on an implementation: they run the trace
 // with check_on, so they live here, where the implementations are known.
+#include <optional>
 #include <string>
 
 #include "model/minimize.h"
@@ -8,14 +9,16 @@
 
 namespace iovacheck {
 
-// "Violates a property on `variant` and none on mainline": a distinguishing counterexample.
-TracePredicate distinguishes_from_mainline(const std::string& variant);
+// "Violates a property on `variant` (`property`, when given) and none on mainline": a
+// distinguishing counterexample.
+TracePredicate distinguishes_from_mainline(const std::string& variant, std::optional<Property> property = std::nullopt);
 
 // "Violates `property` on `variant`" (any step, whatever the reason text).
 TracePredicate violates_same_property(const std::string& variant, Property property);
 
-// The predicate a counterexample found on `variant` is minimized under: distinguishing for a
-// variant, the same property for mainline itself.
+// The predicate a counterexample found on `variant` is minimized under: the same property, and
+// for a variant other than mainline distinguishing too, so the minimized trace shows the same
+// kind of violation as the one found.
 TracePredicate counterexample_predicate(const std::string& variant, Property property);
 
 }  // namespace iovacheck

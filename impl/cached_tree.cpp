@@ -20,6 +20,7 @@ class CachedTree final : public TreeAllocator {
       : variant_(variant),
         start_pfn_(config.start_pfn),
         dma32_pfn_(config.dma32_pfn),
+        nodes_(/*keep_freed_nodes=*/!variant.delete_checks_free_is_cached32),  // z4's hint may dangle
         cached_node_(nodes_.anchor()),
         cached32_node_(nodes_.anchor()),
         max32_alloc_size_(config.dma32_pfn) {

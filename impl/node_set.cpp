@@ -6,7 +6,24 @@
 
 namespace iovacheck::impl {
 
-NodeSet::NodeSet() : anchor_(create(Node{kAnchorPfn, kAnchorPfn})) {}
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
+}  // namespace
+
+NodeSet::NodeSet(bool keep_freed_nodes)
+    : keep_freed_nodes_(keep_freed_nodes && !kAddressSanitizer), anchor_(create(Node{kAnchorPfn, kAnchorPfn})) {}
 
 NodeSet::~NodeSet() {
   for (IovaNode* node : set_) delete node;
@@ -21,7 +38,10 @@ IovaNode* NodeSet::create(Node node) {
 
 void NodeSet::destroy(IovaNode* node) {
   set_.erase(node);
-  delete node;
+  if (keep_freed_nodes_)
+    freed_.emplace_back(node);
+  else
+    delete node;
 }
 
 IovaNode* NodeSet::containing(Pfn pfn) const {

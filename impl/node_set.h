@@ -28,7 +28,11 @@ class NodeSet {
  public:
   using Handle = Set::const_iterator;
 
-  NodeSet();  // holds the anchor only
+  // Holds the anchor only. With keep_freed_nodes, destroy() unlinks a node but keeps its memory
+  // until the set dies, so a stale hint (z4) reads the freed node's last values, as the kernel
+  // reads a freed iova, instead of memory the allocator reused. Sanitizer builds always free for
+  // real, so ASan reports the use.
+  explicit NodeSet(bool keep_freed_nodes = false);
   ~NodeSet();
   NodeSet(const NodeSet&) = delete;
   NodeSet& operator=(const NodeSet&) = delete;
@@ -67,6 +71,8 @@ class NodeSet {
  private:
   Set set_;
   std::vector<std::unique_ptr<IovaNode>> unlinked_;
+  std::vector<std::unique_ptr<IovaNode>> freed_;  // kept only with keep_freed_nodes
+  bool keep_freed_nodes_;
   IovaNode* anchor_;  // after the containers: create() fills them
 };
 

@@ -141,13 +141,11 @@ class CheckSession::Run {
 
   void apply(std::size_t index, StepRecord& record, Step& named) {
     const std::optional<std::string> freed_name = name_freed_by(record.op);
+    if (freed_name) *free_target(named.op) = Target{0, *freed_name};
     record.outcome = sut_.apply(record.op);
     if (auto broken = sut_.validate()) return violate(index, Judgement{Property::Structure, *broken});
     if (auto judged = model_.judge(record.op, record.outcome, sut_.observe())) return violate(index, *judged);
-    if (freed_name) {
-      names_.release(*freed_name);
-      *free_target(named.op) = Target{0, *freed_name};
-    }
+    if (freed_name) names_.release(*freed_name);
     if (std::string* name = bound_name_of(named.op); name && record.outcome.status == Outcome::Status::Ok)
       *name = names_.bind(*name, record.outcome.pfn);
   }

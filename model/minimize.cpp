@@ -89,6 +89,27 @@ Trace with_dma32(const Trace& trace, Pfn dma32, bool follow) {
   return result;
 }
 
+// A lower start_pfn, with every position at or above the old one moved down with it, so that
+// a trace that lives just above its start_pfn keeps its shape.
+void set_start_moving_positions(Trace& trace, Pfn start) {
+  const Pfn old = trace.geometry.start_pfn;
+  const Pfn delta = old - start;
+  trace.geometry.start_pfn = start;
+  auto move = [&](Pfn& value) {
+    if (value >= old) value -= delta;
+  };
+  for (Step& step : trace.steps) {
+    if (auto* alloc = std::get_if<Alloc>(&step.op)) move(alloc->limit);
+    if (auto* fast = std::get_if<FastAlloc>(&step.op)) move(fast->limit);
+    if (auto* reserve = std::get_if<Reserve>(&step.op)) {
+      move(reserve->lo);
+      move(reserve->hi);
+    }
+    if (auto* find = std::get_if<Find>(&step.op)) move(find->pfn);
+    if (Target* target = free_target(step.op); target && !target->by_name()) move(target->pfn);
+  }
+}
+
 // Allocation names renumbered a1, a2, ... in order of definition; nullopt when a free names an
 // allocation the trace does not define (renaming could then capture it).
 std::optional<Trace> renumbered(const Trace& trace) {
@@ -98,7 +119,11 @@ std::optional<Trace> renumbered(const Trace& trace) {
     std::string* name = nullptr;
     if (auto* alloc = std::get_if<Alloc>(&step.op)) name = &alloc->name;
     if (auto* fast = std::get_if<FastAlloc>(&step.op)) name = &fast->name;
-    if (name && !name->empty()) *name = renamed[*name] = "a" + std::to_string(renamed.size() + 1);
+    if (name && !name->empty()) {
+      const std::string fresh = "a" + std::to_string(renamed.size() + 1);
+      renamed[*name] = fresh;
+      *name = fresh;
+    }
     if (Target* target = free_target(step.op); target && target->by_name()) {
       auto found = renamed.find(target->name);
       if (found == renamed.end()) return std::nullopt;
@@ -183,7 +208,7 @@ class Minimizer {
         break;
       }
     }
-    Pfn low = floor;  // the best value known to hold is `current`
+    Pfn low = floor + 1;  // the floor was tried first; `current` is the best value known to hold
     while (low < current && budget_left()) {
       const Pfn middle = low + (current - low) / 2;
       if (try_number(set, middle)) {
@@ -287,9 +312,19 @@ class Minimizer {
     return changed;
   }
 
+  // The granule and the magazine size go back to the format's defaults when they can (a shorter
+  // header); otherwise the magazine shrinks.
   bool simplify_geometry() {
+    const Geometry defaults;
     bool changed = lower(best_.geometry.cpus, 1, {}, [](Trace& trace, Pfn cpus) { set_cpus(trace, static_cast<unsigned>(cpus)); });
-    changed |= lower(best_.geometry.mag_size, 1, {}, [](Trace& trace, Pfn mag) { trace.geometry.mag_size = static_cast<unsigned>(mag); });
+    changed |= reset_geometry([&](Geometry& geometry) { geometry.granule = defaults.granule; });
+    if (best_.geometry.mag_size != defaults.mag_size) {
+      const bool reset = reset_geometry([&](Geometry& geometry) { geometry.mag_size = defaults.mag_size; });
+      changed |= reset || lower(best_.geometry.mag_size, 1, {}, [](Trace& trace, Pfn mag) {
+                   trace.geometry.mag_size = static_cast<unsigned>(mag);
+                 });
+    }
+    changed |= lower(best_.geometry.start_pfn, 0, {1}, set_start_moving_positions);
     changed |= lower(best_.geometry.start_pfn, 0, {1}, [](Trace& trace, Pfn start) { trace.geometry.start_pfn = start; });
     for (Pfn dma32 = 2; dma32 < best_.geometry.dma32_pfn && budget_left(); dma32 <<= 1) {
       if (accept(with_dma32(best_, dma32, true)) || accept(with_dma32(best_, dma32, false))) {
@@ -298,6 +333,12 @@ class Minimizer {
       }
     }
     return changed;
+  }
+
+  bool reset_geometry(const std::function<void(Geometry&)>& reset) {
+    Trace candidate = best_;
+    reset(candidate.geometry);
+    return accept(std::move(candidate));
   }
 
   Trace best_;

@@ -23,8 +23,11 @@ struct MinimizeStats {
 // Returns the smallest trace found that `keeps` still holds for: steps dropped (ddmin; dropping
 // an allocation drops the frees naming it), then each step simplified (sizes toward 1 and powers
 // of two, limits lower and toward dma32-1 / start_pfn, `unaligned` and `noflush` dropped, cpus
-// toward 0, expectations dropped), then the geometry (fewer cpus, smaller mag, start_pfn and
-// dma32), repeated to a fixed point; allocation names are renumbered a1, a2, ... at the end.
+// toward 0, expectations dropped), then the geometry (fewer cpus, granule and mag back to their
+// defaults or mag smaller, start_pfn smaller with the positions above it following, dma32
+// smaller with the positions at its top following), repeated to a fixed point. Allocation names
+// are renumbered a1, a2, ... at the end. Traces to minimize should name their allocations (a
+// CheckReport's `named` trace does), so that a dropped allocation takes its frees along.
 // Every candidate is a valid, printable trace. When `keeps(trace)` is false the input is returned.
 Trace minimize(const Trace& trace, const TracePredicate& keeps, const MinimizeOptions& options = {},
                MinimizeStats* stats = nullptr);

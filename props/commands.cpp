@@ -1,7 +1,9 @@
 #include "props/commands.h"
 
 #include <algorithm>
+#include <array>
 #include <ostream>
+#include <variant>
 
 #include "model/trace_io.h"
 
@@ -26,24 +28,51 @@ void see_allocation(Seen& seen, Pfn size, Pfn limit) {
   see(seen, (end - size) & ~(alignment - 1));
 }
 
+// The number in a name a<number>, or 0 for any other name.
+unsigned number_of(const std::string& name) {
+  if (name.size() < 2 || name[0] != 'a') return 0;
+  unsigned number = 0;
+  for (std::size_t i = 1; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9' || number > 100'000'000) return 0;
+    number = number * 10 + static_cast<unsigned>(name[i] - '0');
+  }
+  return number;
+}
+
+// The allocation numbered `number` (const or not, as `allocations` is).
+template <class Allocations>
+auto* numbered(Allocations& allocations, unsigned number) {
+  auto found = std::find_if(allocations.begin(), allocations.end(),
+                            [&](const Allocation& allocation) { return allocation.number == number; });
+  return number == 0 || found == allocations.end() ? nullptr : &*found;
+}
+
 void mark_freed(GenModel& model, const Target& target) {
   if (!target.by_name()) return;
-  for (Allocation& allocation : model.allocations)
-    if (allocation.name == target.name) allocation.freed = true;
+  if (Allocation* named = numbered(model.allocations, number_of(target.name))) named->freed = true;
 }
+
+// Op's alternatives in order: alloc, fast, free, ffree, reserve, flush, trim, find.
+constexpr std::array<std::size_t, 8> kCommandWeights{20, 20, 10, 14, 4, 4, 3, 5};
+static_assert(kCommandWeights.size() == std::variant_size_v<Op>);
 
 bool coin(std::size_t yes, std::size_t no) { return *rc::gen::weightedElement<bool>({{yes, true}, {no, false}}); }
 
 enum class Aim { Live, WrongSize, AnyName, Address };
 
-std::vector<const Allocation*> allocations_where(const GenModel& model, bool fast, bool live_only) {
+// Allocations of the kind no free has named yet (they may have failed).
+std::vector<const Allocation*> live_allocations(const GenModel& model, bool fast) {
   std::vector<const Allocation*> found;
   for (const Allocation& allocation : model.allocations)
-    if (allocation.fast == fast && !(live_only && allocation.freed)) found.push_back(&allocation);
+    if (allocation.fast == fast && !allocation.freed) found.push_back(&allocation);
   return found;
 }
 
-const Allocation& pick(const std::vector<const Allocation*>& allocations) { return **rc::gen::elementOf(allocations); }
+// Draws an index, not a pointer: RapidCheck keeps drawn values to show them later, when the
+// model the pointers point into may be gone.
+const Allocation& pick(const std::vector<const Allocation*>& allocations) {
+  return *allocations[*uniform(0, allocations.size() - 1)];
+}
 
 const Allocation& pick_any(const GenModel& model) {
   return model.allocations[*uniform(0, model.allocations.size() - 1)];
@@ -52,8 +81,8 @@ const Allocation& pick_any(const GenModel& model) {
 Alloc generate_alloc(const GenModel& model) {
   Alloc op;
   op.name = model.fresh_name();
-  op.size = *sizes(model.geometry);
-  op.limit = *limits(model.geometry, model.seen);
+  op.size = *sizes(model.geometry, model.swarm.sizes);
+  op.limit = *limits(model.geometry, model.seen, model.swarm.limits);
   op.aligned = coin(4, 1);
   return op;
 }
@@ -61,8 +90,8 @@ Alloc generate_alloc(const GenModel& model) {
 FastAlloc generate_fast(const GenModel& model) {
   FastAlloc op;
   op.name = model.fresh_name();
-  op.size = *sizes(model.geometry);
-  op.limit = *limits(model.geometry, model.seen);
+  op.size = *sizes(model.geometry, model.swarm.sizes);
+  op.limit = *limits(model.geometry, model.seen, model.swarm.limits);
   op.cpu = *cpus(model.geometry);
   op.flush = coin(4, 1);
   return op;
@@ -71,19 +100,19 @@ FastAlloc generate_fast(const GenModel& model) {
 // Frees of live allocations mostly; of any name (dead, failed or fast: caller errors) and of
 // addresses (live, cached or wild) sometimes.
 Free generate_free(const GenModel& model) {
-  const auto live = allocations_where(model, false, true);
+  const auto live = live_allocations(model, false);
   const Aim aim = *rc::gen::weightedElement<Aim>({{weight_if(!live.empty(), 20), Aim::Live},
                                                   {weight_if(!model.allocations.empty(), 3), Aim::AnyName},
                                                   {4, Aim::Address}});
-  if (aim == Aim::Live) return Free{Target{0, pick(live).name}};
-  if (aim == Aim::AnyName) return Free{Target{0, pick_any(model).name}};
+  if (aim == Aim::Live) return Free{Target{0, pick(live).name()}};
+  if (aim == Aim::AnyName) return Free{Target{0, pick_any(model).name()}};
   return Free{Target{*pfns(model.geometry, model.seen), {}}};
 }
 
 // Fast frees of live fast allocations with their size mostly; with a wrong size, of any name,
 // or of an address sometimes.
 FastFree generate_fast_free(const GenModel& model) {
-  const auto live = allocations_where(model, true, true);
+  const auto live = live_allocations(model, true);
   const Aim aim = *rc::gen::weightedElement<Aim>({{weight_if(!live.empty(), 20), Aim::Live},
                                                   {weight_if(!live.empty(), 2), Aim::WrongSize},
                                                   {weight_if(!model.allocations.empty(), 3), Aim::AnyName},
@@ -91,7 +120,7 @@ FastFree generate_fast_free(const GenModel& model) {
   FastFree op;
   if (aim == Aim::Live || aim == Aim::WrongSize || aim == Aim::AnyName) {
     const Allocation& freed = aim == Aim::AnyName ? pick_any(model) : pick(live);
-    op.target = Target{0, freed.name};
+    op.target = Target{0, freed.name()};
     op.size = aim == Aim::WrongSize ? *sizes(model.geometry) : freed.size;
   } else {
     op.target = Target{*pfns(model.geometry, model.seen), {}};
@@ -101,27 +130,22 @@ FastFree generate_fast_free(const GenModel& model) {
   return op;
 }
 
-template <class Made>
-rc::Gen<CommandPtr> command(const std::shared_ptr<const GenModel>& model) {
-  return rc::gen::exec([model] { return CommandPtr(std::make_shared<const Made>(*model)); });
-}
-
 }  // namespace
 
-const Allocation* GenModel::find(const std::string& name) const {
-  auto found = std::find_if(allocations.begin(), allocations.end(),
-                            [&](const Allocation& allocation) { return allocation.name == name; });
-  return found == allocations.end() ? nullptr : &*found;
-}
+const Allocation* GenModel::find(const std::string& name) const { return numbered(allocations, number_of(name)); }
 
-std::string GenModel::fresh_name() const { return "a" + std::to_string(allocations.size() + 1); }
+std::string GenModel::fresh_name() const {
+  unsigned last = 0;
+  for (const Allocation& allocation : allocations) last = std::max(last, allocation.number);
+  return "a" + std::to_string(last + 1);
+}
 
 void record(GenModel& model, const Op& op) {
   if (const auto* alloc = std::get_if<Alloc>(&op)) {
-    model.allocations.push_back(Allocation{alloc->name, alloc->size, false, false});
+    model.allocations.push_back(Allocation{number_of(alloc->name), alloc->size, false, false});
     see_allocation(model.seen, alloc->size, alloc->limit);
   } else if (const auto* fast = std::get_if<FastAlloc>(&op)) {
-    model.allocations.push_back(Allocation{fast->name, fast->size, true, false});
+    model.allocations.push_back(Allocation{number_of(fast->name), fast->size, true, false});
     see_allocation(model.seen, fast->size, fast->limit);
   } else if (const Target* target = free_target(op)) {
     mark_freed(model, *target);
@@ -131,9 +155,17 @@ void record(GenModel& model, const Op& op) {
   }
 }
 
+// RC_PRE on plain bools: RapidCheck shows the operands of a failed precondition, and showing a
+// pointer dereferences it, null or not.
 void OpCommand::checkPreconditions(const GenModel& model) const {
-  if (const std::string* name = bound_name(op_)) RC_PRE(model.find(*name) == nullptr);
-  if (const Target* target = free_target(op_); target && target->by_name()) RC_PRE(model.find(target->name) != nullptr);
+  if (const std::string* name = bound_name(op_)) {
+    const bool fresh = model.find(*name) == nullptr;
+    RC_PRE(fresh);
+  }
+  if (const Target* target = free_target(op_); target && target->by_name()) {
+    const bool defined = model.find(target->name) != nullptr;
+    RC_PRE(defined);
+  }
 }
 
 void OpCommand::run(const GenModel&, CheckedSystem& system) const {
@@ -152,16 +184,17 @@ TrimCommand::TrimCommand(const GenModel&) : OpCommand(Trim{}) {}
 FindCommand::FindCommand(const GenModel& model) : OpCommand(Find{*pfns(model.geometry, model.seen)}) {}
 
 rc::Gen<CommandPtr> commands(const GenModel& model) {
-  const auto shared = std::make_shared<const GenModel>(model);
-  return rc::gen::weightedOneOf<CommandPtr>({
-      {20, command<AllocCommand>(shared)},
-      {20, command<FastCommand>(shared)},
-      {10, command<FreeCommand>(shared)},
-      {14, command<FastFreeCommand>(shared)},
-      {4, command<ReserveCommand>(shared)},
-      {4, command<FlushCommand>(shared)},
-      {3, command<TrimCommand>(shared)},
-      {5, command<FindCommand>(shared)},
+  return rc::gen::exec([model = std::make_shared<const GenModel>(model)]() -> CommandPtr {
+    switch (*weighted_index(kCommandWeights, model->swarm.ops)) {
+      case 0: return std::make_shared<const AllocCommand>(*model);
+      case 1: return std::make_shared<const FastCommand>(*model);
+      case 2: return std::make_shared<const FreeCommand>(*model);
+      case 3: return std::make_shared<const FastFreeCommand>(*model);
+      case 4: return std::make_shared<const ReserveCommand>(*model);
+      case 5: return std::make_shared<const FlushCommand>(*model);
+      case 6: return std::make_shared<const TrimCommand>(*model);
+      default: return std::make_shared<const FindCommand>(*model);
+    }
   });
 }
 
@@ -169,7 +202,8 @@ Trace sample_case(std::uint64_t seed, int size) {
   rc::Random random(seed);
   Trace trace;
   trace.geometry = geometries()(random.split(), size).value();
-  const auto drawn = rc::state::gen::commands(GenModel{trace.geometry, {}, {}}, commands)(random.split(), size).value();
+  const Swarm swarm = swarms()(random.split(), size).value();
+  const auto drawn = rc::state::gen::commands(GenModel{trace.geometry, swarm, {}, {}}, commands)(random.split(), size).value();
   for (const CommandPtr& command : drawn)
     trace.steps.push_back(Step{static_cast<const OpCommand&>(*command).op(), std::nullopt, 0});
   return trace;

@@ -19,22 +19,24 @@
 
 namespace iovacheck::props {
 
-// An allocation the trace has named; whether it succeeded is the implementation's business,
-// so `freed` only says a free of it was generated.
+// An allocation the trace has named a<number>; whether it succeeded is the implementation's
+// business, so `freed` only says a free of it was generated.
 struct Allocation {
-  std::string name;
+  unsigned number = 0;
   Pfn size = 0;
   bool fast = false;
   bool freed = false;
+  std::string name() const { return "a" + std::to_string(number); }
 };
 
 struct GenModel {
   Geometry geometry;
+  Swarm swarm;                          // the op kinds and argument classes this case draws
   std::vector<Allocation> allocations;  // in order of definition
   Seen seen;                            // newest last, bounded
 
   const Allocation* find(const std::string& name) const;
-  std::string fresh_name() const;  // a1, a2, ...
+  std::string fresh_name() const;  // a<one more than any so far>
 };
 
 // What an op tells the generators of later ops.

@@ -1,7 +1,9 @@
 #include "props/generators.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <variant>
 
 namespace iovacheck::props {
 namespace {
@@ -9,39 +11,49 @@ namespace {
 constexpr Pfn kTop = kMaxPfn;
 constexpr Pfn kHalfSpace = Pfn{1} << 63;
 
+// Each generator draws a class by weight, then a value of that class. Class i of sizes() and
+// limits() is bit i of the swarm's masks.
+constexpr std::array<std::size_t, 6> kSizeWeights{30, 20, 6, 15, 5, 1};
+constexpr std::array<std::size_t, 8> kLimitWeights{20, 8, 12, 4, 5, 10, 3, 2};
+constexpr std::array<std::size_t, 4> kPfnWeights{12, 3, 5, 2};
+constexpr std::array<std::size_t, 5> kReserveWeights{12, 3, 3, 1, 1};
+constexpr std::array<std::size_t, 3> kFlushWeights{3, 2, 2};
+
 Pfn saturating_add(Pfn a, Pfn b) { return a > kTop - b ? kTop : a + b; }
 Pfn saturating_sub(Pfn a, Pfn b) { return a < b ? 0 : a - b; }
 
-// A pfn within two of one seen before (the generator is only used when `seen` is not empty).
-rc::Gen<Pfn> near_seen(const Seen& seen) {
-  return rc::gen::exec([seen] {
-    const Pfn base = *rc::gen::elementOf(seen);
-    const Pfn offset = *uniform(0, 4);  // -2 .. +2
-    return offset < 2 ? saturating_sub(base, 2 - offset) : saturating_add(base, offset - 2);
-  });
+// One of a few values, equally likely (inside a generator).
+Pfn one_of(std::initializer_list<Pfn> values) {
+  return values.begin()[*uniform(0, values.size() - 1)];
 }
 
-std::size_t weight_if(bool possible, std::size_t weight) { return possible ? weight : 0; }
+// A pfn within two of one seen before (inside a generator; `seen` not empty).
+Pfn near(const Seen& seen) {
+  const Pfn base = seen[*uniform(0, seen.size() - 1)];
+  const Pfn offset = *uniform(0, 4);  // -2 .. +2
+  return offset < 2 ? saturating_sub(base, 2 - offset) : saturating_add(base, offset - 2);
+}
 
-rc::Gen<Pfn> values(std::vector<Pfn> choices) { return rc::gen::elementOf(std::move(choices)); }
+// Every class, but `bit` when it is impossible.
+std::uint32_t possible_unless(bool impossible, unsigned bit) { return impossible ? ~(1u << bit) : Swarm::kEvery; }
 
-rc::Gen<Pfn> dma32s() {
-  return rc::gen::weightedOneOf<Pfn>({
-      {8, rc::gen::map(uniform(1, 6), [](Pfn shift) { return Pfn{1} << shift; })},
-      {2, rc::gen::map(uniform(7, 12), [](Pfn shift) { return Pfn{1} << shift; })},
-      {3, rc::gen::just(*Geometry::real_dma32(0x1000))},
-  });
+Pfn dma32_of() {
+  switch (*weighted_index(std::array<std::size_t, 3>{8, 2, 3})) {
+    case 0: return Pfn{1} << *uniform(1, 6);
+    case 1: return Pfn{1} << *uniform(7, 12);
+    default: return *Geometry::real_dma32(0x1000);
+  }
 }
 
 // Large start_pfns sit around dma32 (so the 32-bit space is small or empty) or far above it.
-rc::Gen<Pfn> start_pfns(Pfn dma32) {
-  return rc::gen::weightedOneOf<Pfn>({
-      {2, rc::gen::just(Pfn{0})},
-      {6, rc::gen::just(Pfn{1})},
-      {3, uniform(2, 8)},
-      {2, uniform(dma32 / 2, dma32 + 1)},
-      {1, values({dma32 / 4, Pfn{1} << 40, Pfn{1} << 62})},
-  });
+Pfn start_pfn_of(Pfn dma32) {
+  switch (*weighted_index(std::array<std::size_t, 5>{2, 6, 3, 2, 1})) {
+    case 0: return 0;
+    case 1: return 1;
+    case 2: return *uniform(2, 8);
+    case 3: return *uniform(dma32 / 2, dma32 + 1);
+    default: return one_of({dma32 / 4, Pfn{1} << 40, Pfn{1} << 62});
+  }
 }
 
 }  // namespace
@@ -55,60 +67,97 @@ rc::Gen<Pfn> uniform(Pfn low, Pfn high) {
   });
 }
 
+rc::Gen<std::size_t> weighted_index(std::span<const std::size_t> weights, std::uint32_t enabled,
+                                    std::uint32_t possible) {
+  auto allowed = [](std::uint32_t mask, std::size_t i) { return i >= 32 || (mask >> i & 1u); };
+  auto total_of = [&](std::uint32_t mask) {
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < weights.size(); ++i)
+      if (allowed(mask, i)) total += weights[i];
+    return total;
+  };
+  enabled = total_of(enabled & possible) == 0 ? possible : enabled & possible;
+  std::array<std::size_t, 32> kept{};
+  const std::size_t count = std::min<std::size_t>(weights.size(), kept.size());
+  for (std::size_t i = 0; i < count; ++i) kept[i] = allowed(enabled, i) ? weights[i] : 0;
+  return rc::gen::map(uniform(0, total_of(enabled) - 1), [kept, count](Pfn ticket) {
+    std::size_t index = 0;
+    while (index + 1 < count && ticket >= kept[index]) ticket -= kept[index++];
+    return index;
+  });
+}
+
+rc::Gen<Swarm> swarms() {
+  constexpr Pfn kOpKinds = std::variant_size_v<Op>;
+  return rc::gen::exec([] {
+    if (*uniform(0, 3) == 0) return Swarm{};  // a quarter of the cases draw from everything
+    auto subset = [](std::size_t classes) { return static_cast<std::uint32_t>(*uniform(1, (Pfn{1} << classes) - 1)); };
+    Swarm swarm;
+    swarm.ops = subset(kOpKinds);
+    swarm.ops |= 1u << *uniform(0, 1);  // alloc or fast: something to work on
+    swarm.sizes = subset(kSizeWeights.size());
+    swarm.limits = subset(kLimitWeights.size());
+    return swarm;
+  });
+}
+
 rc::Gen<Geometry> geometries() {
   return rc::gen::exec([] {
     Geometry geometry;
-    geometry.granule = *rc::gen::weightedElement<Pfn>({{12, 0x1000}, {1, 0x1}, {1, 0x200}, {1, 0x10000}});
-    geometry.dma32_pfn = *dma32s();
-    geometry.start_pfn = *start_pfns(geometry.dma32_pfn);
-    geometry.mag_size = static_cast<unsigned>(*rc::gen::weightedOneOf<Pfn>({{8, uniform(1, 8)}, {2, rc::gen::just(Pfn{127})}}));
+    geometry.granule = one_of({0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1000, 0x1, 0x200, 0x10000});
+    geometry.dma32_pfn = dma32_of();
+    geometry.start_pfn = start_pfn_of(geometry.dma32_pfn);
+    geometry.mag_size = static_cast<unsigned>(*uniform(0, 4) == 0 ? 127 : *uniform(1, 8));
     geometry.cpus = static_cast<unsigned>(*uniform(1, 4));
     return geometry;
   });
 }
 
-rc::Gen<Pfn> sizes(const Geometry& geometry) {
-  const Pfn dma32 = geometry.dma32_pfn;
-  const Pfn start = geometry.start_pfn;
-  const Pfn widest_shift = std::min<Pfn>(std::bit_width(dma32) + 1, 63);
-  return rc::gen::weightedOneOf<Pfn>({
-      {30, uniform(1, 4)},
-      {20, rc::gen::exec([widest_shift] {
-         const Pfn power = Pfn{1} << *uniform(0, widest_shift);
-         const Pfn neighbour = *uniform(0, 2);
-         return std::max<Pfn>(1, power - 1 + neighbour);  // 2^k - 1, 2^k, 2^k + 1
-       })},
-      {6, values({31, 32, 33, 63, 64, 65})},  // the range caches' last bins and beyond
-      {15, uniform(1, 2 * dma32)},
-      {5, values({dma32, std::max<Pfn>(1, saturating_sub(dma32, start)), kHalfSpace, kTop,
-                  start == 0 ? kTop : kTop - start + 1})},
-      {1, rc::gen::just(Pfn{0})},
+rc::Gen<Pfn> sizes(const Geometry& geometry, std::uint32_t classes) {
+  return rc::gen::exec([dma32 = geometry.dma32_pfn, start = geometry.start_pfn, classes]() -> Pfn {
+    switch (*weighted_index(kSizeWeights, classes)) {
+      case 0: return *uniform(1, 4);
+      case 1: {  // 2^k - 1, 2^k, 2^k + 1
+        const Pfn power = Pfn{1} << *uniform(0, std::min<Pfn>(std::bit_width(dma32) + 1, 63));
+        return std::max<Pfn>(1, power - 1 + *uniform(0, 2));
+      }
+      case 2: return one_of({31, 32, 33, 63, 64, 65});  // the range caches' last bins and beyond
+      case 3: return *uniform(1, 2 * dma32);
+      case 4:  // the whole 32-bit space, half and all of 2^64, all above start_pfn
+        return one_of({dma32, std::max<Pfn>(1, saturating_sub(dma32, start)), kHalfSpace, kTop,
+                       start == 0 ? kTop : kTop - start + 1});
+      default: return 0;  // bad input
+    }
   });
 }
 
-rc::Gen<Pfn> limits(const Geometry& geometry, const Seen& seen) {
-  const Pfn dma32 = geometry.dma32_pfn;
-  const Pfn start = geometry.start_pfn;
-  return rc::gen::weightedOneOf<Pfn>({
-      {20, rc::gen::just(dma32 - 1)},
-      {8, values({dma32 - 2, dma32, dma32 + 1})},
-      {12, uniform(0, 2 * dma32)},
-      {4, uniform(0, saturating_sub(start, 1))},
-      {5, uniform(start, saturating_add(start, 2 * dma32))},
-      {weight_if(!seen.empty(), 10), seen.empty() ? rc::gen::just(dma32 - 1) : near_seen(seen)},
-      {3, values({kTop, kTop - 1, geometry.max_reservable_pfn(), kHalfSpace, 0xffffffff})},
-      {2, uniform(0, kTop)},
+rc::Gen<Pfn> limits(const Geometry& geometry, const Seen& seen, std::uint32_t classes) {
+  return rc::gen::exec([geometry, seen, classes]() -> Pfn {
+    const Pfn dma32 = geometry.dma32_pfn;
+    const Pfn start = geometry.start_pfn;
+    switch (*weighted_index(kLimitWeights, classes, possible_unless(seen.empty(), 5))) {
+      case 0: return dma32 - 1;
+      case 1: return one_of({dma32 - 2, dma32, dma32 + 1});
+      case 2: return *uniform(0, 2 * dma32);
+      case 3: return *uniform(0, saturating_sub(start, 1));  // below start_pfn (0 when start is 0)
+      case 4: return *uniform(start, saturating_add(start, 2 * dma32));
+      case 5: return near(seen);
+      case 6: return one_of({kTop, kTop - 1, geometry.max_reservable_pfn(), kHalfSpace, 0xffffffff});
+      default: return *uniform(0, kTop);
+    }
   });
 }
 
 rc::Gen<Pfn> pfns(const Geometry& geometry, const Seen& seen) {
-  const Pfn dma32 = geometry.dma32_pfn;
-  const Pfn start = geometry.start_pfn;
-  return rc::gen::weightedOneOf<Pfn>({
-      {weight_if(!seen.empty(), 12), seen.empty() ? rc::gen::just(start) : near_seen(seen)},
-      {3, values({start, dma32 - 1, dma32, kTop})},
-      {5, uniform(0, 2 * dma32)},
-      {2, uniform(start, saturating_add(start, 2 * dma32))},
+  return rc::gen::exec([geometry, seen]() -> Pfn {
+    const Pfn dma32 = geometry.dma32_pfn;
+    const Pfn start = geometry.start_pfn;
+    switch (*weighted_index(kPfnWeights, Swarm::kEvery, possible_unless(seen.empty(), 0))) {
+      case 0: return near(seen);
+      case 1: return one_of({start, dma32 - 1, dma32, kTop});  // kTop: the anchor
+      case 2: return *uniform(0, 2 * dma32);
+      default: return *uniform(start, saturating_add(start, 2 * dma32));
+    }
   });
 }
 
@@ -117,42 +166,39 @@ rc::Gen<unsigned> cpus(const Geometry& geometry) {
 }
 
 rc::Gen<Reserve> reserves(const Geometry& geometry, const Seen& seen) {
-  const Pfn dma32 = geometry.dma32_pfn;
-  const Pfn start = geometry.start_pfn;
-  const Pfn reservable = geometry.max_reservable_pfn();
-  const rc::Gen<Pfn> anchors = pfns(geometry, seen);
-  const rc::Gen<Pfn> spans = sizes(geometry);
-  return rc::gen::weightedOneOf<Reserve>({
-      {12, rc::gen::exec([anchors, spans] {
-         const Pfn anchor = *anchors;
-         const Pfn lo = saturating_sub(anchor, *uniform(0, 3));
-         const Pfn span = std::max<Pfn>(*spans, 1);
-         return Reserve{lo, saturating_add(lo, span - 1)};
-       })},
-      {3, rc::gen::just(Reserve{std::min(start, dma32 - 1), dma32 - 1})},
-      {3, rc::gen::exec([dma32] {
-         const Pfn lo = *uniform(0, 2 * dma32);
-         const Pfn span = *uniform(0, dma32);
-         return Reserve{lo, saturating_add(lo, span)};
-       })},
-      {1, rc::gen::exec([anchors] {  // reversed: lo above hi
-         const Pfn hi = std::min(*anchors, kTop - 1);
-         const Pfn gap = *uniform(1, 4);
-         return Reserve{saturating_add(hi, gap), hi};
-       })},
-      {weight_if(reservable < kTop, 1), rc::gen::exec([reservable] {  // beyond 2^64-1 >> shift
-         const Pfn below = *uniform(0, 3);
-         const Pfn above = *uniform(1, 4);
-         return Reserve{saturating_sub(reservable, below), saturating_add(reservable, above)};
-       })},
+  return rc::gen::exec([geometry, seen]() -> Reserve {
+    const Pfn dma32 = geometry.dma32_pfn;
+    const Pfn reservable = geometry.max_reservable_pfn();
+    switch (*weighted_index(kReserveWeights, Swarm::kEvery, possible_unless(reservable == kTop, 4))) {
+      case 0: {  // around an earlier position, so it meets live ranges
+        const Pfn anchor = *pfns(geometry, seen);
+        const Pfn lo = saturating_sub(anchor, *uniform(0, 3));
+        return Reserve{lo, saturating_add(lo, std::max<Pfn>(*sizes(geometry), 1) - 1)};
+      }
+      case 1: return Reserve{std::min(geometry.start_pfn, dma32 - 1), dma32 - 1};  // the 32-bit space
+      case 2: {
+        const Pfn lo = *uniform(0, 2 * dma32);
+        return Reserve{lo, saturating_add(lo, *uniform(0, dma32))};
+      }
+      case 3: {  // reversed: lo above hi
+        const Pfn hi = std::min(*pfns(geometry, seen), kTop - 1);
+        return Reserve{saturating_add(hi, *uniform(1, 4)), hi};
+      }
+      default: {  // beyond 2^64-1 >> shift
+        const Pfn lo = saturating_sub(reservable, *uniform(0, 3));
+        return Reserve{lo, saturating_add(reservable, *uniform(1, 4))};
+      }
+    }
   });
 }
 
 rc::Gen<Flush> flushes(const Geometry& geometry) {
-  return rc::gen::weightedOneOf<Flush>({
-      {3, rc::gen::map(cpus(geometry), [](unsigned cpu) { return Flush{Flush::Scope::Cpu, cpu}; })},
-      {2, rc::gen::just(Flush{Flush::Scope::Depot, 0})},
-      {2, rc::gen::just(Flush{Flush::Scope::All, 0})},
+  return rc::gen::exec([geometry]() -> Flush {
+    switch (*weighted_index(kFlushWeights)) {
+      case 0: return Flush{Flush::Scope::Cpu, *cpus(geometry)};
+      case 1: return Flush{Flush::Scope::Depot, 0};
+      default: return Flush{Flush::Scope::All, 0};
+    }
   });
 }
 

@@ -77,7 +77,7 @@ class Runs {
 };
 
 // One case: a geometry, then commands run through the checker until one fails the property.
-void run_case(const std::string& variant, Runs& runs) {
+void run_case(const std::string& variant, int max_commands, Runs& runs) {
   if (runs.shrink_budget_spent()) return;
   runs.start_case();
   Trace start;
@@ -86,12 +86,19 @@ void run_case(const std::string& variant, Runs& runs) {
   // simplifies the geometry of the final trace instead.
   start.geometry = *rc::gen::noShrink(geometries());
   start.variant = variant;
+  const Swarm swarm = *rc::gen::noShrink(swarms());
   try {
     CheckedSystem system(start, runs.log);
-    rc::state::check(GenModel{start.geometry, {}, {}}, system, [](const GenModel& model) { return commands(model); });
+    const GenModel model{start.geometry, swarm, {}, {}};
+    // rc::state::check with the case length drawn from the same range in every test, rather
+    // than growing with the test's index: the minimizer makes the traces small afterwards.
+    const auto drawn = *rc::gen::resize(max_commands, rc::state::gen::commands(model, &commands));
+    rc::state::runAll(drawn, model, system);
   } catch (const rc::detail::CaseResult& result) {
     if (result.type == rc::detail::CaseResult::Type::Failure) runs.checker_failed();
     throw;
+  } catch (const rc::GenerationFailure&) {
+    throw;  // RapidCheck's own business: it discards the case
   } catch (const std::exception& error) {
     runs.threw(error.what());
     throw;
@@ -135,11 +142,11 @@ PropertyResult run_property(const PropertyOptions& options) {
   rc::detail::TestParams params;
   params.seed = options.seed;
   params.maxSuccess = options.tests;
-  params.maxSize = options.max_commands;
   SilentListener listener;
+  const rc::detail::Property property =
+      rc::detail::toProperty([&] { run_case(options.variant, options.max_commands, runs); });
   const rc::detail::TestResult outcome = rc::detail::checkProperty(
-      rc::detail::toProperty([&] { run_case(options.variant, runs); }), rc::detail::TestMetadata{}, params, listener,
-      std::unordered_map<std::string, rc::detail::Reproduce>{});
+      property, rc::detail::TestMetadata{}, params, listener, std::unordered_map<std::string, rc::detail::Reproduce>{});
 
   PropertyResult result;
   result.variant = options.variant;
@@ -148,7 +155,7 @@ PropertyResult run_property(const PropertyOptions& options) {
   result.first_failure_steps = runs.log.first_failure_steps;
   result.error = runs.error() ? runs.error() : rapidcheck_error(outcome);
   result.shared_with_mainline = runs.shared_while_searching();
-  if (!result.error && !result.shrunk && !outcome.template is<rc::detail::SuccessResult>())
+  if (!result.error && !result.shrunk && !outcome.is<rc::detail::SuccessResult>())
     result.error = "RapidCheck reported a failure the checker did not: a defect in iovacheck";
   result.search = runs.search();
   result.shrink = runs.shrink();

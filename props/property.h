@@ -12,14 +12,14 @@
 
 namespace iovacheck::props {
 
-inline constexpr int kDefaultTests = 1000;
+inline constexpr int kDefaultTests = 30000;
 
 struct PropertyOptions {
   std::string variant = "mainline";
   int tests = kDefaultTests;
   std::uint64_t seed = 0;
-  int max_commands = 100;           // RapidCheck's max size: cases grow to about this many ops
-  std::size_t shrink_runs = 3000;   // bound on the runs RapidCheck's shrinking may take
+  int max_commands = 100;           // case lengths are uniform in 1 .. max_commands + 1
+  std::size_t shrink_runs = 500;    // bound on the runs RapidCheck's shrinking may take
   MinimizeOptions minimize;
 };
 

@@ -79,7 +79,7 @@ TEST(Minimize, DropsEverythingThePredicateDoesNotNeedAndLowersWhatItDoes) {
   const Trace minimized = minimize(parse_trace(kNoisyTrace), judge.predicate());
   EXPECT_EQ(print_trace(minimized),
             "iova-trace 1\n"
-            "domain granule=0x1000 start=0x0 dma32=0x2 mag=0x1 variant=z1-max32-reset\n"
+            "domain granule=0x1000 start=0x0 dma32=0x2 variant=z1-max32-reset\n"
             "a1: alloc 0x5 limit=0x0\n"
             "find 0x0\n");
   EXPECT_EQ(judge.invalid(), std::vector<std::string>{});
@@ -190,8 +190,34 @@ TEST(Minimize, NamesAreRenumberedInOrderOfDefinition) {
                   "free q7\nfree zed\n"),
       judge.predicate());
   EXPECT_EQ(print_trace(minimized),
-            "iova-trace 1\ndomain granule=0x1000 start=0x0 dma32=0x2 mag=0x1 variant=mainline\n"
+            "iova-trace 1\ndomain granule=0x1000 start=0x0 dma32=0x2 variant=mainline\n"
             "a1: alloc 0x1 limit=0x0\na2: alloc 0x1 limit=0x0\nfree a2\nfree a1\n");
+}
+
+TEST(Minimize, GeometryGoesBackToTheDefaultsOrLower) {
+  const Trace input = parse_trace("iova-trace 1\ndomain granule=0x200 start=0x9 dma32=0x40 mag=0x7 cpus=0x4\ntrim\n");
+  Judge indifferent([](const Trace& trace) { return !trace.steps.empty(); });
+  const Geometry plain = minimize(input, indifferent.predicate()).geometry;
+  EXPECT_EQ(plain, (Geometry{0x1000, 0, 2, kDefaultMagazineSize, 1}));
+
+  Judge small_magazine([](const Trace& trace) { return trace.geometry.mag_size >= 3 && trace.geometry.mag_size <= 8; });
+  EXPECT_EQ(minimize(input, small_magazine.predicate()).geometry.mag_size, 3u);
+}
+
+TEST(Minimize, StartPfnComesDownWithThePositionsAboveIt) {
+  Judge judge([](const Trace& trace) {
+    const Alloc* alloc = first_of<Alloc>(trace);
+    const Find* find = first_of<Find>(trace);
+    const Pfn start = trace.geometry.start_pfn;
+    return alloc && find && start >= 2 && alloc->limit == start + 0x1f && find->pfn == start + 3;
+  });
+  const Trace minimized = minimize(
+      parse_trace("iova-trace 1\ndomain granule=0x1000 start=0x4000000000000000 dma32=0x2\n"
+                  "alloc 0x1 limit=0x400000000000001f\nfind 0x4000000000000003\n"),
+      judge.predicate());
+  EXPECT_EQ(minimized.geometry.start_pfn, 2u);
+  EXPECT_EQ(std::get<Alloc>(minimized.steps[0].op).limit, 0x21u);
+  EXPECT_EQ(std::get<Find>(minimized.steps[1].op).pfn, 5u);
 }
 
 TEST(Minimize, StopsAtItsBudget) {

@@ -1,0 +1,61 @@
+// The minimizer's predicates for traces found on an implementation (harness/predicates.h),
+// tested here beside their one user, the property engine.
+#include "harness/predicates.h"
+
+#include <gtest/gtest.h>
+
+#include "model/trace_io.h"
+
+namespace iovacheck {
+namespace {
+
+// trace-format.md's example: completeness fails on z1-max32-reset only.
+const Trace kSeedBug = parse_trace(R"(iova-trace 1
+domain granule=0x1000 start=0x1 dma32=0x4
+a: alloc 0x1 limit=0x3
+b: alloc 0x1 limit=0x3
+free a
+alloc 0x2 limit=0x3
+free b
+alloc 0x2 limit=0x3
+)");
+
+// Limit 2^64-1 wraps L to 0, which the spec keeps (section 1): completeness fails on mainline
+// and z1 alike.
+const Trace kMainlineFinding = parse_trace(R"(iova-trace 1
+domain granule=0x1000 start=0x1 dma32=0x2
+alloc 0x1 limit=0xffffffffffffffff
+)");
+
+TEST(Predicates, DistinguishingMeansTheVariantViolatesAndMainlineDoesNot) {
+  EXPECT_TRUE(distinguishes_from_mainline("z1-max32-reset")(kSeedBug));
+  EXPECT_TRUE(distinguishes_from_mainline("z1-max32-reset", Property::Completeness)(kSeedBug));
+  EXPECT_FALSE(distinguishes_from_mainline("z1-max32-reset", Property::Soundness)(kSeedBug));
+  EXPECT_FALSE(distinguishes_from_mainline("z1-max32-reset")(kMainlineFinding));
+  EXPECT_FALSE(distinguishes_from_mainline("z3-no-retry")(kSeedBug));
+}
+
+TEST(Predicates, SamePropertyLooksAtTheVariantOnly) {
+  EXPECT_TRUE(violates_same_property("mainline", Property::Completeness)(kMainlineFinding));
+  EXPECT_FALSE(violates_same_property("mainline", Property::Structure)(kMainlineFinding));
+  EXPECT_FALSE(violates_same_property("mainline", Property::Completeness)(kSeedBug));
+}
+
+TEST(Predicates, ACounterexampleKeepsItsPropertyAndOnAVariantDistinguishes) {
+  EXPECT_TRUE(counterexample_predicate("mainline", Property::Completeness)(kMainlineFinding));
+  EXPECT_FALSE(counterexample_predicate("z1-max32-reset", Property::Completeness)(kMainlineFinding));
+  EXPECT_TRUE(counterexample_predicate("z1-max32-reset", Property::Completeness)(kSeedBug));
+}
+
+TEST(Predicates, ExpectationsDoNotCount) {
+  Trace pinned = kSeedBug;
+  pinned.steps.front().expect = Expectation{Expectation::Kind::At, Range{0x2, 0x2}};  // wrong on purpose
+  EXPECT_TRUE(distinguishes_from_mainline("z1-max32-reset")(pinned));
+}
+
+TEST(Predicates, AnUnknownVariantKeepsNothing) {
+  EXPECT_FALSE(violates_same_property("nosuch", Property::Completeness)(kMainlineFinding));
+}
+
+}  // namespace
+}  // namespace iovacheck
