@@ -1,6 +1,5 @@
 // iovacheck check: the property engine on one variant; a counterexample is minimized and printed.
 #include <array>
-#include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <iomanip>
@@ -24,31 +23,6 @@ constexpr std::array kOptions{
     OptionSpec{"seed", "S", "RapidCheck's seed, decimal or 0x hex (default 0); same seed, same run"},
     OptionSpec{"output", "FILE", "write the minimized counterexample trace to FILE", 'o'},
 };
-
-// A whole unsigned number, decimal or 0x hexadecimal, or nullopt.
-std::optional<std::uint64_t> parse_number(const std::string& text) {
-  const bool is_hex = text.starts_with("0x") || text.starts_with("0X");
-  const char* first = text.data() + (is_hex ? 2 : 0);
-  const char* last = text.data() + text.size();
-  std::uint64_t value = 0;
-  const auto [end, error] = std::from_chars(first, last, value, is_hex ? 16 : 10);
-  if (first == last || error != std::errc() || end != last) return std::nullopt;
-  return value;
-}
-
-std::uint64_t number_option(const ParsedArgs& args, std::string_view name, std::uint64_t fallback, std::uint64_t max) {
-  const std::optional<std::string> text = args.value(name);
-  if (!text) return fallback;
-  const std::optional<std::uint64_t> value = parse_number(*text);
-  if (!value || *value > max)
-    throw UsageError("iovacheck check: --" + std::string(name) + " expects a number up to " + std::to_string(max) +
-                     ", got '" + *text + "'");
-  return *value;
-}
-
-std::string printed_counterexample(const props::Counterexample& found) {
-  return print_trace(found.trace, {StepComment{found.violation.step, violation_comment(found.violation)}});
-}
 
 std::string rate(std::size_t count, double seconds) {
   std::ostringstream text;
@@ -75,13 +49,13 @@ int report_counterexample(const props::PropertyOptions& options, const props::Pr
   const props::Counterexample& minimized = *result.minimized;
   std::cout << "counterexample on " << options.variant << " after " << result.tests << " tests (seed " << options.seed
             << "): " << violation_comment(minimized.violation) << "\n"
-            << printed_counterexample(minimized) << "tests until failure: " << result.tests
+            << props::print_counterexample(minimized) << "tests until failure: " << result.tests
             << "; failing case: " << result.first_failure_steps << " steps, shrunk: " << result.shrunk->trace.steps.size()
             << ", minimized: " << minimized.trace.steps.size() << "\n"
             << "search: " << throughput(result.search) << "; shrink: " << result.shrink.cases << " runs, "
             << std::fixed << std::setprecision(2) << result.shrink.seconds << " s; minimize: "
             << result.minimize_stats.predicate_calls << " predicate calls, " << result.minimize_seconds << " s\n";
-  if (output && !write_file(*output, printed_counterexample(minimized))) {
+  if (output && !write_file(*output, props::print_counterexample(minimized))) {
     std::cerr << "iovacheck check: cannot write '" << *output << "'\n";
     return kExitBadInput;
   }
@@ -96,14 +70,14 @@ int run_check(const ParsedArgs& args) {
     throw UsageError("iovacheck check: " + unknown);
   props::PropertyOptions options;
   options.variant = *variant;
-  options.tests = static_cast<int>(number_option(args, "tests", props::kDefaultTests, 100'000'000));
-  options.seed = number_option(args, "seed", 0, UINT64_MAX);
+  options.tests = static_cast<int>(number_option(args, "check", "tests", props::kDefaultTests, 100'000'000));
+  options.seed = number_option(args, "check", "seed", 0, UINT64_MAX);
   if (options.tests == 0) throw UsageError("iovacheck check: --tests expects at least 1");
 
   const props::PropertyResult result = props::run_property(options);
   if (result.error) {
     std::cerr << "iovacheck check: " << *result.error << "\n";
-    if (result.shrunk) std::cerr << printed_counterexample(*result.shrunk);
+    if (result.shrunk) std::cerr << props::print_counterexample(*result.shrunk);
     return kExitInternal;
   }
   if (result.minimized) return report_counterexample(options, result, args.value("output"));

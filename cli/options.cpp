@@ -1,6 +1,7 @@
 #include "cli/options.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "cli/text.h"
 
@@ -84,6 +85,32 @@ ParsedArgs parse_args(std::string_view verb, std::span<const std::string> args,
     }
   }
   return parsed;
+}
+
+namespace {
+
+// A whole unsigned number, decimal or 0x hexadecimal, or nullopt.
+std::optional<std::uint64_t> parse_number(const std::string& text) {
+  const bool is_hex = text.starts_with("0x") || text.starts_with("0X");
+  const char* first = text.data() + (is_hex ? 2 : 0);
+  const char* last = text.data() + text.size();
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(first, last, value, is_hex ? 16 : 10);
+  if (first == last || error != std::errc() || end != last) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::uint64_t number_option(const ParsedArgs& args, std::string_view verb, std::string_view name,
+                            std::uint64_t fallback, std::uint64_t max) {
+  const std::optional<std::string> text = args.value(name);
+  if (!text) return fallback;
+  const std::optional<std::uint64_t> value = parse_number(*text);
+  if (!value || *value > max)
+    throw UsageError(usage_prefix(verb) + "--" + std::string(name) + " expects a number up to " + std::to_string(max) +
+                     ", got '" + *text + "'");
+  return *value;
 }
 
 std::string format_options(std::span<const OptionSpec> options) {

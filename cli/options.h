@@ -1,5 +1,6 @@
 #pragma once
 // Command-line parsing shared by the verbs: options, positional arguments, usage errors.
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <span>
@@ -50,6 +51,11 @@ class ParsedArgs {
 // Throws UsageError ("iovacheck VERB: unknown option '--x'") on anything else.
 ParsedArgs parse_args(std::string_view verb, std::span<const std::string> args,
                       std::span<const OptionSpec> options);
+
+// The value of a numeric option (decimal or 0x hexadecimal), `fallback` when it is absent.
+// Throws UsageError naming the verb and the option when it is not a number up to `max`.
+std::uint64_t number_option(const ParsedArgs& args, std::string_view verb, std::string_view name,
+                            std::uint64_t fallback, std::uint64_t max);
 
 // The options' help block, one aligned line each.
 std::string format_options(std::span<const OptionSpec> options);

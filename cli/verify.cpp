@@ -1,5 +1,6 @@
 // iovacheck verify: every corpus trace on every variant, as a table of verdicts.
 #include <algorithm>
+#include <cstdint>
 #include <array>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +14,7 @@
 #include "cli/trace_file.h"
 #include "cli/verb.h"
 #include "harness/implementation.h"
+#include "props/property.h"
 
 namespace iovacheck::cli {
 
@@ -20,8 +22,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr std::uint64_t kDefaultPropertyTests = 2000;  // a few seconds per variant
+
 constexpr std::array kOptions{
     OptionSpec{"corpus", "DIR", "the corpus to replay (default: corpus/ in the working directory or the repository)"},
+    OptionSpec{"tests", "N", "property-test cases per variant (default 2000; 0 skips the property checks)"},
+    OptionSpec{"seed", "S", "the property checks' seed (default 0)"},
 };
 
 // The repository's corpus/: in the working directory, else beside an ancestor of the binary.
@@ -153,6 +159,38 @@ void print_findings(const std::vector<Row>& rows, const std::vector<VariantInfo>
             << " expectation misses, " << counts[Verdict::Kind::Error] << " errors\n";
 }
 
+// The property engine on every variant with a short budget: one line each, then every
+// minimized counterexample as a replayable trace.
+int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_t tests, std::uint64_t seed) {
+  std::cout << "\nproperty checks: " << tests << " generated cases per variant, seed " << seed << "\n\n";
+  std::size_t name_width = 0;
+  for (const VariantInfo& variant : variants) name_width = std::max(name_width, variant.name.size());
+  std::vector<std::pair<std::string, props::Counterexample>> found;
+  int exit_code = kExitOk;
+  for (const VariantInfo& variant : variants) {
+    props::PropertyOptions options;
+    options.variant = variant.name;
+    options.tests = static_cast<int>(tests);
+    options.seed = seed;
+    const props::PropertyResult result = props::run_property(options);
+    std::cout << padded(variant.name, name_width) << "  ";
+    if (result.error) {
+      std::cout << "error: " << *result.error << "\n";
+      exit_code = kExitInternal;
+    } else if (result.minimized) {
+      const Violation& violation = result.minimized->violation;
+      std::cout << property_name(violation.property) << " after " << result.tests << " tests, minimized to "
+                << result.minimized->trace.steps.size() << " steps\n";
+      found.emplace_back(variant.name, *result.minimized);
+    } else {
+      std::cout << "passed " << result.tests << " tests\n";
+    }
+  }
+  for (const auto& [variant, counterexample] : found)
+    std::cout << "\n" << variant << ":\n" << props::print_counterexample(counterexample);
+  return exit_code;
+}
+
 int run_verify(const ParsedArgs& args) {
   if (!args.positional.empty()) {
     throw UsageError("iovacheck verify: unexpected argument '" + args.positional.front() + "'");
@@ -195,6 +233,9 @@ int run_verify(const ParsedArgs& args) {
   }
   print_table(rows, variants);
   print_findings(rows, variants);
+  const std::uint64_t tests = number_option(args, "verify", "tests", kDefaultPropertyTests, 100'000'000);
+  const std::uint64_t seed = number_option(args, "verify", "seed", 0, UINT64_MAX);
+  if (tests > 0) exit_code = std::max(exit_code, print_property_checks(variants, tests, seed));
   return exit_code;
 }
 
@@ -203,8 +244,8 @@ int run_verify(const ParsedArgs& args) {
 const Verb& verify_verb() {
   static const Verb verb{
       .name = "verify",
-      .summary = "replay every corpus trace on every variant and print the verdicts",
-      .usage = "iovacheck verify [--corpus DIR]",
+      .summary = "the verification run: the corpus on every variant, then the property engine on each",
+      .usage = "iovacheck verify [--corpus DIR] [--tests N] [--seed S]",
       .description =
           "Replays every .trace file under the corpus directory on every implemented variant and\n"
           "prints a table: one row per trace, one column per variant, each cell 'ok', 'miss' (an\n"
@@ -212,8 +253,12 @@ const Verb& verify_verb() {
           "on the trace's own variant (marked *), since they pin that variant's placements. Every\n"
           "finding follows the table with its line and reason.\n"
           "\n"
-          "Exit: 0 when the table was printed (violations in variants are findings, not errors),\n"
-          "2 when the corpus is missing or a trace in it does not parse.",
+          "Then runs the property engine (as `iovacheck check`) on every variant with a short\n"
+          "budget and prints one line per variant (passed, or the violated property and the\n"
+          "minimized length), followed by every minimized counterexample as a trace.\n"
+          "\n"
+          "Exit: 0 when everything was printed (violations in variants are findings, not errors),\n"
+          "2 when the corpus is missing or a trace in it does not parse, 3 on a defect in iovacheck.",
       .options = kOptions,
       .run = run_verify,
   };

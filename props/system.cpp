@@ -1,8 +1,13 @@
 #include "props/system.h"
 
 #include "harness/implementation.h"
+#include "model/trace_io.h"
 
 namespace iovacheck::props {
+
+std::string print_counterexample(const Counterexample& found) {
+  return print_trace(found.trace, {StepComment{found.violation.step, violation_comment(found.violation)}});
+}
 
 CheckedSystem::CheckedSystem(const Trace& start, RunLog& log)
     : implementation_(make_implementation(start)), session_(start, *implementation_), log_(log) {}

@@ -17,6 +17,9 @@ struct Counterexample {
   Violation violation;
 };
 
+// The counterexample as a trace, with its "# violation:" comment before the violating step.
+std::string print_counterexample(const Counterexample& found);
+
 // What the runs of one property have shown so far.
 struct RunLog {
   std::optional<Counterexample> last_failure;  // RapidCheck's final shrunk case is the last one
