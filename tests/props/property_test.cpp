@@ -27,10 +27,20 @@ constexpr Case kHistoricalVariants[] = {
 
 constexpr int kBudget = 20000;
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 class FindsTheVariant : public testing::TestWithParam<Case> {};
 
 TEST_P(FindsTheVariant, WithADistinguishingMinimizedCounterexample) {
   const Case& param = GetParam();
+  if (kAddressSanitizer && std::string_view(param.variant) == "z4-stale-cached32")
+    GTEST_SKIP() << "z4 reads its freed cached32_node inside one drain of several pfns, before validate() "
+                    "can run; under ASan that use-after-free aborts the run by design (impl's z4 death test "
+                    "covers the report)";
   const PropertyResult result = run_property(param.variant, kBudget, param.seed);
   ASSERT_FALSE(result.error) << *result.error;
   ASSERT_TRUE(result.shrunk) << "no counterexample in " << result.tests << " tests";
