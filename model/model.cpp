@@ -45,6 +45,13 @@ struct Transition {
 // A rule's answer for one way the step may have gone: allowed (a transition) or not.
 using Ruling = std::variant<Transition, Judgement>;
 
+// The one way a step may go; moved, since a transition holds a copy of the whole state.
+std::vector<Ruling> only(Transition transition) {
+  std::vector<Ruling> ways;
+  ways.emplace_back(std::move(transition));
+  return ways;
+}
+
 Judgement judgement(Property property, std::string reason) { return Judgement{property, std::move(reason)}; }
 
 std::string slot_name(CacheSlot slot) { return slot.in_depot() ? "depot" : "cpu " + std::to_string(slot.cpu); }
@@ -132,13 +139,13 @@ class Rules {
     if (outcome.status == Outcome::Status::Fail) {
       if (auto missed = incompleteness(ranges_, geometry_.start_pfn, request, occupies_always, "alloc failed"))
         return {*missed};
-      return {Transition(ranges_)};
+      return only(Transition(ranges_));
     }
     if (auto error = placement_error(ranges_, geometry_.start_pfn, outcome.pfn, request, occupies_always)) return {*error};
     if (auto error = node_size_error(outcome, request)) return {*error};
     Transition transition(ranges_);
     add_range(transition.after, *range_of(outcome.pfn, op.size), Owner::allocated());
-    return {transition};
+    return only(std::move(transition));
   }
 
   // The ways a fast allocation may have gone, most plausible first.
@@ -148,18 +155,20 @@ class Rules {
     std::vector<Ruling> ways;
     const bool hit_possible = cached_range(ranges_, outcome.pfn) != nullptr;
     const bool flushed = observed_flush();
-    if (hit_possible && !flushed) ways.push_back(fast_hit(op, request, outcome.pfn));
-    if (op.flush && flushed) ways.push_back(fast_after_flush(op, request, outcome));
+    // A drain shows as cached ranges gone from the tree; it happens only after a miss, so a
+    // step that drained cannot also have hit. A drain whose retry took back the very range it
+    // drained does not show: that is the last way.
+    if (flushed && op.flush) ways.push_back(fast_after_flush(op, request, outcome));
+    if (!flushed && hit_possible) ways.push_back(fast_hit(op, request, outcome.pfn));
     ways.push_back(fast_fresh(op, request, outcome));
-    if (hit_possible && flushed) ways.push_back(fast_hit(op, request, outcome.pfn));
-    if (op.flush && !flushed) ways.push_back(fast_after_flush(op, request, outcome));
+    if (!flushed && op.flush) ways.push_back(fast_after_flush(op, request, outcome));
     return ways;
   }
 
   std::vector<Ruling> operator()(const Free& op, const Outcome&) const {
     Transition transition(ranges_);
     transition.after.erase(holder_of(ranges_, op.target.pfn)->range.lo);
-    return {transition};
+    return only(std::move(transition));
   }
 
   std::vector<Ruling> operator()(const FastFree& op, const Outcome&) const {
@@ -168,7 +177,7 @@ class Rules {
     const unsigned bin = size_bin(op.size);
     if (!is_cached_bin(bin)) {
       transition.after.erase(freed.range.lo);
-      return {transition};
+      return only(std::move(transition));
     }
     const CacheSlot cpu{op.cpu};
     add_range(transition.after, freed.range, Owner::cached(op.target.pfn, bin, cpu));
@@ -176,7 +185,7 @@ class Rules {
     if (count_cached(bin, cpu) == 2 * std::size_t{geometry_.mag_size})
       transition.moves.push_back(CacheMove{bin, cpu, CacheSlot{}, geometry_.mag_size});
     transition.pinned = op.target.pfn;  // pushed into the loaded magazine, after any depot push
-    return {transition};
+    return only(std::move(transition));
   }
 
   std::vector<Ruling> operator()(const Reserve& op, const Outcome& outcome) const;
@@ -190,7 +199,7 @@ class Rules {
       }
       return true;
     };
-    return {Transition(without_cached(ranges_, released))};
+    return only(Transition(without_cached(ranges_, released)));
   }
 
   std::vector<Ruling> operator()(const Trim&, const Outcome&) const {
@@ -199,7 +208,7 @@ class Rules {
       const std::size_t magazines = count_cached(bin, CacheSlot{}) / geometry_.mag_size;
       if (magazines > geometry_.cpus) transition.releases.push_back(CacheRelease{bin, CacheSlot{}, geometry_.mag_size});
     }
-    return {transition};
+    return only(std::move(transition));
   }
 
   std::vector<Ruling> operator()(const Find& op, const Outcome& outcome) const {
@@ -210,7 +219,7 @@ class Rules {
     if (holder && !found) return {judgement(Property::Find, "find " + hex(op.pfn) + " found nothing but " + describe_range(*holder) + " holds it")};
     if (holder && outcome.node != holder->range)
       return {judgement(Property::Find, "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + ", the model holds " + describe_range(*holder))};
-    return {Transition(ranges_)};
+    return only(Transition(ranges_));
   }
 
  private:
@@ -349,7 +358,7 @@ std::vector<Ruling> Rules::operator()(const Reserve& op, const Outcome& outcome)
     return {judgement(Property::Reserve, "reserve " + hex(op.lo) + " " + hex(op.hi) + " failed; it cannot fail")};
   if (outcome.node != returned)
     return {judgement(Property::Reserve, "reserve returned " + to_string(outcome.node.value_or(Range{})) + ", the spec returns " + to_string(*returned))};
-  return {transition};
+  return only(std::move(transition));
 }
 
 // ---- Comparing a transition with what the implementation shows --------------------------------
@@ -499,12 +508,12 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
   if (outcome.status == Outcome::Status::Rejected)
     return judgement(Property::Rejection, "the implementation refused valid input");
   const Rules rules(geometry_, ranges_, after);
-  const std::vector<Ruling> ways = std::visit([&](const auto& typed) { return rules(typed, outcome); }, op);
+  std::vector<Ruling> ways = std::visit([&](const auto& typed) { return rules(typed, outcome); }, op);
   std::optional<Judgement> first_problem;
-  for (const Ruling& way : ways) {
+  for (Ruling& way : ways) {
     std::variant<Ranges, Judgement> verdict = std::holds_alternative<Judgement>(way)
                                                   ? std::variant<Ranges, Judgement>(std::get<Judgement>(way))
-                                                  : TransitionCheck(geometry_, std::get<Transition>(way), after).run();
+                                                  : TransitionCheck(geometry_, std::move(std::get<Transition>(way)), after).run();
     if (auto* adopted = std::get_if<Ranges>(&verdict)) {
       ranges_ = std::move(*adopted);
       return std::nullopt;
