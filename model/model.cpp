@@ -46,9 +46,9 @@ struct Transition {
 using Ruling = std::variant<Transition, Judgement>;
 
 // The one way a step may go; moved, since a transition holds a copy of the whole state.
-std::vector<Ruling> only(Transition transition) {
+std::vector<Ruling> only(Ruling way) {
   std::vector<Ruling> ways;
-  ways.emplace_back(std::move(transition));
+  ways.push_back(std::move(way));
   return ways;
 }
 
@@ -151,7 +151,7 @@ class Rules {
   // The ways a fast allocation may have gone, most plausible first.
   std::vector<Ruling> operator()(const FastAlloc& op, const Outcome& outcome) const {
     const Request request{fast_alloc_size(op.size), op.limit, true};
-    if (outcome.status == Outcome::Status::Fail) return {fast_failure(op, request)};
+    if (outcome.status == Outcome::Status::Fail) return only(fast_failure(op, request));
     std::vector<Ruling> ways;
     const bool hit_possible = cached_range(ranges_, outcome.pfn) != nullptr;
     const bool flushed = observed_flush();
