@@ -27,13 +27,22 @@ std::string general_help() {
       "iovacheck: a verification suite for the Linux kernel's IOVA allocator\n"
       "\n"
       "usage: iovacheck VERB [ARGS...]\n"
-      "       iovacheck help VERB | iovacheck VERB --help\n"
+      "       iovacheck help VERB | iovacheck VERB --help | iovacheck --version\n"
       "\n"
       "verbs:\n";
   for (const Verb* verb : verbs()) {
     text += "  " + padded(std::string(verb->name), 10) + std::string(verb->summary) + "\n";
   }
   text +=
+      "\n"
+      "properties a violation names (docs/spec.md, section 7):\n"
+      "  soundness     a result lies in [start_pfn, limit], aligned when asked, overlapping nothing\n"
+      "  completeness  an allocation fails only when no fitting range is free at or below its limit\n"
+      "  conservation  the tree holds exactly the ranges accounted for: nothing appears or vanishes\n"
+      "  range-cache   cached pfns appear, move and leave only as the range caches allow\n"
+      "  find, reserve find_iova and reserve_iova do what the spec says\n"
+      "  rejection     refused input is refused with no change; valid input is not refused\n"
+      "  structure     the implementation's own validate(): order, hints, magazine shapes\n"
       "\n"
       "exit codes: 0 everything holds, 1 a property violated or an expectation unmet,\n"
       "            2 bad input or usage, 3 a defect in iovacheck itself\n";
@@ -50,6 +59,10 @@ int help(const std::vector<std::string>& topics) {
     std::cout << general_help();
     return kExitOk;
   }
+  if (topics.front() == "help") {
+    std::cout << "usage: iovacheck help [VERB]\n\nPrints the list of verbs, or the full help of one verb.\n";
+    return kExitOk;
+  }
   const Verb* verb = find_verb(topics.front());
   if (verb == nullptr) return unknown_verb(topics.front());
   std::cout << verb_help(*verb);
@@ -64,6 +77,10 @@ int run(const std::vector<std::string>& args) {
   const std::string& name = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (name == "help" || name == "--help" || name == "-h") return help(rest);
+  if (name == "--version" || name == "version") {
+    std::cout << "iovacheck " << IOVACHECK_VERSION << "\n";
+    return kExitOk;
+  }
   const Verb* verb = find_verb(name);
   if (verb == nullptr) return unknown_verb(name);
   try {

@@ -114,7 +114,7 @@ int replay_file(const std::string& path, const std::optional<std::string>& varia
     std::cout << path << ":" << trace.steps[report.miss->step].line << ": " << describe_miss(*report.miss) << "\n";
     return kExitFinding;
   }
-  std::cout << path << ": ok, " << report.steps.size() << " steps hold\n";
+  std::cout << path << ": ok, " << counted(report.steps.size(), "step") << (report.steps.size() == 1 ? " holds" : " hold") << "\n";
   return kExitOk;
 }
 

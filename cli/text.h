@@ -11,6 +11,12 @@ inline std::string padded(const std::string& text, std::size_t width) {
   return text + std::string(width > text.size() ? width - text.size() : 0, ' ');
 }
 
+// "1 trace", "3 traces": a count with its noun, plural when the count is not one.
+inline std::string counted(std::size_t count, const std::string& noun) {
+  const char* plural = !noun.empty() && noun.back() == 's' ? "es" : "s";
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : plural);
+}
+
 // Every line of `text` indented by two spaces, each ending in a newline.
 inline std::string indented(const std::string& text) {
   std::string result;

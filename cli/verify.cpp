@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/corpus_annotation.h"
 #include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
@@ -63,15 +64,7 @@ struct Verdict {
   std::size_t line = 0;
 };
 
-Verdict verdict_on(const Trace& trace, const std::string& variant) {
-  // Expectations pin the trace's own variant; elsewhere only the properties are judged.
-  const CheckOptions options{.check_expectations = variant == trace.variant};
-  CheckReport report;
-  try {
-    report = check_on(trace, variant, options);
-  } catch (const std::invalid_argument& error) {
-    return {Verdict::Kind::Error, "error", std::string("error: ") + error.what(), 0};
-  }
+Verdict verdict_of(const Trace& trace, const CheckReport& report) {
   if (report.violation) {
     const Violation& violation = *report.violation;
     return {Verdict::Kind::Violation, std::string(property_name(violation.property)), violation_comment(violation),
@@ -81,6 +74,19 @@ Verdict verdict_on(const Trace& trace, const std::string& variant) {
     return {Verdict::Kind::Miss, "miss", describe_miss(*report.miss), trace.steps[report.miss->step].line};
   }
   return {Verdict::Kind::Pass, "ok", "", 0};
+}
+
+// One trace on one variant. Expectations pin the trace's own variant; elsewhere only the
+// properties are judged. Also returns the report when it was produced.
+std::pair<Verdict, std::optional<CheckReport>> run_on(const Trace& trace, const std::string& variant) {
+  const CheckOptions options{.check_expectations = variant == trace.variant};
+  try {
+    CheckReport report = check_on(trace, variant, options);
+    Verdict verdict = verdict_of(trace, report);
+    return {std::move(verdict), std::move(report)};
+  } catch (const std::invalid_argument& error) {
+    return {Verdict{Verdict::Kind::Error, "error", std::string("error: ") + error.what(), 0}, std::nullopt};
+  }
 }
 
 // Column headings: "z1" for "z1-max32-reset" when the prefixes are unique, else the full names.
@@ -100,7 +106,31 @@ struct Row {
   std::string own_variant;
   std::vector<Verdict> verdicts;  // one per variant; empty when the trace does not load
   std::string load_error;
+  std::optional<std::string> annotation_mismatch;  // on the trace's own variant
 };
+
+// The first thing verify says: does every corpus trace behave as its annotations promise?
+// Returns true when it does.
+bool print_corpus_conformance(const std::vector<Row>& rows) {
+  std::vector<const Row*> regressions;
+  std::size_t broken = 0;
+  for (const Row& row : rows) {
+    if (!row.load_error.empty()) ++broken;
+    if (row.annotation_mismatch) regressions.push_back(&row);
+  }
+  const std::size_t behaving = rows.size() - broken - regressions.size();
+  if (regressions.empty() && broken == 0) {
+    std::cout << "corpus: all " << counted(rows.size(), "trace") << " behave as annotated\n\n";
+    return true;
+  }
+  std::cout << "corpus: " << behaving << " of " << counted(rows.size(), "trace") << " behave as annotated";
+  if (!regressions.empty()) std::cout << "; REGRESSION in " << regressions.size();
+  if (broken != 0) std::cout << "; " << broken << " do not load";
+  std::cout << "\n";
+  for (const Row* row : regressions) std::cout << "  " << row->trace << ": " << *row->annotation_mismatch << "\n";
+  std::cout << "\n";
+  return regressions.empty();
+}
 
 void print_table(const std::vector<Row>& rows, const std::vector<VariantInfo>& variants) {
   const std::vector<std::string> headings = short_names(variants);
@@ -154,9 +184,14 @@ void print_findings(const std::vector<Row>& rows, const std::vector<VariantInfo>
       std::cout << ": " << verdict.detail << "\n";
     }
   }
-  std::cout << "\n" << rows.size() << " traces on " << variants.size() << " variants: " << counts[Verdict::Kind::Pass]
-            << " pass, " << counts[Verdict::Kind::Violation] << " violations, " << counts[Verdict::Kind::Miss]
-            << " expectation misses, " << counts[Verdict::Kind::Error] << " errors\n";
+  const auto unloaded = static_cast<std::size_t>(
+      std::count_if(rows.begin(), rows.end(), [](const Row& row) { return !row.load_error.empty(); }));
+  std::cout << "\n" << counted(rows.size(), "trace") << " on " << counted(variants.size(), "variant") << ": "
+            << counts[Verdict::Kind::Pass] << " pass, " << counted(counts[Verdict::Kind::Violation], "violation")
+            << ", " << counted(counts[Verdict::Kind::Miss], "expectation miss") << ", "
+            << counted(counts[Verdict::Kind::Error] + unloaded, "error");
+  if (unloaded != 0) std::cout << " (" << unloaded << " of them traces that do not load)";
+  std::cout << "\n";
 }
 
 // The property engine on every variant with a short budget: one line each, then every
@@ -179,11 +214,11 @@ int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_
       exit_code = kExitInternal;
     } else if (result.minimized) {
       const Violation& violation = result.minimized->violation;
-      std::cout << property_name(violation.property) << " after " << result.tests << " tests, minimized to "
-                << result.minimized->trace.steps.size() << " steps\n";
+      std::cout << property_name(violation.property) << " after " << counted(result.tests, "test") << ", minimized to "
+                << counted(result.minimized->trace.steps.size(), "step") << "\n";
       found.emplace_back(variant.name, *result.minimized);
     } else {
-      std::cout << "passed " << result.tests << " tests\n";
+      std::cout << "passed " << counted(result.tests, "test") << "\n";
     }
   }
   for (const auto& [variant, counterexample] : found)
@@ -195,6 +230,9 @@ int run_verify(const ParsedArgs& args) {
   if (!args.positional.empty()) {
     throw UsageError("iovacheck verify: unexpected argument '" + args.positional.front() + "'");
   }
+  // Every option is checked before any work starts.
+  const std::uint64_t tests = number_option(args, "verify", "tests", kDefaultPropertyTests, 100'000'000);
+  const std::uint64_t seed = number_option(args, "verify", "seed", 0, UINT64_MAX);
   const std::optional<fs::path> corpus = args.value("corpus") ? fs::path(*args.value("corpus")) : default_corpus();
   std::error_code error;
   if (!corpus || !fs::is_directory(*corpus, error)) {
@@ -220,21 +258,28 @@ int run_verify(const ParsedArgs& args) {
   std::vector<Row> rows;
   int exit_code = kExitOk;
   for (const fs::path& relative : traces) {
-    Row row{.trace = relative.string(), .own_variant = {}, .verdicts = {}, .load_error = {}};
+    Row row{.trace = relative.string(), .own_variant = {}, .verdicts = {}, .load_error = {}, .annotation_mismatch = {}};
     try {
       const Trace trace = load_trace_file(*corpus / relative);
+      const CorpusAnnotation annotation = read_corpus_annotation(*corpus / relative);
       row.own_variant = trace.variant;
-      for (const VariantInfo& variant : variants) row.verdicts.push_back(verdict_on(trace, variant.name));
+      for (const VariantInfo& variant : variants) {
+        auto [verdict, report] = run_on(trace, variant.name);
+        if (variant.name == trace.variant) {
+          row.annotation_mismatch = report ? annotation_mismatch(annotation, *report) : verdict.detail;
+        }
+        row.verdicts.push_back(std::move(verdict));
+      }
     } catch (const TraceFileError& load_error) {
       row.load_error = load_error.what();
       exit_code = kExitBadInput;  // a broken corpus is bad input; the findings in it are not failures
     }
     rows.push_back(std::move(row));
   }
+  const bool as_annotated = print_corpus_conformance(rows);
+  if (!as_annotated) exit_code = std::max(exit_code, static_cast<int>(kExitFinding));
   print_table(rows, variants);
   print_findings(rows, variants);
-  const std::uint64_t tests = number_option(args, "verify", "tests", kDefaultPropertyTests, 100'000'000);
-  const std::uint64_t seed = number_option(args, "verify", "seed", 0, UINT64_MAX);
   if (tests > 0) exit_code = std::max(exit_code, print_property_checks(variants, tests, seed));
   return exit_code;
 }

@@ -123,7 +123,7 @@ std::optional<Judgement> incompleteness(const Ranges& ranges, Pfn start_pfn, con
                                         const Occupies& occupies, const std::string& what_failed) {
   auto gap = find_fitting_placement(ranges, start_pfn, request, occupies);
   if (!gap) return std::nullopt;
-  return judgement(Property::Completeness, what_failed + ": a fitting gap " + to_string(*gap) + " exists below limit " +
+  return judgement(Property::Completeness, what_failed + ": a fitting gap " + to_string(*gap) + " exists at or below limit " +
                                                hex(request.limit));
 }
 

@@ -11,7 +11,7 @@ namespace {
 
 std::string target_text(const Target& target) { return target.by_name() ? target.name : hex(target.pfn); }
 std::string name_prefix(const std::string& name) { return name.empty() ? "" : name + ": "; }
-std::string cpu_argument(unsigned cpu) { return cpu == 0 ? "" : " cpu=" + hex(cpu); }
+std::string cpu_argument(unsigned cpu) { return cpu == 0 ? "" : " cpu=" + std::to_string(cpu); }
 std::string node_ref_text(const NodeRef& ref) { return ref.is_anchor() ? "anchor" : hex(*ref.lo); }
 
 struct OpPrinter {
@@ -31,7 +31,7 @@ struct OpPrinter {
   std::string operator()(const Flush& op) const {
     switch (op.scope) {
       case Flush::Scope::Cpu:
-        return "flush cpu=" + hex(op.cpu);
+        return "flush cpu=" + std::to_string(op.cpu);
       case Flush::Scope::Depot:
         return "flush depot";
       case Flush::Scope::All:
@@ -49,8 +49,8 @@ std::string domain_line(const Trace& trace) {
   const Geometry defaults;
   std::string line = "domain granule=" + hex(geometry.granule) + " start=" + hex(geometry.start_pfn);
   if (Geometry::real_dma32(geometry.granule) != geometry.dma32_pfn) line += " dma32=" + hex(geometry.dma32_pfn);
-  if (geometry.mag_size != defaults.mag_size) line += " mag=" + hex(geometry.mag_size);
-  if (geometry.cpus != defaults.cpus) line += " cpus=" + hex(geometry.cpus);
+  if (geometry.mag_size != defaults.mag_size) line += " mag=" + std::to_string(geometry.mag_size);
+  if (geometry.cpus != defaults.cpus) line += " cpus=" + std::to_string(geometry.cpus);
   return line + " variant=" + trace.variant + "\n";
 }
 

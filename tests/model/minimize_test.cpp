@@ -54,21 +54,21 @@ class Judge {
 };
 
 const char* const kNoisyTrace = R"(iova-trace 1
-domain granule=0x1000 start=0x5 dma32=0x100 mag=0x7 cpus=0x3 variant=z1-max32-reset
+domain granule=0x1000 start=0x5 dma32=0x100 mag=7 cpus=3 variant=z1-max32-reset
 a1: alloc 0x7 limit=0xff
-a2: fast 0x3 limit=0xfff cpu=0x2 noflush
+a2: fast 0x3 limit=0xfff cpu=2 noflush
 find 0x80
 reserve 0x10 0x20
 a3: alloc 0x30 limit=0xffffffffffffffff unaligned => ok
 free a1
-ffree a2 size=0x3 cpu=0x1
-flush cpu=0x2
+ffree a2 size=0x3 cpu=1
+flush cpu=2
 trim
 a4: alloc 0x1 limit=0x40
 free a4
 flush all
-a5: fast 0x9 limit=0x80 cpu=0x1
-ffree a5 size=0x9 cpu=0x2
+a5: fast 0x9 limit=0x80 cpu=1
+ffree a5 size=0x9 cpu=2
 )";
 
 TEST(Minimize, DropsEverythingThePredicateDoesNotNeedAndLowersWhatItDoes) {

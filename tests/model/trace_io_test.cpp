@@ -635,14 +635,14 @@ TEST(TraceErrors, Expectations) {
 TEST(PrintTrace, Operations) {
   EXPECT_EQ(print_op(make_alloc("name", 4, 0xff, false)), "name: alloc 0x4 limit=0xff unaligned");
   EXPECT_EQ(print_op(make_alloc("", 4, 0xff)), "alloc 0x4 limit=0xff");
-  EXPECT_EQ(print_op(make_fast("", 2, 0xff, 1, false)), "fast 0x2 limit=0xff cpu=0x1 noflush");
+  EXPECT_EQ(print_op(make_fast("", 2, 0xff, 1, false)), "fast 0x2 limit=0xff cpu=1 noflush");
   EXPECT_EQ(print_op(make_fast("b", 2, 0xff)), "b: fast 0x2 limit=0xff");
   EXPECT_EQ(print_op(make_free(name_target("a1"))), "free a1");
   EXPECT_EQ(print_op(make_free(pfn_target(0x10))), "free 0x10");
-  EXPECT_EQ(print_op(make_fast_free(name_target("b"), 2, 1)), "ffree b size=0x2 cpu=0x1");
+  EXPECT_EQ(print_op(make_fast_free(name_target("b"), 2, 1)), "ffree b size=0x2 cpu=1");
   EXPECT_EQ(print_op(make_fast_free(pfn_target(0x10), 2)), "ffree 0x10 size=0x2");
-  EXPECT_EQ(print_op(make_flush(Flush::Scope::Cpu, 1)), "flush cpu=0x1");
-  EXPECT_EQ(print_op(make_flush(Flush::Scope::Cpu, 0)), "flush cpu=0x0");
+  EXPECT_EQ(print_op(make_flush(Flush::Scope::Cpu, 1)), "flush cpu=1");
+  EXPECT_EQ(print_op(make_flush(Flush::Scope::Cpu, 0)), "flush cpu=0");
   EXPECT_EQ(print_op(make_flush(Flush::Scope::Depot)), "flush depot");
   EXPECT_EQ(print_op(make_flush(Flush::Scope::All)), "flush all");
   EXPECT_EQ(print_op(make_reserve(0x10, 0x1f)), "reserve 0x10 0x1f");
@@ -680,7 +680,7 @@ TEST(PrintTrace, DomainLeavesOutDefaultsButNotTheVariant) {
   trace.geometry.cpus = 4;
   trace.variant = "p2-augmented";
   EXPECT_EQ(print_trace(trace),
-            "iova-trace 1\ndomain granule=0x10000 start=0x1 dma32=0x100000 mag=0x80 cpus=0x4 variant=p2-augmented\n");
+            "iova-trace 1\ndomain granule=0x10000 start=0x1 dma32=0x100000 mag=128 cpus=4 variant=p2-augmented\n");
 }
 
 TEST(PrintTrace, Snapshot) {
@@ -697,7 +697,7 @@ TEST(PrintTrace, CommentsComeBeforeTheirStep) {
   Trace trace;
   trace.steps = {make_step(Trim{}), make_step(make_find(1)), make_step(make_find(2))};
   const std::vector<StepComment> comments = {
-      {2, "violation: completeness — a fitting gap [0x2, 0x3] exists below limit 0x3"},
+      {2, "violation: completeness — a fitting gap [0x2, 0x3] exists at or below limit 0x3"},
       {0, "first"},
       {2, "two\nlines"},
       {7, "after the end"},
@@ -706,7 +706,7 @@ TEST(PrintTrace, CommentsComeBeforeTheirStep) {
   EXPECT_EQ(text,
             "iova-trace 1\ndomain granule=0x1000 start=0x1 variant=mainline\n"
             "# first\ntrim\nfind 0x1\n"
-            "# violation: completeness — a fitting gap [0x2, 0x3] exists below limit 0x3\n# two\n# lines\n"
+            "# violation: completeness — a fitting gap [0x2, 0x3] exists at or below limit 0x3\n# two\n# lines\n"
             "find 0x2\n# after the end\n");
   EXPECT_TRUE(parse_trace(text) == trace);
 }
