@@ -1,23 +1,15 @@
 #pragma once
-// Trace files as the verbs meet them: reading, parsing, naming the variant, wording the outcome.
+// Trace files as the verbs meet them: naming the variant, wording the outcome (reading: model/trace_file.h).
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 #include "model/checker.h"
+#include "model/trace_file.h"
 #include "model/trace.h"
 
 namespace iovacheck::cli {
-
-// A file that cannot be read or parsed; what() is the whole message ("FILE:LINE:COLUMN: error: ...").
-class TraceFileError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Reads and parses a trace file; throws TraceFileError.
-Trace load_trace_file(const std::filesystem::path& path);
 
 // "unknown variant 'x' (known: mainline, z1-max32-reset, ...)", or empty when `name` is implemented.
 std::string unknown_variant_message(std::string_view name);

@@ -1,21 +1,24 @@
-// iovacheck verify: every corpus trace on every variant, as a table of verdicts.
+// iovacheck verify: the corpus and every engine on every variant within a budget; a summary that
+// fits a screen, and the reports (report.json, report.md, report.html) under --out.
 #include <algorithm>
-#include <cstdint>
 #include <array>
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <optional>
-#include <stdexcept>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "cli/corpus_annotation.h"
 #include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
 #include "harness/implementation.h"
-#include "props/property.h"
+#include "verify/corpus.h"
+#include "verify/engines.h"
+#include "verify/report.h"
+#include "verify/run.h"
 
 namespace iovacheck::cli {
 
@@ -23,207 +26,152 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uint64_t kDefaultPropertyTests = 2000;  // a few seconds per variant
+constexpr std::uint64_t kDefaultBudgetSeconds = 300;
 
 constexpr std::array kOptions{
+    OptionSpec{"budget", "SECONDS", "wall-clock time for the engines, split over variants and engines (default 300)"},
+    OptionSpec{"variants", "LIST", "comma-separated variants, full or short names (default: all)"},
+    OptionSpec{"engines", "LIST", "comma-separated engines besides the corpus replay (default: all; 'corpus': none)"},
+    OptionSpec{"jobs", "J", "engine runs at once (default: the number of CPUs)"},
+    OptionSpec{"seed", "S", "the engines' seed (default 0); the same seed, budget and jobs give the same cases"},
+    OptionSpec{"out", "DIR", "where report.json, report.md and report.html go (default: verify-report)"},
     OptionSpec{"corpus", "DIR", "the corpus to replay (default: corpus/ in the working directory or the repository)"},
-    OptionSpec{"tests", "N", "property-test cases per variant (default 2000; 0 skips the property checks)"},
-    OptionSpec{"seed", "S", "the property checks' seed (default 0)"},
+    OptionSpec{"fail-on-new", "", "exit 1 when a finding is new"},
 };
 
-// The repository's corpus/: in the working directory, else beside an ancestor of the binary.
-std::optional<fs::path> default_corpus() {
-  std::error_code error;
-  if (fs::is_directory("corpus", error)) return fs::path("corpus");
-  const fs::path binary = fs::canonical("/proc/self/exe", error);
-  if (error) return std::nullopt;
-  for (fs::path dir = binary.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-    if (fs::is_directory(dir / "corpus", error)) return dir / "corpus";
-    if (dir == dir.root_path()) break;
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  for (std::string item; std::getline(stream, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
+// A variant's full name from its full or short name ("z1" for "z1-max32-reset").
+std::optional<std::string> resolve_variant(const std::string& name) {
+  for (const VariantInfo& variant : implemented_variants()) {
+    if (variant.name == name || variant.name.substr(0, variant.name.find('-')) == name) return variant.name;
   }
   return std::nullopt;
 }
 
-std::vector<fs::path> corpus_traces(const fs::path& corpus) {
-  std::vector<fs::path> traces;
-  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(corpus)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".trace") {
-      traces.push_back(entry.path().lexically_relative(corpus));
-    }
-  }
-  std::sort(traces.begin(), traces.end());
-  return traces;
-}
-
-// One trace on one variant.
-struct Verdict {
-  enum class Kind { Pass, Violation, Miss, Error };
-  Kind kind = Kind::Pass;
-  std::string label;   // the table cell: "ok", "miss", a property name, "error"
-  std::string detail;  // the finding's line below the table
-  std::size_t line = 0;
-};
-
-Verdict verdict_of(const Trace& trace, const CheckReport& report) {
-  if (report.violation) {
-    const Violation& violation = *report.violation;
-    return {Verdict::Kind::Violation, std::string(property_name(violation.property)), violation_comment(violation),
-            trace.steps[violation.step].line};
-  }
-  if (report.miss) {
-    return {Verdict::Kind::Miss, "miss", describe_miss(*report.miss), trace.steps[report.miss->step].line};
-  }
-  return {Verdict::Kind::Pass, "ok", "", 0};
-}
-
-// One trace on one variant. Expectations pin the trace's own variant; elsewhere only the
-// properties are judged. Also returns the report when it was produced.
-std::pair<Verdict, std::optional<CheckReport>> run_on(const Trace& trace, const std::string& variant) {
-  const CheckOptions options{.check_expectations = variant == trace.variant};
-  try {
-    CheckReport report = check_on(trace, variant, options);
-    Verdict verdict = verdict_of(trace, report);
-    return {std::move(verdict), std::move(report)};
-  } catch (const std::invalid_argument& error) {
-    return {Verdict{Verdict::Kind::Error, "error", std::string("error: ") + error.what(), 0}, std::nullopt};
-  }
-}
-
-// Column headings: "z1" for "z1-max32-reset" when the prefixes are unique, else the full names.
-std::vector<std::string> short_names(const std::vector<VariantInfo>& variants) {
+std::vector<std::string> chosen_variants(const ParsedArgs& args) {
   std::vector<std::string> names;
-  for (const VariantInfo& variant : variants) names.push_back(variant.name.substr(0, variant.name.find('-')));
-  std::vector<std::string> sorted = names;
-  std::sort(sorted.begin(), sorted.end());
-  if (std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end()) return names;
-  names.clear();
-  for (const VariantInfo& variant : variants) names.push_back(variant.name);
+  if (!args.value("variants")) {
+    for (const VariantInfo& variant : implemented_variants()) names.push_back(variant.name);
+    return names;
+  }
+  for (const std::string& name : split_list(*args.value("variants"))) {
+    const std::optional<std::string> full = resolve_variant(name);
+    if (!full) throw UsageError("iovacheck verify: " + unknown_variant_message(name));
+    if (std::find(names.begin(), names.end(), *full) == names.end()) names.push_back(*full);
+  }
+  if (names.empty()) throw UsageError("iovacheck verify: --variants names no variant");
   return names;
 }
 
-struct Row {
-  std::string trace;
-  std::string own_variant;
-  std::vector<Verdict> verdicts;  // one per variant; empty when the trace does not load
-  std::string load_error;
-  std::optional<std::string> annotation_mismatch;  // on the trace's own variant
-};
-
-// The first thing verify says: does every corpus trace behave as its annotations promise?
-// Returns true when it does.
-bool print_corpus_conformance(const std::vector<Row>& rows) {
-  std::vector<const Row*> regressions;
-  std::size_t broken = 0;
-  for (const Row& row : rows) {
-    if (!row.load_error.empty()) ++broken;
-    if (row.annotation_mismatch) regressions.push_back(&row);
+std::vector<std::string> chosen_engines(const ParsedArgs& args) {
+  std::vector<std::string> names;
+  if (!args.value("engines")) {
+    for (const verify::Engine& engine : verify::all_engines()) names.push_back(engine.name);
+    return names;
   }
-  const std::size_t behaving = rows.size() - broken - regressions.size();
-  if (regressions.empty() && broken == 0) {
-    std::cout << "corpus: all " << counted(rows.size(), "trace") << " behave as annotated\n\n";
-    return true;
+  for (const std::string& name : split_list(*args.value("engines"))) {
+    if (name == "corpus") continue;  // always run
+    if (verify::find_engine(name) == nullptr) {
+      std::string known = "corpus";
+      for (const verify::Engine& engine : verify::all_engines()) known += ", " + engine.name;
+      throw UsageError("iovacheck verify: unknown engine '" + name + "' (known: " + known + ")");
+    }
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
-  std::cout << "corpus: " << behaving << " of " << counted(rows.size(), "trace") << " behave as annotated";
-  if (!regressions.empty()) std::cout << "; REGRESSION in " << regressions.size();
-  if (broken != 0) std::cout << "; " << broken << " do not load";
-  std::cout << "\n";
-  for (const Row* row : regressions) std::cout << "  " << row->trace << ": " << *row->annotation_mismatch << "\n";
-  std::cout << "\n";
-  return regressions.empty();
+  return names;
 }
 
-void print_table(const std::vector<Row>& rows, const std::vector<VariantInfo>& variants) {
-  const std::vector<std::string> headings = short_names(variants);
-  std::size_t trace_width = std::string("trace").size();
-  for (const Row& row : rows) trace_width = std::max(trace_width, row.trace.size());
-  std::vector<std::vector<std::string>> cells;
-  std::vector<std::size_t> widths;
-  for (const std::string& heading : headings) widths.push_back(heading.size());
-  for (const Row& row : rows) {
-    std::vector<std::string> line;
-    for (std::size_t v = 0; v < row.verdicts.size(); ++v) {
-      line.push_back(row.verdicts[v].label + (variants[v].name == row.own_variant ? "*" : ""));
-      widths[v] = std::max(widths[v], line.back().size());
-    }
-    cells.push_back(std::move(line));
+fs::path chosen_corpus(const ParsedArgs& args) {
+  const std::optional<fs::path> corpus =
+      args.value("corpus") ? std::optional<fs::path>(*args.value("corpus")) : verify::default_corpus();
+  std::error_code error;
+  if (!corpus || !fs::is_directory(*corpus, error)) {
+    throw UsageError("iovacheck verify: no corpus directory" +
+                     (corpus ? " '" + corpus->string() + "'" : std::string(" found; give one with --corpus DIR")));
   }
+  return *corpus;
+}
 
-  std::cout << padded("trace", trace_width);
-  for (std::size_t v = 0; v < headings.size(); ++v) std::cout << "  " << padded(headings[v], widths[v]);
+// The output directory must be creatable and writable before any work starts.
+fs::path chosen_out(const ParsedArgs& args) {
+  const fs::path out = args.value("out").value_or("verify-report");
+  std::error_code error;
+  fs::create_directories(out, error);
+  if (error || !fs::is_directory(out, error)) {
+    throw UsageError("iovacheck verify: cannot use '" + out.string() + "' as the output directory");
+  }
+  return out;
+}
+
+std::string binary_path() {
+  std::error_code error;
+  const fs::path self = fs::canonical("/proc/self/exe", error);
+  if (error) throw std::runtime_error("cannot find the iovacheck binary: " + error.message());
+  return self.string();
+}
+
+std::string short_name(const std::string& variant) { return variant.substr(0, variant.find('-')); }
+
+void print_matrix(const verify::VerifyResult& result) {
+  std::size_t width = 0;
+  for (const std::string& variant : result.variants) width = std::max(width, short_name(variant).size());
+  std::vector<std::size_t> widths;
+  for (const std::string& engine : result.engines) {
+    std::size_t column = engine.size();
+    for (const std::string& variant : result.variants) {
+      if (const verify::Cell* cell = result.cell(variant, engine)) column = std::max(column, verify::cell_label(*cell).size());
+    }
+    widths.push_back(column);
+  }
+  std::cout << "\n" << padded("", width);
+  for (std::size_t e = 0; e < result.engines.size(); ++e) std::cout << "  " << padded(result.engines[e], widths[e]);
   std::cout << "\n";
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    std::cout << padded(rows[r].trace, trace_width);
-    if (!rows[r].load_error.empty()) std::cout << "  does not load";
-    for (std::size_t v = 0; v < cells[r].size(); ++v) std::cout << "  " << padded(cells[r][v], widths[v]);
+  for (const std::string& variant : result.variants) {
+    std::cout << padded(short_name(variant), width);
+    for (std::size_t e = 0; e < result.engines.size(); ++e) {
+      const verify::Cell* cell = result.cell(variant, result.engines[e]);
+      std::cout << "  " << padded(cell ? verify::cell_label(*cell) : "", widths[e]);
+    }
     std::cout << "\n";
   }
-  std::cout << "(* the trace's own variant, the only one whose expectations are checked";
-  for (std::size_t v = 0; v < variants.size(); ++v) {
-    if (headings[v] != variants[v].name) std::cout << "; " << headings[v] << " = " << variants[v].name;
-  }
-  std::cout << ")\n";
 }
 
-void print_findings(const std::vector<Row>& rows, const std::vector<VariantInfo>& variants) {
-  std::map<Verdict::Kind, std::size_t> counts;
-  bool heading_printed = false;
-  for (const Row& row : rows) {
-    if (!row.load_error.empty()) {
-      if (!heading_printed) std::cout << "\nfindings:\n";
-      heading_printed = true;
-      std::cout << "  " << row.load_error << "\n";
-    }
-    for (std::size_t v = 0; v < row.verdicts.size(); ++v) {
-      const Verdict& verdict = row.verdicts[v];
-      ++counts[verdict.kind];
-      if (verdict.kind == Verdict::Kind::Pass) continue;
-      if (!heading_printed) std::cout << "\nfindings:\n";
-      heading_printed = true;
-      std::cout << "  " << variants[v].name << " on " << row.trace;
-      if (verdict.line != 0) std::cout << ":" << verdict.line;
-      std::cout << ": " << verdict.detail << "\n";
+void print_summary(const verify::VerifyResult& result, const fs::path& out) {
+  const std::size_t regressions = result.corpus_regressions();
+  if (regressions == 0) {
+    std::cout << "corpus: all " << counted(result.corpus.size(), "trace") << " behave as annotated\n";
+  } else {
+    std::cout << "corpus: REGRESSION: " << regressions << " of " << counted(result.corpus.size(), "trace")
+              << " do not behave as annotated\n";
+    for (const verify::CorpusTrace& trace : result.corpus) {
+      if (trace.load_error) std::cout << "  " << *trace.load_error << "\n";
+      if (trace.annotation_mismatch) std::cout << "  " << trace.path << ": " << *trace.annotation_mismatch << "\n";
     }
   }
-  const auto unloaded = static_cast<std::size_t>(
-      std::count_if(rows.begin(), rows.end(), [](const Row& row) { return !row.load_error.empty(); }));
-  std::cout << "\n" << counted(rows.size(), "trace") << " on " << counted(variants.size(), "variant") << ": "
-            << counts[Verdict::Kind::Pass] << " pass, " << counted(counts[Verdict::Kind::Violation], "violation")
-            << ", " << counted(counts[Verdict::Kind::Miss], "expectation miss") << ", "
-            << counted(counts[Verdict::Kind::Error] + unloaded, "error");
-  if (unloaded != 0) std::cout << " (" << unloaded << " of them traces that do not load)";
+  print_matrix(result);
+  std::cout << "\n" << counted(result.findings.size(), "finding") << ", " << result.new_findings() << " new";
+  if (!result.findings.empty()) std::cout << " (each with its trace in " << (out / "report.md").string() << ")";
   std::cout << "\n";
-}
-
-// The property engine on every variant with a short budget: one line each, then every
-// minimized counterexample as a replayable trace.
-int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_t tests, std::uint64_t seed) {
-  std::cout << "\nproperty checks: " << tests << " generated cases per variant, seed " << seed << "\n\n";
-  std::size_t name_width = 0;
-  for (const VariantInfo& variant : variants) name_width = std::max(name_width, variant.name.size());
-  std::vector<std::pair<std::string, props::Counterexample>> found;
-  int exit_code = kExitOk;
-  for (const VariantInfo& variant : variants) {
-    props::PropertyOptions options;
-    options.variant = variant.name;
-    options.tests = static_cast<int>(tests);
-    options.seed = seed;
-    const props::PropertyResult result = props::run_property(options);
-    std::cout << padded(variant.name, name_width) << "  ";
-    if (result.error) {
-      std::cout << "error: " << *result.error << "\n";
-      exit_code = kExitInternal;
-    } else if (result.minimized) {
-      const Violation& violation = result.minimized->violation;
-      std::cout << property_name(violation.property) << " after " << counted(result.tests, "test") << ", minimized to "
-                << counted(result.minimized->trace.steps.size(), "step") << "\n";
-      found.emplace_back(variant.name, *result.minimized);
-    } else {
-      std::cout << "passed " << counted(result.tests, "test") << "\n";
-    }
+  for (const verify::Finding& finding : result.findings) {
+    std::string variants;
+    for (const std::string& variant : finding.variants) variants += (variants.empty() ? "" : ",") + short_name(variant);
+    std::string line = "  " + finding.id + (finding.known_as ? " known " : " NEW   ") + finding.property + " on " +
+                       variants + ": " + finding.example.reason;
+    if (line.size() > 118) line = line.substr(0, 115) + "...";
+    std::cout << line << "\n";
   }
-  for (const auto& [variant, counterexample] : found)
-    std::cout << "\n" << variant << ":\n" << props::print_counterexample(counterexample);
-  return exit_code;
+  for (const verify::Cell& cell : result.cells) {
+    if (cell.kind == verify::CellKind::Error) std::cout << "error: " << cell.variant << " " << cell.engine << ": " << cell.detail << "\n";
+  }
+  std::cout << "\nreports: " << (out / "report.html").string() << ", report.md, report.json\n";
 }
 
 int run_verify(const ParsedArgs& args) {
@@ -231,57 +179,33 @@ int run_verify(const ParsedArgs& args) {
     throw UsageError("iovacheck verify: unexpected argument '" + args.positional.front() + "'");
   }
   // Every option is checked before any work starts.
-  const std::uint64_t tests = number_option(args, "verify", "tests", kDefaultPropertyTests, 100'000'000);
-  const std::uint64_t seed = number_option(args, "verify", "seed", 0, UINT64_MAX);
-  const std::optional<fs::path> corpus = args.value("corpus") ? fs::path(*args.value("corpus")) : default_corpus();
-  std::error_code error;
-  if (!corpus || !fs::is_directory(*corpus, error)) {
-    std::cerr << "iovacheck verify: no corpus directory"
-              << (corpus ? " '" + corpus->string() + "'" : std::string(" found; give one with --corpus DIR")) << "\n";
-    return kExitBadInput;
-  }
-  std::vector<fs::path> traces;
-  try {
-    traces = corpus_traces(*corpus);
-  } catch (const fs::filesystem_error& walk_error) {
-    std::cerr << "iovacheck verify: cannot read the corpus: " << walk_error.what() << "\n";
-    return kExitBadInput;
-  }
-  if (traces.empty()) {
-    std::cerr << "iovacheck verify: no .trace files under '" << corpus->string() << "'\n";
-    return kExitBadInput;
-  }
+  verify::VerifyOptions options;
+  options.budget_seconds = static_cast<double>(number_option(args, "verify", "budget", kDefaultBudgetSeconds, 7 * 24 * 3600));
+  options.jobs = static_cast<unsigned>(number_option(args, "verify", "jobs", std::max(1u, std::thread::hardware_concurrency()), 256));
+  if (options.jobs == 0) throw UsageError("iovacheck verify: --jobs expects at least 1");
+  options.seed = number_option(args, "verify", "seed", 0, UINT64_MAX);
+  options.variants = chosen_variants(args);
+  options.engines = chosen_engines(args);
+  options.corpus = chosen_corpus(args);
+  const fs::path out = chosen_out(args);
+  options.work_dir = out / "runs";
+  options.binary = binary_path();
+  options.progress = [](const std::string& line) { std::cerr << "verify: " << line << "\n"; };
 
-  const std::vector<VariantInfo> variants = implemented_variants();
-  std::cout << "replaying " << traces.size() << " traces from " << corpus->string() << " on " << variants.size()
-            << " variants\n\n";
-  std::vector<Row> rows;
-  int exit_code = kExitOk;
-  for (const fs::path& relative : traces) {
-    Row row{.trace = relative.string(), .own_variant = {}, .verdicts = {}, .load_error = {}, .annotation_mismatch = {}};
-    try {
-      const Trace trace = load_trace_file(*corpus / relative);
-      const CorpusAnnotation annotation = read_corpus_annotation(*corpus / relative);
-      row.own_variant = trace.variant;
-      for (const VariantInfo& variant : variants) {
-        auto [verdict, report] = run_on(trace, variant.name);
-        if (variant.name == trace.variant) {
-          row.annotation_mismatch = report ? annotation_mismatch(annotation, *report) : verdict.detail;
-        }
-        row.verdicts.push_back(std::move(verdict));
-      }
-    } catch (const TraceFileError& load_error) {
-      row.load_error = load_error.what();
-      exit_code = kExitBadInput;  // a broken corpus is bad input; the findings in it are not failures
-    }
-    rows.push_back(std::move(row));
-  }
-  const bool as_annotated = print_corpus_conformance(rows);
-  if (!as_annotated) exit_code = std::max(exit_code, static_cast<int>(kExitFinding));
-  print_table(rows, variants);
-  print_findings(rows, variants);
-  if (tests > 0) exit_code = std::max(exit_code, print_property_checks(variants, tests, seed));
-  return exit_code;
+  std::cout << "iovacheck verify: " << counted(options.variants.size(), "variant") << ", engines corpus";
+  for (const std::string& engine : options.engines) std::cout << ", " << engine;
+  std::cout << "; budget " << options.budget_seconds << " s on " << options.jobs << " jobs, seed " << options.seed << "\n\n";
+
+  verify::VerifyResult result = verify::run_verification(options);
+  result.version = IOVACHECK_VERSION;
+  verify::write_reports(result, out);
+  print_summary(result, out);
+
+  if (result.errors() != 0) return kExitInternal;
+  if (result.corpus_unloadable() != 0) return kExitBadInput;
+  if (result.corpus_regressions() != 0) return kExitFinding;
+  if (args.flag("fail-on-new") && result.new_findings() != 0) return kExitFinding;
+  return kExitOk;
 }
 
 }  // namespace
@@ -289,21 +213,31 @@ int run_verify(const ParsedArgs& args) {
 const Verb& verify_verb() {
   static const Verb verb{
       .name = "verify",
-      .summary = "the verification run: the corpus on every variant, then the property engine on each",
-      .usage = "iovacheck verify [--corpus DIR] [--tests N] [--seed S]",
+      .summary = "the verification run: the corpus and every engine on every variant, with reports",
+      .usage = "iovacheck verify [--budget SECONDS] [--variants LIST] [--engines LIST] [--jobs J] [--seed S]\n"
+               "                        [--out DIR] [--corpus DIR] [--fail-on-new]",
       .description =
-          "Replays every .trace file under the corpus directory on every implemented variant and\n"
-          "prints a table: one row per trace, one column per variant, each cell 'ok', 'miss' (an\n"
-          "expectation unmet) or the name of the violated property. Expectations are checked only\n"
-          "on the trace's own variant (marked *), since they pin that variant's placements. Every\n"
-          "finding follows the table with its line and reason.\n"
+          "Replays every corpus trace on every chosen variant and checks that each behaves as its\n"
+          "annotations say on its own variant ('# expect-exit:', '# expect-violation:'); says so\n"
+          "first. Then runs every engine on every variant, each as a child iovacheck process with\n"
+          "an even share of the budget (budget x jobs / runs), --jobs at a time, with progress and\n"
+          "the time left on standard error. Every counterexample an engine returns is replayed\n"
+          "through the checker before it is reported.\n"
           "\n"
-          "Then runs the property engine (as `iovacheck check`) on every variant with a short\n"
-          "budget and prints one line per variant (passed, or the violated property and the\n"
-          "minimized length), followed by every minimized counterexample as a trace.\n"
+          "Prints the verdict matrix (variant x engine: 'no violation' within the stated bounds, a\n"
+          "violation with its minimized length and whether it is known, 'proved', 'unknown', 'not\n"
+          "built' or 'error'), the findings grouped across variants, and writes report.json,\n"
+          "report.md and report.html under --out with every trace and the bounds of every verdict.\n"
           "\n"
-          "Exit: 0 when everything was printed (violations in variants are findings, not errors),\n"
-          "2 when the corpus is missing or a trace in it does not parse, 3 on a defect in iovacheck.",
+          "Deterministic for a given seed, budget and job count: each engine gets a fixed amount of\n"
+          "work computed from its share (property engine: cases), not a wall-clock stop; only the\n"
+          "timings differ, and an engine run that overruns three times its share is stopped and\n"
+          "reported 'unknown'.\n"
+          "\n"
+          "Exit: 0 the run completed and every corpus trace behaved as annotated, whatever the engines\n"
+          "found; 1 a corpus trace did not (a regression), or with --fail-on-new a new finding;\n"
+          "2 bad usage (nothing started) or a corpus trace that does not parse; 3 an engine failed\n"
+          "(a defect in iovacheck).",
       .options = kOptions,
       .run = run_verify,
   };

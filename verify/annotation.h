@@ -9,7 +9,7 @@
 
 #include "model/checker.h"
 
-namespace iovacheck::cli {
+namespace iovacheck::verify {
 
 struct CorpusAnnotation {
   int expected_exit = 0;
@@ -17,11 +17,11 @@ struct CorpusAnnotation {
 };
 
 // Reads the annotations of a trace file; throws TraceFileError when it cannot be read or an
-// annotation is malformed (an expect-exit that is not 0 or 1, an unknown property).
+// annotation is malformed (model/trace_file.h) (an expect-exit that is not 0 or 1, an unknown property).
 CorpusAnnotation read_corpus_annotation(const std::filesystem::path& path);
 
 // How the report departs from the annotation ("expected a completeness violation, but every step
 // held"), or nullopt when it behaves as annotated.
 std::optional<std::string> annotation_mismatch(const CorpusAnnotation& annotation, const CheckReport& report);
 
-}  // namespace iovacheck::cli
+}  // namespace iovacheck::verify

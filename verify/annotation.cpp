@@ -1,12 +1,12 @@
-#include "cli/corpus_annotation.h"
+#include "verify/annotation.h"
 
 #include <fstream>
 #include <regex>
 
-#include "cli/trace_file.h"
+#include "model/trace_file.h"
 #include "model/property.h"
 
-namespace iovacheck::cli {
+namespace iovacheck::verify {
 
 namespace {
 
@@ -75,4 +75,4 @@ std::optional<std::string> annotation_mismatch(const CorpusAnnotation& annotatio
   return std::nullopt;
 }
 
-}  // namespace iovacheck::cli
+}  // namespace iovacheck::verify

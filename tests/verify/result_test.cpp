@@ -1,0 +1,63 @@
+// Findings grouped across variants; the run's counts.
+#include "verify/result.h"
+
+#include <gtest/gtest.h>
+
+namespace iovacheck::verify {
+namespace {
+
+Cell violation(const std::string& variant, const std::string& property, const std::string& operations,
+               std::optional<std::string> known_as = std::nullopt) {
+  Cell cell;
+  cell.variant = variant;
+  cell.engine = "props";
+  cell.kind = CellKind::Violation;
+  cell.counterexample = Counterexample{property, "reason", "iova-trace 1\ndomain granule=0x1000 start=0x1 variant=" +
+                                                              variant + "\n" + operations, 1};
+  cell.known_as = std::move(known_as);
+  return cell;
+}
+
+TEST(GroupFindings, TheSameOperationsOnSeveralVariantsAreOneFinding) {
+  const auto findings = group_findings({violation("mainline", "completeness", "alloc 0x1 limit=0x0\n"),
+                                        violation("z1-max32-reset", "completeness", "alloc 0x1 limit=0x0\n")});
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].variants, (std::vector<std::string>{"mainline", "z1-max32-reset"}));
+  EXPECT_EQ(findings[0].id, "N1");
+}
+
+TEST(GroupFindings, AnotherPropertyOrOtherOperationsAreAnotherFinding) {
+  const auto findings = group_findings({violation("mainline", "completeness", "alloc 0x1 limit=0x0\n"),
+                                        violation("z1-max32-reset", "soundness", "alloc 0x1 limit=0x0\n"),
+                                        violation("z2-retry-overflow", "completeness", "alloc 0x2 limit=0x0\n")});
+  ASSERT_EQ(findings.size(), 3u);
+  EXPECT_EQ(findings[2].id, "N3");
+}
+
+TEST(GroupFindings, AKnownFindingCarriesItsNameAndIsNotCountedNew) {
+  VerifyResult result;
+  result.findings = group_findings({violation("mainline", "completeness", "alloc 0x1 limit=0x0\n", "F1"),
+                                    violation("p3-maple", "completeness", "alloc 0x3 limit=0x2\n")});
+  ASSERT_EQ(result.findings.size(), 2u);
+  EXPECT_EQ(result.findings[0].id, "F1");
+  EXPECT_EQ(result.findings[1].id, "N1");
+  EXPECT_EQ(result.new_findings(), 1u);
+}
+
+TEST(VerifyResult, CountsRegressionsUnloadableTracesAndErrors) {
+  VerifyResult result;
+  result.corpus = {CorpusTrace{"a.trace", "mainline", std::nullopt, std::nullopt, {}},
+                   CorpusTrace{"b.trace", "mainline", std::nullopt, std::string("expected ..."), {}},
+                   CorpusTrace{"c.trace", "", std::string("c.trace:1:1: error"), std::nullopt, {}}};
+  Cell error;
+  error.kind = CellKind::Error;
+  result.cells = {error, violation("z1-max32-reset", "completeness", "")};
+  EXPECT_EQ(result.corpus_regressions(), 2u);
+  EXPECT_EQ(result.corpus_unloadable(), 1u);
+  EXPECT_EQ(result.errors(), 1u);
+  EXPECT_NE(result.cell("z1-max32-reset", "props"), nullptr);
+  EXPECT_EQ(result.cell("z1-max32-reset", "smt"), nullptr);
+}
+
+}  // namespace
+}  // namespace iovacheck::verify

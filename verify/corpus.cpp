@@ -1,0 +1,116 @@
+#include "verify/corpus.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "harness/implementation.h"
+#include "model/trace_file.h"
+#include "verify/annotation.h"
+
+namespace iovacheck::verify {
+
+namespace fs = std::filesystem;
+
+std::optional<fs::path> default_corpus() {
+  std::error_code error;
+  if (fs::is_directory("corpus", error)) return fs::path("corpus");
+  const fs::path binary = fs::canonical("/proc/self/exe", error);
+  if (error) return std::nullopt;
+  for (fs::path dir = binary.parent_path(); !dir.empty(); dir = dir.parent_path()) {
+    if (fs::is_directory(dir / "corpus", error)) return dir / "corpus";
+    if (dir == dir.root_path()) break;
+  }
+  return std::nullopt;
+}
+
+std::vector<fs::path> corpus_traces(const fs::path& corpus) {
+  std::vector<fs::path> traces;
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(corpus)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".trace") {
+      traces.push_back(entry.path().lexically_relative(corpus));
+    }
+  }
+  std::sort(traces.begin(), traces.end());
+  return traces;
+}
+
+namespace {
+
+std::string label_of(const CheckReport& report) {
+  if (report.violation) return std::string(property_name(report.violation->property));
+  if (report.miss) return "miss";
+  return "ok";
+}
+
+}  // namespace
+
+CorpusTrace replay_corpus_trace(const fs::path& corpus, const fs::path& relative,
+                                const std::vector<std::string>& variants) {
+  CorpusTrace result{.path = relative.string(), .own_variant = {}, .load_error = {}, .annotation_mismatch = {},
+                     .labels = {}};
+  Trace trace;
+  CorpusAnnotation annotation;
+  try {
+    trace = load_trace_file(corpus / relative);
+    annotation = read_corpus_annotation(corpus / relative);
+  } catch (const TraceFileError& error) {
+    result.load_error = error.what();
+    return result;
+  }
+  result.own_variant = trace.variant;
+  // Expectations pin the trace's own variant; elsewhere only the properties are judged.
+  const auto run = [&](const std::string& variant) {
+    return check_on(trace, variant, CheckOptions{.check_expectations = variant == trace.variant});
+  };
+  const auto judge_annotation = [&](const CheckReport& report) {
+    result.annotation_mismatch = annotation_mismatch(annotation, report);
+  };
+  bool own_variant_run = false;
+  for (const std::string& variant : variants) {
+    try {
+      const CheckReport report = run(variant);
+      result.labels.push_back(label_of(report));
+      if (variant == trace.variant) {
+        judge_annotation(report);
+        own_variant_run = true;
+      }
+    } catch (const std::invalid_argument&) {
+      result.labels.push_back("error");
+    }
+  }
+  if (!own_variant_run) {
+    try {
+      judge_annotation(run(trace.variant));
+    } catch (const std::invalid_argument& error) {
+      result.annotation_mismatch = std::string("does not run on its own variant: ") + error.what();
+    }
+  }
+  return result;
+}
+
+Cell corpus_cell(const std::vector<CorpusTrace>& corpus, const std::string& variant) {
+  std::size_t own = 0;
+  std::vector<std::string> regressions;
+  for (const CorpusTrace& trace : corpus) {
+    if (trace.own_variant != variant) continue;
+    ++own;
+    if (trace.annotation_mismatch) regressions.push_back(trace.path + ": " + *trace.annotation_mismatch);
+  }
+  Cell cell;
+  cell.variant = variant;
+  cell.engine = "corpus";
+  cell.bounds = std::to_string(own) + " corpus traces name this variant";
+  if (regressions.empty()) {
+    cell.kind = CellKind::NoViolation;
+    cell.label = "as annotated";
+    cell.detail = "all " + std::to_string(own) + " as annotated";
+  } else {
+    cell.kind = CellKind::Regression;
+    cell.label = "REGRESSION";
+    cell.detail = "REGRESSION: " + regressions.front() +
+                  (regressions.size() > 1 ? " (and " + std::to_string(regressions.size() - 1) + " more)" : "");
+  }
+  return cell;
+}
+
+}  // namespace iovacheck::verify

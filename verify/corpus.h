@@ -1,0 +1,26 @@
+#pragma once
+// The corpus replay engine: every corpus trace on every variant, and each trace's annotations
+// checked on its own variant (a trace that no longer behaves as annotated is a regression).
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "verify/result.h"
+
+namespace iovacheck::verify {
+
+// The repository's corpus/: in the working directory, else beside an ancestor of the binary.
+std::optional<std::filesystem::path> default_corpus();
+
+// Every .trace file under `corpus`, relative to it, sorted. Throws std::filesystem::filesystem_error.
+std::vector<std::filesystem::path> corpus_traces(const std::filesystem::path& corpus);
+
+// Replays one corpus trace on every variant.
+CorpusTrace replay_corpus_trace(const std::filesystem::path& corpus, const std::filesystem::path& relative,
+                                const std::vector<std::string>& variants);
+
+// The corpus engine's cell for one variant: the traces that name it behave as annotated.
+Cell corpus_cell(const std::vector<CorpusTrace>& corpus, const std::string& variant);
+
+}  // namespace iovacheck::verify

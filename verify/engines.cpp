@@ -1,0 +1,128 @@
+#include "verify/engines.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "harness/implementation.h"
+#include "model/trace_io.h"
+
+namespace iovacheck::verify {
+
+namespace {
+
+constexpr double kNominalCasesPerSecond = 1000;  // measured: about 3700/s on one core
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// The last lines of an engine's output, for an error cell.
+std::string tail(const std::string& output, std::size_t lines = 6) {
+  std::size_t start = output.size();
+  for (std::size_t seen = 0; start > 0 && seen <= lines;) {
+    --start;
+    if (output[start] == '\n') ++seen;
+  }
+  std::string text = output.substr(start);
+  while (!text.empty() && (text.front() == '\n')) text.erase(text.begin());
+  return text;
+}
+
+Cell cell_for(const CellRequest& request, const std::string& engine, CellKind kind, std::string detail,
+              const CommandResult& result) {
+  Cell cell;
+  cell.variant = request.variant;
+  cell.engine = engine;
+  cell.kind = kind;
+  cell.detail = std::move(detail);
+  cell.seconds = result.seconds;
+  return cell;
+}
+
+// A cell for an engine run that did not end with one of its own exit codes.
+Cell failed_run(const CellRequest& request, const std::string& engine, const CommandResult& result) {
+  if (result.timed_out) {
+    return cell_for(request, engine, CellKind::Unknown, "stopped at its time limit without a verdict", result);
+  }
+  const std::string how = result.signal != 0 ? "killed by signal " + std::to_string(result.signal)
+                                             : "exit " + std::to_string(result.exit_code);
+  return cell_for(request, engine, CellKind::Error, how + ": " + tail(result.output), result);
+}
+
+// Reads an engine's counterexample file and replays it through the one checker: the verdict
+// verify reports is the checker's, and a trace that does not replay is a defect.
+Cell counterexample_cell(const CellRequest& request, const std::string& engine, const std::string& path,
+                         const CommandResult& result) {
+  const std::string text = read_file(path);
+  Trace trace;
+  try {
+    trace = parse_trace(text);
+  } catch (const TraceError& error) {
+    return cell_for(request, engine, CellKind::Error,
+                    "its counterexample " + path + " does not parse: line " + std::to_string(error.line()) + ": " +
+                        error.message(),
+                    result);
+  }
+  const CheckReport report = check_on(trace, request.variant, CheckOptions{.check_expectations = false});
+  if (!report.violation) {
+    return cell_for(request, engine, CellKind::Error, "its counterexample " + path + " does not replay", result);
+  }
+  Cell cell = cell_for(request, engine, CellKind::Violation, violation_comment(*report.violation), result);
+  cell.counterexample = Counterexample{.property = std::string(property_name(report.violation->property)),
+                                       .reason = report.violation->reason,
+                                       .trace_text = text,
+                                       .length = trace.steps.size()};
+  return cell;
+}
+
+std::string property_output(const CellRequest& request) { return request.work_dir + "/props.trace"; }
+
+Command property_command(const CellRequest& request) {
+  return Command{.argv = {request.binary, "check", "--variant", request.variant, "--tests",
+                          std::to_string(property_cases_for(request.share_seconds)), "--seed",
+                          std::to_string(request.seed), "-o", property_output(request)},
+                 .output_path = request.work_dir + "/props.out",
+                 .deadline_seconds = 3 * request.share_seconds + 30};
+}
+
+Cell property_verdict(const CellRequest& request, const CommandResult& result) {
+  const std::string bounds = std::to_string(property_cases_for(request.share_seconds)) + " generated cases, seed " +
+                             std::to_string(request.seed);
+  Cell cell;
+  if (result.exit_code == 0 && result.signal == 0 && !result.timed_out) {
+    cell = cell_for(request, "props", CellKind::NoViolation, "no violation in " + bounds, result);
+  } else if (result.exit_code == 1 && result.signal == 0 && !result.timed_out) {
+    cell = counterexample_cell(request, "props", property_output(request), result);
+  } else {
+    cell = failed_run(request, "props", result);
+  }
+  cell.bounds = bounds;
+  return cell;
+}
+
+}  // namespace
+
+std::uint64_t property_cases_for(double share_seconds) {
+  return std::max<std::uint64_t>(100, static_cast<std::uint64_t>(std::llround(share_seconds * kNominalCasesPerSecond)));
+}
+
+const std::vector<Engine>& all_engines() {
+  static const std::vector<Engine> engines{
+      Engine{.name = "props", .verb = "check", .command = property_command, .verdict = property_verdict},
+  };
+  return engines;
+}
+
+const Engine* find_engine(const std::string& name) {
+  for (const Engine& engine : all_engines()) {
+    if (engine.name == name) return &engine;
+  }
+  return nullptr;
+}
+
+}  // namespace iovacheck::verify

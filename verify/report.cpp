@@ -1,0 +1,305 @@
+#include "verify/report.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+
+namespace iovacheck::verify {
+
+namespace {
+
+std::string json_string(const std::string& text) {
+  std::ostringstream out;
+  out << '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"': out << "\\\""; break;
+      case '\\': out << "\\\\"; break;
+      case '\n': out << "\\n"; break;
+      case '\t': out << "\\t"; break;
+      case '\r': out << "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << static_cast<int>(c) << std::dec;
+        } else {
+          out << c;
+        }
+    }
+  }
+  out << '"';
+  return out.str();
+}
+
+std::string json_optional(const std::optional<std::string>& text) { return text ? json_string(*text) : "null"; }
+
+std::string json_number(double value) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(3) << value;
+  return out.str();
+}
+
+std::string json_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + json_string(items[i]);
+  return out + "]";
+}
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string seconds_text(double seconds) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << seconds << " s";
+  return out.str();
+}
+
+// The headline every report opens with: did the corpus behave, and what is new.
+std::string headline(const VerifyResult& result) {
+  std::string text = result.corpus_regressions() == 0
+                         ? "Every corpus trace behaves as annotated."
+                         : std::to_string(result.corpus_regressions()) + " corpus trace(s) do NOT behave as annotated: a regression.";
+  text += " " + std::to_string(result.findings.size()) + " finding(s), " + std::to_string(result.new_findings()) +
+          " new.";
+  if (result.errors() != 0) text += " " + std::to_string(result.errors()) + " engine run(s) failed: a defect in iovacheck.";
+  return text;
+}
+
+void write_atomically(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path temporary = path.string() + ".partial";
+  {
+    std::ofstream file(temporary, std::ios::binary);
+    file << text;
+    file.close();
+    if (!file) throw std::runtime_error("cannot write '" + temporary.string() + "'");
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) throw std::runtime_error("cannot rename '" + temporary.string() + "': " + error.message());
+}
+
+const char* kHtmlStyle = R"(
+:root { font-family: system-ui, sans-serif; color: #1b1b1b; background: #fdfdfd; }
+body { margin: 0 auto; padding: 1rem; max-width: 80rem; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+.headline { padding: .6rem .8rem; border-radius: .4rem; background: #eef5ee; }
+.headline.bad { background: #fbe9e7; }
+.scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+table { border-collapse: collapse; font-size: .9rem; }
+th, td { border: 1px solid #ccc; padding: .25rem .45rem; text-align: left; vertical-align: top; white-space: nowrap; }
+th { background: #f0f0f0; position: sticky; left: 0; }
+td.no-violation, td.proved { background: #e3f4e3; }
+td.violation { background: #fff1d6; }
+td.violation.new { background: #ffd9d2; font-weight: 600; }
+td.regression, td.error { background: #f8c7c0; font-weight: 600; }
+td.unknown, td.not-built { background: #eee; color: #555; }
+pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; font-size: .8rem; }
+.picture svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
+.finding { border-top: 1px solid #ddd; padding-top: .5rem; }
+@media (max-width: 40rem) { body { padding: .5rem; } th, td { font-size: .8rem; padding: .2rem .3rem; } }
+)";
+
+// Marks the page as drawn once the matrix and the pictures have laid out, for a browser test.
+const char* kHtmlScript = R"(
+window.addEventListener('load', function () {
+  var rows = document.querySelectorAll('#matrix tbody tr').length;
+  var pictures = 0;
+  document.querySelectorAll('.picture svg').forEach(function (svg) {
+    var box = svg.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0) pictures++;
+  });
+  document.documentElement.setAttribute('data-rendered', 'rows=' + rows + ' pictures=' + pictures);
+});
+)";
+
+std::string cell_class(const Cell& cell) {
+  std::string name(cell_kind_name(cell.kind));
+  for (char& c : name) c = c == ' ' ? '-' : c;
+  if (cell.kind == CellKind::Violation && !cell.known_as) name += " new";
+  return name;
+}
+
+}  // namespace
+
+std::string cell_label(const Cell& cell) {
+  if (cell.kind == CellKind::Violation && cell.counterexample) {
+    const std::size_t length = cell.counterexample->length;
+    return cell.counterexample->property + " (" + std::to_string(length) + (length == 1 ? " op, " : " ops, ") +
+           cell.known_as.value_or("new") + ")";
+  }
+  return cell.label.empty() ? std::string(cell_kind_name(cell.kind)) : cell.label;
+}
+
+std::string report_json(const VerifyResult& result) {
+  std::ostringstream out;
+  out << "{\n  \"version\": " << json_string(result.version) << ",\n  \"seed\": " << result.seed
+      << ",\n  \"budget_seconds\": " << json_number(result.budget_seconds) << ",\n  \"jobs\": " << result.jobs
+      << ",\n  \"elapsed_seconds\": " << json_number(result.elapsed_seconds)
+      << ",\n  \"corpus_as_annotated\": " << (result.corpus_regressions() == 0 ? "true" : "false")
+      << ",\n  \"new_findings\": " << result.new_findings() << ",\n  \"errors\": " << result.errors()
+      << ",\n  \"variants\": " << json_list(result.variants) << ",\n  \"engines\": " << json_list(result.engines)
+      << ",\n  \"cells\": [";
+  for (std::size_t i = 0; i < result.cells.size(); ++i) {
+    const Cell& cell = result.cells[i];
+    out << (i ? "," : "") << "\n    {\"variant\": " << json_string(cell.variant) << ", \"engine\": "
+        << json_string(cell.engine) << ", \"verdict\": " << json_string(std::string(cell_kind_name(cell.kind)))
+        << ", \"bounds\": " << json_string(cell.bounds) << ", \"detail\": " << json_string(cell.detail)
+        << ", \"seconds\": " << json_number(cell.seconds) << ", \"known_as\": " << json_optional(cell.known_as)
+        << ", \"property\": "
+        << (cell.counterexample ? json_string(cell.counterexample->property) : std::string("null"))
+        << ", \"length\": " << (cell.counterexample ? std::to_string(cell.counterexample->length) : "null")
+        << ", \"trace\": " << (cell.counterexample ? json_string(cell.counterexample->trace_text) : "null") << "}";
+  }
+  out << "\n  ],\n  \"findings\": [";
+  for (std::size_t i = 0; i < result.findings.size(); ++i) {
+    const Finding& finding = result.findings[i];
+    out << (i ? "," : "") << "\n    {\"id\": " << json_string(finding.id) << ", \"property\": "
+        << json_string(finding.property) << ", \"known_as\": " << json_optional(finding.known_as)
+        << ", \"variants\": " << json_list(finding.variants) << ", \"engines\": " << json_list(finding.engines)
+        << ", \"reason\": " << json_string(finding.example.reason) << ", \"length\": " << finding.example.length
+        << ", \"trace\": " << json_string(finding.example.trace_text) << "}";
+  }
+  out << "\n  ],\n  \"corpus\": [";
+  for (std::size_t i = 0; i < result.corpus.size(); ++i) {
+    const CorpusTrace& trace = result.corpus[i];
+    out << (i ? "," : "") << "\n    {\"path\": " << json_string(trace.path) << ", \"variant\": "
+        << json_string(trace.own_variant) << ", \"load_error\": " << json_optional(trace.load_error)
+        << ", \"regression\": " << json_optional(trace.annotation_mismatch) << ", \"labels\": " << json_list(trace.labels)
+        << "}";
+  }
+  out << "\n  ]\n}\n";
+  return out.str();
+}
+
+std::string report_markdown(const VerifyResult& result) {
+  std::ostringstream out;
+  out << "# iovacheck verify\n\n" << headline(result) << "\n\n"
+      << "iovacheck " << result.version << ", seed " << result.seed << ", budget " << seconds_text(result.budget_seconds)
+      << " on " << result.jobs << " jobs, ran " << seconds_text(result.elapsed_seconds) << ".\n\n## Verdicts\n\n| variant |";
+  for (const std::string& engine : result.engines) out << " " << engine << " |";
+  out << "\n|---|";
+  for (std::size_t e = 0; e < result.engines.size(); ++e) out << "---|";
+  out << "\n";
+  for (const std::string& variant : result.variants) {
+    out << "| " << variant << " |";
+    for (const std::string& engine : result.engines) {
+      const Cell* cell = result.cell(variant, engine);
+      out << " " << (cell ? cell_label(*cell) : "") << " |";
+    }
+    out << "\n";
+  }
+  out << "\n\"no violation\" holds within the bounds listed below; nothing is claimed past them.\n\n## Bounds\n\n";
+  for (const Cell& cell : result.cells) {
+    out << "- " << cell.variant << " / " << cell.engine << ": " << cell_kind_name(cell.kind);
+    if (!cell.bounds.empty()) out << " within " << cell.bounds;
+    if (!cell.detail.empty() && cell.kind != CellKind::NoViolation) out << ". " << cell.detail;
+    out << " (" << seconds_text(cell.seconds) << ")\n";
+  }
+  out << "\n## Findings\n\n";
+  if (result.findings.empty()) out << "None within the bounds above.\n";
+  for (const Finding& finding : result.findings) {
+    out << "### " << finding.id << ": " << finding.property << (finding.known_as ? " (known)" : " (NEW)") << "\n\n"
+        << finding.example.reason << "\n\nSeen on " << finding.variants.size() << " variant(s): ";
+    for (std::size_t i = 0; i < finding.variants.size(); ++i) out << (i ? ", " : "") << finding.variants[i];
+    out << "; by " << finding.engines.front() << (finding.engines.size() > 1 ? " and others" : "")
+        << ". Minimized to " << finding.example.length << " operations:\n\n```\n" << finding.example.trace_text
+        << "```\n\n";
+  }
+  out << "## Corpus\n\n";
+  for (const CorpusTrace& trace : result.corpus) {
+    if (trace.load_error) out << "- " << trace.path << ": does not load: " << *trace.load_error << "\n";
+    if (trace.annotation_mismatch) out << "- " << trace.path << ": REGRESSION: " << *trace.annotation_mismatch << "\n";
+  }
+  out << result.corpus.size() - result.corpus_regressions() << " of " << result.corpus.size()
+      << " corpus traces behave as annotated.\n";
+  return out.str();
+}
+
+std::string report_html(const VerifyResult& result) {
+  std::ostringstream out;
+  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+         "<title>iovacheck verify</title><style>"
+      << kHtmlStyle << "</style></head><body>\n<h1>iovacheck verify</h1>\n<p class=\"headline"
+      << (result.corpus_regressions() != 0 || result.new_findings() != 0 ? " bad" : "") << "\">"
+      << html_escape(headline(result)) << "</p>\n<p>iovacheck " << html_escape(result.version) << ", seed " << result.seed
+      << ", budget " << seconds_text(result.budget_seconds) << " on " << result.jobs << " jobs, ran "
+      << seconds_text(result.elapsed_seconds) << ".</p>\n<h2>Verdicts</h2>\n<div class=\"scroll\"><table id=\"matrix\">"
+      << "<thead><tr><th>variant</th>";
+  for (const std::string& engine : result.engines) out << "<th>" << html_escape(engine) << "</th>";
+  out << "</tr></thead><tbody>\n";
+  for (const std::string& variant : result.variants) {
+    out << "<tr><th>" << html_escape(variant) << "</th>";
+    for (const std::string& engine : result.engines) {
+      const Cell* cell = result.cell(variant, engine);
+      if (cell == nullptr) {
+        out << "<td></td>";
+        continue;
+      }
+      out << "<td class=\"" << cell_class(*cell) << "\" title=\"" << html_escape(cell->bounds + ". " + cell->detail)
+          << "\">" << html_escape(cell_label(*cell)) << "</td>";
+    }
+    out << "</tr>\n";
+  }
+  out << "</tbody></table></div>\n<details><summary>Bounds of every verdict (\"no violation\" holds within "
+         "them only)</summary><ul>";
+  for (const Cell& cell : result.cells) {
+    out << "<li>" << html_escape(cell.variant + " / " + cell.engine + ": " + cell_label(cell)) << " within "
+        << html_escape(cell.bounds.empty() ? "no stated bounds" : cell.bounds) << " (" << seconds_text(cell.seconds)
+        << ")" << (cell.kind == CellKind::NoViolation ? "" : ". " + html_escape(cell.detail)) << "</li>";
+  }
+  out << "</ul></details>\n<h2>Findings</h2>\n";
+  if (result.findings.empty()) out << "<p>None within the stated bounds.</p>\n";
+  for (const Finding& finding : result.findings) {
+    out << "<div class=\"finding\"><h3>" << html_escape(finding.id) << ": " << html_escape(finding.property)
+        << (finding.known_as ? " (known)" : " (NEW)") << "</h3><p>" << html_escape(finding.example.reason)
+        << "</p><p>Seen on ";
+    for (std::size_t i = 0; i < finding.variants.size(); ++i) out << (i ? ", " : "") << html_escape(finding.variants[i]);
+    out << ". Minimized to " << finding.example.length << " operations.</p>";
+    if (!finding.picture_svg.empty()) out << "<div class=\"picture\">" << finding.picture_svg << "</div>";
+    out << "<pre>" << html_escape(finding.example.trace_text) << "</pre>";
+    if (!finding.kunit_c.empty()) {
+      out << "<details><summary>KUnit reproducer</summary><pre>" << html_escape(finding.kunit_c) << "</pre></details>";
+    }
+    out << "</div>\n";
+  }
+  out << "<h2>Corpus</h2>\n<p>" << result.corpus.size() - result.corpus_regressions() << " of " << result.corpus.size()
+      << " traces behave as annotated.</p>\n<details><summary>Every corpus trace on every variant</summary>"
+      << "<div class=\"scroll\"><table><thead><tr><th>trace</th>";
+  for (const std::string& variant : result.variants) out << "<th>" << html_escape(variant) << "</th>";
+  out << "</tr></thead><tbody>\n";
+  for (const CorpusTrace& trace : result.corpus) {
+    out << "<tr><th>" << html_escape(trace.path) << "</th>";
+    if (trace.load_error) out << "<td class=\"error\" colspan=\"" << result.variants.size() << "\">" << html_escape(*trace.load_error) << "</td>";
+    for (std::size_t v = 0; v < trace.labels.size(); ++v) {
+      const bool own = result.variants[v] == trace.own_variant;
+      out << "<td" << (own && trace.annotation_mismatch ? " class=\"regression\"" : "") << ">"
+          << html_escape(trace.labels[v]) << (own ? "*" : "") << "</td>";
+    }
+    out << "</tr>\n";
+  }
+  out << "</tbody></table></div><p>* the trace's own variant, the only one its expectations pin.</p></details>\n<script>"
+      << kHtmlScript << "</script>\n</body></html>\n";
+  return out.str();
+}
+
+void write_reports(const VerifyResult& result, const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  write_atomically(dir / "report.json", report_json(result));
+  write_atomically(dir / "report.md", report_markdown(result));
+  write_atomically(dir / "report.html", report_html(result));
+}
+
+}  // namespace iovacheck::verify

@@ -1,0 +1,90 @@
+#include "verify/result.h"
+
+#include <algorithm>
+#include <regex>
+
+namespace iovacheck::verify {
+
+std::string_view cell_kind_name(CellKind kind) {
+  switch (kind) {
+    case CellKind::NoViolation: return "no violation";
+    case CellKind::Violation: return "violation";
+    case CellKind::Regression: return "regression";
+    case CellKind::Proved: return "proved";
+    case CellKind::Unknown: return "unknown";
+    case CellKind::Error: return "error";
+    case CellKind::NotBuilt: return "not built";
+  }
+  return "?";
+}
+
+const Cell* VerifyResult::cell(const std::string& variant, const std::string& engine) const {
+  for (const Cell& candidate : cells) {
+    if (candidate.variant == variant && candidate.engine == engine) return &candidate;
+  }
+  return nullptr;
+}
+
+std::size_t VerifyResult::corpus_regressions() const {
+  return static_cast<std::size_t>(std::count_if(corpus.begin(), corpus.end(), [](const CorpusTrace& trace) {
+    return trace.load_error.has_value() || trace.annotation_mismatch.has_value();
+  }));
+}
+
+std::size_t VerifyResult::corpus_unloadable() const {
+  return static_cast<std::size_t>(
+      std::count_if(corpus.begin(), corpus.end(), [](const CorpusTrace& trace) { return trace.load_error.has_value(); }));
+}
+
+std::size_t VerifyResult::new_findings() const {
+  return static_cast<std::size_t>(
+      std::count_if(findings.begin(), findings.end(), [](const Finding& finding) { return !finding.known_as; }));
+}
+
+std::size_t VerifyResult::errors() const {
+  return static_cast<std::size_t>(
+      std::count_if(cells.begin(), cells.end(), [](const Cell& cell) { return cell.kind == CellKind::Error; }));
+}
+
+namespace {
+
+// The trace's operations without its header's variant: what two variants' traces share.
+std::string operations_key(const Counterexample& example) {
+  static const std::regex variant_argument(R"( variant=\S+)");
+  return example.property + "\n" + std::regex_replace(example.trace_text, variant_argument, "");
+}
+
+void add_unique(std::vector<std::string>& list, const std::string& item) {
+  if (std::find(list.begin(), list.end(), item) == list.end()) list.push_back(item);
+}
+
+}  // namespace
+
+std::vector<Finding> group_findings(const std::vector<Cell>& cells) {
+  std::vector<Finding> findings;
+  std::vector<std::string> keys;
+  for (const Cell& cell : cells) {
+    if (!cell.counterexample) continue;
+    const std::string key = operations_key(*cell.counterexample) + "\n" + cell.known_as.value_or("");
+    auto found = std::find(keys.begin(), keys.end(), key);
+    if (found == keys.end()) {
+      keys.push_back(key);
+      Finding finding;
+      finding.property = cell.counterexample->property;
+      finding.known_as = cell.known_as;
+      finding.example = *cell.counterexample;
+      findings.push_back(std::move(finding));
+      found = keys.end() - 1;
+    }
+    Finding& finding = findings[static_cast<std::size_t>(found - keys.begin())];
+    add_unique(finding.variants, cell.variant);
+    add_unique(finding.engines, cell.engine);
+  }
+  std::size_t new_ones = 0;
+  for (Finding& finding : findings) {
+    finding.id = finding.known_as ? *finding.known_as : "N" + std::to_string(++new_ones);
+  }
+  return findings;
+}
+
+}  // namespace iovacheck::verify

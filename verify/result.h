@@ -1,0 +1,87 @@
+#pragma once
+// What one verification run found: a verdict per (variant, engine), the corpus replay, and the
+// findings grouped across variants. The reports (report.h) and the terminal summary read only this.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace iovacheck::verify {
+
+enum class CellKind {
+  NoViolation,  // the engine ran within its bounds and found nothing
+  Violation,    // a counterexample, minimized
+  Regression,   // corpus traces that no longer behave as their annotations say
+  Proved,       // the SMT engine proved the properties within its bounds
+  Unknown,      // the engine stopped without a verdict (time limit, solver gave up)
+  Error,        // the engine failed: a defect in iovacheck
+  NotBuilt,     // the engine is not in this build
+};
+
+std::string_view cell_kind_name(CellKind kind);
+
+struct Counterexample {
+  std::string property;    // "completeness"
+  std::string reason;      // the "# violation:" text
+  std::string trace_text;  // the minimized trace, as printed
+  std::size_t length = 0;  // its operations
+};
+
+struct Cell {
+  std::string variant;
+  std::string engine;
+  CellKind kind = CellKind::NotBuilt;
+  std::string label;   // the engine's own short word for the matrix, when the kind's name says too little
+  std::string bounds;  // what "no violation" or "proved" was established under
+  std::string detail;  // the engine's own verdict line, or the error
+  double seconds = 0;
+  std::optional<double> first_finding_seconds;
+  std::optional<Counterexample> counterexample;
+  std::optional<std::string> known_as;  // a Violation known by the one rule ("F1"); nullopt: new
+};
+
+// One corpus trace: its annotations on its own variant, and its verdict on every variant.
+struct CorpusTrace {
+  std::string path;  // relative to the corpus
+  std::string own_variant;
+  std::optional<std::string> load_error;
+  std::optional<std::string> annotation_mismatch;  // on its own variant: a regression
+  std::vector<std::string> labels;                 // per variant: "ok", "miss", a property, "error"
+};
+
+// A counterexample seen on one or more variants: the same property and the same operations.
+struct Finding {
+  std::string id;  // "N1", "N2", ... in order of discovery; the known ones carry known_as
+  std::string property;
+  std::optional<std::string> known_as;
+  std::vector<std::string> variants;
+  std::vector<std::string> engines;
+  Counterexample example;
+  std::string picture_svg;  // the failing step drawn (iovacheck draw), when the build can draw
+  std::string kunit_c;      // the KUnit reproducer (iovacheck emit-kunit), when the trace can be expressed
+};
+
+struct VerifyResult {
+  std::string version;
+  std::vector<std::string> variants;
+  std::vector<std::string> engines;
+  std::vector<Cell> cells;  // variant-major, one per (variant, engine)
+  std::vector<CorpusTrace> corpus;
+  std::vector<Finding> findings;
+  double budget_seconds = 0;
+  unsigned jobs = 1;
+  std::uint64_t seed = 0;
+  double elapsed_seconds = 0;
+
+  const Cell* cell(const std::string& variant, const std::string& engine) const;
+  std::size_t corpus_regressions() const;  // traces not as annotated, or not loading
+  std::size_t corpus_unloadable() const;   // traces that do not parse
+  std::size_t new_findings() const;
+  std::size_t errors() const;
+};
+
+// Groups the cells' counterexamples into findings (same property, same operations).
+std::vector<Finding> group_findings(const std::vector<Cell>& cells);
+
+}  // namespace iovacheck::verify

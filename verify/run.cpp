@@ -1,0 +1,123 @@
+#include "verify/run.h"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "verify/corpus.h"
+#include "verify/engines.h"
+#include "verify/subprocess.h"
+
+namespace iovacheck::verify {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string duration_text(double seconds) {
+  const auto whole = static_cast<long>(std::lround(seconds));
+  std::ostringstream text;
+  if (whole >= 60) text << whole / 60 << "m";
+  text << (whole >= 60 && whole % 60 < 10 ? "0" : "") << whole % 60 << "s";
+  return text.str();
+}
+
+// Whether the binary has the engine's verb: an engine left out of the build says so.
+bool engine_built(const std::string& binary, const Engine& engine, const fs::path& work_dir) {
+  bool built = false;
+  const Command probe{.argv = {binary, "help", engine.verb}, .output_path = (work_dir / ("probe-" + engine.name)).string(),
+                      .deadline_seconds = 30};
+  run_commands({probe}, 1, [&](std::size_t, const CommandResult& result) { built = result.exit_code == 0; });
+  return built;
+}
+
+struct PendingCell {
+  std::size_t cell_index = 0;
+  const Engine* engine = nullptr;
+  CellRequest request;
+};
+
+}  // namespace
+
+double cell_share_seconds(const VerifyOptions& options) {
+  const std::size_t cells = options.variants.size() * options.engines.size();
+  if (cells == 0) return 0;
+  return options.budget_seconds * std::max(options.jobs, 1u) / static_cast<double>(cells);
+}
+
+VerifyResult run_verification(const VerifyOptions& options) {
+  const Clock::time_point start = Clock::now();
+  const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  const auto say = [&](const std::string& line) {
+    if (options.progress) options.progress(line);
+  };
+  fs::create_directories(options.work_dir);
+
+  VerifyResult result;
+  result.variants = options.variants;
+  result.engines = {"corpus"};
+  result.engines.insert(result.engines.end(), options.engines.begin(), options.engines.end());
+  result.budget_seconds = options.budget_seconds;
+  result.jobs = options.jobs;
+  result.seed = options.seed;
+
+  const std::vector<fs::path> traces = corpus_traces(options.corpus);
+  say("corpus: replaying " + std::to_string(traces.size()) + " traces on " + std::to_string(options.variants.size()) +
+      " variants");
+  for (const fs::path& relative : traces) {
+    result.corpus.push_back(replay_corpus_trace(options.corpus, relative, options.variants));
+  }
+
+  std::vector<PendingCell> pending;
+  const double share = cell_share_seconds(options);
+  std::vector<bool> built;
+  for (const std::string& name : options.engines) built.push_back(engine_built(options.binary, *find_engine(name), options.work_dir));
+  for (const std::string& variant : options.variants) {
+    result.cells.push_back(corpus_cell(result.corpus, variant));
+    for (std::size_t e = 0; e < options.engines.size(); ++e) {
+      const std::string& name = options.engines[e];
+      const Engine& engine = *find_engine(name);
+      Cell cell;
+      cell.variant = variant;
+      cell.engine = name;
+      cell.kind = CellKind::NotBuilt;
+      const fs::path dir = options.work_dir / variant / name;
+      fs::create_directories(dir);
+      if (!built[e]) {
+        cell.detail = "this iovacheck has no '" + engine.verb + "' verb: the " + name + " engine is not built";
+      } else {
+        pending.push_back(PendingCell{result.cells.size(), &engine,
+                                      CellRequest{options.binary, variant, share, options.seed, dir.string()}});
+      }
+      result.cells.push_back(std::move(cell));
+    }
+  }
+
+  std::vector<Command> commands;
+  for (const PendingCell& cell : pending) commands.push_back(cell.engine->command(cell.request));
+  std::size_t done = 0;
+  const double engines_start = elapsed();
+  say("engines: " + std::to_string(commands.size()) + " runs of about " + duration_text(share) + " each on " +
+      std::to_string(options.jobs) + " jobs");
+  run_commands(commands, options.jobs, [&](std::size_t index, const CommandResult& command_result) {
+    const PendingCell& cell = pending[index];
+    Cell verdict = cell.engine->verdict(cell.request, command_result);
+    // The engine's whole run: search, then minimization of what it found.
+    if (verdict.kind == CellKind::Violation) verdict.first_finding_seconds = command_result.seconds;
+    result.cells[cell.cell_index] = std::move(verdict);
+    ++done;
+    const double spent = elapsed() - engines_start;
+    const double left = spent / static_cast<double>(done) * static_cast<double>(commands.size() - done);
+    say("[" + std::to_string(done) + "/" + std::to_string(commands.size()) + "] " + cell.request.variant + " " +
+        cell.engine->name + ": " + std::string(cell_kind_name(result.cells[cell.cell_index].kind)) + "  (" +
+        duration_text(elapsed()) + " elapsed, about " + duration_text(left) + " left)");
+  });
+
+  result.findings = group_findings(result.cells);
+  result.elapsed_seconds = elapsed();
+  return result;
+}
+
+}  // namespace iovacheck::verify

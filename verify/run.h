@@ -1,0 +1,33 @@
+#pragma once
+// One verification run: the corpus on every variant, then every chosen engine on every chosen
+// variant within a budget, the engines as child processes, `jobs` at a time.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "verify/result.h"
+
+namespace iovacheck::verify {
+
+struct VerifyOptions {
+  std::string binary;  // the iovacheck executable the engines run as
+  std::filesystem::path corpus;
+  std::vector<std::string> variants;
+  std::vector<std::string> engines;  // names from all_engines()
+  double budget_seconds = 300;       // wall-clock for the engines, over all jobs
+  unsigned jobs = 2;
+  std::uint64_t seed = 0;
+  std::filesystem::path work_dir;  // each cell writes under work_dir/<variant>/<engine>/
+  std::function<void(const std::string&)> progress;  // one line per event
+};
+
+// Each budgeted cell's share of the budget: the wall-clock budget times the jobs running at
+// once, spread evenly over the cells.
+double cell_share_seconds(const VerifyOptions& options);
+
+// Throws std::runtime_error when the corpus cannot be read or an engine cannot be started.
+VerifyResult run_verification(const VerifyOptions& options);
+
+}  // namespace iovacheck::verify
