@@ -160,14 +160,17 @@ void print_summary(const verify::VerifyResult& result, const fs::path& out) {
   std::cout << "\n" << counted(result.findings.size(), "finding") << ", " << result.new_findings() << " new";
   if (!result.findings.empty()) std::cout << " (each with its trace in " << (out / "report.md").string() << ")";
   std::cout << "\n";
+  std::size_t id_width = 0;
+  for (const verify::Finding& finding : result.findings) id_width = std::max(id_width, finding.id.size());
   for (const verify::Finding& finding : result.findings) {
     std::string variants;
     for (const std::string& variant : finding.variants) variants += (variants.empty() ? "" : ",") + short_name(variant);
-    std::string line = "  " + finding.id + (finding.known_as ? " known " : " NEW   ") + finding.property + " on " +
+    std::string line = "  " + padded(finding.id, id_width) + (finding.known_as ? "  known " : "  NEW   ") + finding.property + " on " +
                        variants + ": " + finding.example.reason;
     if (line.size() > 118) line = line.substr(0, 115) + "...";
     std::cout << line << "\n";
   }
+  for (const std::string& note : verify::budget_notes(result)) std::cout << "note: " << note << "\n";
   for (const verify::Cell& cell : result.cells) {
     if (cell.kind == verify::CellKind::Error) std::cout << "error: " << cell.variant << " " << cell.engine << ": " << cell.detail << "\n";
   }

@@ -46,8 +46,8 @@ std::string label_of(const CheckReport& report) {
 
 CorpusTrace replay_corpus_trace(const fs::path& corpus, const fs::path& relative,
                                 const std::vector<std::string>& variants) {
-  CorpusTrace result{.path = relative.string(), .own_variant = {}, .load_error = {}, .annotation_mismatch = {},
-                     .labels = {}};
+  CorpusTrace result;
+  result.path = relative.string();
   Trace trace;
   CorpusAnnotation annotation;
   try {
@@ -58,6 +58,7 @@ CorpusTrace replay_corpus_trace(const fs::path& corpus, const fs::path& relative
     return result;
   }
   result.own_variant = trace.variant;
+  if (annotation.expected_exit != 0) result.pinned_violation = annotation.expected_violation.value_or("some");
   // Expectations pin the trace's own variant; elsewhere only the properties are judged.
   const auto run = [&](const std::string& variant) {
     return check_on(trace, variant, CheckOptions{.check_expectations = variant == trace.variant});

@@ -200,7 +200,9 @@ std::string report_markdown(const VerifyResult& result) {
     }
     out << "\n";
   }
-  out << "\n\"no violation\" holds within the bounds listed below; nothing is claimed past them.\n\n## Bounds\n\n";
+  out << "\n\"no violation\" holds within the bounds listed below; nothing is claimed past them.\n\n";
+  for (const std::string& note : budget_notes(result)) out << "- Note: " << note << ".\n";
+  out << "\n## Bounds\n\n";
   for (const Cell& cell : result.cells) {
     out << "- " << cell.variant << " / " << cell.engine << ": " << cell_kind_name(cell.kind);
     if (!cell.bounds.empty()) out << " within " << cell.bounds;
@@ -260,7 +262,9 @@ std::string report_html(const VerifyResult& result) {
         << html_escape(cell.bounds.empty() ? "no stated bounds" : cell.bounds) << " (" << seconds_text(cell.seconds)
         << ")" << (cell.kind == CellKind::NoViolation ? "" : ". " + html_escape(cell.detail)) << "</li>";
   }
-  out << "</ul></details>\n<h2>Findings</h2>\n";
+  out << "</ul></details>\n";
+  for (const std::string& note : budget_notes(result)) out << "<p class=\"note\">Note: " << html_escape(note) << ".</p>\n";
+  out << "<h2>Findings</h2>\n";
   if (result.findings.empty()) out << "<p>None within the stated bounds.</p>\n";
   for (const Finding& finding : result.findings) {
     out << "<div class=\"finding\"><h3>" << html_escape(finding.id) << ": " << html_escape(finding.property)

@@ -60,6 +60,20 @@ void add_unique(std::vector<std::string>& list, const std::string& item) {
 
 }  // namespace
 
+std::vector<std::string> budget_notes(const VerifyResult& result) {
+  std::vector<std::string> notes;
+  for (const Cell& cell : result.cells) {
+    if (cell.kind != CellKind::NoViolation || cell.engine == "corpus") continue;
+    const auto pin = std::find_if(result.corpus.begin(), result.corpus.end(), [&](const CorpusTrace& trace) {
+      return trace.own_variant == cell.variant && trace.pinned_violation && !trace.annotation_mismatch;
+    });
+    if (pin == result.corpus.end()) continue;
+    notes.push_back(cell.variant + ": " + cell.engine + " found nothing within " + cell.bounds + ", but " + pin->path +
+                    " pins a " + *pin->pinned_violation + " violation on it: the budget was too small to find it again");
+  }
+  return notes;
+}
+
 std::vector<Finding> group_findings(const std::vector<Cell>& cells) {
   std::vector<Finding> findings;
   std::vector<std::string> keys;

@@ -47,6 +47,7 @@ struct CorpusTrace {
   std::string own_variant;
   std::optional<std::string> load_error;
   std::optional<std::string> annotation_mismatch;  // on its own variant: a regression
+  std::optional<std::string> pinned_violation;     // the property its annotation says it violates
   std::vector<std::string> labels;                 // per variant: "ok", "miss", a property, "error"
 };
 
@@ -80,6 +81,10 @@ struct VerifyResult {
   std::size_t new_findings() const;
   std::size_t errors() const;
 };
+
+// Cells that found nothing on a variant whose corpus pins a violation: the engine's share of the
+// budget was too small to find that bug again. One line each, naming the pinning trace.
+std::vector<std::string> budget_notes(const VerifyResult& result);
 
 // Groups the cells' counterexamples into findings (same property, same operations).
 std::vector<Finding> group_findings(const std::vector<Cell>& cells);

@@ -46,9 +46,9 @@ TEST(GroupFindings, AKnownFindingCarriesItsNameAndIsNotCountedNew) {
 
 TEST(VerifyResult, CountsRegressionsUnloadableTracesAndErrors) {
   VerifyResult result;
-  result.corpus = {CorpusTrace{"a.trace", "mainline", std::nullopt, std::nullopt, {}},
-                   CorpusTrace{"b.trace", "mainline", std::nullopt, std::string("expected ..."), {}},
-                   CorpusTrace{"c.trace", "", std::string("c.trace:1:1: error"), std::nullopt, {}}};
+  result.corpus = {CorpusTrace{"a.trace", "mainline", std::nullopt, std::nullopt, std::nullopt, {}},
+                   CorpusTrace{"b.trace", "mainline", std::nullopt, std::string("expected ..."), std::nullopt, {}},
+                   CorpusTrace{"c.trace", "", std::string("c.trace:1:1: error"), std::nullopt, std::nullopt, {}}};
   Cell error;
   error.kind = CellKind::Error;
   result.cells = {error, violation("z1-max32-reset", "completeness", "")};
@@ -57,6 +57,24 @@ TEST(VerifyResult, CountsRegressionsUnloadableTracesAndErrors) {
   EXPECT_EQ(result.errors(), 1u);
   EXPECT_NE(result.cell("z1-max32-reset", "props"), nullptr);
   EXPECT_EQ(result.cell("z1-max32-reset", "smt"), nullptr);
+}
+
+TEST(BudgetNotes, AnEngineThatMissedABugTheCorpusPinsIsFlagged) {
+  VerifyResult result;
+  result.corpus = {CorpusTrace{"z8/pin.trace", "z8-flush-cpu-only", std::nullopt, std::nullopt, "completeness", {}},
+                   CorpusTrace{"plain.trace", "mainline", std::nullopt, std::nullopt, std::nullopt, {}}};
+  Cell missed;
+  missed.variant = "z8-flush-cpu-only";
+  missed.engine = "props";
+  missed.kind = CellKind::NoViolation;
+  missed.bounds = "300 generated cases";
+  Cell clean = missed;
+  clean.variant = "mainline";
+  result.cells = {missed, clean};
+  const auto notes = budget_notes(result);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0], "z8-flush-cpu-only: props found nothing within 300 generated cases, but z8/pin.trace pins a "
+                      "completeness violation on it: the budget was too small to find it again");
 }
 
 }  // namespace
