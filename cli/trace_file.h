@@ -16,6 +16,9 @@ class TraceFileError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Reads a whole text file; throws TraceFileError ("FILE: error: cannot open: ...").
+std::string read_text_file(const std::filesystem::path& path);
+
 // Reads and parses a trace file; throws TraceFileError.
 Trace load_trace_file(const std::filesystem::path& path);
 
