@@ -53,15 +53,36 @@ void print_estimate(const DumpState& state, const EstimateCheck& estimate) {
 
 std::string describe_run(const field::RequestRun& run) {
   if (run.error) return "cannot hold the state: " + *run.error;
-  std::string text = run.placed ? "succeeds" : "fails   ";
+  std::string text = run.placed ? "succeeds" : "fails";
   if (run.placed && run.node) text += " at " + to_string(*run.node);
   text += ": " + field::describe_attempts(run.attempts);
-  if (run.violation) text += "\n      " + violation_comment(*run.violation);
+  if (run.violation) text += "\n        " + violation_comment(*run.violation);
   return text;
 }
 
+// Variants that behave alike are printed once, their names joined: the differences stand out.
+class Grouped {
+ public:
+  void add(const std::string& variant, const std::string& text) {
+    for (auto& [names, each] : groups_)
+      if (each == text) {
+        names += ", " + variant;
+        return;
+      }
+    groups_.emplace_back(variant, text);
+  }
+  void print(const std::string& indent) const {
+    for (const auto& [names, text] : groups_) std::cout << indent << names << ":\n" << indent << "  " << text << "\n";
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> groups_;
+};
+
 void print_runs(const std::vector<field::RequestRun>& runs) {
-  for (const field::RequestRun& run : runs) std::cout << "    " << padded(run.variant, 22) << describe_run(run) << "\n";
+  Grouped grouped;
+  for (const field::RequestRun& run : runs) grouped.add(run.variant, describe_run(run));
+  grouped.print("    ");
   std::string fails;
   std::string succeeds;
   for (const field::RequestRun& run : runs) {
@@ -111,13 +132,17 @@ void print_history(const field::History& history) {
   for (const std::string& text : history.reconstruction) std::cout << "  assumed: " << text << "\n";
   std::string reach;
   std::string cannot;
+  Grouped grouped;
   for (const field::HistoryRun& run : history.runs) {
-    std::cout << "    " << padded(run.variant, 22) << (run.reaches ? "reaches dump " : "CANNOT reach dump ") << history.to + 1 << "\n";
-    for (const std::string& text : run.how) std::cout << "      " << text << "\n";
-    for (const std::string& text : run.differences) std::cout << "      differs: " << text << "\n";
+    std::string text = std::string(run.reaches ? "reaches dump " : "CANNOT reach dump ") + std::to_string(history.to + 1);
+    for (const std::string& line : run.how) text += "\n        " + line;
+    for (const std::string& line : run.differences) text += "\n        differs: " + line;
+    if (run.violation) text += "\n        on the way: " + violation_comment(*run.violation);
+    grouped.add(run.variant, text);
     std::string& list = run.reaches ? reach : cannot;
     list += (list.empty() ? "" : ", ") + run.variant;
   }
+  grouped.print("    ");
   std::cout << "    => dump " << history.to + 1 << " is reachable this way on: " << (reach.empty() ? "none" : reach)
             << "; not on: " << (cannot.empty() ? "none" : cannot) << "\n";
 }

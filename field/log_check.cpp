@@ -307,7 +307,7 @@ class HistoryBuilder {
 
   void explain_retry(const StepView& retry, HistoryRun& result) const {
     const bool placed = retry.outcome.status == Outcome::Status::Ok;
-    std::string text = "the retry " + describe_attempts(retry.attempts);
+    std::string text = "the retry: " + describe_attempts(retry.attempts);
     if (placed && retry.outcome.node) text += " at " + to_string(*retry.outcome.node);
     result.how.push_back(text);
     if (placed) result.differences.push_back("the retry succeeds where the log says it failed");
