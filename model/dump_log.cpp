@@ -116,9 +116,10 @@ bool starts_record(std::string_view content) {
          contains(content, "__alloc_and_insert_iova_range");
 }
 
-// A mail-wrapped tail of a record: an unprefixed line opening with "{", "}" or "key:value".
+// The wrapped tail of a record: a line opening with "{", "}" or "key:value" (a mail wraps it
+// without a prefix, a multi-line printk with one).
 bool continues_fields(const LogLine& line) {
-  if (line.prefixed || line.content.empty() || starts_record(line.content)) return false;
+  if (line.content.empty() || starts_record(line.content)) return false;
   const std::string_view c = line.content;
   if (c.front() == '{' || c.front() == '}') return true;
   std::size_t i = 0;

@@ -290,7 +290,11 @@ EstimateCheck check_estimate(const DumpState& state) {
   const auto owned = as_owned(ranges);
   const auto everything = [](const OwnedRange&) { return true; };
   if (auto placement = find_fitting_placement(owned, geometry.start_pfn, Request{state.max32, top, true}, everything))
-    check.stale = StaleEstimate{free_gap_around(state, placement->lo), *placement};
+  {
+    Range gap = free_gap_around(state, placement->lo);
+    gap.hi = std::min(gap.hi, top);
+    check.stale = StaleEstimate{gap, *placement};
+  }
   else
     check.unaligned_placement = find_fitting_placement(owned, geometry.start_pfn, Request{state.max32, top, false}, everything);
   return check;
