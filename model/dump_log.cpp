@@ -63,6 +63,12 @@ LogLine strip_prefixes(std::size_t number, std::string_view raw) {
     prefixed = true;
   }
   while (pos < raw.size() && is_space(raw[pos])) ++pos;
+  // A kernel line may carry the driver's pr_fmt prefix ("iova: ") after its time stamp.
+  if (prefixed) {
+    std::size_t end = pos;
+    while (end < raw.size() && (is_ident_char(raw[end]) || raw[end] == '-')) ++end;
+    if (end > pos && end + 1 < raw.size() && raw[end] == ':' && raw[end + 1] == ' ') pos = end + 2;
+  }
   std::string_view content = raw.substr(pos);
   while (!content.empty() && is_space(content.back())) content.remove_suffix(1);
   return LogLine{number, content, pos + 1, prefixed};
