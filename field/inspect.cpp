@@ -1,5 +1,6 @@
 #include "field/inspect.h"
 
+#include <map>
 #include <stdexcept>
 
 namespace iovacheck::field {
@@ -16,9 +17,21 @@ InspectedRun run_inspected(const Trace& trace, std::string_view variant) {
   }
   run.start = sut->observe();
   run.start_hints = sut->hints();
+  std::map<std::string, Pfn, std::less<>> named;  // allocations by name, to resolve frees by name
   for (const Step& step : trace.steps) {
-    const Outcome outcome = sut->apply(step.op);
-    run.steps.push_back(StepView{step.op, outcome, sut->observe(), sut->hints(), sut->last_attempts()});
+    Op op = step.op;
+    if (Target* target = free_target(op); target && target->by_name()) {
+      const auto found = named.find(target->name);
+      if (found == named.end()) {  // a caller error the checker reports; nothing to apply
+        run.steps.push_back(StepView{op, Outcome{Outcome::Status::Rejected, 0, std::nullopt}, sut->observe(), sut->hints(), {}});
+        continue;
+      }
+      target->pfn = found->second;
+      named.erase(found);
+    }
+    const Outcome outcome = sut->apply(op);
+    if (const std::string* name = bound_name(op); name && !name->empty() && outcome.status == Outcome::Status::Ok) named[*name] = outcome.pfn;
+    run.steps.push_back(StepView{op, outcome, sut->observe(), sut->hints(), sut->last_attempts()});
   }
   run.violation = check_on(trace, run.variant, CheckOptions{.check_expectations = false}).violation;
   return run;

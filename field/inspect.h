@@ -30,7 +30,7 @@ struct InspectedRun {
   std::optional<std::string> error;  // the variant cannot hold the trace's start state
 };
 
-// Runs every step of `trace` (frees by pfn only) on `variant` (the trace's own when empty).
+// Runs every step of `trace` (frees by name resolved as the checker does) on `variant` (the trace's own when empty).
 InspectedRun run_inspected(const Trace& trace, std::string_view variant = {});
 
 // "the early check (size >= max32_alloc_size)", "the first pass", ...: where a search ended.
