@@ -23,6 +23,7 @@ const Verb& verify_verb();
 const Verb& check_verb();
 const Verb& log_check_verb();
 const Verb& emit_kunit_verb();
+const Verb& draw_verb();
 
 // The full help of one verb: usage, description, options.
 std::string verb_help(const Verb& verb);
