@@ -488,7 +488,7 @@ std::string render_html(const std::vector<Frame>& frames, const std::string& tit
        << "const violating = [" << violations << "];\n"
        << "function show(i) {\n  frames.forEach((f, k) => f.style.display = k == i ? 'block' : 'none');\n"
        << "  document.getElementById('where').textContent = 'frame ' + (Number(i) + 1) + ' of ' + frames.length + (violating.includes(Number(i)) ? '  (violation)' : '');\n"
-       << "  document.body.dataset.drawn = 'frame ' + i + ' of ' + frames.length;\n}\n"
+       << "  document.body.dataset.drawn = 'frame ' + (Number(i) + 1) + ' of ' + frames.length;\n}\n"
        << "slider.addEventListener('input', () => show(slider.value));\n"
        << "const jump = document.getElementById('jump');\nif (jump) jump.addEventListener('click', () => { slider.value = violating[0]; show(violating[0]); });\n"
        << "show(slider.value);\n</script>\n</body></html>\n";
