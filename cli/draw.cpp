@@ -1,7 +1,6 @@
 // iovacheck draw: pictures of the address space (field/draw.h).
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "cli/options.h"
@@ -69,17 +68,7 @@ int run(const ParsedArgs& args) {
   } else {
     picture = field::render_html(frames, path);
   }
-  if (!out) {
-    std::cout << picture;
-    return kExitOk;
-  }
-  std::ofstream file(*out);
-  file << picture;
-  if (!file) {
-    std::cerr << "iovacheck draw: cannot write " << *out << "\n";
-    return kExitBadInput;
-  }
-  return kExitOk;
+  return write_text_output(out, picture, "draw") ? kExitOk : kExitBadInput;
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 // iovacheck emit-kunit: a trace as a KUnit test in C (field/kunit.h).
 #include <array>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "cli/trace_file.h"
@@ -30,18 +29,7 @@ int run(const ParsedArgs& args) {
     std::cerr << path.string() << ": error: " << refusal.what() << "\n";
     return kExitBadInput;
   }
-  const std::optional<std::string> out = args.value("output");
-  if (!out) {
-    std::cout << source;
-    return kExitOk;
-  }
-  std::ofstream file(*out);
-  file << source;
-  if (!file) {
-    std::cerr << "iovacheck emit-kunit: cannot write " << *out << "\n";
-    return kExitBadInput;
-  }
-  return kExitOk;
+  return write_text_output(args.value("output"), source, "emit-kunit") ? kExitOk : kExitBadInput;
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 // iovacheck log-check: kernel logs with dump_iova_rbtree dumps, checked and replayed (field/log_check.h).
 #include <array>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -206,12 +205,7 @@ int run(const ParsedArgs& args) {
       std::cerr << "iovacheck log-check: no complete dump to write as a trace\n";
       return kExitBadInput;
     }
-    std::ofstream file(*out);
-    file << *emitted;
-    if (!file) {
-      std::cerr << "iovacheck log-check: cannot write " << *out << "\n";
-      return kExitBadInput;
-    }
+    if (!write_text_output(out, *emitted, "log-check")) return kExitBadInput;
   }
   return worst;
 }

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "harness/implementation.h"
@@ -22,6 +23,18 @@ std::string read_text_file(const std::filesystem::path& path) {
   text << file.rdbuf();
   if (file.bad()) throw TraceFileError(name + ": error: cannot read: " + std::strerror(errno));
   return text.str();
+}
+
+bool write_text_output(const std::optional<std::string>& path, const std::string& text, std::string_view verb) {
+  if (!path) {
+    std::cout << text;
+    return true;
+  }
+  std::ofstream file(*path);
+  file << text;
+  if (file) return true;
+  std::cerr << "iovacheck " << verb << ": cannot write " << *path << "\n";
+  return false;
 }
 
 Trace load_trace_file(const std::filesystem::path& path) {

@@ -1,6 +1,7 @@
 #pragma once
 // Trace files as the verbs meet them: reading, parsing, naming the variant, wording the outcome.
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -18,6 +19,10 @@ class TraceFileError : public std::runtime_error {
 
 // Reads a whole text file; throws TraceFileError ("FILE: error: cannot open: ...").
 std::string read_text_file(const std::filesystem::path& path);
+
+// Writes `text` to `path`, or to standard output when there is no path; false (after saying
+// "iovacheck VERB: cannot write PATH" on stderr) when the file cannot be written.
+bool write_text_output(const std::optional<std::string>& path, const std::string& text, std::string_view verb);
 
 // Reads and parses a trace file; throws TraceFileError.
 Trace load_trace_file(const std::filesystem::path& path);
