@@ -41,7 +41,8 @@ void print_estimate(const DumpState& state, const EstimateCheck& estimate) {
               << " (\"no request this large fits below 4 GiB\") is stale: a size-aligned request of that size below dma32 fails at the early check though it fits\n";
     return;
   }
-  std::cout << "  estimate: " << estimate_text << " consistent: no aligned range of that size is free below dma32";
+  std::cout << "  estimate: " << estimate_text << (estimate.unknown_space ? " consistent with the lines shown" : " consistent")
+            << ": no aligned range of that size is free below dma32";
   if (estimate.has_free_gap) std::cout << " (largest free gap " << describe_span(estimate.largest_gap, geometry) << ")";
   std::cout << "\n";
   if (estimate.unaligned_placement)
