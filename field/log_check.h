@@ -60,7 +60,7 @@ struct History {
   std::vector<std::string> reconstruction;  // what was assumed, and why that is enough
   std::optional<std::string> cannot;         // why the history could not be replayed
   std::vector<HistoryRun> runs;
-  Trace trace;  // the replayed history, for --emit-trace and draw
+  Trace trace;  // the replayed history: the earlier dump completed, the frees, the retry
 };
 
 struct LogReport {
