@@ -153,7 +153,7 @@ class Emitter {
 
   std::string mainline_verdict() const {
     if (trace_.variant == "mainline") return "This is mainline's own behaviour in iovacheck's model (v6.2+ tree, v6.7+ range caches).";
-    if (!on_mainline_) return "iovacheck's mainline model passes this test: a kernel that fails it behaves as " + trace_.variant + ".";
+    if (!on_mainline_) return "iovacheck's mainline model passes this test; " + trace_.variant + " fails it here, as a kernel with its behaviour would.";
     return "iovacheck's mainline model violates " + std::string(property_name(on_mainline_->property)) + " on this trace too (step " +
            std::to_string(on_mainline_->step + 1) + ").";
   }
