@@ -18,6 +18,7 @@ namespace {
 constexpr std::array kOptions{
     OptionSpec{"variant", "NAME", "replay on this variant only (default: every variant); its violations count for the exit code"},
     OptionSpec{"emit-trace", "FILE", "write the last complete dump as a snapshot trace, the failed request its step"},
+    OptionSpec{"emit-history", "FILE", "write the first history between two dumps as a trace: the earlier dump, the frees, the retry"},
 };
 
 std::string where(std::size_t line) { return line ? "line " + std::to_string(line) + ": " : ""; }
@@ -156,6 +157,43 @@ bool variant_violates(const field::LogReport& report, const std::optional<std::s
   return false;
 }
 
+// The last complete dump as a snapshot trace, saying where it came from.
+std::optional<std::string> dump_trace_text(const std::string& path, const field::LogReport& report, const std::string& variant) {
+  for (auto dump = report.dumps.rbegin(); dump != report.dumps.rend(); ++dump) {
+    try {
+      const Trace trace = field::dump_trace(*dump, report.request, variant);
+      return "# " + path + ", dump at lines " + std::to_string(dump->state.first_line) + "-" + std::to_string(dump->state.last_line) +
+             " (iovad " + hex(dump->state.iovad) + "), written by iovacheck log-check\n" + print_trace(trace);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+  }
+  return std::nullopt;
+}
+
+// The first history log-check could replay, with what it assumed.
+std::optional<std::string> history_trace_text(const std::string& path, const field::LogReport& report, const std::string& variant) {
+  for (const field::History& history : report.histories) {
+    if (history.cannot) continue;
+    std::string text = "# " + path + ": from dump " + std::to_string(history.from + 1) + " to dump " + std::to_string(history.to + 1) +
+                       " as iovacheck log-check replays it (the flush at line " + std::to_string(history.flush_line) + ")\n";
+    for (const std::string& assumption : history.reconstruction) text += "# assumed: " + assumption + "\n";
+    Trace trace = history.trace;
+    trace.variant = variant;
+    return text + print_trace(trace);
+  }
+  return std::nullopt;
+}
+
+bool write_emitted(const std::optional<std::string>& path, const std::optional<std::string>& text, const std::string& missing) {
+  if (!path) return true;
+  if (!text) {
+    std::cerr << "iovacheck log-check: " << missing << "\n";
+    return false;
+  }
+  return write_text_output(path, *text, "log-check");
+}
+
 int run(const ParsedArgs& args) {
   if (args.positional.empty()) throw UsageError("iovacheck log-check: no log file given");
   const std::optional<std::string> variant = args.value("variant");
@@ -164,6 +202,7 @@ int run(const ParsedArgs& args) {
   const std::vector<std::string> variants = variant ? std::vector<std::string>{*variant} : std::vector<std::string>{};
   int worst = kExitOk;
   std::optional<std::string> emitted;
+  std::optional<std::string> history_text;
   for (const std::string& path : args.positional) {
     field::LogReport report;
     try {
@@ -190,24 +229,12 @@ int run(const ParsedArgs& args) {
     const bool finding = report.inconsistent() || variant_violates(report, variant);
     std::cout << "\n" << path << ": " << (finding ? "INCONSISTENT: the log shows a state or a failure the spec does not allow" : "consistent") << "\n";
     worst = std::max(worst, finding ? int{kExitFinding} : int{kExitOk});
-    for (auto dump = report.dumps.rbegin(); dump != report.dumps.rend(); ++dump) {
-      try {
-        Trace trace = field::dump_trace(*dump, report.request, variant.value_or("mainline"));
-        emitted = "# " + path + ", dump at lines " + std::to_string(dump->state.first_line) + "-" + std::to_string(dump->state.last_line) +
-                  " (iovad " + hex(dump->state.iovad) + "), written by iovacheck log-check\n" + print_trace(trace);
-        break;
-      } catch (const std::invalid_argument&) {
-        continue;
-      }
-    }
+    const std::string trace_variant = variant.value_or("mainline");
+    if (auto text = dump_trace_text(path, report, trace_variant)) emitted = text;
+    if (auto text = history_trace_text(path, report, trace_variant)) history_text = text;
   }
-  if (const std::optional<std::string> out = args.value("emit-trace")) {
-    if (!emitted) {
-      std::cerr << "iovacheck log-check: no complete dump to write as a trace\n";
-      return kExitBadInput;
-    }
-    if (!write_text_output(out, *emitted, "log-check")) return kExitBadInput;
-  }
+  if (!write_emitted(args.value("emit-trace"), emitted, "no complete dump to write as a trace")) return kExitBadInput;
+  if (!write_emitted(args.value("emit-history"), history_text, "no history between two dumps to write as a trace")) return kExitBadInput;
   return worst;
 }
 
@@ -217,7 +244,7 @@ const Verb& log_check_verb() {
   static const Verb verb{
       "log-check",
       "check kernel logs with dump_iova_rbtree dumps and replay their failed request",
-      "iovacheck log-check FILE... [--variant NAME] [--emit-trace FILE]",
+      "iovacheck log-check FILE... [--variant NAME] [--emit-trace FILE] [--emit-history FILE]",
       "Reads dump_iova_rbtree-style dumps of an iova_domain from kernel logs (timestamps and tags,\n"
       "mail-wrapped lines, values in bytes, \"lines omitted\" notes, several dumps per file). For each\n"
       "dump: validates the structure (order, overlaps, sizes, the count and total_size, the cached\n"

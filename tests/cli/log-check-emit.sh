@@ -22,3 +22,18 @@ status=$?
 cat "$scratch/replay.out"
 [ "$status" -eq 1 ] || { echo "replay exited $status, expected 1" >&2; exit 1; }
 grep -q "violation: completeness" "$scratch/replay.out" || { echo "replay reports no completeness violation" >&2; exit 1; }
+
+# --emit-history: the earlier dump completed with stand-ins, the flush's 300 frees, the retry.
+# Replayed, it holds on mainline (the retry succeeds) and violates completeness on z1 at the retry.
+"$iovacheck" log-check "$log" --emit-history "$scratch/history.trace" >/dev/null
+[ "$(grep -c '^free ' "$scratch/history.trace")" -eq 300 ] || { echo "the history does not free 300 ranges" >&2; exit 1; }
+grep -qE "^alloc 0x731f limit=0xfffff$" "$scratch/history.trace" || { echo "the history lacks the retry" >&2; exit 1; }
+"$iovacheck" replay --quiet "$scratch/history.trace" >"$scratch/mainline.out"
+status=$?
+cat "$scratch/mainline.out"
+[ "$status" -eq 0 ] || { echo "the history on mainline exited $status, expected 0" >&2; exit 1; }
+"$iovacheck" replay --quiet --variant z1-max32-reset "$scratch/history.trace" >"$scratch/z1.out"
+status=$?
+cat "$scratch/z1.out"
+[ "$status" -eq 1 ] || { echo "the history on z1 exited $status, expected 1" >&2; exit 1; }
+grep -q "violation: completeness — alloc failed: a fitting gap \[0xe0000, 0xe731e\]" "$scratch/z1.out" || { echo "z1's history shows no completeness violation" >&2; exit 1; }
