@@ -253,7 +253,8 @@ const Verb& log_check_verb() {
       "request the log names is replayed on every variant from each complete dump, as dumped and\n"
       "after one free below cached32_node, saying where it fails (the early check, the first pass,\n"
       "the retry). Two dumps with the fast path's flush between them are joined by the history the\n"
-      "log records, and each variant is asked whether it reaches the later dump that way.\n"
+      "log records, and each variant is asked whether it reaches the later dump that way\n"
+      "(--emit-history writes that history as a trace).\n"
       "Exit: 0 consistent, 1 an inconsistency (or with --variant, a violation on it), 2 bad input.",
       kOptions,
       run,
