@@ -13,7 +13,10 @@ namespace iovacheck::cli {
 
 namespace {
 
-std::array<const Verb*, 4> verbs() { return {&replay_verb(), &check_verb(), &variants_verb(), &verify_verb()}; }
+std::array<const Verb*, 7> verbs() {
+  return {&replay_verb(), &check_verb(), &variants_verb(), &verify_verb(),
+          &log_check_verb(), &emit_kunit_verb(), &draw_verb()};
+}
 
 const Verb* find_verb(const std::string& name) {
   for (const Verb* verb : verbs()) {
@@ -31,7 +34,7 @@ std::string general_help() {
       "\n"
       "verbs:\n";
   for (const Verb* verb : verbs()) {
-    text += "  " + padded(std::string(verb->name), 10) + std::string(verb->summary) + "\n";
+    text += "  " + padded(std::string(verb->name), 11) + std::string(verb->summary) + "\n";
   }
   text +=
       "\n"

@@ -1,8 +1,23 @@
 #include "cli/trace_file.h"
 
+#include <fstream>
+#include <iostream>
+
 #include "harness/implementation.h"
 
 namespace iovacheck::cli {
+
+bool write_text_output(const std::optional<std::string>& path, const std::string& text, std::string_view verb) {
+  if (!path) {
+    std::cout << text;
+    return true;
+  }
+  std::ofstream file(*path);
+  file << text;
+  if (file) return true;
+  std::cerr << "iovacheck " << verb << ": cannot write " << *path << "\n";
+  return false;
+}
 
 std::string unknown_variant_message(std::string_view name) {
   if (is_implemented_variant(name)) return {};

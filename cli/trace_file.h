@@ -1,6 +1,7 @@
 #pragma once
 // Trace files as the verbs meet them: naming the variant, wording the outcome (reading: model/trace_file.h).
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -10,6 +11,10 @@
 #include "model/trace.h"
 
 namespace iovacheck::cli {
+
+// Writes `text` to `path`, or to standard output when there is no path; false (after saying
+// "iovacheck VERB: cannot write PATH" on stderr) when the file cannot be written.
+bool write_text_output(const std::optional<std::string>& path, const std::string& text, std::string_view verb);
 
 // "unknown variant 'x' (known: mainline, z1-max32-reset, ...)", or empty when `name` is implemented.
 std::string unknown_variant_message(std::string_view name);

@@ -21,6 +21,9 @@ const Verb& replay_verb();
 const Verb& variants_verb();
 const Verb& verify_verb();
 const Verb& check_verb();
+const Verb& log_check_verb();
+const Verb& emit_kunit_verb();
+const Verb& draw_verb();
 
 // The full help of one verb: usage, description, options.
 std::string verb_help(const Verb& verb);

@@ -88,12 +88,15 @@ class Apply {
   impl::Domain& domain_;
 };
 
-class ImplementationUnderTest final : public SystemUnderTest {
+class ImplementationUnderTest final : public InspectableImplementation {
  public:
   ImplementationUnderTest(const Trace& trace, const impl::Variant& variant)
       : domain_(config_of(trace.geometry), variant, snapshot_pointer(trace)) {}
 
-  Outcome apply(const Op& op) override { return std::visit(Apply(domain_), op); }
+  Outcome apply(const Op& op) override {
+    last_op_allocates_ = std::holds_alternative<Alloc>(op) || std::holds_alternative<FastAlloc>(op);
+    return std::visit(Apply(domain_), op);
+  }
 
   Observation observe() const override {
     Observation observed;
@@ -105,6 +108,10 @@ class ImplementationUnderTest final : public SystemUnderTest {
 
   std::optional<std::string> validate() const override { return domain_.validate(); }
   std::string describe() const override { return domain_.describe(); }
+  TreeHints hints() const override { return domain_.hints(); }
+  std::vector<TreeAttempt> last_attempts() const override {
+    return last_op_allocates_ ? domain_.last_attempts() : std::vector<TreeAttempt>{};
+  }
 
  private:
   // The snapshot must outlive the Domain constructor only.
@@ -116,6 +123,7 @@ class ImplementationUnderTest final : public SystemUnderTest {
 
   impl::TreeSnapshot snapshot_;
   impl::Domain domain_;
+  bool last_op_allocates_ = false;
 };
 
 }  // namespace
@@ -130,6 +138,11 @@ std::vector<VariantInfo> implemented_variants() {
 bool is_implemented_variant(std::string_view name) { return impl::find_variant(name) != nullptr; }
 
 std::unique_ptr<SystemUnderTest> make_implementation(const Trace& trace, std::string_view variant) {
+  return make_inspectable_implementation(trace, variant);
+}
+
+std::unique_ptr<InspectableImplementation> make_inspectable_implementation(const Trace& trace,
+                                                                         std::string_view variant) {
   const std::string_view name = variant.empty() ? std::string_view(trace.variant) : variant;
   const impl::Variant* found = impl::find_variant(name);
   if (!found) {

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "impl/domain.h"
 #include "model/checker.h"
 #include "model/sut.h"
 #include "model/trace.h"
@@ -25,6 +26,24 @@ bool is_implemented_variant(std::string_view name);
 // and snapshot. Throws std::invalid_argument naming the problem (unknown variant, a snapshot
 // the implementation cannot hold).
 std::unique_ptr<SystemUnderTest> make_implementation(const Trace& trace, std::string_view variant = {});
+
+// What a tool that explains a step (log-check, draw) reads beyond the observation: the tree's
+// hints and where the last allocation's tree searches ended. Never used to judge a step.
+using impl::HintRef;
+using impl::SearchExit;
+using impl::TreeAttempt;
+using impl::TreeHints;
+
+class InspectableImplementation : public SystemUnderTest {
+ public:
+  virtual TreeHints hints() const = 0;
+  // The tree allocations the last applied op made, in order.
+  virtual std::vector<TreeAttempt> last_attempts() const = 0;
+};
+
+// make_implementation, inspectable.
+std::unique_ptr<InspectableImplementation> make_inspectable_implementation(const Trace& trace,
+                                                                         std::string_view variant = {});
 
 // make_implementation + check: the one call every engine makes to run a trace.
 CheckReport check_on(const Trace& trace, std::string_view variant = {}, const CheckOptions& options = {});

@@ -56,6 +56,11 @@ class CachedTree final : public TreeAllocator {
   }
 
   std::optional<std::string> validate() const override;
+  TreeHints hints() const override {
+    return TreeHints{hint_ref(cached_node_), hint_ref(cached32_node_), max32_alloc_size_};
+  }
+  SearchExit last_exit() const override { return last_exit_; }
+
   std::string describe() const override {
     return "cached_node " + hint_text(cached_node_) + "\ncached32_node " + hint_text(cached32_node_) +
            "\nmax32_alloc_size " + hex(max32_alloc_size_) + "\n";
@@ -67,6 +72,7 @@ class CachedTree final : public TreeAllocator {
   std::optional<Pfn> best_fit(Pfn size, Pfn limit_pfn, bool size_aligned);
   void update_hints_for_removal(const IovaNode* free);
   std::string hint_text(const IovaNode* hint) const;
+  HintRef hint_ref(const IovaNode* hint) const;
 
   const Variant& variant_;
   const Pfn start_pfn_;
@@ -76,6 +82,7 @@ class CachedTree final : public TreeAllocator {
   IovaNode* cached32_node_;
   Pfn max32_alloc_size_;
   bool hung_ = false;  // an allocation that would never return in the kernel
+  SearchExit last_exit_ = SearchExit::FirstPass;
 };
 
 // Section 3, steps 1-6.
@@ -83,7 +90,9 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
   const Pfn limit = limit_pfn + 1;  // exclusive; 2^64-1 wraps to 0 and the search fails
   const Pfn align_mask = size_aligned ? size_align_mask(size) : ~Pfn{0};
   const bool below_dma32 = limit <= dma32_pfn_;
+  last_exit_ = SearchExit::EarlyCheck;
   if (below_dma32 && size >= max32_alloc_size_) return std::nullopt;
+  last_exit_ = SearchExit::FirstPass;
 
   const IovaNode* curr = below_dma32 ? cached32_node_ : cached_node_;
   const Pfn retry_pfn = variant_.retry_pfn_is_hi_plus_one ? curr->pfn_hi + 1 : curr->pfn_hi;
@@ -110,6 +119,7 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
         return std::nullopt;
       }
       retried = true;
+      last_exit_ = SearchExit::RetryPass;
       high = limit;
       low = variant_.retry_pfn_is_hi_plus_one ? retry_pfn : retry_pfn + 1;
       position = nodes_.lowest_ending_at_or_after(limit);
@@ -131,6 +141,7 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
 // p1: every gap from the top down to start_pfn; the smallest whole gap whose highest aligned
 // position below the limit fits, the higher on ties. Neither the hints nor max32 take part.
 std::optional<Pfn> CachedTree::best_fit(Pfn size, Pfn limit_pfn, bool size_aligned) {
+  last_exit_ = SearchExit::WholeSearch;
   const Pfn limit = limit_pfn + 1;
   const Pfn align_mask = size_aligned ? size_align_mask(size) : ~Pfn{0};
   std::optional<Pfn> best;
@@ -206,6 +217,13 @@ std::string CachedTree::hint_text(const IovaNode* hint) const {
   if (nodes_.is_linked(hint)) return hex(hint->pfn_lo);
   if (nodes_.is_unlinked(hint)) return "the unlinked node " + range_text(hint->pfn_lo, hint->pfn_hi);
   return "a freed node";
+}
+
+HintRef CachedTree::hint_ref(const IovaNode* hint) const {
+  if (hint == nodes_.anchor()) return HintRef{HintRef::Kind::Anchor, 0};
+  if (nodes_.is_linked(hint)) return HintRef{HintRef::Kind::Node, hint->pfn_lo};
+  // Under z4 the hint may be a freed node; its memory is kept (outside ASan) but not its meaning.
+  return HintRef{HintRef::Kind::Freed, 0};
 }
 
 void CachedTree::load(const TreeSnapshot& snapshot) {

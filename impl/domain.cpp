@@ -38,19 +38,27 @@ Domain::Domain(const Config& config, const Variant& variant, const TreeSnapshot*
 
 Domain::~Domain() = default;
 
-AllocResult Domain::alloc_iova(Pfn size, Pfn limit_pfn, bool size_aligned) {
-  if (size == 0) return {Status::BadInput, 0};
+std::optional<Pfn> Domain::tree_alloc(Pfn size, Pfn limit_pfn, bool size_aligned) {
   const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, size_aligned);
+  last_attempts_.push_back(TreeAttempt{tree_->last_exit(), pfn.has_value()});
+  return pfn;
+}
+
+AllocResult Domain::alloc_iova(Pfn size, Pfn limit_pfn, bool size_aligned) {
+  last_attempts_.clear();
+  if (size == 0) return {Status::BadInput, 0};
+  const std::optional<Pfn> pfn = tree_alloc(size, limit_pfn, size_aligned);
   return pfn ? AllocResult{Status::Ok, *pfn} : AllocResult{Status::Fail, 0};
 }
 
 // Section 4, alloc_iova_fast steps 1-4.
 AllocResult Domain::alloc_iova_fast(Pfn size, Pfn limit_pfn, unsigned cpu, bool flush_rcache) {
+  last_attempts_.clear();
   if (size == 0 || cpu >= config_.cpus) return {Status::BadInput, 0};
   size = caches_->fast_size(size);
   if (const std::optional<Pfn> cached = caches_->get(size, limit_pfn, cpu)) return {Status::Ok, *cached};
   for (;;) {
-    if (const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, true)) return {Status::Ok, *pfn};
+    if (const std::optional<Pfn> pfn = tree_alloc(size, limit_pfn, true)) return {Status::Ok, *pfn};
     if (!flush_rcache) return {Status::Fail, 0};
     flush_rcache = false;
     caches_->flush_for_retry(*tree_);
@@ -93,6 +101,8 @@ std::optional<std::string> Domain::validate() const {
   if (auto error = tree_->validate()) return error;
   return caches_->validate(*tree_);
 }
+
+TreeHints Domain::hints() const { return tree_->hints(); }
 
 std::string Domain::describe() const {
   std::string text = tree_->describe();

@@ -54,6 +54,27 @@ struct ReserveResult {
   Node node;
 };
 
+// Where one tree allocation ended (section 3), for explaining a result, never for judging it:
+// the early check on max32_alloc_size (step 2), the first or the retry pass of the walk
+// (steps 4-5), or the one search over the whole space that p1-p3 make.
+enum class SearchExit { EarlyCheck, FirstPass, RetryPass, WholeSearch };
+struct TreeAttempt {
+  SearchExit exit = SearchExit::FirstPass;
+  bool placed = false;
+};
+
+// The hints of section 2 as the tree holds them, for explaining a state (log-check, draw).
+struct HintRef {
+  enum class Kind { None, Anchor, Node, Freed };  // None: the variant keeps no such hint
+  Kind kind = Kind::None;
+  Pfn pfn_lo = 0;  // Node, Freed
+};
+struct TreeHints {
+  HintRef cached;
+  HintRef cached32;
+  Pfn max32_alloc_size = 0;
+};
+
 class TreeAllocator;  // impl/tree_allocator.h
 class RangeCaches;    // impl/rcache.h
 
@@ -80,6 +101,10 @@ class Domain {
   // Every structural invariant; the first that does not hold.
   std::optional<std::string> validate() const;
   std::string describe() const;  // hints and counters, one per line
+  TreeHints hints() const;
+  // The tree allocations the last alloc_iova or alloc_iova_fast made, in order (none after a
+  // range-cache hit; two when the fast path flushed and retried).
+  const std::vector<TreeAttempt>& last_attempts() const { return last_attempts_; }
   const Config& config() const { return config_; }
   const Variant& variant() const { return variant_; }
 
@@ -88,6 +113,9 @@ class Domain {
   const Variant& variant_;
   std::unique_ptr<TreeAllocator> tree_;
   std::unique_ptr<RangeCaches> caches_;
+  std::vector<TreeAttempt> last_attempts_;
+
+  std::optional<Pfn> tree_alloc(Pfn size, Pfn limit_pfn, bool size_aligned);
 };
 
 }  // namespace iovacheck::impl

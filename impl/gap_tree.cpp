@@ -49,7 +49,9 @@ class GapTree final : public TreeAllocator {
     if (size == 0) throw std::invalid_argument("gap tree alloc: size must be at least 1");
     const Pfn exclusive_limit = limit_pfn + 1;  // 0 when limit_pfn is 2^64-1: nothing fits
     const bool limit_within_dma32 = exclusive_limit <= config_.dma32_pfn;
+    last_exit_ = SearchExit::EarlyCheck;
     if (limit_within_dma32 && size >= max32_alloc_size_) return std::nullopt;
+    last_exit_ = SearchExit::WholeSearch;
     const std::optional<Pfn> placed = place(size, exclusive_limit, size_aligned);
     if (!placed) {
       if (limit_within_dma32) max32_alloc_size_ = size;
@@ -93,6 +95,9 @@ class GapTree final : public TreeAllocator {
     }
     return std::nullopt;
   }
+
+  TreeHints hints() const override { return TreeHints{{}, {}, max32_alloc_size_}; }  // no cached nodes
+  SearchExit last_exit() const override { return last_exit_; }
 
   std::string describe() const override {
     return "max32_alloc_size " + hex(max32_alloc_size_) + "\nnodes " + std::to_string(tree_.size()) +
@@ -164,6 +169,7 @@ class GapTree final : public TreeAllocator {
   GapAvl tree_;
   Pfn max32_alloc_size_ = 0;
   Pfn max32_bound_ = 0;
+  SearchExit last_exit_ = SearchExit::WholeSearch;
 };
 
 }  // namespace

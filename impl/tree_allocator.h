@@ -26,6 +26,8 @@ class TreeAllocator {
   virtual std::vector<Node> nodes() const = 0;  // ascending, the anchor included (last)
   virtual std::optional<std::string> validate() const = 0;
   virtual std::string describe() const = 0;
+  virtual TreeHints hints() const = 0;
+  virtual SearchExit last_exit() const = 0;  // where the last alloc() ended
 };
 
 // The tree the variant's Search asks for, optionally built from a snapshot.

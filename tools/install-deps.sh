@@ -6,6 +6,7 @@ packages=(
   g++ cmake ninja-build pkg-config git ca-certificates
   libgtest-dev librapidcheck-dev libbenchmark-dev libz3-dev
   clang-14 libclang-rt-14-dev
+  chromium  # draw's rendering test (headless); ~350 MB installed with chromium-common, plus its libraries
 )
 
 missing=()
