@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -102,6 +103,59 @@ Cell property_verdict(const CellRequest& request, const CommandResult& result) {
     cell = failed_run(request, "props", result);
   }
   cell.bounds = bounds;
+  cell.budgeted_search = true;
+  return cell;
+}
+
+// The field logs kept in the corpus: every .log under corpus/field/, sorted.
+std::vector<std::string> field_logs(const CellRequest& request) {
+  std::vector<std::string> logs;
+  std::error_code error;
+  const std::filesystem::path dir = std::filesystem::path(request.corpus) / "field";
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".log") logs.push_back(entry.path().string());
+  }
+  std::sort(logs.begin(), logs.end());
+  return logs;
+}
+
+std::string history_output(const CellRequest& request) { return request.work_dir + "/history.trace"; }
+
+// log-check on every field log, restricted to the variant; the history it replays between two
+// dumps is written as a trace, the counterexample when the variant reproduces the logged failure.
+Command field_log_command(const CellRequest& request) {
+  std::vector<std::string> argv{request.binary, "log-check"};
+  const std::vector<std::string> logs = field_logs(request);
+  if (logs.empty()) return Command{{"/bin/true"}, request.work_dir + "/logs.out", 0};
+  argv.insert(argv.end(), logs.begin(), logs.end());
+  for (const char* argument : {"--variant", request.variant.c_str(), "--emit-history"}) argv.emplace_back(argument);
+  argv.push_back(history_output(request));
+  return Command{argv, request.work_dir + "/logs.out", 3 * request.share_seconds + 60};
+}
+
+Cell field_log_verdict(const CellRequest& request, const CommandResult& result) {
+  const std::size_t logs = field_logs(request).size();
+  const std::string bounds = std::to_string(logs) + " field log" + (logs == 1 ? "" : "s") + " under corpus/field";
+  Cell cell;
+  const bool exited = result.signal == 0 && !result.timed_out;
+  if (exited && result.exit_code == 0) {
+    cell = cell_for(request, "logs", CellKind::NoViolation, logs == 0 ? "no field logs" : "every log consistent", result);
+    cell.label = logs == 0 ? "no logs" : "consistent";
+  } else if (exited && result.exit_code == 1 && std::filesystem::exists(history_output(request))) {
+    cell = counterexample_cell(request, "logs", history_output(request), result);
+    if (cell.kind == CellKind::Error && cell.detail.find("does not replay") != std::string::npos) {
+      // The logged failure does not happen on this variant: it cannot have produced the log.
+      cell = cell_for(request, "logs", CellKind::NoViolation,
+                      "the logs record a failure this variant does not produce (log-check explains why)", result);
+      cell.label = "not this variant";
+    }
+  } else if (exited && result.exit_code == 1) {
+    cell = cell_for(request, "logs", CellKind::Violation, "a log is inconsistent on this variant: " + tail(result.output),
+                    result);
+  } else {
+    cell = failed_run(request, "logs", result);
+  }
+  cell.bounds = bounds;
   return cell;
 }
 
@@ -114,6 +168,7 @@ std::uint64_t property_cases_for(double share_seconds) {
 const std::vector<Engine>& all_engines() {
   static const std::vector<Engine> engines{
       Engine{.name = "props", .verb = "check", .command = property_command, .verdict = property_verdict},
+      Engine{.name = "logs", .verb = "log-check", .command = field_log_command, .verdict = field_log_verdict},
   };
   return engines;
 }

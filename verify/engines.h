@@ -16,6 +16,7 @@ struct CellRequest {
   double share_seconds = 0;  // this cell's part of the budget
   std::uint64_t seed = 0;
   std::string work_dir;  // where the cell may write (its counterexample, its output)
+  std::string corpus;    // the corpus directory (field logs live in its field/)
 };
 
 struct Engine {

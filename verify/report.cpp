@@ -275,7 +275,10 @@ std::string report_html(const VerifyResult& result) {
     if (!finding.picture_svg.empty()) out << "<div class=\"picture\">" << finding.picture_svg << "</div>";
     out << "<pre>" << html_escape(finding.example.trace_text) << "</pre>";
     if (!finding.kunit_c.empty()) {
-      out << "<details><summary>KUnit reproducer</summary><pre>" << html_escape(finding.kunit_c) << "</pre></details>";
+      out << "<details><summary>KUnit reproducer (drop into drivers/iommu/, run with kunit.py)</summary><pre>"
+          << html_escape(finding.kunit_c) << "</pre></details>";
+    } else if (!finding.kunit_refusal.empty()) {
+      out << "<p>No KUnit reproducer: " << html_escape(finding.kunit_refusal) << "</p>";
     }
     out << "</div>\n";
   }

@@ -63,7 +63,7 @@ void add_unique(std::vector<std::string>& list, const std::string& item) {
 std::vector<std::string> budget_notes(const VerifyResult& result) {
   std::vector<std::string> notes;
   for (const Cell& cell : result.cells) {
-    if (cell.kind != CellKind::NoViolation || cell.engine == "corpus") continue;
+    if (cell.kind != CellKind::NoViolation || !cell.budgeted_search) continue;
     const auto pin = std::find_if(result.corpus.begin(), result.corpus.end(), [&](const CorpusTrace& trace) {
       return trace.own_variant == cell.variant && trace.pinned_violation && !trace.annotation_mismatch;
     });

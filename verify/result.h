@@ -39,6 +39,7 @@ struct Cell {
   std::optional<double> first_finding_seconds;
   std::optional<Counterexample> counterexample;
   std::optional<std::string> known_as;  // a Violation known by the one rule ("F1"); nullopt: new
+  bool budgeted_search = false;  // a search cut by the budget: finding nothing may be the budget's fault
 };
 
 // One corpus trace: its annotations on its own variant, and its verdict on every variant.
@@ -61,6 +62,7 @@ struct Finding {
   Counterexample example;
   std::string picture_svg;  // the failing step drawn (iovacheck draw), when the build can draw
   std::string kunit_c;      // the KUnit reproducer (iovacheck emit-kunit), when the trace can be expressed
+  std::string kunit_refusal;  // else why emit-kunit refused it
 };
 
 struct VerifyResult {

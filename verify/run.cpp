@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <sstream>
 
 #include "verify/corpus.h"
@@ -38,6 +39,37 @@ struct PendingCell {
   const Engine* engine = nullptr;
   CellRequest request;
 };
+
+std::string read_text(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// Each finding's picture (iovacheck draw, the violating step) and KUnit reproducer (iovacheck
+// emit-kunit, or its reason for refusing), when the binary has those verbs.
+void illustrate_findings(const VerifyOptions& options, std::vector<Finding>& findings) {
+  const fs::path dir = options.work_dir / "findings";
+  fs::create_directories(dir);
+  std::vector<Command> commands;
+  for (const Finding& finding : findings) {
+    const std::string base = (dir / finding.id).string();
+    std::ofstream(base + ".trace", std::ios::binary) << finding.example.trace_text;
+    commands.push_back(Command{{options.binary, "draw", base + ".trace", "-o", base + ".svg"}, base + ".draw.out", 60});
+    commands.push_back(Command{{options.binary, "emit-kunit", base + ".trace", "-o", base + ".c"}, base + ".kunit.out", 60});
+  }
+  run_commands(commands, options.jobs, [&](std::size_t index, const CommandResult& result) {
+    Finding& finding = findings[index / 2];
+    const std::string base = (dir / finding.id).string();
+    const bool ok = result.exit_code == 0 && result.signal == 0 && !result.timed_out;
+    if (index % 2 == 0 && ok) finding.picture_svg = read_text(base + ".svg");
+    if (index % 2 == 1) {
+      if (ok) finding.kunit_c = read_text(base + ".c");
+      else finding.kunit_refusal = result.output;
+    }
+  });
+}
 
 }  // namespace
 
@@ -89,7 +121,8 @@ VerifyResult run_verification(const VerifyOptions& options) {
         cell.detail = "this iovacheck has no '" + engine.verb + "' verb: the " + name + " engine is not built";
       } else {
         pending.push_back(PendingCell{result.cells.size(), &engine,
-                                      CellRequest{options.binary, variant, share, options.seed, dir.string()}});
+                                      CellRequest{options.binary, variant, share, options.seed, dir.string(),
+                                                  options.corpus.string()}});
       }
       result.cells.push_back(std::move(cell));
     }
@@ -116,6 +149,7 @@ VerifyResult run_verification(const VerifyOptions& options) {
   });
 
   result.findings = group_findings(result.cells);
+  illustrate_findings(options, result.findings);
   result.elapsed_seconds = elapsed();
   return result;
 }

@@ -68,9 +68,13 @@ TEST(BudgetNotes, AnEngineThatMissedABugTheCorpusPinsIsFlagged) {
   missed.engine = "props";
   missed.kind = CellKind::NoViolation;
   missed.bounds = "300 generated cases";
+  missed.budgeted_search = true;
   Cell clean = missed;
   clean.variant = "mainline";
-  result.cells = {missed, clean};
+  Cell not_a_search = missed;
+  not_a_search.engine = "logs";
+  not_a_search.budgeted_search = false;
+  result.cells = {missed, clean, not_a_search};
   const auto notes = budget_notes(result);
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_EQ(notes[0], "z8-flush-cpu-only: props found nothing within 300 generated cases, but z8/pin.trace pins a "
