@@ -48,9 +48,13 @@ AllocResult Domain::alloc_iova(Pfn size, Pfn limit_pfn, bool size_aligned) {
 AllocResult Domain::alloc_iova_fast(Pfn size, Pfn limit_pfn, unsigned cpu, bool flush_rcache) {
   if (size == 0 || cpu >= config_.cpus) return {Status::BadInput, 0};
   size = caches_->fast_size(size);
-  if (const std::optional<Pfn> cached = caches_->get(size, limit_pfn, cpu)) return {Status::Ok, *cached};
+  // pfn 0 means "no result" to alloc_iova_fast's caller: a popped pfn 0 is a miss and a tree
+  // allocation placed at 0 a failure; either way the node stays in the tree, owned by nobody.
+  const std::optional<Pfn> cached = caches_->get(size, limit_pfn, cpu);
+  if (cached && *cached != 0) return {Status::Ok, *cached};
   for (;;) {
-    if (const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, true)) return {Status::Ok, *pfn};
+    if (const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, true))
+      return *pfn != 0 ? AllocResult{Status::Ok, *pfn} : AllocResult{Status::Fail, 0};
     if (!flush_rcache) return {Status::Fail, 0};
     flush_rcache = false;
     caches_->flush_for_retry(*tree_);

@@ -21,7 +21,7 @@ struct Variant {
   Search search = Search::FirstFitFromCachedNode;
 
   // Tree deltas (section 3).
-  bool max32_reset_needs_cached32_move = false;  // z1: removal step 2 only when step 1 moved cached32
+  bool max32_reset_needs_cached32_move = false;  // z1: removal step 2 is "step 1 moved cached32" (no pfn_lo test)
   bool retry_pfn_is_hi_plus_one = false;         // z2: retry_pfn = curr.pfn_hi + 1, low = retry_pfn
   bool retry_pass = true;                        // z3: false, step 5 never retries
   bool delete_checks_free_is_cached32 = true;    // z4: false, removal step 1 lacks "free == c ||"

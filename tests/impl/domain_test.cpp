@@ -133,6 +133,23 @@ TEST(Z1, ResetsMax32WhenTheRemovalMovesCached32) {
   EXPECT_EQ(hint(domain, "max32_alloc_size"), "0x4");
 }
 
+// z1 has no pfn_lo < dma32 test: freeing cached32_node when it sits above dma32 (a removal moved it
+// there) resets max32; mainline keeps it.
+TEST(Z1, ResetsMax32WhenCached32AboveDma32IsFreed) {
+  for (const char* name : {"z1-max32-reset", "mainline"}) {
+    SCOPED_TRACE(name);
+    Domain domain(geometry(0x4), variant(name));
+    ASSERT_EQ(domain.alloc_iova(1, 0x3, true), ok(0x3));  // cached32 = [0x3]
+    ASSERT_EQ(domain.alloc_iova(2, 0x7, true), ok(0x6));  // L 8 > dma32: cached_node = [0x6, 0x7]
+    ASSERT_EQ(domain.free_iova(0x3), Status::Ok);         // cached32 = successor = [0x6, 0x7]
+    ASSERT_EQ(hint(domain, "cached32_node"), "0x6");
+    ASSERT_EQ(domain.alloc_iova(3, 0x3, true), failed());  // cand 0 < start_pfn: max32 = 3
+    ASSERT_EQ(hint(domain, "max32_alloc_size"), "0x3");
+    ASSERT_EQ(domain.free_iova(0x6), Status::Ok);  // free == cached32, pfn_lo 6 >= dma32
+    EXPECT_EQ(hint(domain, "max32_alloc_size"), std::string(name) == "mainline" ? "0x3" : "0x4");
+  }
+}
+
 // z2: at the anchor retry_pfn wraps to 0, so the retry searches from pfn 0, below start_pfn.
 TEST(Z2, RetryFromTheAnchorWrapsBelowStartPfn) {
   Domain reference(geometry(0x4), mainline());

@@ -181,6 +181,28 @@ TEST(FastPath, FailsAfterOneFlushWhenNothingHelps) {
   EXPECT_EQ(hint(domain, "max32_alloc_size"), "0x2");
 }
 
+// With start_pfn 0, pfn 0 is "no result" to alloc_iova_fast's caller: a tree placement at 0 is a
+// failure whose node stays in the tree, and a popped cached pfn 0 is a miss whose node stays too.
+TEST(FastPath, TreePlacementAtPfnZeroIsAFailureThatLeaksItsNode) {
+  Domain domain(geometry(0x4, 127, 1, /*start_pfn=*/0), mainline());
+  EXPECT_EQ(domain.alloc_iova_fast(1, 0x0, 0, true), failed());
+  EXPECT_EQ(allocated(domain), (std::vector<Node>{{0x0, 0x0}}));
+  EXPECT_EQ(domain.cached(), std::vector<CachedEntry>{});
+  EXPECT_EQ(domain.validate(), std::nullopt);
+}
+
+TEST(FastPath, PoppedPfnZeroIsAMissThatLeaksItsNode) {
+  Domain domain(geometry(0x4, 127, 1, /*start_pfn=*/0), mainline());
+  ASSERT_EQ(domain.alloc_iova(1, 0x0, true), ok(0x0));  // alloc_iova may hand out 0
+  ASSERT_EQ(domain.free_iova_fast(0x0, 1, 0), Status::Ok);
+  ASSERT_EQ(domain.cached(), (std::vector<CachedEntry>{{0x0, 0, 0}}));
+  // The pop takes 0 (a miss); from cached32 [0x0] the walk underflows, the retry from pfn 1 finds 3.
+  EXPECT_EQ(domain.alloc_iova_fast(1, 0x3, 0, true), ok(0x3));
+  EXPECT_EQ(domain.cached(), std::vector<CachedEntry>{});
+  EXPECT_EQ(allocated(domain), (std::vector<Node>{{0x0, 0x0}, {0x3, 0x3}}));
+  EXPECT_EQ(domain.validate(), std::nullopt);
+}
+
 TEST(FastPath, SizesAbove32PagesBypassTheCaches) {
   Domain domain(geometry(0x1000), mainline());
   ASSERT_EQ(domain.alloc_iova_fast(33, 0xff, 0, true), ok(0xc0));
