@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "harness/kernel_implementation.h"
 #include "impl/domain.h"
 #include "impl/variant.h"
 
@@ -88,7 +89,12 @@ class Apply {
   impl::Domain& domain_;
 };
 
-class ImplementationUnderTest final : public SystemUnderTest {
+std::optional<Range> range_or_none(const std::optional<impl::Node>& node) {
+  if (!node) return std::nullopt;
+  return range_of(*node);
+}
+
+class ImplementationUnderTest final : public ExactSystemUnderTest {
  public:
   ImplementationUnderTest(const Trace& trace, const impl::Variant& variant)
       : domain_(config_of(trace.geometry), variant, snapshot_pointer(trace)) {}
@@ -105,6 +111,26 @@ class ImplementationUnderTest final : public SystemUnderTest {
 
   std::optional<std::string> validate() const override { return domain_.validate(); }
   std::string describe() const override { return domain_.describe(); }
+
+  ExactState exact_state() const override {
+    ExactState state;
+    for (const impl::Node& node : domain_.nodes()) state.nodes.push_back(range_of(node));
+    const std::optional<impl::TreeHints> hints = domain_.hints();
+    state.has_hints = hints.has_value();
+    if (hints) {
+      state.cached_node = range_or_none(hints->cached_node);
+      state.cached32_node = range_or_none(hints->cached32_node);
+      state.max32_alloc_size = hints->max32_alloc_size;
+    }
+    for (const impl::CacheContents::Bin& bin : domain_.cache_contents().bins) {
+      ExactState::Bin& copy = state.bins.emplace_back();
+      for (const auto& cpu : bin.cpus) copy.cpus.push_back(ExactState::CpuMagazines{cpu.loaded, cpu.prev});
+      copy.depot = bin.depot;
+    }
+    return state;
+  }
+
+  std::string name() const override { return "impl:" + std::string(domain_.variant().name); }
 
  private:
   // The snapshot must outlive the Domain constructor only.
@@ -129,15 +155,65 @@ std::vector<VariantInfo> implemented_variants() {
 
 bool is_implemented_variant(std::string_view name) { return impl::find_variant(name) != nullptr; }
 
-std::unique_ptr<SystemUnderTest> make_implementation(const Trace& trace, std::string_view variant) {
-  const std::string_view name = variant.empty() ? std::string_view(trace.variant) : variant;
+namespace {
+
+const impl::Variant& known_variant(std::string_view name) {
   const impl::Variant* found = impl::find_variant(name);
   if (!found) {
     std::string known;
     for (const impl::Variant& each : impl::all_variants()) known += (known.empty() ? "" : ", ") + std::string(each.name);
     throw std::invalid_argument("unknown variant '" + std::string(name) + "' (known: " + known + ")");
   }
-  return std::make_unique<ImplementationUnderTest>(trace, *found);
+  return *found;
+}
+
+std::unique_ptr<ExactSystemUnderTest> make_impl(const Trace& trace, std::string_view variant) {
+  const std::string_view name = variant.empty() ? std::string_view(trace.variant) : variant;
+  return std::make_unique<ImplementationUnderTest>(trace, known_variant(name));
+}
+
+}  // namespace
+
+std::unique_ptr<SystemUnderTest> make_implementation(const Trace& trace, std::string_view variant) {
+  return make_impl(trace, variant);
+}
+
+ImplementationChoice parse_implementation(std::string_view text) {
+  if (text == "impl") return ImplementationChoice{};
+  if (text == "kernel") return ImplementationChoice{true, "6.12"};
+  if (text.starts_with("kernel:") && text.size() > 7) {
+    const std::string tree(text.substr(7));
+    if (tree == "6.12" || tree == "6.1" || tree.front() == '/') return ImplementationChoice{true, tree};
+    throw std::invalid_argument("--impl kernel:" + tree + ": expected kernel:6.12, kernel:6.1 or kernel:/absolute/path");
+  }
+  throw std::invalid_argument("--impl '" + std::string(text) + "': expected impl, kernel, kernel:6.12, kernel:6.1 or kernel:/path");
+}
+
+std::string variant_for(const ImplementationChoice& choice, std::string_view requested, const Trace& trace) {
+  if (!choice.kernel) return std::string(known_variant(requested.empty() ? std::string_view(trace.variant) : requested).name);
+  const std::string own = kernel_variant(choice.tree);
+  if (requested.empty() || requested == own) return own;
+  const impl::Variant& asked = known_variant(requested);
+  if (!asked.has_cached_nodes() || asked.search != impl::Search::FirstFitFromCachedNode)
+    throw std::invalid_argument(choice.text() + " with --variant " + std::string(requested) +
+                                ": a proposal's design has no kernel tree to run");
+  if (choice.tree.front() != '/')
+    throw std::invalid_argument(choice.text() + " implements " + own + ", not " + std::string(requested) +
+                                " (a historical design runs on the kernel tree it comes from: kernel:/path)");
+  return std::string(asked.name);
+}
+
+std::unique_ptr<ExactSystemUnderTest> make_exact_implementation(const Trace& trace, std::string_view variant,
+                                                                const ImplementationChoice& choice) {
+  if (!choice.kernel) return make_impl(trace, variant);
+  return make_kernel_implementation(plan_kernel(choice.tree, trace), trace);
+}
+
+CheckReport check_on(const Trace& trace, std::string_view variant, const ImplementationChoice& choice,
+                     const CheckOptions& options) {
+  Trace renamed = trace;
+  renamed.variant = variant_for(choice, variant, trace);
+  return check(renamed, *make_exact_implementation(renamed, renamed.variant, choice), options);
 }
 
 CheckReport check_on(const Trace& trace, std::string_view variant, const CheckOptions& options) {

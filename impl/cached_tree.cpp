@@ -56,6 +56,9 @@ class CachedTree final : public TreeAllocator {
   }
 
   std::optional<std::string> validate() const override;
+  std::optional<TreeHints> hints() const override {
+    return TreeHints{live_node(cached_node_), live_node(cached32_node_), max32_alloc_size_};
+  }
   std::string describe() const override {
     return "cached_node " + hint_text(cached_node_) + "\ncached32_node " + hint_text(cached32_node_) +
            "\nmax32_alloc_size " + hex(max32_alloc_size_) + "\n";
@@ -67,6 +70,10 @@ class CachedTree final : public TreeAllocator {
   std::optional<Pfn> best_fit(Pfn size, Pfn limit_pfn, bool size_aligned);
   void update_hints_for_removal(const IovaNode* free);
   std::string hint_text(const IovaNode* hint) const;
+  std::optional<Node> live_node(const IovaNode* hint) const {
+    if (!nodes_.is_linked(hint)) return std::nullopt;
+    return Node{hint->pfn_lo, hint->pfn_hi};
+  }
 
   const Variant& variant_;
   const Pfn start_pfn_;

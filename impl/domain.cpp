@@ -68,7 +68,7 @@ Status Domain::free_iova_fast(Pfn pfn, Pfn size, unsigned cpu) {
   // A wild free or one of the anchor is refused here as free_iova refuses it.
   const std::optional<Node> node = tree_->find(pfn);
   if (!node || node->pfn_hi == kAnchorPfn) return Status::BadInput;
-  if (caches_->insert(pfn, size, cpu)) return Status::Ok;
+  if (caches_->insert(pfn, size, cpu, *tree_)) return Status::Ok;
   return free_iova(pfn);
 }
 
@@ -92,6 +92,10 @@ void Domain::trim_depots() { caches_->trim(*tree_); }
 std::vector<Node> Domain::nodes() const { return tree_->nodes(); }
 
 std::vector<CachedEntry> Domain::cached() const { return caches_->entries(); }
+
+std::optional<TreeHints> Domain::hints() const { return tree_->hints(); }
+
+CacheContents Domain::cache_contents() const { return caches_->contents(); }
 
 std::optional<std::string> Domain::validate() const {
   if (auto error = tree_->validate()) return error;

@@ -42,6 +42,26 @@ struct CachedEntry {
   unsigned cpu = kDepot;  // kDepot when in the bin's depot
 };
 
+// The tree's hints, for an exact comparison with another implementation (the kernel's).
+struct TreeHints {
+  std::optional<Node> cached_node;    // nullopt: refers to no live node (z4's stale hint)
+  std::optional<Node> cached32_node;
+  Pfn max32_alloc_size = 0;
+};
+
+// Every magazine's pfns in slot order: per bin, each CPU's loaded and prev, the depot top first.
+struct CacheContents {
+  struct CpuMagazines {
+    std::vector<Pfn> loaded;
+    std::vector<Pfn> prev;
+  };
+  struct Bin {
+    std::vector<CpuMagazines> cpus;
+    std::vector<std::vector<Pfn>> depot;  // [0] is the top, the next to be popped
+  };
+  std::vector<Bin> bins;
+};
+
 enum class Status { Ok, Fail, BadInput };
 
 struct AllocResult {
@@ -77,6 +97,8 @@ class Domain {
 
   std::vector<Node> nodes() const;  // ascending, the anchor included (last)
   std::vector<CachedEntry> cached() const;
+  std::optional<TreeHints> hints() const;  // nullopt: the variant's tree keeps no hints (p2, p3)
+  CacheContents cache_contents() const;
   // Every structural invariant; the first that does not hold.
   std::optional<std::string> validate() const;
   std::string describe() const;  // hints and counters, one per line

@@ -25,7 +25,8 @@ class RangeCaches {
   // (z6: that must start at or below it).
   std::optional<Pfn> get(Pfn size, Pfn limit_pfn, unsigned cpu);
   // free_iova_fast's insert; false when size's bin has no cache (the caller frees the pfn).
-  bool insert(Pfn pfn, Pfn size, unsigned cpu);
+  // A magazine that overflows a capped depot (z9) goes back to `tree`.
+  bool insert(Pfn pfn, Pfn size, unsigned cpu, TreeAllocator& tree);
 
   void flush_cpu(unsigned cpu, TreeAllocator& tree);  // free_cpu_cached_iovas
   void flush_depots(TreeAllocator& tree);             // free_global_cached_iovas
@@ -34,6 +35,7 @@ class RangeCaches {
   void trim(TreeAllocator& tree);  // one run of every bin's depot-trimming work
 
   std::vector<CachedEntry> entries() const;
+  CacheContents contents() const;
   std::optional<std::string> validate(const TreeAllocator& tree) const;
   std::string describe() const;
 

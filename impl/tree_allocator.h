@@ -26,6 +26,7 @@ class TreeAllocator {
   virtual std::vector<Node> nodes() const = 0;  // ascending, the anchor included (last)
   virtual std::optional<std::string> validate() const = 0;
   virtual std::string describe() const = 0;
+  virtual std::optional<TreeHints> hints() const { return std::nullopt; }
 };
 
 // The tree the variant's Search asks for, optionally built from a snapshot.

@@ -251,6 +251,23 @@ TEST(Z8, FastPathFlushLeavesTheDepot) {
   }
 }
 
+// z9 (v5.18..v6.6): with one CPU and mag 1, frees 3..34 fill the 32-magazine depot; the 35th
+// free's full loaded magazine does not fit, so its pfn goes back to the tree. Trim does nothing.
+TEST(Z9, AFullDepotSendsTheOverflowMagazineToTheTree) {
+  Domain domain(geometry(0x1000, 1), variant("z9-capped-depot"));
+  const std::vector<Pfn> pfns = fast_pages(domain, 35);
+  for (Pfn pfn : pfns) ASSERT_EQ(domain.free_iova_fast(pfn, 1, 0), Status::Ok);
+  const CacheContents contents = domain.cache_contents();
+  EXPECT_EQ(contents.bins[0].depot.size(), 32u);
+  EXPECT_EQ(contents.bins[0].cpus[0].loaded, std::vector<Pfn>{pfns[34]});
+  EXPECT_EQ(contents.bins[0].cpus[0].prev, std::vector<Pfn>{pfns[0]});
+  EXPECT_EQ(contents.bins[0].depot.front(), std::vector<Pfn>{pfns[32]});  // the top
+  EXPECT_EQ(domain.find_iova(pfns[33]), std::nullopt);
+  domain.trim_depots();
+  EXPECT_EQ(domain.cache_contents().bins[0].depot.size(), 32u);
+  EXPECT_EQ(domain.validate(), std::nullopt);
+}
+
 TEST(Validate, ReportsCacheInconsistencies) {
   Domain domain(geometry(0x1000), mainline());
   ASSERT_EQ(domain.alloc_iova_fast(4, 0xff, 0, true), ok(0xfc));

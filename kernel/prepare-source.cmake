@@ -1,0 +1,28 @@
+# Build step: copies the kernel files one library compiles from ROOT into OUT, and in a magazine
+# copy (MAG set) changes the one constant IOVA_MAG_SIZE. Run as cmake -DROOT= -DOUT= [-DMAG=] -P.
+set(files drivers/iommu/iova.c lib/rbtree.c include/linux/iova.h include/linux/rbtree.h
+          include/linux/rbtree_types.h include/linux/rbtree_augmented.h)
+foreach(file IN LISTS files)
+  if(NOT EXISTS "${ROOT}/${file}")
+    message(FATAL_ERROR "kernel tree ${ROOT}: ${file} is missing")
+  endif()
+  file(READ "${ROOT}/${file}" text)
+  if(MAG AND file STREQUAL "drivers/iommu/iova.c")
+    string(REGEX MATCHALL "\n#define IOVA_MAG_SIZE [0-9]+\n" found "${text}")
+    list(LENGTH found count)
+    if(NOT count EQUAL 1)
+      message(FATAL_ERROR "${ROOT}/${file}: no single '#define IOVA_MAG_SIZE N' line to change for mag=${MAG}")
+    endif()
+    string(REGEX REPLACE "\n#define IOVA_MAG_SIZE [0-9]+\n" "\n#define IOVA_MAG_SIZE ${MAG} /* iovacheck: mag=${MAG} copy */\n"
+           text "${text}")
+  endif()
+  set(target "${OUT}/${file}")
+  if(EXISTS "${target}")
+    file(READ "${target}" old)
+    if(old STREQUAL text)
+      continue()
+    endif()
+  endif()
+  file(WRITE "${target}" "${text}")
+endforeach()
+file(TOUCH "${OUT}/.stamp")
