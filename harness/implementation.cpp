@@ -99,7 +99,10 @@ class ImplementationUnderTest final : public ExactSystemUnderTest {
   ImplementationUnderTest(const Trace& trace, const impl::Variant& variant)
       : domain_(config_of(trace.geometry), variant, snapshot_pointer(trace)) {}
 
-  Outcome apply(const Op& op) override { return std::visit(Apply(domain_), op); }
+  Outcome apply(const Op& op) override {
+    domain_.start_operation();
+    return std::visit(Apply(domain_), op);
+  }
 
   Observation observe() const override {
     Observation observed;
@@ -178,6 +181,11 @@ std::unique_ptr<SystemUnderTest> make_implementation(const Trace& trace, std::st
   return make_impl(trace, variant);
 }
 
+bool is_kernel_design(std::string_view variant) {
+  const impl::Variant* found = impl::find_variant(variant);
+  return found && found->search == impl::Search::FirstFitFromCachedNode;
+}
+
 ImplementationChoice parse_implementation(std::string_view text) {
   if (text == "impl") return ImplementationChoice{};
   if (text == "kernel") return ImplementationChoice{true, "6.12"};
@@ -194,7 +202,7 @@ std::string variant_for(const ImplementationChoice& choice, std::string_view req
   const std::string own = kernel_variant(choice.tree);
   if (requested.empty() || requested == own) return own;
   const impl::Variant& asked = known_variant(requested);
-  if (!asked.has_cached_nodes() || asked.search != impl::Search::FirstFitFromCachedNode)
+  if (!is_kernel_design(asked.name))
     throw std::invalid_argument(choice.text() + " with --variant " + std::string(requested) +
                                 ": a proposal's design has no kernel tree to run");
   if (choice.tree.front() != '/')

@@ -38,6 +38,9 @@ struct ImplementationChoice {
   std::string text() const { return kernel ? "kernel:" + tree : "impl"; }
 };
 
+// A design some kernel tree has had (mainline, z1..z9), as opposed to a proposal (p1..p3).
+bool is_kernel_design(std::string_view variant);
+
 // Throws std::invalid_argument naming what is wrong with `text`.
 ImplementationChoice parse_implementation(std::string_view text);
 

@@ -199,6 +199,7 @@ std::optional<std::string> CachedTree::validate() const {
   if (!nodes_.is_linked(anchor)) return "the anchor is not in the tree";
   if (*nodes_.linked().rbegin() != anchor) return "the anchor is not the highest node";
   if (anchor->pfn_hi != kAnchorPfn) return "the anchor ends at " + hex(anchor->pfn_hi) + ", not 2^64-1";
+  if (anchor->pfn_lo != kAnchorPfn) return "the anchor starts at " + hex(anchor->pfn_lo) + ", not 2^64-1: a reserve grew it";
   if (!nodes_.unlinked().empty()) {
     const IovaNode* refused = nodes_.unlinked().front().get();
     return "node " + range_text(refused->pfn_lo, refused->pfn_hi) +

@@ -89,6 +89,8 @@ void Domain::free_global_cached_iovas() { caches_->flush_depots(*tree_); }
 
 void Domain::trim_depots() { caches_->trim(*tree_); }
 
+void Domain::start_operation() { caches_->start_operation(); }
+
 std::vector<Node> Domain::nodes() const { return tree_->nodes(); }
 
 std::vector<CachedEntry> Domain::cached() const { return caches_->entries(); }

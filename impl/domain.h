@@ -94,6 +94,9 @@ class Domain {
   Status free_cpu_cached_iovas(unsigned cpu);
   void free_global_cached_iovas();
   void trim_depots();  // one run of every bin's depot-trimming work
+  // Starts one caller-level operation: warnings of the previous one (a drain that met a pfn with
+  // no node) are no longer reported by validate().
+  void start_operation();
 
   std::vector<Node> nodes() const;  // ascending, the anchor included (last)
   std::vector<CachedEntry> cached() const;

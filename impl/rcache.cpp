@@ -74,7 +74,8 @@ bool RangeCaches::insert(Pfn pfn, Pfn size, unsigned cpu, TreeAllocator& tree) {
 
 // Index order, 0 upward; a pfn whose node is gone is skipped (the kernel warns).
 void RangeCaches::give_back(Magazine& magazine, TreeAllocator& tree) {
-  for (Pfn pfn : magazine) tree.remove(pfn);
+  for (Pfn pfn : magazine)
+    if (!tree.remove(pfn) && !drained_without_node_) drained_without_node_ = pfn;
   magazine.clear();
 }
 
@@ -159,6 +160,8 @@ std::optional<std::string> RangeCaches::validate_magazine(const Magazine& magazi
 }
 
 std::optional<std::string> RangeCaches::validate(const TreeAllocator& tree) const {
+  if (drained_without_node_)
+    return "a drain met cached pfn " + hex(*drained_without_node_) + " with no tree node (the kernel's WARN_ON(!iova))";
   for (unsigned bin = 0; bin < kBins; ++bin) {
     const std::string name = "rcache bin " + std::to_string(bin);
     const auto& cpus = bins_[bin].cpus;
