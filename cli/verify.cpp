@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/impl_option.h"
 #include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
@@ -28,6 +29,7 @@ constexpr std::array kOptions{
     OptionSpec{"corpus", "DIR", "the corpus to replay (default: corpus/ in the working directory or the repository)"},
     OptionSpec{"tests", "N", "property-test cases per variant (default 2000; 0 skips the property checks)"},
     OptionSpec{"seed", "S", "the property checks' seed (default 0)"},
+    OptionSpec{"impl", "IMPL", "kernel[:6.12|:6.1|:/path]: the run on that kernel's own design instead of every variant"},
 };
 
 // The repository's corpus/: in the working directory, else beside an ancestor of the binary.
@@ -56,20 +58,21 @@ std::vector<fs::path> corpus_traces(const fs::path& corpus) {
 
 // One trace on one variant.
 struct Verdict {
-  enum class Kind { Pass, Violation, Miss, Error };
+  enum class Kind { Pass, Violation, Miss, Error, Skip };
   Kind kind = Kind::Pass;
   std::string label;   // the table cell: "ok", "miss", a property name, "error"
   std::string detail;  // the finding's line below the table
   std::size_t line = 0;
 };
 
-Verdict verdict_on(const Trace& trace, const std::string& variant) {
+Verdict verdict_on(const Trace& trace, const std::string& variant, const ImplementationChoice& choice) {
   // Expectations pin the trace's own variant; elsewhere only the properties are judged.
   const CheckOptions options{.check_expectations = variant == trace.variant};
   CheckReport report;
   try {
-    report = check_on(trace, variant, options);
+    report = check_on(trace, variant, choice, options);
   } catch (const std::invalid_argument& error) {
+    if (choice.kernel) return {Verdict::Kind::Skip, "skip", std::string("skipped: ") + error.what(), 0};
     return {Verdict::Kind::Error, "error", std::string("error: ") + error.what(), 0};
   }
   if (report.violation) {
@@ -156,12 +159,14 @@ void print_findings(const std::vector<Row>& rows, const std::vector<VariantInfo>
   }
   std::cout << "\n" << rows.size() << " traces on " << variants.size() << " variants: " << counts[Verdict::Kind::Pass]
             << " pass, " << counts[Verdict::Kind::Violation] << " violations, " << counts[Verdict::Kind::Miss]
-            << " expectation misses, " << counts[Verdict::Kind::Error] << " errors\n";
+            << " expectation misses, " << counts[Verdict::Kind::Error] << " errors, " << counts[Verdict::Kind::Skip]
+            << " skipped\n";
 }
 
 // The property engine on every variant with a short budget: one line each, then every
 // minimized counterexample as a replayable trace.
-int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_t tests, std::uint64_t seed) {
+int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_t tests, std::uint64_t seed,
+                          const ImplementationChoice& choice) {
   std::cout << "\nproperty checks: " << tests << " generated cases per variant, seed " << seed << "\n\n";
   std::size_t name_width = 0;
   for (const VariantInfo& variant : variants) name_width = std::max(name_width, variant.name.size());
@@ -172,6 +177,7 @@ int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_
     options.variant = variant.name;
     options.tests = static_cast<int>(tests);
     options.seed = seed;
+    options.implementation = choice;
     const props::PropertyResult result = props::run_property(options);
     std::cout << padded(variant.name, name_width) << "  ";
     if (result.error) {
@@ -183,7 +189,9 @@ int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_
                 << result.minimized->trace.steps.size() << " steps\n";
       found.emplace_back(variant.name, *result.minimized);
     } else {
-      std::cout << "passed " << result.tests << " tests\n";
+      std::cout << "passed " << result.tests << " tests";
+      if (result.skipped > 0) std::cout << " (" << result.skipped << " skipped: " << result.skip_reason << ")";
+      std::cout << "\n";
     }
   }
   for (const auto& [variant, counterexample] : found)
@@ -214,9 +222,15 @@ int run_verify(const ParsedArgs& args) {
     return kExitBadInput;
   }
 
-  const std::vector<VariantInfo> variants = implemented_variants();
+  // On a kernel the run has one column: the design that kernel implements.
+  const ImplementationChoice choice = implementation_option(args, "verify");
+  std::vector<VariantInfo> variants = implemented_variants();
+  if (choice.kernel) {
+    const std::string own = variant_for(choice, {}, Trace{});
+    std::erase_if(variants, [&](const VariantInfo& variant) { return variant.name != own; });
+  }
   std::cout << "replaying " << traces.size() << " traces from " << corpus->string() << " on " << variants.size()
-            << " variants\n\n";
+            << " variants (" << choice.text() << ")\n\n";
   std::vector<Row> rows;
   int exit_code = kExitOk;
   for (const fs::path& relative : traces) {
@@ -224,7 +238,7 @@ int run_verify(const ParsedArgs& args) {
     try {
       const Trace trace = load_trace_file(*corpus / relative);
       row.own_variant = trace.variant;
-      for (const VariantInfo& variant : variants) row.verdicts.push_back(verdict_on(trace, variant.name));
+      for (const VariantInfo& variant : variants) row.verdicts.push_back(verdict_on(trace, variant.name, choice));
     } catch (const TraceFileError& load_error) {
       row.load_error = load_error.what();
       exit_code = kExitBadInput;  // a broken corpus is bad input; the findings in it are not failures
@@ -235,7 +249,7 @@ int run_verify(const ParsedArgs& args) {
   print_findings(rows, variants);
   const std::uint64_t tests = number_option(args, "verify", "tests", kDefaultPropertyTests, 100'000'000);
   const std::uint64_t seed = number_option(args, "verify", "seed", 0, UINT64_MAX);
-  if (tests > 0) exit_code = std::max(exit_code, print_property_checks(variants, tests, seed));
+  if (tests > 0) exit_code = std::max(exit_code, print_property_checks(variants, tests, seed, choice));
   return exit_code;
 }
 
@@ -245,7 +259,7 @@ const Verb& verify_verb() {
   static const Verb verb{
       .name = "verify",
       .summary = "the verification run: the corpus on every variant, then the property engine on each",
-      .usage = "iovacheck verify [--corpus DIR] [--tests N] [--seed S]",
+      .usage = "iovacheck verify [--corpus DIR] [--tests N] [--seed S] [--impl kernel[:6.12|:6.1|:/path]]",
       .description =
           "Replays every .trace file under the corpus directory on every implemented variant and\n"
           "prints a table: one row per trace, one column per variant, each cell 'ok', 'miss' (an\n"
@@ -256,6 +270,10 @@ const Verb& verify_verb() {
           "Then runs the property engine (as `iovacheck check`) on every variant with a short\n"
           "budget and prints one line per variant (passed, or the violated property and the\n"
           "minimized length), followed by every minimized counterexample as a trace.\n"
+          "\n"
+          "With --impl kernel the same run goes to the real drivers/iommu/iova.c, with one column:\n"
+          "the design that kernel implements (6.12: mainline, 6.1: z9-capped-depot). Traces it\n"
+          "cannot run (a snapshot) are 'skip' cells, counted in the summary.\n"
           "\n"
           "Exit: 0 when everything was printed (violations in variants are findings, not errors),\n"
           "2 when the corpus is missing or a trace in it does not parse, 3 on a defect in iovacheck.",
