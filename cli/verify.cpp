@@ -178,6 +178,7 @@ int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_
     options.tests = static_cast<int>(tests);
     options.seed = seed;
     options.implementation = choice;
+    options.real_magazine_size = choice.kernel;  // the unmodified kernel only
     const props::PropertyResult result = props::run_property(options);
     std::cout << padded(variant.name, name_width) << "  ";
     if (result.error) {

@@ -99,6 +99,7 @@ void run_case(const PropertyOptions& options, Runs& runs) {
   // sequence, so RapidCheck would spend its shrinking on unrelated cases. The minimizer
   // simplifies the geometry of the final trace instead.
   start.geometry = *rc::gen::noShrink(geometries());
+  if (options.real_magazine_size) start.geometry.mag_size = kDefaultMagazineSize;
   start.variant = variant;
   const Swarm swarm = *rc::gen::noShrink(swarms());
   std::optional<CheckedSystem> built;
@@ -148,9 +149,10 @@ std::optional<std::string> rapidcheck_error(const rc::detail::TestResult& outcom
 void minimize_counterexample(PropertyResult& result, const PropertyOptions& options) {
   const Clock::time_point started = Clock::now();
   const Counterexample& shrunk = *result.shrunk;
-  const Trace minimized =
-      minimize(shrunk.trace, counterexample_predicate(options.variant, shrunk.violation.property, options.implementation),
-               options.minimize, &result.minimize_stats);
+  TracePredicate keeps = counterexample_predicate(options.variant, shrunk.violation.property, options.implementation);
+  if (options.real_magazine_size)
+    keeps = [keeps](const Trace& trace) { return trace.geometry.mag_size == kDefaultMagazineSize && keeps(trace); };
+  const Trace minimized = minimize(shrunk.trace, keeps, options.minimize, &result.minimize_stats);
   const CheckReport replayed = check_on(minimized, options.variant, options.implementation);
   if (replayed.violation) result.minimized = Counterexample{minimized, *replayed.violation};
   else result.error = "the minimized trace no longer violates on " + options.variant + ": a defect in iovacheck";

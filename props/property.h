@@ -17,6 +17,9 @@ inline constexpr int kDefaultTests = 30000;
 struct PropertyOptions {
   std::string variant = "mainline";
   ImplementationChoice implementation;  // what runs the variant: impl/ or a kernel
+  // Every case (and the minimized counterexample) keeps the real IOVA_MAG_SIZE, 127: on a
+  // kernel, so that nothing runs on a magazine copy (kernel:X+mag=N).
+  bool real_magazine_size = false;
   int tests = kDefaultTests;
   std::uint64_t seed = 0;
   int max_commands = 100;           // case lengths are uniform in 1 .. max_commands + 1
