@@ -13,6 +13,7 @@
 #include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
+#include "harness/differential.h"
 #include "harness/implementation.h"
 #include "model/trace_io.h"
 
@@ -24,6 +25,7 @@ constexpr std::array kOptions{
     OptionSpec{"variant", "NAME", "run on this variant instead of the one the trace names"},
     OptionSpec{"quiet", "", "print only the verdicts and failures, not every step"},
     OptionSpec{"impl", "IMPL", "impl (default), kernel, kernel:6.12, kernel:6.1 or kernel:/path: what runs the trace"},
+    OptionSpec{"against", "IMPL", "exact differential: run each trace on IMPL too and compare every step"},
 };
 
 // Traces a kernel could not run, with why: every report prints them.
@@ -151,6 +153,45 @@ int replay_file(const std::string& path, const std::optional<std::string>& varia
   return kExitOk;
 }
 
+// replay --against: each trace on both sides, every step's result and exact state compared.
+int differential_file(const std::string& path, const std::optional<std::string>& variant_override,
+                      const ImplementationChoice& choice, const ImplementationChoice& against) {
+  Trace trace;
+  try {
+    trace = load_trace_file(path);
+  } catch (const TraceFileError& error) {
+    std::cerr << error.what() << "\n";
+    return kExitBadInput;
+  }
+  std::string variant, against_variant;
+  try {
+    variant = variant_for(choice, variant_override.value_or(""), trace);
+    against_variant = against.kernel ? variant_for(against, {}, trace) : variant;
+    if (against.kernel && !is_kernel_design(variant))
+      throw std::invalid_argument(variant + " is a proposal's design, no kernel runs it");
+  } catch (const std::invalid_argument& error) {
+    std::cerr << path << ": error: " << error.what() << "\n";
+    return kExitBadInput;
+  }
+  auto side = [](const ImplementationChoice& which, const std::string& name) -> ExactFactory {
+    return [which, name](const Trace& run) { return make_exact_implementation(run, name, which); };
+  };
+  const DifferentialRun run = run_differential(trace, side(choice, variant), side(against, against_variant));
+  if (run.refused) {
+    std::cout << "== " << path << ": skipped: " << *run.refused << "\n";
+    return kExitOk;
+  }
+  std::cout << "== " << path << ": " << run.a_name << " against " << run.b_name << "\n";
+  if (!run.difference) {
+    std::cout << path << ": no difference in " << run.steps << " steps\n";
+    return kExitOk;
+  }
+  std::cout << path << ":" << trace.steps[run.difference->step].line << ": " << run.difference->what << "\n"
+            << run.a_name << " state:\n" << indented(run.difference->a_state) << run.b_name << " state:\n"
+            << indented(run.difference->b_state);
+  return kExitFinding;
+}
+
 int run_replay(const ParsedArgs& args) {
   if (args.positional.empty()) throw UsageError("iovacheck replay: no trace file given");
   const std::optional<std::string> variant = args.value("variant");
@@ -168,6 +209,17 @@ int run_replay(const ParsedArgs& args) {
     }
   }
   int worst = kExitOk;
+  if (const std::optional<std::string> against = args.value("against")) {
+    ImplementationChoice other;
+    try {
+      other = parse_implementation(*against);
+    } catch (const std::invalid_argument& error) {
+      throw UsageError(std::string("iovacheck replay: ") + error.what());
+    }
+    for (const std::string& path : args.positional)
+      worst = std::max(worst, differential_file(path, variant, choice, other));
+    return worst;
+  }
   Skips skips;
   for (const std::string& path : args.positional) {
     worst = std::max(worst, replay_file(path, variant, args.flag("quiet"), choice, skips));
@@ -186,7 +238,7 @@ const Verb& replay_verb() {
   static const Verb verb{
       .name = "replay",
       .summary = "run trace files, checking every step against the model",
-      .usage = "iovacheck replay FILE... [--variant NAME] [--impl IMPL] [--quiet]",
+      .usage = "iovacheck replay FILE... [--variant NAME] [--impl IMPL] [--against IMPL] [--quiet]",
       .description =
           "Parses each trace file and runs it on a variant (the one its header names, or --variant)\n"
           "in lockstep with the reference model. Prints every step with its result, allocations\n"
@@ -200,6 +252,10 @@ const Verb& replay_verb() {
           "historical variant), never a proposal. Expectations are checked when the trace names the\n"
           "design that runs. A trace the kernel cannot run (a snapshot, a magazine size with no\n"
           "built copy) is skipped with the reason, and the skips are counted at the end.\n"
+          "\n"
+          "--against IMPL runs each trace on IMPL as well, in exact differential mode (as `check\n"
+          "--against`): the first step whose result or exact state differs is printed with both\n"
+          "states, and the exit is 1.\n"
           "\n"
           "Exit: 0 everything holds, 1 a property violated or an expectation unmet, 2 bad input\n"
           "(a file that does not parse prints FILE:LINE:COLUMN: error: ...). With several files,\n"
