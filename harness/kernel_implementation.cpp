@@ -58,7 +58,7 @@ Range range_of(const iovacheck_kernel_range& range) { return Range{range.lo, ran
 class KernelUnderTest final : public ExactSystemUnderTest {
  public:
   KernelUnderTest(const KernelBuild& build, const Trace& trace, std::string notes)
-      : api_(load(build)), version_(build.version), geometry_(trace.geometry), notes_(std::move(notes)) {
+      : api_(load(build)), version_(api_.version), geometry_(trace.geometry), notes_(std::move(notes)) {
     const char* error = "";
     const Pfn real = Geometry::real_dma32(geometry_.granule).value_or(0);
     kernel_ = api_.create(geometry_.granule, geometry_.start_pfn, geometry_.dma32_pfn == real ? 0 : geometry_.dma32_pfn,

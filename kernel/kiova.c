@@ -7,11 +7,8 @@
 #include IOVACHECK_RBTREE_SOURCE
 #include IOVACHECK_IOVA_SOURCE
 
+#include "iovacheck_kernel_version.h" /* written by kernel/prepare-source.cmake */
 #include "kiova.h"
-
-#ifndef IOVACHECK_KERNEL_VERSION
-#error "IOVACHECK_KERNEL_VERSION names the tree (set by kernel/CMakeLists.txt)"
-#endif
 
 struct iovacheck_kernel {
   struct iova_domain iovad;

@@ -1,5 +1,7 @@
 # Build step: copies the kernel files one library compiles from ROOT into OUT, and in a magazine
-# copy (MAG set) changes the one constant IOVA_MAG_SIZE. Run as cmake -DROOT= -DOUT= [-DMAG=] -P.
+# copy (MAG set) changes the one constant IOVA_MAG_SIZE. Writes OUT/iovacheck_kernel_version.h:
+# VERSION, or for a git tree (GIT_TREE set) "<path>@<git describe>" as it is now, so an edited
+# tree reports itself as -dirty. Run as cmake -DROOT= -DOUT= -DVERSION= [-DGIT_TREE=] [-DMAG=] -P.
 set(files drivers/iommu/iova.c lib/rbtree.c include/linux/iova.h include/linux/rbtree.h
           include/linux/rbtree_types.h include/linux/rbtree_augmented.h)
 foreach(file IN LISTS files)
@@ -25,4 +27,22 @@ foreach(file IN LISTS files)
   endif()
   file(WRITE "${target}" "${text}")
 endforeach()
+if(GIT_TREE)
+  execute_process(COMMAND git -C ${GIT_TREE} describe --tags --always --dirty OUTPUT_VARIABLE described
+                  OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(described)
+    set(VERSION "${GIT_TREE}@${described}")
+  endif()
+endif()
+if(MAG)
+  string(APPEND VERSION "+mag=${MAG}")
+endif()
+set(header "#define IOVACHECK_KERNEL_VERSION \"${VERSION}\"\n")
+set(old "")
+if(EXISTS "${OUT}/iovacheck_kernel_version.h")
+  file(READ "${OUT}/iovacheck_kernel_version.h" old)
+endif()
+if(NOT old STREQUAL header)
+  file(WRITE "${OUT}/iovacheck_kernel_version.h" "${header}")
+endif()
 file(TOUCH "${OUT}/.stamp")
