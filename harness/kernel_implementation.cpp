@@ -10,7 +10,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "kernel/kiova.h"
 
 #ifndef IOVACHECK_KERNEL_REGISTRY
 #define IOVACHECK_KERNEL_REGISTRY ""
@@ -34,8 +33,10 @@ std::vector<std::string> split_tabs(const std::string& line) {
   return fields;
 }
 
+}  // namespace
+
 // One dlopen per library for the life of the process; each library has its own shim state.
-const iovacheck_kernel_api& load(const KernelBuild& build) {
+const iovacheck_kernel_api& load_kernel_api(const KernelBuild& build) {
   static std::mutex mutex;
   static std::map<std::string, const iovacheck_kernel_api*> loaded;
   std::lock_guard lock(mutex);
@@ -46,6 +47,8 @@ const iovacheck_kernel_api& load(const KernelBuild& build) {
   if (!entry) throw std::invalid_argument("kernel:" + build.version + ": " + build.library + " has no iovacheck_kernel_entry");
   return *(loaded[build.library] = entry());
 }
+
+namespace {
 
 std::string trimmed_events(const char* events) {
   std::string text = events ? events : "";
@@ -58,7 +61,7 @@ Range range_of(const iovacheck_kernel_range& range) { return Range{range.lo, ran
 class KernelUnderTest final : public ExactSystemUnderTest {
  public:
   KernelUnderTest(const KernelBuild& build, const Trace& trace, std::string notes)
-      : api_(load(build)), version_(api_.version), geometry_(trace.geometry), notes_(std::move(notes)) {
+      : api_(load_kernel_api(build)), version_(api_.version), geometry_(trace.geometry), notes_(std::move(notes)) {
     const char* error = "";
     const Pfn real = Geometry::real_dma32(geometry_.granule).value_or(0);
     kernel_ = api_.create(geometry_.granule, geometry_.start_pfn, geometry_.dma32_pfn == real ? 0 : geometry_.dma32_pfn,

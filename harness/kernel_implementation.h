@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/exact_state.h"
+#include "kernel/kiova.h"
 #include "model/trace.h"
 
 namespace iovacheck {
@@ -35,6 +36,10 @@ KernelPlan plan_kernel(std::string_view tree, const Trace& trace);
 // The variant a kernel tree implements: mainline for 6.12, z9-capped-depot for 6.1; a user's
 // tree is taken to implement mainline.
 std::string kernel_variant(std::string_view tree);
+
+// The C API of a built library, loaded once per process (for tests that drive the shim
+// directly, e.g. its failure injection). Throws std::invalid_argument when it cannot be loaded.
+const iovacheck_kernel_api& load_kernel_api(const KernelBuild& build);
 
 // Throws std::invalid_argument when the plan refused or the library cannot be loaded.
 std::unique_ptr<ExactSystemUnderTest> make_kernel_implementation(const KernelPlan& plan, const Trace& trace);

@@ -84,6 +84,36 @@ TEST(Kernel, ReportsTheKernelsWarnings) {
   EXPECT_NE(warned.find("WARN_ON(!iova) at iova.c"), std::string::npos) << warned;
 }
 
+// The shim's deterministic failure injection, through the C API: a failed node allocation fails
+// alloc_iova; a failed magazine allocation sends free_iova_fast's pfn to the tree (section 4).
+TEST(Kernel, InjectedAllocationFailures) {
+  REQUIRE_KERNEL("6.12");
+  const Trace trace = parse_trace("iova-trace 1\ndomain granule=0x1000 start=0x1 mag=1\n");
+  const iovacheck_kernel_api& api = load_kernel_api(*plan_kernel("6.12", trace).build);
+  ASSERT_EQ(api.mag_size, 1u);
+  const char* error = "";
+  iovacheck_kernel* kernel = api.create(0x1000, 1, 0x100, 1, &error);
+  ASSERT_NE(kernel, nullptr) << error;
+  iovacheck_kernel_range node{};
+  api.fail_allocation_after(kernel, 0);
+  EXPECT_EQ(api.alloc(kernel, 1, 0xff, 1, &node), IOVACHECK_KERNEL_FAIL);
+  EXPECT_EQ(api.nodes(kernel, nullptr, 0), 1u);  // the anchor only
+  EXPECT_EQ(api.alloc(kernel, 1, 0xff, 1, &node), IOVACHECK_KERNEL_OK);
+  EXPECT_EQ(node.lo, 0xffu);
+  unsigned long pfn = 0;
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(api.alloc_fast(kernel, 1, 0xff, 0, 1, &pfn), IOVACHECK_KERNEL_OK);
+  ASSERT_EQ(pfn, 0xfdu);
+  ASSERT_EQ(api.free_fast(kernel, 0xfe, 1, 0), IOVACHECK_KERNEL_OK);  // loaded
+  ASSERT_EQ(api.free_fast(kernel, 0xfd, 1, 0), IOVACHECK_KERNEL_OK);  // prev swapped in
+  api.fail_allocation_after(kernel, 0);
+  ASSERT_EQ(api.free_fast(kernel, 0xff, 1, 0), IOVACHECK_KERNEL_OK);  // no new magazine: freed to the tree
+  EXPECT_EQ(api.depot_size(kernel, 0), 0u);
+  EXPECT_EQ(api.find(kernel, 0xff, &node), IOVACHECK_KERNEL_FAIL);
+  EXPECT_EQ(api.validate(kernel), nullptr);
+  EXPECT_EQ(api.take_events(kernel), nullptr);
+  api.destroy(kernel);
+}
+
 TEST(Kernel, RefusesWhatTheUnmodifiedKernelCannotRun) {
   REQUIRE_KERNEL("6.12");
   const Trace snapshot = parse_trace("iova-trace 1\ndomain granule=0x1000 start=0x1\nnode 0x10 0x1f\n");
