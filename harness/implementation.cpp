@@ -186,12 +186,19 @@ bool is_kernel_design(std::string_view variant) {
   return found && found->search == impl::Search::FirstFitFromCachedNode;
 }
 
+// A kernel that was not built is bad usage, not a trace it cannot run.
+ImplementationChoice built_kernel(std::string tree) {
+  const KernelPlan plan = plan_kernel(tree, Trace{});
+  if (!plan.build) throw std::invalid_argument("kernel:" + tree + ": " + plan.refusal);
+  return ImplementationChoice{true, std::move(tree)};
+}
+
 ImplementationChoice parse_implementation(std::string_view text) {
   if (text == "impl") return ImplementationChoice{};
-  if (text == "kernel") return ImplementationChoice{true, "6.12"};
+  if (text == "kernel") return built_kernel("6.12");
   if (text.starts_with("kernel:") && text.size() > 7) {
     const std::string tree(text.substr(7));
-    if (tree == "6.12" || tree == "6.1" || tree.front() == '/') return ImplementationChoice{true, tree};
+    if (tree == "6.12" || tree == "6.1" || tree.front() == '/') return built_kernel(tree);
     throw std::invalid_argument("--impl kernel:" + tree + ": expected kernel:6.12, kernel:6.1 or kernel:/absolute/path");
   }
   throw std::invalid_argument("--impl '" + std::string(text) + "': expected impl, kernel, kernel:6.12, kernel:6.1 or kernel:/path");

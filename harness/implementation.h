@@ -41,7 +41,8 @@ struct ImplementationChoice {
 // A design some kernel tree has had (mainline, z1..z9), as opposed to a proposal (p1..p3).
 bool is_kernel_design(std::string_view variant);
 
-// Throws std::invalid_argument naming what is wrong with `text`.
+// Throws std::invalid_argument naming what is wrong with `text`, or why the kernel it names was
+// not built.
 ImplementationChoice parse_implementation(std::string_view text);
 
 // The variant a choice runs when asked for `requested` (empty: the trace's own for impl, the

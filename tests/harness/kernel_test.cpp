@@ -131,6 +131,7 @@ TEST(Kernel, PairingsThatMakeNoSenseAreErrors) {
   EXPECT_THROW(variant_for(kKernel612, "z1-max32-reset", trace), std::invalid_argument);
   EXPECT_THROW(parse_implementation("kernel:5.4"), std::invalid_argument);
   EXPECT_THROW(parse_implementation("kernels"), std::invalid_argument);
+  EXPECT_THROW(parse_implementation("kernel:/no/such/tree"), std::invalid_argument);  // never configured
   EXPECT_EQ(variant_for(kKernel612, "", trace), "mainline");
   EXPECT_EQ(variant_for(kKernel61, "", trace), "z9-capped-depot");
   EXPECT_EQ(variant_for(ImplementationChoice{true, "/src/linux"}, "z1-max32-reset", trace), "z1-max32-reset");
