@@ -197,6 +197,30 @@ flush cpu=0x0
   EXPECT_EQ(run.steps, 8u);
 }
 
+// Four one-pfn magazines freed on one CPU leave two in the depot, one more than the CPUs: 6.12's
+// trim work returns the top one, z9 (no trimming) keeps it. The generators practically never
+// build this (docs/kernel.md), so it is pinned here.
+TEST(KernelDifferential, TrimTellsZ9FromTheKernel612) {
+  REQUIRE_KERNEL("6.12");
+  const Trace trace = parse_trace(R"(iova-trace 1
+domain granule=0x1000 start=0x1 dma32=0x100 mag=1 cpus=1
+a1: fast 0x1 limit=0xff
+a2: fast 0x1 limit=0xff
+a3: fast 0x1 limit=0xff
+a4: fast 0x1 limit=0xff
+ffree a1 size=0x1
+ffree a2 size=0x1
+ffree a3 size=0x1
+ffree a4 size=0x1
+trim
+)");
+  const ExactFactory kernel = side(kKernel612, "mainline");
+  EXPECT_FALSE(run_differential(trace, side({}, "mainline"), kernel).difference);
+  const DifferentialRun z9 = run_differential(trace, side({}, "z9-capped-depot"), kernel);
+  ASSERT_TRUE(z9.difference);
+  EXPECT_EQ(z9.difference->step, 8u) << z9.difference->what;
+}
+
 // 6.1's depot holds 32 magazines and sends the overflow back to the tree, never trims, and
 // drains bottom first: z9 reproduces it exactly, and mainline's depot does not.
 TEST(KernelDifferential, Z9IsTheDepotOf61) {
