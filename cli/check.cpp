@@ -1,5 +1,8 @@
 // iovacheck check: the property engine on one variant; a counterexample is minimized and printed.
 #include <array>
+#include <chrono>
+#include <map>
+#include <set>
 #include <cstdint>
 #include <fstream>
 #include <iomanip>
@@ -8,9 +11,13 @@
 #include <sstream>
 #include <string>
 
+#include "cli/impl_option.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
+#include "harness/differential.h"
+#include "harness/kernel_implementation.h"
 #include "model/trace_io.h"
+#include "props/commands.h"
 #include "props/property.h"
 
 namespace iovacheck::cli {
@@ -22,6 +29,9 @@ constexpr std::array kOptions{
     OptionSpec{"tests", "N", "number of generated cases (default 30000)"},
     OptionSpec{"seed", "S", "RapidCheck's seed, decimal or 0x hex (default 0); same seed, same run"},
     OptionSpec{"output", "FILE", "write the minimized counterexample trace to FILE", 'o'},
+    OptionSpec{"impl", "IMPL", "what runs the variant: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
+    OptionSpec{"against", "IMPL", "exact differential mode: compare every step with IMPL (e.g. kernel:6.12)"},
+    OptionSpec{"mag-copies", "", "with --impl kernel: draw test magazine sizes too, run on kernel:X+mag=N copies"},
 };
 
 std::string rate(std::size_t count, double seconds) {
@@ -48,7 +58,7 @@ int report_counterexample(const props::PropertyOptions& options, const props::Pr
                           const std::optional<std::string>& output) {
   const props::Counterexample& minimized = *result.minimized;
   std::cout << "counterexample on " << options.variant << " after " << result.tests << " tests (seed " << options.seed
-            << "): " << violation_comment(minimized.violation) << "\n"
+            << ") on " << options.implementation.text() << ": " << violation_comment(minimized.violation) << "\n"
             << props::print_counterexample(minimized) << "tests until failure: " << result.tests
             << "; failing case: " << result.first_failure_steps << " steps, shrunk: " << result.shrunk->trace.steps.size()
             << ", minimized: " << minimized.trace.steps.size() << "\n"
@@ -62,14 +72,110 @@ int report_counterexample(const props::PropertyOptions& options, const props::Pr
   return kExitFinding;
 }
 
+// The factory of one side of the differential: `choice` running `variant`.
+ExactFactory side(const ImplementationChoice& choice, const std::string& variant) {
+  return [choice, variant](const Trace& trace) { return make_exact_implementation(trace, variant, choice); };
+}
+
+// check --against: generated traces on both sides, every step compared exactly; the first
+// difference is minimized by the shared minimizer.
+int run_differential_check(const ParsedArgs& args, const std::string& variant, const ImplementationChoice& primary,
+                           std::uint64_t tests, std::uint64_t seed) {
+  ImplementationChoice against;
+  std::string against_variant = variant;
+  try {
+    against = parse_implementation(*args.value("against"));
+    if (primary.kernel) variant_for(primary, variant, Trace{});
+    // The kernel side runs its own design; the variant side may be any design with a kernel
+    // tree (a difference is then the finding), never a proposal.
+    if (against.kernel && !is_kernel_design(variant))
+      throw std::invalid_argument(against.text() + ": " + variant + " is a proposal's design, no kernel runs it");
+    if (against.kernel) against_variant = variant_for(against, {}, Trace{});
+  } catch (const std::invalid_argument& error) {
+    throw UsageError(std::string("iovacheck check: ") + error.what());
+  }
+  const ExactFactory a = side(primary, variant);
+  const ExactFactory b = side(against, against_variant);
+  std::size_t traces = 0, steps = 0;
+  std::map<std::string, std::size_t> refused;
+  std::set<std::string> a_names, b_names;  // a kernel runs as itself or as a magazine copy
+  const auto started = std::chrono::steady_clock::now();
+  for (std::uint64_t index = 0; index < tests; ++index) {
+    // The case length follows the seed, so `--tests 1 --seed S` reruns the trace of seed S.
+    Trace trace = props::sample_case(seed + index, 1 + static_cast<int>((seed + index) % 100));
+    trace.variant = variant;
+    const DifferentialRun run = run_differential(trace, a, b);
+    if (run.refused) {
+      ++refused[*run.refused];
+      continue;
+    }
+    ++traces;
+    steps += run.steps;
+    a_names.insert(run.a_name);
+    b_names.insert(run.b_name);
+    if (!run.difference) continue;
+    MinimizeStats stats;
+    const Trace minimized = minimize_difference(trace, a, b, {}, &stats);
+    const DifferentialRun shown = run_differential(minimized, a, b);
+    if (!shown.difference) {
+      std::cerr << "iovacheck check: the minimized trace no longer differs: a defect in iovacheck\n";
+      return kExitInternal;
+    }
+    const std::string comment = "difference: " + shown.difference->what;
+    Trace prefix = minimized;
+    prefix.steps.resize(shown.difference->step + 1);
+    const std::string text = print_trace(prefix, {StepComment{shown.difference->step, comment}});
+    std::cout << "difference between " << run.a_name << " and " << run.b_name << " in trace " << traces << " (seed "
+              << seed + index << ", " << run.steps << " steps), minimized to " << prefix.steps.size() << " steps ("
+              << stats.predicate_calls << " predicate calls):\n"
+              << text << run.a_name << " state:\n" << shown.difference->a_state << run.b_name << " state:\n"
+              << shown.difference->b_state;
+    if (const auto output = args.value("output"); output && !write_file(*output, text)) {
+      std::cerr << "iovacheck check: cannot write '" << *output << "'\n";
+      return kExitBadInput;
+    }
+    return kExitFinding;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  auto joined = [](const std::set<std::string>& names, const std::string& none) {
+    std::string text;
+    for (const std::string& name : names) text += (text.empty() ? "" : ", ") + name;
+    return text.empty() ? none : text;
+  };
+  std::cout << "no difference: " << traces << " traces, " << steps << " steps, " << variant << " on "
+            << joined(a_names, primary.text()) << " against " << joined(b_names, against.text())
+            << " (seeds " << seed << ".." << seed + tests - 1 << ", " << std::fixed << std::setprecision(2) << seconds
+            << " s)\n";
+  std::size_t skipped = 0;
+  for (const auto& [reason, count] : refused) skipped += count;
+  std::cout << "skipped " << skipped << " traces\n";
+  for (const auto& [reason, count] : refused) std::cout << "  " << count << ": " << reason << "\n";
+  return traces == 0 ? kExitBadInput : kExitOk;
+}
+
 int run_check(const ParsedArgs& args) {
   if (!args.positional.empty()) throw UsageError("iovacheck check: unexpected argument '" + args.positional.front() + "'");
   const std::optional<std::string> variant = args.value("variant");
   if (!variant) throw UsageError("iovacheck check: --variant NAME is required");
   if (const std::string unknown = unknown_variant_message(*variant); !unknown.empty())
     throw UsageError("iovacheck check: " + unknown);
+  const ImplementationChoice implementation = implementation_option(args, "check");
+  if (args.value("against")) {
+    const std::uint64_t tests = number_option(args, "check", "tests", 1000, 100'000'000);
+    if (tests == 0) throw UsageError("iovacheck check: --tests expects at least 1");
+    return run_differential_check(args, *variant, implementation, tests, number_option(args, "check", "seed", 0, UINT64_MAX));
+  }
+  if (implementation.kernel) {
+    try {
+      variant_for(implementation, *variant, Trace{});
+    } catch (const std::invalid_argument& error) {
+      throw UsageError(std::string("iovacheck check: ") + error.what());
+    }
+  }
   props::PropertyOptions options;
   options.variant = *variant;
+  options.implementation = implementation;
+  options.real_magazine_size = implementation.kernel && !args.flag("mag-copies");
   options.tests = static_cast<int>(number_option(args, "check", "tests", props::kDefaultTests, 100'000'000));
   options.seed = number_option(args, "check", "seed", 0, UINT64_MAX);
   if (options.tests == 0) throw UsageError("iovacheck check: --tests expects at least 1");
@@ -81,8 +187,11 @@ int run_check(const ParsedArgs& args) {
     return kExitInternal;
   }
   if (result.minimized) return report_counterexample(options, result, args.value("output"));
-  std::cout << "passed " << result.tests << " tests on " << options.variant << " (seed " << options.seed << ")\n"
+  std::cout << "passed " << result.tests << " tests on " << options.variant << " (seed " << options.seed << ") on "
+            << options.implementation.text() << (options.real_magazine_size ? ", magazine size 127" : "") << "\n"
             << "search: " << throughput(result.search) << "\n";
+  if (options.implementation.kernel || result.skipped > 0)
+    std::cout << "skipped " << result.skipped << " cases" << (result.skipped ? ": " + result.skip_reason : "") << "\n";
   if (result.shared_with_mainline > 0)
     std::cout << result.shared_with_mainline << " cases violated on mainline too (mainline's findings: "
               << "iovacheck check --variant mainline)\n";
@@ -95,7 +204,7 @@ const Verb& check_verb() {
   static const Verb verb{
       .name = "check",
       .summary = "property-test a variant against the model and minimize what fails",
-      .usage = "iovacheck check --variant NAME [--tests N] [--seed S] [-o FILE]",
+      .usage = "iovacheck check --variant NAME [--impl IMPL] [--against IMPL] [--tests N] [--seed S] [-o FILE]",
       .description =
           "Runs a RapidCheck stateful property: random geometries and operation sequences (every\n"
           "operation, edge-weighted arguments, caller errors included), each step judged by the\n"
@@ -108,7 +217,20 @@ const Verb& check_verb() {
           "Prints 'passed N tests' or the minimized trace followed by the tests until failure and\n"
           "the lengths of the failing, shrunk and minimized traces.\n"
           "\n"
-          "Exit: 0 passed, 1 a counterexample found, 2 bad usage, 3 a defect in iovacheck.",
+          "--impl kernel[:6.12|:6.1|:/path] runs the property on the real drivers/iommu/iova.c,\n"
+          "unmodified: every case has its magazine size, 127. --mag-copies draws the test sizes\n"
+          "too (copies changed in IOVA_MAG_SIZE only, named kernel:X+mag=N), which reach the\n"
+          "depot in a few operations. Cases it cannot run are skipped and counted.\n"
+          "\n"
+          "--against IMPL is the exact differential mode: --tests generated traces (default 1000)\n"
+          "run on the variant (--impl, default impl) and on IMPL, every result and every piece of\n"
+          "state (nodes, cached nodes, max32_alloc_size, each magazine's pfns in slot order, depot\n"
+          "order) compared after each step. The first difference is minimized and printed with a\n"
+          "'# difference:' line and both states. A kernel runs its own design (6.12: mainline,\n"
+          "6.1: z9-capped-depot); a proposal (p1..p3) with a kernel is a usage error.\n"
+          "\n"
+          "Exit: 0 passed, 1 a counterexample or difference found, 2 bad usage, 3 a defect in\n"
+          "iovacheck.",
       .options = kOptions,
       .run = run_check,
   };

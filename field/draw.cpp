@@ -436,7 +436,7 @@ std::vector<Frame> log_frames(const LogReport& report) {
     std::ranges::sort(frame.segments, {}, [](const Segment& segment) { return segment.range.lo; });
     auto hint = [](const DumpHint& dumped) {
       if (!dumped.node) return HintRef{};
-      return dumped.node->is_anchor() ? HintRef{HintRef::Kind::Anchor, 0} : HintRef{HintRef::Kind::Node, *dumped.node->lo};
+      return dumped.node->is_anchor() ? HintRef{HintRef::Kind::Anchor, 0, 0} : HintRef{HintRef::Kind::Node, *dumped.node->lo, 0};
     };
     frame.cached = hint(state.cached);
     frame.cached32 = hint(state.cached32);

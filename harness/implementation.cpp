@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "harness/kernel_implementation.h"
 #include "impl/domain.h"
 #include "impl/variant.h"
 
@@ -88,6 +89,11 @@ class Apply {
   impl::Domain& domain_;
 };
 
+std::optional<Range> range_or_none(const impl::HintRef& hint) {
+  if (!hint.live()) return std::nullopt;
+  return Range{hint.pfn_lo, hint.pfn_hi};
+}
+
 class ImplementationUnderTest final : public InspectableImplementation {
  public:
   ImplementationUnderTest(const Trace& trace, const impl::Variant& variant)
@@ -95,6 +101,7 @@ class ImplementationUnderTest final : public InspectableImplementation {
 
   Outcome apply(const Op& op) override {
     last_op_allocates_ = std::holds_alternative<Alloc>(op) || std::holds_alternative<FastAlloc>(op);
+    domain_.start_operation();
     return std::visit(Apply(domain_), op);
   }
 
@@ -112,6 +119,26 @@ class ImplementationUnderTest final : public InspectableImplementation {
   std::vector<TreeAttempt> last_attempts() const override {
     return last_op_allocates_ ? domain_.last_attempts() : std::vector<TreeAttempt>{};
   }
+
+  ExactState exact_state() const override {
+    ExactState state;
+    for (const impl::Node& node : domain_.nodes()) state.nodes.push_back(range_of(node));
+    const impl::TreeHints hints = domain_.hints();
+    state.has_hints = hints.cached.kind != impl::HintRef::Kind::None;
+    if (state.has_hints) {
+      state.cached_node = range_or_none(hints.cached);
+      state.cached32_node = range_or_none(hints.cached32);
+      state.max32_alloc_size = hints.max32_alloc_size;
+    }
+    for (const impl::CacheContents::Bin& bin : domain_.cache_contents().bins) {
+      ExactState::Bin& copy = state.bins.emplace_back();
+      for (const auto& cpu : bin.cpus) copy.cpus.push_back(ExactState::CpuMagazines{cpu.loaded, cpu.prev});
+      copy.depot = bin.depot;
+    }
+    return state;
+  }
+
+  std::string name() const override { return "impl:" + std::string(domain_.variant().name); }
 
  private:
   // The snapshot must outlive the Domain constructor only.
@@ -137,20 +164,78 @@ std::vector<VariantInfo> implemented_variants() {
 
 bool is_implemented_variant(std::string_view name) { return impl::find_variant(name) != nullptr; }
 
-std::unique_ptr<SystemUnderTest> make_implementation(const Trace& trace, std::string_view variant) {
-  return make_inspectable_implementation(trace, variant);
-}
+namespace {
 
-std::unique_ptr<InspectableImplementation> make_inspectable_implementation(const Trace& trace,
-                                                                         std::string_view variant) {
-  const std::string_view name = variant.empty() ? std::string_view(trace.variant) : variant;
+const impl::Variant& known_variant(std::string_view name) {
   const impl::Variant* found = impl::find_variant(name);
   if (!found) {
     std::string known;
     for (const impl::Variant& each : impl::all_variants()) known += (known.empty() ? "" : ", ") + std::string(each.name);
     throw std::invalid_argument("unknown variant '" + std::string(name) + "' (known: " + known + ")");
   }
-  return std::make_unique<ImplementationUnderTest>(trace, *found);
+  return *found;
+}
+
+}  // namespace
+
+std::unique_ptr<InspectableImplementation> make_inspectable_implementation(const Trace& trace,
+                                                                         std::string_view variant) {
+  const std::string_view name = variant.empty() ? std::string_view(trace.variant) : variant;
+  return std::make_unique<ImplementationUnderTest>(trace, known_variant(name));
+}
+
+std::unique_ptr<SystemUnderTest> make_implementation(const Trace& trace, std::string_view variant) {
+  return make_inspectable_implementation(trace, variant);
+}
+
+bool is_kernel_design(std::string_view variant) {
+  const impl::Variant* found = impl::find_variant(variant);
+  return found && found->search == impl::Search::FirstFitFromCachedNode;
+}
+
+// A kernel that was not built is bad usage, not a trace it cannot run.
+ImplementationChoice built_kernel(std::string tree) {
+  const KernelPlan plan = plan_kernel(tree, Trace{});
+  if (!plan.build) throw std::invalid_argument("kernel:" + tree + ": " + plan.refusal);
+  return ImplementationChoice{true, std::move(tree)};
+}
+
+ImplementationChoice parse_implementation(std::string_view text) {
+  if (text == "impl") return ImplementationChoice{};
+  if (text == "kernel") return built_kernel("6.12");
+  if (text.starts_with("kernel:") && text.size() > 7) {
+    const std::string tree(text.substr(7));
+    if (tree == "6.12" || tree == "6.1" || tree.front() == '/') return built_kernel(tree);
+    throw std::invalid_argument("--impl kernel:" + tree + ": expected kernel:6.12, kernel:6.1 or kernel:/absolute/path");
+  }
+  throw std::invalid_argument("--impl '" + std::string(text) + "': expected impl, kernel, kernel:6.12, kernel:6.1 or kernel:/path");
+}
+
+std::string variant_for(const ImplementationChoice& choice, std::string_view requested, const Trace& trace) {
+  if (!choice.kernel) return std::string(known_variant(requested.empty() ? std::string_view(trace.variant) : requested).name);
+  const std::string own = kernel_variant(choice.tree);
+  if (requested.empty() || requested == own) return own;
+  const impl::Variant& asked = known_variant(requested);
+  if (!is_kernel_design(asked.name))
+    throw std::invalid_argument(choice.text() + " with --variant " + std::string(requested) +
+                                ": a proposal's design has no kernel tree to run");
+  if (choice.tree.front() != '/')
+    throw std::invalid_argument(choice.text() + " implements " + own + ", not " + std::string(requested) +
+                                " (a historical design runs on the kernel tree it comes from: kernel:/path)");
+  return std::string(asked.name);
+}
+
+std::unique_ptr<ExactSystemUnderTest> make_exact_implementation(const Trace& trace, std::string_view variant,
+                                                                const ImplementationChoice& choice) {
+  if (!choice.kernel) return make_inspectable_implementation(trace, variant);
+  return make_kernel_implementation(plan_kernel(choice.tree, trace), trace);
+}
+
+CheckReport check_on(const Trace& trace, std::string_view variant, const ImplementationChoice& choice,
+                     const CheckOptions& options) {
+  Trace renamed = trace;
+  renamed.variant = variant_for(choice, variant, trace);
+  return check(renamed, *make_exact_implementation(renamed, renamed.variant, choice), options);
 }
 
 CheckReport check_on(const Trace& trace, std::string_view variant, const CheckOptions& options) {

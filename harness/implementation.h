@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/exact_state.h"
 #include "impl/domain.h"
 #include "model/checker.h"
 #include "model/sut.h"
@@ -34,7 +35,7 @@ using impl::SearchExit;
 using impl::TreeAttempt;
 using impl::TreeHints;
 
-class InspectableImplementation : public SystemUnderTest {
+class InspectableImplementation : public ExactSystemUnderTest {
  public:
   virtual TreeHints hints() const = 0;
   // The tree allocations the last applied op made, in order.
@@ -47,5 +48,36 @@ std::unique_ptr<InspectableImplementation> make_inspectable_implementation(const
 
 // make_implementation + check: the one call every engine makes to run a trace.
 CheckReport check_on(const Trace& trace, std::string_view variant = {}, const CheckOptions& options = {});
+
+// What runs a trace: our re-implementation (impl/) or a compiled kernel (kernel/), the option
+// `--impl impl|kernel[:6.12|:6.1|:PATH]` of every verb.
+struct ImplementationChoice {
+  bool kernel = false;
+  std::string tree = "6.12";  // kernel only: "6.12", "6.1" or an absolute path
+  std::string text() const { return kernel ? "kernel:" + tree : "impl"; }
+};
+
+// A design some kernel tree has had (mainline, z1..z9), as opposed to a proposal (p1..p3).
+bool is_kernel_design(std::string_view variant);
+
+// Throws std::invalid_argument naming what is wrong with `text`, or why the kernel it names was
+// not built.
+ImplementationChoice parse_implementation(std::string_view text);
+
+// The variant a choice runs when asked for `requested` (empty: the trace's own for impl, the
+// kernel's own design for a kernel). Throws std::invalid_argument on a pairing that makes no
+// sense: an unknown variant, or a kernel with a design it does not implement (a p-variant, or
+// z1 on 6.12); a user's tree may claim any historical variant.
+std::string variant_for(const ImplementationChoice& choice, std::string_view requested, const Trace& trace);
+
+// The chosen implementation of `variant` for the trace; reports name it (impl:mainline,
+// kernel:6.12.117). Throws std::invalid_argument when it cannot run the trace (a refusal: the
+// kernel's magazine size, a snapshot) or the variant is unknown.
+std::unique_ptr<ExactSystemUnderTest> make_exact_implementation(const Trace& trace, std::string_view variant,
+                                                                const ImplementationChoice& choice);
+
+// check() on the chosen implementation; the report's trace names the variant that ran.
+CheckReport check_on(const Trace& trace, std::string_view variant, const ImplementationChoice& choice,
+                     const CheckOptions& options = {});
 
 }  // namespace iovacheck

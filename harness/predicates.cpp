@@ -9,8 +9,9 @@ namespace iovacheck {
 namespace {
 
 // Expectations pin one variant's placements; the predicates judge properties only.
-std::optional<Violation> violation_on(const Trace& trace, const std::string& variant) {
-  return check_on(trace, variant, CheckOptions{.check_expectations = false}).violation;
+std::optional<Violation> violation_on(const Trace& trace, const std::string& variant,
+                                      const ImplementationChoice& choice = {}) {
+  return check_on(trace, variant, choice, CheckOptions{.check_expectations = false}).violation;
 }
 
 // A candidate an implementation cannot be built for (a snapshot it cannot hold) keeps nothing.
@@ -26,24 +27,27 @@ TracePredicate unless_unrunnable(TracePredicate keeps) {
 
 }  // namespace
 
-TracePredicate distinguishes_from_mainline(const std::string& variant, std::optional<Property> property) {
-  return unless_unrunnable([variant, property](const Trace& trace) {
-    const std::optional<Violation> violation = violation_on(trace, variant);
+TracePredicate distinguishes_from_mainline(const std::string& variant, std::optional<Property> property,
+                                           const ImplementationChoice& choice) {
+  return unless_unrunnable([variant, property, choice](const Trace& trace) {
+    const std::optional<Violation> violation = violation_on(trace, variant, choice);
     if (!violation || (property && violation->property != *property)) return false;
     return !violation_on(trace, kDefaultVariant).has_value();
   });
 }
 
-TracePredicate violates_same_property(const std::string& variant, Property property) {
-  return unless_unrunnable([variant, property](const Trace& trace) {
-    const std::optional<Violation> violation = violation_on(trace, variant);
+TracePredicate violates_same_property(const std::string& variant, Property property,
+                                      const ImplementationChoice& choice) {
+  return unless_unrunnable([variant, property, choice](const Trace& trace) {
+    const std::optional<Violation> violation = violation_on(trace, variant, choice);
     return violation && violation->property == property;
   });
 }
 
-TracePredicate counterexample_predicate(const std::string& variant, Property property) {
-  if (variant == kDefaultVariant) return violates_same_property(variant, property);
-  return distinguishes_from_mainline(variant, property);
+TracePredicate counterexample_predicate(const std::string& variant, Property property,
+                                        const ImplementationChoice& choice) {
+  if (variant == kDefaultVariant) return violates_same_property(variant, property, choice);
+  return distinguishes_from_mainline(variant, property, choice);
 }
 
 }  // namespace iovacheck

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "harness/implementation.h"
 #include "model/minimize.h"
 #include "model/property.h"
 
@@ -11,14 +12,18 @@ namespace iovacheck {
 
 // "Violates a property on `variant` (`property`, when given) and none on mainline": a
 // distinguishing counterexample.
-TracePredicate distinguishes_from_mainline(const std::string& variant, std::optional<Property> property = std::nullopt);
+// `choice` runs `variant`; mainline is always impl/'s.
+TracePredicate distinguishes_from_mainline(const std::string& variant, std::optional<Property> property = std::nullopt,
+                                           const ImplementationChoice& choice = {});
 
 // "Violates `property` on `variant`" (any step, whatever the reason text).
-TracePredicate violates_same_property(const std::string& variant, Property property);
+TracePredicate violates_same_property(const std::string& variant, Property property,
+                                      const ImplementationChoice& choice = {});
 
 // The predicate a counterexample found on `variant` is minimized under: the same property, and
 // for a variant other than mainline distinguishing too, so the minimized trace shows the same
 // kind of violation as the one found.
-TracePredicate counterexample_predicate(const std::string& variant, Property property);
+TracePredicate counterexample_predicate(const std::string& variant, Property property,
+                                        const ImplementationChoice& choice = {});
 
 }  // namespace iovacheck

@@ -179,8 +179,10 @@ void CachedTree::update_hints_for_removal(const IovaNode* free) {
   const bool moves_cached32 = (variant_.delete_checks_free_is_cached32 && free == cached32) ||
                               (free->pfn_hi < dma32_pfn_ && free->pfn_lo >= cached32->pfn_lo);
   if (moves_cached32) cached32_node_ = next;
-  if (free->pfn_lo < dma32_pfn_ && (moves_cached32 || !variant_.max32_reset_needs_cached32_move))
-    max32_alloc_size_ = dma32_pfn_;
+  // z1 (the pre-5.18 code) resets on any move of cached32_node, with no pfn_lo < dma32 test.
+  const bool resets_max32 =
+      variant_.max32_reset_needs_cached32_move ? moves_cached32 : free->pfn_lo < dma32_pfn_;
+  if (resets_max32) max32_alloc_size_ = dma32_pfn_;
   if (free->pfn_lo >= cached_node_->pfn_lo) cached_node_ = next;
 }
 
@@ -201,6 +203,7 @@ std::optional<std::string> CachedTree::validate() const {
   if (!nodes_.is_linked(anchor)) return "the anchor is not in the tree";
   if (*nodes_.linked().rbegin() != anchor) return "the anchor is not the highest node";
   if (anchor->pfn_hi != kAnchorPfn) return "the anchor ends at " + hex(anchor->pfn_hi) + ", not 2^64-1";
+  if (anchor->pfn_lo != kAnchorPfn) return "the anchor starts at " + hex(anchor->pfn_lo) + ", not 2^64-1: a reserve grew it";
   if (!nodes_.unlinked().empty()) {
     const IovaNode* refused = nodes_.unlinked().front().get();
     return "node " + range_text(refused->pfn_lo, refused->pfn_hi) +
@@ -220,10 +223,10 @@ std::string CachedTree::hint_text(const IovaNode* hint) const {
 }
 
 HintRef CachedTree::hint_ref(const IovaNode* hint) const {
-  if (hint == nodes_.anchor()) return HintRef{HintRef::Kind::Anchor, 0};
-  if (nodes_.is_linked(hint)) return HintRef{HintRef::Kind::Node, hint->pfn_lo};
+  if (hint == nodes_.anchor()) return HintRef{HintRef::Kind::Anchor, hint->pfn_lo, hint->pfn_hi};
+  if (nodes_.is_linked(hint)) return HintRef{HintRef::Kind::Node, hint->pfn_lo, hint->pfn_hi};
   // Under z4 the hint may be a freed node; its memory is kept (outside ASan) but not its meaning.
-  return HintRef{HintRef::Kind::Freed, 0};
+  return HintRef{HintRef::Kind::Freed, 0, 0};
 }
 
 void CachedTree::load(const TreeSnapshot& snapshot) {

@@ -56,9 +56,13 @@ AllocResult Domain::alloc_iova_fast(Pfn size, Pfn limit_pfn, unsigned cpu, bool 
   last_attempts_.clear();
   if (size == 0 || cpu >= config_.cpus) return {Status::BadInput, 0};
   size = caches_->fast_size(size);
-  if (const std::optional<Pfn> cached = caches_->get(size, limit_pfn, cpu)) return {Status::Ok, *cached};
+  // pfn 0 means "no result" to alloc_iova_fast's caller: a popped pfn 0 is a miss and a tree
+  // allocation placed at 0 a failure; either way the node stays in the tree, owned by nobody.
+  const std::optional<Pfn> cached = caches_->get(size, limit_pfn, cpu);
+  if (cached && *cached != 0) return {Status::Ok, *cached};
   for (;;) {
-    if (const std::optional<Pfn> pfn = tree_alloc(size, limit_pfn, true)) return {Status::Ok, *pfn};
+    if (const std::optional<Pfn> pfn = tree_alloc(size, limit_pfn, true))
+      return *pfn != 0 ? AllocResult{Status::Ok, *pfn} : AllocResult{Status::Fail, 0};
     if (!flush_rcache) return {Status::Fail, 0};
     flush_rcache = false;
     caches_->flush_for_retry(*tree_);
@@ -72,7 +76,7 @@ Status Domain::free_iova_fast(Pfn pfn, Pfn size, unsigned cpu) {
   // A wild free or one of the anchor is refused here as free_iova refuses it.
   const std::optional<Node> node = tree_->find(pfn);
   if (!node || node->pfn_hi == kAnchorPfn) return Status::BadInput;
-  if (caches_->insert(pfn, size, cpu)) return Status::Ok;
+  if (caches_->insert(pfn, size, cpu, *tree_)) return Status::Ok;
   return free_iova(pfn);
 }
 
@@ -93,9 +97,13 @@ void Domain::free_global_cached_iovas() { caches_->flush_depots(*tree_); }
 
 void Domain::trim_depots() { caches_->trim(*tree_); }
 
+void Domain::start_operation() { caches_->start_operation(); }
+
 std::vector<Node> Domain::nodes() const { return tree_->nodes(); }
 
 std::vector<CachedEntry> Domain::cached() const { return caches_->entries(); }
+
+CacheContents Domain::cache_contents() const { return caches_->contents(); }
 
 std::optional<std::string> Domain::validate() const {
   if (auto error = tree_->validate()) return error;

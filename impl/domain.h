@@ -42,6 +42,19 @@ struct CachedEntry {
   unsigned cpu = kDepot;  // kDepot when in the bin's depot
 };
 
+// Every magazine's pfns in slot order: per bin, each CPU's loaded and prev, the depot top first.
+struct CacheContents {
+  struct CpuMagazines {
+    std::vector<Pfn> loaded;
+    std::vector<Pfn> prev;
+  };
+  struct Bin {
+    std::vector<CpuMagazines> cpus;
+    std::vector<std::vector<Pfn>> depot;  // [0] is the top, the next to be popped
+  };
+  std::vector<Bin> bins;
+};
+
 enum class Status { Ok, Fail, BadInput };
 
 struct AllocResult {
@@ -63,11 +76,14 @@ struct TreeAttempt {
   bool placed = false;
 };
 
-// The hints of section 2 as the tree holds them, for explaining a state (log-check, draw).
+// The hints of section 2 as the tree holds them: for explaining a state (log-check, draw) and
+// for an exact comparison with another implementation (the kernel's).
 struct HintRef {
   enum class Kind { None, Anchor, Node, Freed };  // None: the variant keeps no such hint
   Kind kind = Kind::None;
-  Pfn pfn_lo = 0;  // Node, Freed
+  Pfn pfn_lo = 0;  // Node, Anchor
+  Pfn pfn_hi = 0;  // 0 when the holder knows only where the node starts (a log)
+  bool live() const { return kind == Kind::Node || kind == Kind::Anchor; }
 };
 struct TreeHints {
   HintRef cached;
@@ -95,9 +111,13 @@ class Domain {
   Status free_cpu_cached_iovas(unsigned cpu);
   void free_global_cached_iovas();
   void trim_depots();  // one run of every bin's depot-trimming work
+  // Starts one caller-level operation: warnings of the previous one (a drain that met a pfn with
+  // no node) are no longer reported by validate().
+  void start_operation();
 
   std::vector<Node> nodes() const;  // ascending, the anchor included (last)
   std::vector<CachedEntry> cached() const;
+  CacheContents cache_contents() const;
   // Every structural invariant; the first that does not hold.
   std::optional<std::string> validate() const;
   std::string describe() const;  // hints and counters, one per line

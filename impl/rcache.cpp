@@ -50,7 +50,7 @@ std::optional<Pfn> RangeCaches::pop_at_or_below(Magazine& magazine, Pfn bound) {
   return std::nullopt;
 }
 
-bool RangeCaches::insert(Pfn pfn, Pfn size, unsigned cpu) {
+bool RangeCaches::insert(Pfn pfn, Pfn size, unsigned cpu, TreeAllocator& tree) {
   const unsigned bin_index = order_base_2(size);
   if (bin_index >= kBins) return false;
   Bin& bin = bins_[bin_index];
@@ -58,9 +58,14 @@ bool RangeCaches::insert(Pfn pfn, Pfn size, unsigned cpu) {
   if (is_full(magazines.loaded)) {
     if (!is_full(magazines.prev)) {
       std::swap(magazines.loaded, magazines.prev);
-    } else {
+    } else if (variant_.depot_capacity == 0 || bin.depot.size() < variant_.depot_capacity) {
       bin.depot.push_back(std::move(magazines.loaded));
       magazines.loaded = Magazine{};
+    } else {  // z9: the pfn goes into a fresh magazine first, then the full one to the tree
+      Magazine overflow = std::move(magazines.loaded);
+      magazines.loaded = Magazine{pfn};
+      give_back(overflow, tree);
+      return true;
     }
   }
   magazines.loaded.push_back(pfn);
@@ -69,7 +74,8 @@ bool RangeCaches::insert(Pfn pfn, Pfn size, unsigned cpu) {
 
 // Index order, 0 upward; a pfn whose node is gone is skipped (the kernel warns).
 void RangeCaches::give_back(Magazine& magazine, TreeAllocator& tree) {
-  for (Pfn pfn : magazine) tree.remove(pfn);
+  for (Pfn pfn : magazine)
+    if (!tree.remove(pfn) && !drained_without_node_) drained_without_node_ = pfn;
   magazine.clear();
 }
 
@@ -82,6 +88,11 @@ void RangeCaches::flush_cpu(unsigned cpu, TreeAllocator& tree) {
 
 void RangeCaches::flush_depots(TreeAllocator& tree) {
   for (Bin& bin : bins_) {
+    if (variant_.depot_flush_bottom_first) {
+      for (Magazine& magazine : bin.depot) give_back(magazine, tree);
+      bin.depot.clear();
+      continue;
+    }
     while (!bin.depot.empty()) {
       give_back(bin.depot.back(), tree);
       bin.depot.pop_back();
@@ -96,6 +107,7 @@ void RangeCaches::flush_for_retry(TreeAllocator& tree) {
 }
 
 void RangeCaches::trim(TreeAllocator& tree) {
+  if (!variant_.depot_trimmed) return;
   for (Bin& bin : bins_) {
     if (bin.depot.size() <= bin.cpus.size()) continue;
     give_back(bin.depot.back(), tree);
@@ -115,6 +127,16 @@ std::vector<CachedEntry> RangeCaches::entries() const {
       for (Pfn pfn : magazine) result.push_back(CachedEntry{pfn, bin, CachedEntry::kDepot});
   }
   return result;
+}
+
+CacheContents RangeCaches::contents() const {
+  CacheContents contents;
+  for (const Bin& bin : bins_) {
+    CacheContents::Bin& copy = contents.bins.emplace_back();
+    for (const CpuMagazines& magazines : bin.cpus) copy.cpus.push_back({magazines.loaded, magazines.prev});
+    copy.depot.assign(bin.depot.rbegin(), bin.depot.rend());
+  }
+  return contents;
 }
 
 std::optional<std::string> RangeCaches::validate_magazine(const Magazine& magazine, unsigned bin, unsigned cpu,
@@ -138,6 +160,8 @@ std::optional<std::string> RangeCaches::validate_magazine(const Magazine& magazi
 }
 
 std::optional<std::string> RangeCaches::validate(const TreeAllocator& tree) const {
+  if (drained_without_node_)
+    return "a drain met cached pfn " + hex(*drained_without_node_) + " with no tree node (the kernel's WARN_ON(!iova))";
   for (unsigned bin = 0; bin < kBins; ++bin) {
     const std::string name = "rcache bin " + std::to_string(bin);
     const auto& cpus = bins_[bin].cpus;

@@ -25,7 +25,8 @@ class RangeCaches {
   // (z6: that must start at or below it).
   std::optional<Pfn> get(Pfn size, Pfn limit_pfn, unsigned cpu);
   // free_iova_fast's insert; false when size's bin has no cache (the caller frees the pfn).
-  bool insert(Pfn pfn, Pfn size, unsigned cpu);
+  // A magazine that overflows a capped depot (z9) goes back to `tree`.
+  bool insert(Pfn pfn, Pfn size, unsigned cpu, TreeAllocator& tree);
 
   void flush_cpu(unsigned cpu, TreeAllocator& tree);  // free_cpu_cached_iovas
   void flush_depots(TreeAllocator& tree);             // free_global_cached_iovas
@@ -33,7 +34,11 @@ class RangeCaches {
   void flush_for_retry(TreeAllocator& tree);
   void trim(TreeAllocator& tree);  // one run of every bin's depot-trimming work
 
+  // The kernel's WARN_ON(!iova) when a drain meets a pfn with no node; validate() reports it
+  // until the next operation starts, as the kernel's warning belongs to one call.
+  void start_operation() { drained_without_node_.reset(); }
   std::vector<CachedEntry> entries() const;
+  CacheContents contents() const;
   std::optional<std::string> validate(const TreeAllocator& tree) const;
   std::string describe() const;
 
@@ -52,10 +57,11 @@ class RangeCaches {
   std::optional<std::string> validate_magazine(const Magazine& magazine, unsigned bin, unsigned cpu,
                                                const std::string& where, const TreeAllocator& tree) const;
   static std::optional<Pfn> pop_at_or_below(Magazine& magazine, Pfn bound);
-  static void give_back(Magazine& magazine, TreeAllocator& tree);
+  void give_back(Magazine& magazine, TreeAllocator& tree);
 
   const Variant& variant_;
   unsigned mag_size_;
+  std::optional<Pfn> drained_without_node_;
   std::array<Bin, kBins> bins_;
 };
 

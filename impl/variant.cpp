@@ -48,6 +48,14 @@ constexpr Variant kVariants[] = {
      .origin = "before 6fa3525b455a \"iommu/iova: Free global iova rcache on iova alloc failure\" (v5.11)",
      .summary = "the fast path's flush after a failed allocation drains the CPUs' magazines, not the depot",
      .fast_flush_drains_depot = false},
+    {.name = "z9-capped-depot",
+     .origin = "v5.18 .. v6.6 (Debian's linux-source-6.1); replaced in v6.7 by \"iommu/iova: Make the rcache "
+               "depot scale better\"",
+     .summary = "the depot holds at most 32 magazines and a full magazine beyond that goes back to the tree; "
+                "no depot trimming; a depot flush starts at the bottom magazine",
+     .depot_capacity = 32,
+     .depot_trimmed = false,
+     .depot_flush_bottom_first = true},
     {.name = "p1-best-fit",
      .origin = "Android/Qualcomm RFC \"iommu/iova: Add a best-fit algorithm\" (2020)",
      .summary = "the smallest whole gap that fits, the highest on ties; alloc neither updates the cached "

@@ -21,7 +21,7 @@ struct Variant {
   Search search = Search::FirstFitFromCachedNode;
 
   // Tree deltas (section 3).
-  bool max32_reset_needs_cached32_move = false;  // z1: removal step 2 only when step 1 moved cached32
+  bool max32_reset_needs_cached32_move = false;  // z1: removal step 2 is "step 1 moved cached32" (no pfn_lo test)
   bool retry_pfn_is_hi_plus_one = false;         // z2: retry_pfn = curr.pfn_hi + 1, low = retry_pfn
   bool retry_pass = true;                        // z3: false, step 5 never retries
   bool delete_checks_free_is_cached32 = true;    // z4: false, removal step 1 lacks "free == c ||"
@@ -31,6 +31,12 @@ struct Variant {
   bool rcache_bound_ignores_size = false;  // z6: get bound is limit_pfn
   bool fast_rounds_size = true;            // z7: false, alloc_iova_fast does not round up
   bool fast_flush_drains_depot = true;     // z8: false, the fast path's flush skips the depot
+  // z9 (v5.18 .. v6.6, linux-source-6.1): the depot holds at most this many magazines (0: no
+  // cap) and a full loaded magazine that does not fit is returned to the tree; no trimming; a
+  // depot flush returns the magazines bottom first.
+  unsigned depot_capacity = 0;
+  bool depot_trimmed = true;
+  bool depot_flush_bottom_first = false;
 
   bool has_cached_nodes() const {
     return search == Search::FirstFitFromCachedNode || search == Search::BestFit;

@@ -63,6 +63,7 @@ std::string owner_name(const Owner& owner) {
     case Kind::Reserved: return "reserved";
     case Kind::Cached:
       return "cached pfn " + hex(owner.pfn) + " bin " + std::to_string(owner.bin) + " " + slot_name(owner.slot);
+    case Kind::Leaked: return "leaked (fast placed it at pfn 0 and reported failure)";
   }
   return "?";
 }
@@ -151,17 +152,27 @@ class Rules {
   // The ways a fast allocation may have gone, most plausible first.
   std::vector<Ruling> operator()(const FastAlloc& op, const Outcome& outcome) const {
     const Request request{fast_alloc_size(op.size), op.limit, true};
-    if (outcome.status == Outcome::Status::Fail) return only(fast_failure(op, request));
     std::vector<Ruling> ways;
+    if (outcome.status == Outcome::Status::Fail) {
+      // Section 4: a tree placement at pfn 0 is "no result" to the caller; its node stays, leaked.
+      if (placed_at_zero(request)) {
+        const Outcome at_zero{Outcome::Status::Ok, 0, std::nullopt};
+        ways.push_back(fast_fresh(op, request, at_zero, Owner::leaked()));
+        if (op.flush) ways.push_back(fast_after_flush(op, request, at_zero, Owner::leaked()));
+      }
+      ways.push_back(fast_failure(op, request));
+      return ways;
+    }
     const bool hit_possible = cached_range(ranges_, outcome.pfn) != nullptr;
     const bool flushed = observed_flush();
     // A drain shows as cached ranges gone from the tree; it happens only after a miss, so a
     // step that drained cannot also have hit. A drain whose retry took back the very range it
     // drained does not show: that is the last way.
-    if (flushed && op.flush) ways.push_back(fast_after_flush(op, request, outcome));
+    const Owner owner = fast_owner(op, outcome.pfn);
+    if (flushed && op.flush) ways.push_back(fast_after_flush(op, request, outcome, owner));
     if (!flushed && hit_possible) ways.push_back(fast_hit(op, request, outcome.pfn));
-    ways.push_back(fast_fresh(op, request, outcome));
-    if (!flushed && op.flush) ways.push_back(fast_after_flush(op, request, outcome));
+    ways.push_back(fast_fresh(op, request, outcome, owner));
+    if (!flushed && op.flush) ways.push_back(fast_after_flush(op, request, outcome, owner));
     return ways;
   }
 
@@ -235,6 +246,11 @@ class Rules {
     return false;
   }
 
+  // A failed fast step that left a new node at pfn 0 (only possible with start_pfn 0).
+  bool placed_at_zero(const Request& request) const {
+    return geometry_.start_pfn == 0 && !holder_of(ranges_, 0) && observed_has_node(observed_, Range{0, request.size - 1});
+  }
+
   std::size_t count_cached(unsigned bin, CacheSlot slot) const {
     return static_cast<std::size_t>(std::count_if(ranges_.begin(), ranges_.end(), [&](const auto& entry) {
       const Owner& owner = entry.second.owner;
@@ -285,18 +301,18 @@ class Rules {
     return transition;
   }
 
-  Ruling fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome) const {
+  Ruling fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
     if (auto error = placement_error(ranges_, geometry_.start_pfn, pfn, request, occupies_always)) return *error;
     if (auto error = node_size_error(outcome, request)) return *error;
     Transition transition(ranges_);
-    add_range(transition.after, *range_of(pfn, request.size), fast_owner(op, pfn));
+    add_range(transition.after, *range_of(pfn, request.size), owner);
     add_depot_load(transition, request, op.cpu, geometry_.mag_size);
     return transition;
   }
 
   // The tree allocation failed, every cache was drained, and the retry placed the range.
-  Ruling fast_after_flush(const FastAlloc& op, const Request& request, const Outcome& outcome) const {
+  Ruling fast_after_flush(const FastAlloc&, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
     if (auto missed = incompleteness(ranges_, geometry_.start_pfn, request, occupies_always,
                                      "fast flushed its caches after a tree allocation that should not have failed"))
@@ -304,7 +320,7 @@ class Rules {
     if (auto error = placement_error(ranges_, geometry_.start_pfn, pfn, request, occupies_unless_cached)) return *error;
     if (auto error = node_size_error(outcome, request)) return *error;
     Transition transition(without_cached(ranges_, [](const Owner&) { return true; }));
-    add_range(transition.after, *range_of(pfn, request.size), fast_owner(op, pfn));
+    add_range(transition.after, *range_of(pfn, request.size), owner);
     return transition;
   }
 
@@ -562,6 +578,7 @@ std::optional<CallerError> free_error(const Ranges& ranges, Pfn pfn, bool fast, 
   switch (owner.kind) {
     case Kind::Reserved: return undefined(what + " is reserved, not allocated");
     case Kind::Cached: return undefined(what + " is already freed (held by a range cache)");
+    case Kind::Leaked: return undefined(what + ": the caller was told the allocation failed");
     case Kind::Allocated:
       if (fast) return undefined(what + " came from alloc; free it with free");
       return std::nullopt;

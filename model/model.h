@@ -20,6 +20,7 @@ struct Owner {
     FastAllocated,  // by fast: freed with ffree and the size it was asked for
     Reserved,       // by reserve: never freed
     Cached,         // held by a range cache
+    Leaked,         // placed by fast at pfn 0, which alloc_iova_fast reports as failure: nobody's
   };
   Kind kind = Kind::Allocated;
   Pfn requested_size = 0;  // FastAllocated: the caller's size
@@ -31,6 +32,7 @@ struct Owner {
   static Owner reserved() { return Owner{Kind::Reserved, 0, 0, 0, {}}; }
   static Owner fast_allocated(Pfn pfn, Pfn requested_size) { return Owner{Kind::FastAllocated, requested_size, pfn, 0, {}}; }
   static Owner cached(Pfn pfn, unsigned bin, CacheSlot slot) { return Owner{Kind::Cached, 0, pfn, bin, slot}; }
+  static Owner leaked() { return Owner{Kind::Leaked, 0, 0, 0, {}}; }
 };
 
 struct OwnedRange {

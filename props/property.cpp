@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <exception>
+#include <optional>
+#include <stdexcept>
 #include <unordered_map>
 
 #include <rapidcheck.h>
@@ -56,6 +58,14 @@ class Runs {
     return {shrink_cases_, total.steps - first_failure_->steps, total.seconds - first_failure_->seconds};
   }
   const std::optional<std::string>& error() const { return error_; }
+  // A case the implementation refused; while shrinking, a refusal is just a passing candidate.
+  void skipped(std::string reason) {
+    if (first_failure_) return;
+    ++skips_;
+    skip_reason_ = std::move(reason);
+  }
+  std::size_t skips() const { return skips_; }
+  const std::string& skip_reason() const { return skip_reason_; }
 
   RunLog log;
 
@@ -68,6 +78,8 @@ class Runs {
   }
 
   std::size_t shrink_runs_;
+  std::size_t skips_ = 0;
+  std::string skip_reason_;
   Clock::time_point started_;
   std::size_t cases_ = 0;
   std::size_t shrink_cases_ = 0;
@@ -77,7 +89,9 @@ class Runs {
 };
 
 // One case: a geometry, then commands run through the checker until one fails the property.
-void run_case(const std::string& variant, int max_commands, Runs& runs) {
+void run_case(const PropertyOptions& options, Runs& runs) {
+  const std::string& variant = options.variant;
+  const int max_commands = options.max_commands;
   if (runs.shrink_budget_spent()) return;
   runs.start_case();
   Trace start;
@@ -85,10 +99,18 @@ void run_case(const std::string& variant, int max_commands, Runs& runs) {
   // sequence, so RapidCheck would spend its shrinking on unrelated cases. The minimizer
   // simplifies the geometry of the final trace instead.
   start.geometry = *rc::gen::noShrink(geometries());
+  if (options.real_magazine_size) start.geometry.mag_size = kDefaultMagazineSize;
   start.variant = variant;
   const Swarm swarm = *rc::gen::noShrink(swarms());
+  std::optional<CheckedSystem> built;
   try {
-    CheckedSystem system(start, runs.log);
+    built.emplace(start, runs.log, options.implementation);
+  } catch (const std::invalid_argument& refusal) {
+    runs.skipped(refusal.what());  // counted and reported: a pass never hides them
+    return;
+  }
+  try {
+    CheckedSystem& system = *built;
     const GenModel model{start.geometry, swarm, {}, {}};
     // rc::state::check with the case length drawn from the same range in every test, rather
     // than growing with the test's index: the minimizer makes the traces small afterwards.
@@ -127,9 +149,11 @@ std::optional<std::string> rapidcheck_error(const rc::detail::TestResult& outcom
 void minimize_counterexample(PropertyResult& result, const PropertyOptions& options) {
   const Clock::time_point started = Clock::now();
   const Counterexample& shrunk = *result.shrunk;
-  const Trace minimized = minimize(shrunk.trace, counterexample_predicate(options.variant, shrunk.violation.property),
-                                   options.minimize, &result.minimize_stats);
-  const CheckReport replayed = check_on(minimized, options.variant);
+  TracePredicate keeps = counterexample_predicate(options.variant, shrunk.violation.property, options.implementation);
+  if (options.real_magazine_size)
+    keeps = [keeps](const Trace& trace) { return trace.geometry.mag_size == kDefaultMagazineSize && keeps(trace); };
+  const Trace minimized = minimize(shrunk.trace, keeps, options.minimize, &result.minimize_stats);
+  const CheckReport replayed = check_on(minimized, options.variant, options.implementation);
   if (replayed.violation) result.minimized = Counterexample{minimized, *replayed.violation};
   else result.error = "the minimized trace no longer violates on " + options.variant + ": a defect in iovacheck";
   result.minimize_seconds = seconds_since(started);
@@ -144,7 +168,7 @@ PropertyResult run_property(const PropertyOptions& options) {
   params.maxSuccess = options.tests;
   SilentListener listener;
   const rc::detail::Property property =
-      rc::detail::toProperty([&] { run_case(options.variant, options.max_commands, runs); });
+      rc::detail::toProperty([&] { run_case(options, runs); });
   const rc::detail::TestResult outcome = rc::detail::checkProperty(
       property, rc::detail::TestMetadata{}, params, listener, std::unordered_map<std::string, rc::detail::Reproduce>{});
 
@@ -155,6 +179,8 @@ PropertyResult run_property(const PropertyOptions& options) {
   result.first_failure_steps = runs.log.first_failure_steps;
   result.error = runs.error() ? runs.error() : rapidcheck_error(outcome);
   result.shared_with_mainline = runs.shared_while_searching();
+  result.skipped = runs.skips();
+  result.skip_reason = runs.skip_reason();
   if (!result.error && !result.shrunk && !outcome.is<rc::detail::SuccessResult>())
     result.error = "RapidCheck reported a failure the checker did not: a defect in iovacheck";
   result.search = runs.search();

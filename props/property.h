@@ -16,6 +16,10 @@ inline constexpr int kDefaultTests = 30000;
 
 struct PropertyOptions {
   std::string variant = "mainline";
+  ImplementationChoice implementation;  // what runs the variant: impl/ or a kernel
+  // Every case (and the minimized counterexample) keeps the real IOVA_MAG_SIZE, 127: on a
+  // kernel, so that nothing runs on a magazine copy (kernel:X+mag=N).
+  bool real_magazine_size = false;
   int tests = kDefaultTests;
   std::uint64_t seed = 0;
   int max_commands = 100;           // case lengths are uniform in 1 .. max_commands + 1
@@ -38,6 +42,8 @@ struct PropertyResult {
   std::optional<Counterexample> minimized;  // after the shared minimizer, replayed on the variant
   std::optional<std::string> error;         // RapidCheck gave up, or iovacheck threw: a defect
   std::size_t shared_with_mainline = 0;     // searched cases whose violation mainline has too
+  std::size_t skipped = 0;                  // cases the implementation refused (a kernel's geometry)
+  std::string skip_reason;                  // the last refusal's reason
   Throughput search;                        // up to the first failure (or to the end)
   Throughput shrink;                        // RapidCheck's shrinking
   double minimize_seconds = 0;

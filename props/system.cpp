@@ -9,8 +9,8 @@ std::string print_counterexample(const Counterexample& found) {
   return print_trace(found.trace, {StepComment{found.violation.step, violation_comment(found.violation)}});
 }
 
-CheckedSystem::CheckedSystem(const Trace& start, RunLog& log)
-    : implementation_(make_implementation(start)), session_(start, *implementation_), log_(log) {}
+CheckedSystem::CheckedSystem(const Trace& start, RunLog& log, const ImplementationChoice& choice)
+    : implementation_(make_exact_implementation(start, start.variant, choice)), session_(start, *implementation_), log_(log) {}
 
 std::optional<std::string> CheckedSystem::step(const Step& step) {
   if (violated_) return std::nullopt;

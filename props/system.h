@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "harness/implementation.h"
 #include "model/checker.h"
 #include "model/trace.h"
 
@@ -32,7 +33,9 @@ struct RunLog {
 class CheckedSystem {
  public:
   // `start` gives the geometry and the variant to build.
-  CheckedSystem(const Trace& start, RunLog& log);
+  // `choice` runs the variant (impl/ by default); throws std::invalid_argument when it cannot
+  // run the start's geometry (a kernel's refusal).
+  CheckedSystem(const Trace& start, RunLog& log, const ImplementationChoice& choice = {});
 
   // Checks one step; the failure to report when the property fails at it. On a variant the
   // property fails only where mainline does not violate the same trace; on mainline, at any

@@ -8,6 +8,12 @@ packages=(
   clang-14 libclang-rt-14-dev
   chromium  # draw's rendering test (headless); ~350 MB installed with chromium-common, plus its libraries
 )
+# The real drivers/iommu/iova.c (kernel/): 153 MB + 139 MB of downloads, of which the build
+# extracts six files once (about 10 s per package, cached in ~/.cache/iovacheck/kernel).
+# IOVACHECK_NO_KERNEL_SOURCE=1 skips them; the kernel implementations are then not built.
+if [ "${IOVACHECK_NO_KERNEL_SOURCE:-0}" != 1 ]; then
+  packages+=(xz-utils linux-source-6.12 linux-source-6.1)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

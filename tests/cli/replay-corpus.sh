@@ -2,10 +2,11 @@
 # Replays one corpus trace and checks what its leading comments promise:
 #   "# expect-exit: N" as the first line (default 0), and
 #   "# expect-violation: PROPERTY": the output carries a "# violation: PROPERTY" line.
-# usage: replay-corpus.sh IOVACHECK TRACE
+# usage: replay-corpus.sh IOVACHECK TRACE [REPLAY OPTION...]
 set -uo pipefail
 binary=$1
 trace=$2
+shift 2
 
 expected_exit=0
 if [[ $(head -n 1 "$trace") =~ ^#\ expect-exit:\ ([0-9]+)$ ]]; then
@@ -13,7 +14,7 @@ if [[ $(head -n 1 "$trace") =~ ^#\ expect-exit:\ ([0-9]+)$ ]]; then
 fi
 expected_violation=$(sed -n 's/^# expect-violation: //p' "$trace" | head -n 1)
 
-output=$("$binary" replay "$trace" 2>&1)
+output=$("$binary" replay "$trace" "$@" 2>&1)
 status=$?
 printf '%s\n' "$output"
 

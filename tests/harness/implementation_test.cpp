@@ -22,8 +22,8 @@ alloc 0x2 limit=0x3
 TEST(Implementations, EveryVariantOfTheSpecIsImplemented) {
   const std::vector<std::string> expected{"mainline", "z1-max32-reset", "z2-retry-overflow", "z3-no-retry",
                                           "z4-stale-cached32", "z5-no-underflow-guard", "z6-rcache-bound",
-                                          "z7-fast-no-roundup", "z8-flush-cpu-only", "p1-best-fit", "p2-augmented",
-                                          "p3-maple"};
+                                          "z7-fast-no-roundup", "z8-flush-cpu-only", "z9-capped-depot", "p1-best-fit",
+                                          "p2-augmented", "p3-maple"};
   std::vector<std::string> names;
   for (const VariantInfo& variant : implemented_variants()) {
     names.push_back(variant.name);

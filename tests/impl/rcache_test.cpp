@@ -181,6 +181,28 @@ TEST(FastPath, FailsAfterOneFlushWhenNothingHelps) {
   EXPECT_EQ(hint(domain, "max32_alloc_size"), "0x2");
 }
 
+// With start_pfn 0, pfn 0 is "no result" to alloc_iova_fast's caller: a tree placement at 0 is a
+// failure whose node stays in the tree, and a popped cached pfn 0 is a miss whose node stays too.
+TEST(FastPath, TreePlacementAtPfnZeroIsAFailureThatLeaksItsNode) {
+  Domain domain(geometry(0x4, 127, 1, /*start_pfn=*/0), mainline());
+  EXPECT_EQ(domain.alloc_iova_fast(1, 0x0, 0, true), failed());
+  EXPECT_EQ(allocated(domain), (std::vector<Node>{{0x0, 0x0}}));
+  EXPECT_EQ(domain.cached(), std::vector<CachedEntry>{});
+  EXPECT_EQ(domain.validate(), std::nullopt);
+}
+
+TEST(FastPath, PoppedPfnZeroIsAMissThatLeaksItsNode) {
+  Domain domain(geometry(0x4, 127, 1, /*start_pfn=*/0), mainline());
+  ASSERT_EQ(domain.alloc_iova(1, 0x0, true), ok(0x0));  // alloc_iova may hand out 0
+  ASSERT_EQ(domain.free_iova_fast(0x0, 1, 0), Status::Ok);
+  ASSERT_EQ(domain.cached(), (std::vector<CachedEntry>{{0x0, 0, 0}}));
+  // The pop takes 0 (a miss); from cached32 [0x0] the walk underflows, the retry from pfn 1 finds 3.
+  EXPECT_EQ(domain.alloc_iova_fast(1, 0x3, 0, true), ok(0x3));
+  EXPECT_EQ(domain.cached(), std::vector<CachedEntry>{});
+  EXPECT_EQ(allocated(domain), (std::vector<Node>{{0x0, 0x0}, {0x3, 0x3}}));
+  EXPECT_EQ(domain.validate(), std::nullopt);
+}
+
 TEST(FastPath, SizesAbove32PagesBypassTheCaches) {
   Domain domain(geometry(0x1000), mainline());
   ASSERT_EQ(domain.alloc_iova_fast(33, 0xff, 0, true), ok(0xc0));
@@ -229,6 +251,23 @@ TEST(Z8, FastPathFlushLeavesTheDepot) {
   }
 }
 
+// z9 (v5.18..v6.6): with one CPU and mag 1, frees 3..34 fill the 32-magazine depot; the 35th
+// free's full loaded magazine does not fit, so its pfn goes back to the tree. Trim does nothing.
+TEST(Z9, AFullDepotSendsTheOverflowMagazineToTheTree) {
+  Domain domain(geometry(0x1000, 1), variant("z9-capped-depot"));
+  const std::vector<Pfn> pfns = fast_pages(domain, 35);
+  for (Pfn pfn : pfns) ASSERT_EQ(domain.free_iova_fast(pfn, 1, 0), Status::Ok);
+  const CacheContents contents = domain.cache_contents();
+  EXPECT_EQ(contents.bins[0].depot.size(), 32u);
+  EXPECT_EQ(contents.bins[0].cpus[0].loaded, std::vector<Pfn>{pfns[34]});
+  EXPECT_EQ(contents.bins[0].cpus[0].prev, std::vector<Pfn>{pfns[0]});
+  EXPECT_EQ(contents.bins[0].depot.front(), std::vector<Pfn>{pfns[32]});  // the top
+  EXPECT_EQ(domain.find_iova(pfns[33]), std::nullopt);
+  domain.trim_depots();
+  EXPECT_EQ(domain.cache_contents().bins[0].depot.size(), 32u);
+  EXPECT_EQ(domain.validate(), std::nullopt);
+}
+
 TEST(Validate, ReportsCacheInconsistencies) {
   Domain domain(geometry(0x1000), mainline());
   ASSERT_EQ(domain.alloc_iova_fast(4, 0xff, 0, true), ok(0xfc));
@@ -249,7 +288,9 @@ TEST(Validate, ReportsCacheInconsistencies) {
   ASSERT_EQ(freed.free_iova(0xff), Status::Ok);  // mixing: the cache keeps the pfn
   EXPECT_EQ(freed.validate(), "rcache bin 0 cpu 0 loaded: cached pfn 0xff has no tree node");
   freed.free_global_cached_iovas();
-  EXPECT_EQ(freed.free_cpu_cached_iovas(0), Status::Ok);  // skips the pfn with no node
+  EXPECT_EQ(freed.free_cpu_cached_iovas(0), Status::Ok);  // skips the pfn with no node, as the kernel warns
+  EXPECT_EQ(freed.validate(), "a drain met cached pfn 0xff with no tree node (the kernel's WARN_ON(!iova))");
+  freed.start_operation();  // the warning belonged to the drain
   EXPECT_EQ(freed.validate(), std::nullopt);
 
   Domain wrong_bin(geometry(0x1000), mainline());
