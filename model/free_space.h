@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "model/geometry.h"
-#include "model/model.h"
+#include "model/model_state.h"
 #include "model/request.h"
 
 namespace iovacheck {
