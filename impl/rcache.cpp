@@ -29,13 +29,16 @@ std::optional<Pfn> RangeCaches::get(Pfn size, Pfn limit_pfn, unsigned cpu) {
     } else if (!bin.depot.empty()) {
       magazines.loaded = std::move(bin.depot.back());
       bin.depot.pop_back();
+      record(magazines.loaded, bin_index, CachedEntry::kDepot, cpu);
     } else {
       return std::nullopt;
     }
   }
   // Unsigned arithmetic as in the kernel: a limit below size - 1 wraps the bound.
   const Pfn bound = variant_.rcache_bound_ignores_size ? limit_pfn : (limit_pfn + 1) - size;
-  return pop_at_or_below(magazines.loaded, bound);
+  const std::optional<Pfn> pfn = pop_at_or_below(magazines.loaded, bound);
+  if (pfn && journal_) journal_->cached_removed(*pfn, bin_index, cpu);
+  return pfn;
 }
 
 // The first pfn <= bound scanning from the top index down; the last entry fills its slot.
@@ -59,32 +62,44 @@ bool RangeCaches::insert(Pfn pfn, Pfn size, unsigned cpu) {
     if (!is_full(magazines.prev)) {
       std::swap(magazines.loaded, magazines.prev);
     } else {
+      record(magazines.loaded, bin_index, cpu, CachedEntry::kDepot);
       bin.depot.push_back(std::move(magazines.loaded));
       magazines.loaded = Magazine{};
     }
   }
   magazines.loaded.push_back(pfn);
+  if (journal_) journal_->cached_added(pfn, bin_index, cpu);
   return true;
 }
 
 // Index order, 0 upward; a pfn whose node is gone is skipped (the kernel warns).
-void RangeCaches::give_back(Magazine& magazine, TreeAllocator& tree) {
+void RangeCaches::give_back(Magazine& magazine, unsigned bin, unsigned cpu, TreeAllocator& tree) {
+  record(magazine, bin, cpu, kNoSlot);
   for (Pfn pfn : magazine) tree.remove(pfn);
   magazine.clear();
 }
 
+// A magazine's entries leaving from_cpu's slot for to_cpu's (kNoSlot: leaving the caches).
+void RangeCaches::record(const Magazine& magazine, unsigned bin, unsigned from_cpu, unsigned to_cpu) {
+  if (!journal_) return;
+  for (Pfn pfn : magazine) {
+    journal_->cached_removed(pfn, bin, from_cpu);
+    if (to_cpu != kNoSlot) journal_->cached_added(pfn, bin, to_cpu);
+  }
+}
+
 void RangeCaches::flush_cpu(unsigned cpu, TreeAllocator& tree) {
-  for (Bin& bin : bins_) {
-    give_back(bin.cpus[cpu].loaded, tree);
-    give_back(bin.cpus[cpu].prev, tree);
+  for (unsigned bin = 0; bin < kBins; ++bin) {
+    give_back(bins_[bin].cpus[cpu].loaded, bin, cpu, tree);
+    give_back(bins_[bin].cpus[cpu].prev, bin, cpu, tree);
   }
 }
 
 void RangeCaches::flush_depots(TreeAllocator& tree) {
-  for (Bin& bin : bins_) {
-    while (!bin.depot.empty()) {
-      give_back(bin.depot.back(), tree);
-      bin.depot.pop_back();
+  for (unsigned bin = 0; bin < kBins; ++bin) {
+    while (!bins_[bin].depot.empty()) {
+      give_back(bins_[bin].depot.back(), bin, CachedEntry::kDepot, tree);
+      bins_[bin].depot.pop_back();
     }
   }
 }
@@ -96,10 +111,10 @@ void RangeCaches::flush_for_retry(TreeAllocator& tree) {
 }
 
 void RangeCaches::trim(TreeAllocator& tree) {
-  for (Bin& bin : bins_) {
-    if (bin.depot.size() <= bin.cpus.size()) continue;
-    give_back(bin.depot.back(), tree);
-    bin.depot.pop_back();
+  for (unsigned bin = 0; bin < kBins; ++bin) {
+    if (bins_[bin].depot.size() <= bins_[bin].cpus.size()) continue;
+    give_back(bins_[bin].depot.back(), bin, CachedEntry::kDepot, tree);
+    bins_[bin].depot.pop_back();
   }
 }
 

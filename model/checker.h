@@ -13,6 +13,8 @@
 
 namespace iovacheck {
 
+class Model;
+
 struct Violation {
   std::size_t step = 0;  // index into the trace's steps
   Property property = Property::Soundness;
@@ -43,8 +45,21 @@ struct CheckReport {
   bool ok() const { return !violation && !miss; }
 };
 
+// Fast judgement asks the implementation what each step changed and runs its validate() every
+// `validate_every` steps, and at a step the model finds violating (so a broken structure is
+// named first, as the paranoid mode names it). The paranoid mode compares the whole state and
+// validates after every step. Both compare the whole state and validate at the end of a run.
+// Automatic spacing: every max(1024, live ranges) steps, so validate()'s O(n) cost stays O(1) a
+// step, amortized.
+inline constexpr std::size_t kAutomaticValidateSpacing = 1024;
+
 struct CheckOptions {
   bool check_expectations = true;
+  bool paranoid = false;
+  std::size_t validate_every = 0;  // 0: automatic
+  // Keep only the latest step in the report (steps, named.steps): memory bounded by the live
+  // state for traces of any length. The step indexes stay those of the whole run.
+  bool latest_step_only = false;
 };
 
 // Runs every step of the trace until the first violation or unmet expectation.
@@ -61,7 +76,12 @@ class CheckSession {
 
   // Runs one step; returns false once the run has failed (and ignores later steps).
   bool step(const Step& step);
+  // Ends the run: validate() and the whole-state comparison, charged to the last step. Later
+  // steps are ignored. check() calls it; engines stepping by hand call it when they stop.
+  bool finish();
   const CheckReport& report() const;
+  std::size_t steps_run() const;
+  const Model& model() const;
 
  private:
   class Run;
