@@ -55,6 +55,7 @@ class CachedTree final : public TreeAllocator {
     return result;
   }
 
+  std::size_t node_count() const override { return nodes_.linked().size(); }
   std::optional<std::string> validate() const override;
   std::string describe() const override {
     return "cached_node " + hint_text(cached_node_) + "\ncached32_node " + hint_text(cached32_node_) +

@@ -35,10 +35,19 @@ class JournaledTree final : public TreeAllocator {
  public:
   JournaledTree(std::unique_ptr<TreeAllocator> tree, ChangeJournal& journal) : tree_(std::move(tree)), journal_(journal) {}
 
+  // A sound allocation links one node starting at its pfn. A corrupt one may link nothing (the
+  // pfn_lo was taken: the node stays unlinked, as in the kernel) or a node find() cannot see
+  // (one that wraps): the first changes nothing observable, the second loses track.
   std::optional<Pfn> alloc(Pfn size, Pfn limit_pfn, bool size_aligned) override {
+    const std::size_t count_before = tree_->node_count();
     const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, size_aligned);
-    if (pfn) {
-      if (const std::optional<Node> node = tree_->find(*pfn)) journal_.node_added(*node);
+    const std::size_t count_after = tree_->node_count();
+    if (count_after == count_before) return pfn;
+    const std::optional<Node> node = pfn ? tree_->find(*pfn) : std::nullopt;
+    if (count_after == count_before + 1 && node && node->pfn_lo == *pfn) {
+      journal_.node_added(*node);
+    } else {
+      journal_.lose_track();
     }
     return pfn;
   }
@@ -54,6 +63,7 @@ class JournaledTree final : public TreeAllocator {
     return tree_->reserve(pfn_lo, pfn_hi);
   }
   std::vector<Node> nodes() const override { return tree_->nodes(); }
+  std::size_t node_count() const override { return tree_->node_count(); }
   std::optional<std::string> validate() const override { return tree_->validate(); }
   std::string describe() const override { return tree_->describe(); }
 
