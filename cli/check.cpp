@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "cli/checking.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
 #include "model/trace_io.h"
@@ -22,6 +23,8 @@ constexpr std::array kOptions{
     OptionSpec{"tests", "N", "number of generated cases (default 30000)"},
     OptionSpec{"seed", "S", "RapidCheck's seed, decimal or 0x hex (default 0); same seed, same run"},
     OptionSpec{"output", "FILE", "write the minimized counterexample trace to FILE", 'o'},
+    kParanoidOption,
+    kValidateEveryOption,
 };
 
 std::string rate(std::size_t count, double seconds) {
@@ -73,6 +76,7 @@ int run_check(const ParsedArgs& args) {
   options.tests = static_cast<int>(number_option(args, "check", "tests", props::kDefaultTests, 100'000'000));
   options.seed = number_option(args, "check", "seed", 0, UINT64_MAX);
   if (options.tests == 0) throw UsageError("iovacheck check: --tests expects at least 1");
+  options.checking = checking_options(args, "check", options.checking);
 
   const props::PropertyResult result = props::run_property(options);
   if (result.error) {
@@ -95,7 +99,7 @@ const Verb& check_verb() {
   static const Verb verb{
       .name = "check",
       .summary = "property-test a variant against the model and minimize what fails",
-      .usage = "iovacheck check --variant NAME [--tests N] [--seed S] [-o FILE]",
+      .usage = "iovacheck check --variant NAME [--tests N] [--seed S] [-o FILE] [--paranoid] [--validate-every K]",
       .description =
           "Runs a RapidCheck stateful property: random geometries and operation sequences (every\n"
           "operation, edge-weighted arguments, caller errors included), each step judged by the\n"

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/checking.h"
 #include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
@@ -28,6 +29,8 @@ constexpr std::array kOptions{
     OptionSpec{"corpus", "DIR", "the corpus to replay (default: corpus/ in the working directory or the repository)"},
     OptionSpec{"tests", "N", "property-test cases per variant (default 2000; 0 skips the property checks)"},
     OptionSpec{"seed", "S", "the property checks' seed (default 0)"},
+    kParanoidOption,
+    kValidateEveryOption,
 };
 
 // The repository's corpus/: in the working directory, else beside an ancestor of the binary.
@@ -63,9 +66,9 @@ struct Verdict {
   std::size_t line = 0;
 };
 
-Verdict verdict_on(const Trace& trace, const std::string& variant) {
+Verdict verdict_on(const Trace& trace, const std::string& variant, CheckOptions options) {
   // Expectations pin the trace's own variant; elsewhere only the properties are judged.
-  const CheckOptions options{.check_expectations = variant == trace.variant};
+  options.check_expectations = variant == trace.variant;
   CheckReport report;
   try {
     report = check_on(trace, variant, options);
@@ -161,7 +164,8 @@ void print_findings(const std::vector<Row>& rows, const std::vector<VariantInfo>
 
 // The property engine on every variant with a short budget: one line each, then every
 // minimized counterexample as a replayable trace.
-int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_t tests, std::uint64_t seed) {
+int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_t tests, std::uint64_t seed,
+                          const ParsedArgs& args) {
   std::cout << "\nproperty checks: " << tests << " generated cases per variant, seed " << seed << "\n\n";
   std::size_t name_width = 0;
   for (const VariantInfo& variant : variants) name_width = std::max(name_width, variant.name.size());
@@ -172,6 +176,7 @@ int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_
     options.variant = variant.name;
     options.tests = static_cast<int>(tests);
     options.seed = seed;
+    options.checking = checking_options(args, "verify", options.checking);
     const props::PropertyResult result = props::run_property(options);
     std::cout << padded(variant.name, name_width) << "  ";
     if (result.error) {
@@ -195,6 +200,7 @@ int run_verify(const ParsedArgs& args) {
   if (!args.positional.empty()) {
     throw UsageError("iovacheck verify: unexpected argument '" + args.positional.front() + "'");
   }
+  const CheckOptions checking = checking_options(args, "verify");
   const std::optional<fs::path> corpus = args.value("corpus") ? fs::path(*args.value("corpus")) : default_corpus();
   std::error_code error;
   if (!corpus || !fs::is_directory(*corpus, error)) {
@@ -224,7 +230,7 @@ int run_verify(const ParsedArgs& args) {
     try {
       const Trace trace = load_trace_file(*corpus / relative);
       row.own_variant = trace.variant;
-      for (const VariantInfo& variant : variants) row.verdicts.push_back(verdict_on(trace, variant.name));
+      for (const VariantInfo& variant : variants) row.verdicts.push_back(verdict_on(trace, variant.name, checking));
     } catch (const TraceFileError& load_error) {
       row.load_error = load_error.what();
       exit_code = kExitBadInput;  // a broken corpus is bad input; the findings in it are not failures
@@ -235,7 +241,7 @@ int run_verify(const ParsedArgs& args) {
   print_findings(rows, variants);
   const std::uint64_t tests = number_option(args, "verify", "tests", kDefaultPropertyTests, 100'000'000);
   const std::uint64_t seed = number_option(args, "verify", "seed", 0, UINT64_MAX);
-  if (tests > 0) exit_code = std::max(exit_code, print_property_checks(variants, tests, seed));
+  if (tests > 0) exit_code = std::max(exit_code, print_property_checks(variants, tests, seed, args));
   return exit_code;
 }
 
@@ -245,7 +251,7 @@ const Verb& verify_verb() {
   static const Verb verb{
       .name = "verify",
       .summary = "the verification run: the corpus on every variant, then the property engine on each",
-      .usage = "iovacheck verify [--corpus DIR] [--tests N] [--seed S]",
+      .usage = "iovacheck verify [--corpus DIR] [--tests N] [--seed S] [--paranoid] [--validate-every K]",
       .description =
           "Replays every .trace file under the corpus directory on every implemented variant and\n"
           "prints a table: one row per trace, one column per variant, each cell 'ok', 'miss' (an\n"

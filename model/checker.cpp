@@ -1,10 +1,12 @@
 #include "model/checker.h"
 
 #include <map>
+#include <unordered_map>
 #include <set>
 #include <sstream>
 
 #include "model/model.h"
+#include "model/name_table.h"
 #include "model/trace_io.h"
 
 namespace iovacheck {
@@ -19,7 +21,7 @@ class Names {
 
   // Fresh names never reuse a name the trace binds itself.
   void take(const Step& step) {
-    if (const std::string* name = bound_name(step.op); name && !name->empty()) taken_.insert(*name);
+    if (const std::string* name = bound_name(step.op); name && !name->empty()) taken_.add(*name);
   }
 
   // A free by name becomes a free by pfn; nullopt when the name is not live.
@@ -31,31 +33,38 @@ class Names {
 
   // The live name of the allocation inside `range` (a range may have grown under a reserve).
   std::optional<std::string> owner_in(const Range& range) const {
-    for (const auto& [name, pfn] : live_)
-      if (range.contains(pfn)) return name;
-    return std::nullopt;
+    auto it = by_pfn_.lower_bound(range.lo);
+    if (it == by_pfn_.end() || it->first > range.hi) return std::nullopt;
+    return it->second;
   }
 
   // Binds the allocation; returns the name used (the trace's own, or a fresh r<N>).
   std::string bind(const std::string& requested, Pfn pfn) {
     std::string name = requested.empty() ? fresh_name() : requested;
     live_[name] = pfn;
+    by_pfn_[pfn] = name;
     return name;
   }
 
-  void release(const std::string& name) { live_.erase(name); }
+  void release(const std::string& name) {
+    auto it = live_.find(name);
+    if (it == live_.end()) return;
+    by_pfn_.erase(it->second);
+    live_.erase(it);
+  }
 
  private:
   std::string fresh_name() {
     std::string name;
     do name = "r" + std::to_string(++counter_);
-    while (taken_.count(name));
-    taken_.insert(name);
+    while (taken_.maybe_contains(name));
+    taken_.add(name);
     return name;
   }
 
-  std::set<std::string> taken_;
-  std::map<std::string, Pfn> live_;  // name -> the pfn its allocation returned
+  NameFingerprints taken_;  // every name the trace binds so far; a false hit only skips a fresh name
+  std::unordered_map<std::string, Pfn> live_;  // name -> the pfn its allocation returned
+  std::map<Pfn, std::string> by_pfn_;          // the same, by pfn
   unsigned counter_ = 0;
 };
 

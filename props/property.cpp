@@ -77,7 +77,7 @@ class Runs {
 };
 
 // One case: a geometry, then commands run through the checker until one fails the property.
-void run_case(const std::string& variant, int max_commands, Runs& runs) {
+void run_case(const std::string& variant, int max_commands, const CheckOptions& checking, Runs& runs) {
   if (runs.shrink_budget_spent()) return;
   runs.start_case();
   Trace start;
@@ -88,12 +88,13 @@ void run_case(const std::string& variant, int max_commands, Runs& runs) {
   start.variant = variant;
   const Swarm swarm = *rc::gen::noShrink(swarms());
   try {
-    CheckedSystem system(start, runs.log);
+    CheckedSystem system(start, runs.log, checking);
     const GenModel model{start.geometry, swarm, {}, {}};
     // rc::state::check with the case length drawn from the same range in every test, rather
     // than growing with the test's index: the minimizer makes the traces small afterwards.
     const auto drawn = *rc::gen::resize(max_commands, rc::state::gen::commands(model, &commands));
     rc::state::runAll(drawn, model, system);
+    if (const auto failure = system.finish()) RC_FAIL(*failure);
   } catch (const rc::detail::CaseResult& result) {
     if (result.type == rc::detail::CaseResult::Type::Failure) runs.checker_failed();
     throw;
@@ -129,7 +130,7 @@ void minimize_counterexample(PropertyResult& result, const PropertyOptions& opti
   const Counterexample& shrunk = *result.shrunk;
   const Trace minimized = minimize(shrunk.trace, counterexample_predicate(options.variant, shrunk.violation.property),
                                    options.minimize, &result.minimize_stats);
-  const CheckReport replayed = check_on(minimized, options.variant);
+  const CheckReport replayed = check_on(minimized, options.variant, options.checking);
   if (replayed.violation) result.minimized = Counterexample{minimized, *replayed.violation};
   else result.error = "the minimized trace no longer violates on " + options.variant + ": a defect in iovacheck";
   result.minimize_seconds = seconds_since(started);
@@ -144,7 +145,7 @@ PropertyResult run_property(const PropertyOptions& options) {
   params.maxSuccess = options.tests;
   SilentListener listener;
   const rc::detail::Property property =
-      rc::detail::toProperty([&] { run_case(options.variant, options.max_commands, runs); });
+      rc::detail::toProperty([&] { run_case(options.variant, options.max_commands, options.checking, runs); });
   const rc::detail::TestResult outcome = rc::detail::checkProperty(
       property, rc::detail::TestMetadata{}, params, listener, std::unordered_map<std::string, rc::detail::Reproduce>{});
 
