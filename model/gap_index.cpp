@@ -108,36 +108,60 @@ std::vector<Range> GapIndex::gaps() const {
   return result;
 }
 
+// Occupying or freeing a range changes at most one gap's bounds in place (its order among the
+// gaps stays), and adds or removes at most one other gap.
 void GapIndex::occupy(const Range& range) {
   const auto taken = below_anchor(range);
   if (!taken) return;
   const auto gap = gap_holding(taken->lo);
   if (!gap || gap->hi < taken->hi)
     throw std::logic_error("GapIndex::occupy: " + to_string(*taken) + " is not inside one free gap");
-  erase(gap->lo);
-  if (gap->lo < taken->lo) insert(gap->lo, taken->lo - 1);
-  if (taken->hi < gap->hi) insert(taken->hi + 1, gap->hi);
+  if (gap->lo < taken->lo) {
+    reshape(gap->lo, Range{gap->lo, taken->lo - 1});
+    if (taken->hi < gap->hi) insert(taken->hi + 1, gap->hi);
+  } else if (taken->hi < gap->hi) {
+    reshape(gap->lo, Range{taken->hi + 1, gap->hi});
+  } else {
+    erase(gap->lo);
+  }
 }
 
 void GapIndex::release(const Range& range) {
   const auto freed = below_anchor(range);
   if (!freed) return;
-  if (gap_holding(freed->lo) || gap_holding(freed->hi) || (floor(freed->hi) != kNone && nodes_[floor(freed->hi)].lo > freed->lo))
+  const Index last_below = floor(freed->hi);
+  if (gap_holding(freed->lo) || (last_below != kNone && nodes_[last_below].hi >= freed->lo))
     throw std::logic_error("GapIndex::release: " + to_string(*freed) + " is partly free already");
-  Range merged = *freed;
-  if (merged.lo > 0) {
-    if (auto below = gap_holding(merged.lo - 1)) {
-      merged.lo = below->lo;
-      erase(below->lo);
-    }
+  const std::optional<Range> below = freed->lo > 0 ? gap_holding(freed->lo - 1) : std::nullopt;
+  const std::optional<Range> above = freed->hi < kAnchorPfn - 1 ? gap_holding(freed->hi + 1) : std::nullopt;
+  if (below && above) {
+    erase(above->lo);
+    reshape(below->lo, Range{below->lo, above->hi});
+  } else if (below) {
+    reshape(below->lo, Range{below->lo, freed->hi});
+  } else if (above) {
+    reshape(above->lo, Range{freed->lo, above->hi});
+  } else {
+    insert(freed->lo, freed->hi);
   }
-  if (merged.hi < kAnchorPfn - 1) {
-    if (auto above = gap_holding(merged.hi + 1)) {
-      merged.hi = above->hi;
-      erase(above->lo);
-    }
+}
+
+// Gives the gap starting at `lo` new bounds that keep its place in the order, and refreshes the
+// aggregates on its path from the root.
+void GapIndex::reshape(Pfn lo, const Range& bounds) {
+  Index path[128];
+  std::size_t depth = 0;
+  Index t = root_;
+  while (t != kNone && nodes_[t].lo != lo) {
+    if (depth == std::size(path)) throw std::logic_error("GapIndex: the treap is too deep");
+    path[depth++] = t;
+    t = lo < nodes_[t].lo ? nodes_[t].left : nodes_[t].right;
   }
-  insert(merged.lo, merged.hi);
+  if (t == kNone) throw std::logic_error("GapIndex::reshape: no gap starts at " + hex(lo));
+  nodes_[t].lo = bounds.lo;
+  nodes_[t].hi = bounds.hi;
+  pull(t);
+  while (depth > 0) pull(path[--depth]);
 }
 
 // ---- The treap ------------------------------------------------------------------------------

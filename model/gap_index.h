@@ -58,6 +58,7 @@ class GapIndex {
   Index rightmost_fitting(Index t, Pfn size, unsigned order) const;
   Index floor(Pfn pfn) const;  // the gap with the largest lo <= pfn
 
+  void reshape(Pfn lo, const Range& bounds);
   void insert(Pfn lo, Pfn hi);
   void erase(Pfn lo);
   Index make(Pfn lo, Pfn hi);

@@ -81,34 +81,34 @@ bool occupies_unless_cached(const OwnedRange& owned) { return !is_cached(owned);
 // last observation) plus the set difference the step made. Lookups only: O(log n) each.
 class ObservedAfter {
  public:
-  ObservedAfter(const ModelState& before, const ChangeReport& changes) : before_(before), changes_(changes) {
-    for (const Range& node : changes.nodes_gone) nodes_gone_.emplace(node.lo, node);
-    for (const Range& node : changes.nodes_new) nodes_new_.emplace(node.lo, node);
-    for (const CachedPfn& entry : changes.cached_gone) cached_gone_.emplace(entry.pfn, entry);
-    for (const CachedPfn& entry : changes.cached_new) {
-      const bool already = cached_new_.count(entry.pfn) || (before.cached(entry.pfn) && !cached_gone_.count(entry.pfn));
-      if (already) twice_.push_back(entry.pfn);
-      cached_new_.emplace(entry.pfn, entry);
+  ObservedAfter(const ModelState& before, const ChangeReport& changes)
+      : before_(before), changes_(changes),
+        nodes_gone_(by_start(changes.nodes_gone)), nodes_new_(by_start(changes.nodes_new)),
+        cached_gone_(by_pfn(changes.cached_gone)), cached_new_(by_pfn(changes.cached_new)) {
+    for (std::size_t i = 0; i < cached_new_.size(); ++i) {
+      const Pfn pfn = cached_new_[i].pfn;
+      const bool repeated = i > 0 && cached_new_[i - 1].pfn == pfn;
+      if (repeated || (before.cached(pfn) && !find_pfn(cached_gone_, pfn))) twice_.push_back(pfn);
     }
   }
 
   bool has_node(const Range& range) const {
-    if (auto it = nodes_new_.find(range.lo); it != nodes_new_.end() && it->second == range) return true;
+    if (const Range* added = find_start(nodes_new_, range.lo); added && *added == range) return true;
     if (is_gone(range)) return false;
     const OwnedRange* owned = before_.at(range.lo);
     return owned && owned->range == range;
   }
 
   std::optional<Range> node_at(Pfn lo) const {
-    if (auto it = nodes_new_.find(lo); it != nodes_new_.end()) return it->second;
+    if (const Range* added = find_start(nodes_new_, lo)) return *added;
     const OwnedRange* owned = before_.at(lo);
     if (!owned || is_gone(owned->range)) return std::nullopt;
     return owned->range;
   }
 
   std::optional<CachedPfn> cached(Pfn pfn) const {
-    if (auto it = cached_new_.find(pfn); it != cached_new_.end()) return it->second;
-    if (cached_gone_.count(pfn)) return std::nullopt;
+    if (const CachedPfn* added = find_pfn(cached_new_, pfn)) return *added;
+    if (find_pfn(cached_gone_, pfn)) return std::nullopt;
     const OwnedRange* owned = before_.cached(pfn);
     if (!owned) return std::nullopt;
     return CachedPfn{pfn, owned->owner.bin, owned->owner.slot};
@@ -121,41 +121,58 @@ class ObservedAfter {
   // The starts of every node the step touched, and the pfns of every cache entry it touched.
   std::vector<Pfn> touched_node_starts() const {
     std::vector<Pfn> starts;
-    for (const auto& [lo, node] : nodes_gone_) starts.push_back(lo);
-    for (const auto& [lo, node] : nodes_new_) starts.push_back(lo);
+    for (const Range& node : nodes_gone_) starts.push_back(node.lo);
+    for (const Range& node : nodes_new_) starts.push_back(node.lo);
     return starts;
   }
   std::vector<Pfn> touched_cached_pfns() const {
     std::vector<Pfn> pfns;
-    for (const auto& [pfn, entry] : cached_gone_) pfns.push_back(pfn);
-    for (const auto& [pfn, entry] : cached_new_) pfns.push_back(pfn);
+    for (const CachedPfn& entry : cached_gone_) pfns.push_back(entry.pfn);
+    for (const CachedPfn& entry : cached_new_) pfns.push_back(entry.pfn);
     return pfns;
   }
   const std::vector<Pfn>& cached_twice() const { return twice_; }
-  const std::vector<CachedPfn>& cached_new() const { return changes_.cached_new; }
+  const std::vector<CachedPfn>& cached_new() const { return cached_new_; }  // ascending by pfn
 
   // Cached ranges the step drained back to the tree: no longer cached and no longer a node.
   bool drained() const {
-    for (const auto& [pfn, entry] : cached_gone_) {
-      if (cached_new_.count(pfn)) continue;
-      const OwnedRange* owned = before_.cached(pfn);
+    for (const CachedPfn& entry : cached_gone_) {
+      if (find_pfn(cached_new_, entry.pfn)) continue;
+      const OwnedRange* owned = before_.cached(entry.pfn);
       if (owned && !has_node(owned->range)) return true;
     }
     return false;
   }
 
  private:
+  static std::vector<Range> by_start(std::vector<Range> nodes) {
+    std::sort(nodes.begin(), nodes.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
+    return nodes;
+  }
+  static std::vector<CachedPfn> by_pfn(std::vector<CachedPfn> entries) {
+    std::stable_sort(entries.begin(), entries.end(), [](const CachedPfn& a, const CachedPfn& b) { return a.pfn < b.pfn; });
+    return entries;
+  }
+  static const Range* find_start(const std::vector<Range>& nodes, Pfn lo) {
+    auto it = std::lower_bound(nodes.begin(), nodes.end(), lo, [](const Range& node, Pfn key) { return node.lo < key; });
+    return it != nodes.end() && it->lo == lo ? &*it : nullptr;
+  }
+  // The last entry for pfn (a report naming a pfn twice is judged by cached_twice()).
+  static const CachedPfn* find_pfn(const std::vector<CachedPfn>& entries, Pfn pfn) {
+    auto it = std::upper_bound(entries.begin(), entries.end(), pfn, [](Pfn key, const CachedPfn& entry) { return key < entry.pfn; });
+    return it != entries.begin() && std::prev(it)->pfn == pfn ? &*std::prev(it) : nullptr;
+  }
   bool is_gone(const Range& range) const {
-    auto it = nodes_gone_.find(range.lo);
-    return it != nodes_gone_.end() && it->second == range;
+    const Range* gone = find_start(nodes_gone_, range.lo);
+    return gone && *gone == range;
   }
 
   const ModelState& before_;
   const ChangeReport& changes_;
-  std::unordered_map<Pfn, Range> nodes_gone_;
-  std::unordered_map<Pfn, Range> nodes_new_;
-  std::unordered_map<Pfn, CachedPfn> cached_gone_;
-  std::unordered_map<Pfn, CachedPfn> cached_new_;
+  std::vector<Range> nodes_gone_;
+  std::vector<Range> nodes_new_;
+  std::vector<CachedPfn> cached_gone_;
+  std::vector<CachedPfn> cached_new_;
   std::vector<Pfn> twice_;
 };
 
@@ -166,18 +183,18 @@ std::optional<Judgement> placement_error(const ModelState& state, Pfn start_pfn,
                                          const Occupies& occupies) {
   auto placed = range_of(pfn, request.size);
   if (!placed) return judgement(Property::Soundness, "result " + hex(pfn) + " + size " + hex(request.size) + " wraps past 2^64-1");
-  const std::string what = "result " + to_string(*placed);
-  if (placed->lo < start_pfn) return judgement(Property::Soundness, what + " starts below start_pfn " + hex(start_pfn));
-  if (placed->hi > request.limit) return judgement(Property::Soundness, what + " ends above limit " + hex(request.limit));
+  auto what = [&] { return "result " + to_string(*placed); };  // built only for a verdict
+  if (placed->lo < start_pfn) return judgement(Property::Soundness, what() + " starts below start_pfn " + hex(start_pfn));
+  if (placed->hi > request.limit) return judgement(Property::Soundness, what() + " ends above limit " + hex(request.limit));
   if (request.aligned && !is_aligned_for(pfn, request.size))
-    return judgement(Property::Soundness, what + " is not aligned to " + hex(roundup_pow2(request.size)));
+    return judgement(Property::Soundness, what() + " is not aligned to " + hex(roundup_pow2(request.size)));
   // The ranges overlapping it, ascending: the one holding its start, then those starting inside it.
   const Ranges& ranges = state.ranges();
   auto it = ranges.upper_bound(placed->lo);
   if (it != ranges.begin() && std::prev(it)->second.range.hi >= placed->lo) --it;
   for (; it != ranges.end() && it->second.range.lo <= placed->hi; ++it)
     if (occupies(it->second))
-      return judgement(Property::Soundness, what + " overlaps the live range " + describe_range(it->second));
+      return judgement(Property::Soundness, what() + " overlaps the live range " + describe_range(it->second));
   return std::nullopt;
 }
 
@@ -320,23 +337,23 @@ class Rules {
 
   Ruling fast_hit(const FastAlloc& op, const Request& request, Pfn pfn) const {
     const OwnedRange& held = *state_.cached(pfn);
-    const std::string what = "fast hit on cached pfn " + hex(pfn);
+    auto what = [&] { return "fast hit on cached pfn " + hex(pfn); };
     const unsigned bin = size_bin(request.size);
-    if (!is_cached_bin(bin)) return judgement(Property::RangeCache, what + ": size " + hex(request.size) + " has no cache");
+    if (!is_cached_bin(bin)) return judgement(Property::RangeCache, what() + ": size " + hex(request.size) + " has no cache");
     if (held.owner.bin != bin)
-      return judgement(Property::RangeCache, what + " of bin " + std::to_string(held.owner.bin) + " for size " + hex(request.size) + " (bin " + std::to_string(bin) + ")");
+      return judgement(Property::RangeCache, what() + " of bin " + std::to_string(held.owner.bin) + " for size " + hex(request.size) + " (bin " + std::to_string(bin) + ")");
     if (!held.owner.slot.in_depot() && held.owner.slot.cpu != op.cpu)
-      return judgement(Property::RangeCache, what + " held by " + slot_name(held.owner.slot) + ", asked on cpu " + std::to_string(op.cpu));
+      return judgement(Property::RangeCache, what() + " held by " + slot_name(held.owner.slot) + ", asked on cpu " + std::to_string(op.cpu));
     const std::size_t on_cpu = state_.cached_count(bin, CacheSlot{op.cpu});
     if (held.owner.slot.in_depot() && on_cpu != 0)
-      return judgement(Property::RangeCache, what + " from the depot while cpu " + std::to_string(op.cpu) + " holds " +
+      return judgement(Property::RangeCache, what() + " from the depot while cpu " + std::to_string(op.cpu) + " holds " +
                                                  std::to_string(on_cpu) + " pfns of bin " + std::to_string(bin));
     auto handed = range_of(pfn, request.size);
     if (!handed || handed->lo < held.range.lo || handed->hi > held.range.hi)
-      return judgement(Property::Soundness, what + ": the caller gets " + hex(request.size) + " pages but its node is " + to_string(held.range));
-    if (pfn < geometry_.start_pfn) return judgement(Property::Soundness, what + " is below start_pfn " + hex(geometry_.start_pfn));
+      return judgement(Property::Soundness, what() + ": the caller gets " + hex(request.size) + " pages but its node is " + to_string(held.range));
+    if (pfn < geometry_.start_pfn) return judgement(Property::Soundness, what() + " is below start_pfn " + hex(geometry_.start_pfn));
     if (handed->hi > request.limit)
-      return judgement(Property::Soundness, what + ": result " + to_string(*handed) + " ends above limit " + hex(request.limit));
+      return judgement(Property::Soundness, what() + ": result " + to_string(*handed) + " ends above limit " + hex(request.limit));
     Transition transition;
     transition.put(held.range, fast_owner(op, pfn));
     if (held.owner.slot.in_depot()) add_depot_load(transition, request, op.cpu, geometry_.mag_size - 1);
@@ -635,8 +652,12 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
     }
     auto verdict = TransitionCheck(geometry_, state_, std::move(std::get<Transition>(way)), observed).run();
     if (auto* adopted = std::get_if<TransitionCheck::Adopted>(&verdict)) {
-      // Removals first: a range may move to a start below its old one (reserve).
-      for (const auto& [lo, owned] : *adopted) state_.set(lo, std::nullopt);
+      // Removals first: a range may move to a start below its old one (reserve). A range that
+      // only changes owner stays put.
+      for (const auto& [lo, owned] : *adopted) {
+        const OwnedRange* before = state_.at(lo);
+        if (before && (!owned || owned->range != before->range)) state_.set(lo, std::nullopt);
+      }
       for (const auto& [lo, owned] : *adopted)
         if (owned) state_.set(lo, owned);
       return std::nullopt;
@@ -716,15 +737,15 @@ std::optional<CallerError> free_error(const ModelState& state, Pfn pfn, bool fas
     return fast ? undefined(std::move(reason)) : must_refuse(std::move(reason));
   }
   const Owner& owner = holder->owner;
-  const std::string what = describe_range(*holder);
+  auto what = [&] { return describe_range(*holder); };
   switch (owner.kind) {
-    case Kind::Reserved: return undefined(what + " is reserved, not allocated");
-    case Kind::Cached: return undefined(what + " is already freed (held by a range cache)");
+    case Kind::Reserved: return undefined(what() + " is reserved, not allocated");
+    case Kind::Cached: return undefined(what() + " is already freed (held by a range cache)");
     case Kind::Allocated:
-      if (fast) return undefined(what + " came from alloc; free it with free");
+      if (fast) return undefined(what() + " came from alloc; free it with free");
       return std::nullopt;
     case Kind::FastAllocated:
-      if (!fast) return undefined(what + " came from fast; free it with ffree");
+      if (!fast) return undefined(what() + " came from fast; free it with ffree");
       if (pfn != owner.pfn) return undefined("ffree " + hex(pfn) + " is not the pfn fast returned (" + hex(owner.pfn) + ")");
       if (size != owner.requested_size)
         return undefined("ffree size " + hex(size) + " is not the size fast was asked for (" + hex(owner.requested_size) + ")");

@@ -46,6 +46,12 @@ std::vector<CachedPfn> ModelState::cached_entries() const {
 }
 
 void ModelState::set(Pfn lo, const std::optional<OwnedRange>& range) {
+  if (auto it = ranges_.find(lo); it != ranges_.end() && range && it->second.range == range->range) {
+    unindex_owner(it->second);  // the same pages change hands: the free space stays as it is
+    it->second.owner = range->owner;
+    index_owner(it->second);
+    return;
+  }
   if (auto it = ranges_.find(lo); it != ranges_.end()) {
     unindex(it->second);
     ranges_.erase(it);
@@ -58,13 +64,21 @@ void ModelState::set(Pfn lo, const std::optional<OwnedRange>& range) {
 
 void ModelState::index(const OwnedRange& owned) {
   gaps_.occupy(owned.range);
+  index_owner(owned);
+}
+
+void ModelState::unindex(const OwnedRange& owned) {
+  gaps_.release(owned.range);
+  unindex_owner(owned);
+}
+
+void ModelState::index_owner(const OwnedRange& owned) {
   if (!owned.owner.is_cached()) return;
   cached_by_pfn_[owned.owner.pfn] = owned.range.lo;
   cached_by_slot_[BinSlot{owned.owner.bin, owned.owner.slot.cpu}].insert(owned.range.lo);
 }
 
-void ModelState::unindex(const OwnedRange& owned) {
-  gaps_.release(owned.range);
+void ModelState::unindex_owner(const OwnedRange& owned) {
   if (!owned.owner.is_cached()) return;
   cached_by_pfn_.erase(owned.owner.pfn);
   auto slot = cached_by_slot_.find(BinSlot{owned.owner.bin, owned.owner.slot.cpu});

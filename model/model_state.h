@@ -69,6 +69,8 @@ class ModelState {
  private:
   void index(const OwnedRange& owned);
   void unindex(const OwnedRange& owned);
+  void index_owner(const OwnedRange& owned);  // the cache indexes only
+  void unindex_owner(const OwnedRange& owned);
 
   std::map<Pfn, OwnedRange> ranges_;
   GapIndex gaps_;
