@@ -266,6 +266,7 @@ class FileReplay {
     }
     CheckOptions checking = options_.checking;
     checking.latest_step_only = true;
+    checking.is_trace_name = [&stream](std::string_view name) { return stream->defines(name); };
     CheckSession session(start, *sut, checking);
     std::string heading = "== " + input_.name() + " on " + variant + "\n";
     if (head.snapshot)

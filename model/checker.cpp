@@ -15,12 +15,13 @@ namespace {
 // Names of live allocations, so frees can be resolved and the run printed placement-free.
 class Names {
  public:
-  explicit Names(const Trace& trace) {
+  Names(const Trace& trace, std::function<bool(std::string_view)> is_trace_name) : is_trace_name_(std::move(is_trace_name)) {
     for (const Step& step : trace.steps) take(step);
   }
 
   // Fresh names never reuse a name the trace binds itself.
   void take(const Step& step) {
+    if (is_trace_name_) return;  // the trace's reader keeps them
     if (const std::string* name = bound_name(step.op); name && !name->empty()) taken_.add(*name);
   }
 
@@ -57,12 +58,13 @@ class Names {
   std::string fresh_name() {
     std::string name;
     do name = "r" + std::to_string(++counter_);
-    while (taken_.maybe_contains(name));
-    taken_.add(name);
+    while (taken_.maybe_contains(name) || (is_trace_name_ && is_trace_name_(name)));
+    if (!is_trace_name_) taken_.add(name);
     return name;
   }
 
-  NameFingerprints taken_;  // every name the trace binds so far; a false hit only skips a fresh name
+  std::function<bool(std::string_view)> is_trace_name_;
+  NameFingerprints taken_;  // every name the trace binds; a false hit only skips a fresh name
   std::unordered_map<std::string, Pfn> live_;  // name -> the pfn its allocation returned
   std::map<Pfn, std::string> by_pfn_;          // the same, by pfn
   unsigned counter_ = 0;
@@ -105,7 +107,7 @@ std::string describe_observation(const Observation& observed, const std::string&
 class CheckSession::Run {
  public:
   Run(const Trace& start, SystemUnderTest& sut, const CheckOptions& options)
-      : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr), names_(start) {
+      : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr), names_(start, options.is_trace_name) {
     report_.named = Trace{start.geometry, start.variant, start.snapshot, {}};
   }
 

@@ -2,6 +2,8 @@
 // The one checker every engine uses: the model and an implementation in lockstep over a trace,
 // validate() after every step, the first violation returned as a value.
 #include <cstddef>
+#include <functional>
+#include <string_view>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +62,9 @@ struct CheckOptions {
   // Keep only the latest step in the report (steps, named.steps): memory bounded by the live
   // state for traces of any length. The step indexes stay those of the whole run.
   bool latest_step_only = false;
+  // When set, the names the trace has defined so far (a streamed trace's parser knows them):
+  // fresh names avoid them without the checker keeping its own copy.
+  std::function<bool(std::string_view)> is_trace_name = nullptr;
 };
 
 // Runs every step of the trace until the first violation or unmet expectation.

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <stdexcept>
 
 namespace iovacheck {
 
@@ -11,39 +12,57 @@ std::uint64_t NameTable::hash_of(std::string_view name) {
   return hash;
 }
 
-std::string_view NameTable::name_at(std::uint64_t offset) const {
-  const char* start = chars_.data() + offset;
-  return std::string_view(start, std::strlen(start));
+const char* NameTable::entry_at(std::uint32_t entry) const {
+  return chunks_[entry >> kChunkBits].get() + (entry & (kChunk - 1));
 }
 
 std::size_t NameTable::slot_of(std::string_view name, std::uint64_t hash) const {
   const std::size_t mask = slots_.size() - 1;
+  const auto high = static_cast<std::uint32_t>(hash >> 32);
   for (std::size_t index = hash & mask;; index = (index + 1) & mask) {
     const Slot& slot = slots_[index];
-    if (slot.offset == kEmpty || (slot.hash == hash && name_at(slot.offset) == name)) return index;
+    if (slot.entry == kEmpty) return index;
+    if (slot.hash == high) {
+      const char* stored = entry_at(slot.entry);
+      if (std::strncmp(stored, name.data(), name.size()) == 0 && stored[name.size()] == '\0') return index;
+    }
   }
 }
 
 std::optional<std::size_t> NameTable::line_of(std::string_view name) const {
   if (slots_.empty()) return std::nullopt;
   const Slot& slot = slots_[slot_of(name, hash_of(name))];
-  if (slot.offset == kEmpty) return std::nullopt;
-  const char* line = chars_.data() + slot.offset + name.size() + 1;
+  if (slot.entry == kEmpty) return std::nullopt;
+  const char* line = entry_at(slot.entry) + name.size() + 1;
   std::size_t value = 0;
   std::from_chars(line, line + std::strlen(line), value);
   return value;
+}
+
+std::uint32_t NameTable::store(std::string_view name, std::size_t line) {
+  const std::string line_text = std::to_string(line);
+  const std::size_t size = name.size() + line_text.size() + 2;
+  if (size > kChunk) throw std::length_error("NameTable: a name longer than 1 MiB");
+  if (used_in_last_ + size > kChunk) {
+    if (chunks_.size() >= (std::size_t{1} << (32 - kChunkBits)) - 1) throw std::length_error("NameTable: more than 4 GiB of names");
+    chunks_.push_back(std::make_unique<char[]>(kChunk));
+    used_in_last_ = 0;
+  }
+  char* at = chunks_.back().get() + used_in_last_;
+  std::memcpy(at, name.data(), name.size());
+  at[name.size()] = '\0';
+  std::memcpy(at + name.size() + 1, line_text.c_str(), line_text.size() + 1);
+  const auto entry = static_cast<std::uint32_t>(((chunks_.size() - 1) << kChunkBits) | used_in_last_);
+  used_in_last_ += size;
+  return entry;
 }
 
 void NameTable::add(std::string_view name, std::size_t line) {
   if ((count_ + 1) * 10 > slots_.size() * 7) grow();
   const std::uint64_t hash = hash_of(name);
   Slot& slot = slots_[slot_of(name, hash)];
-  if (slot.offset != kEmpty) return;
-  slot = Slot{hash, chars_.size()};
-  chars_.append(name);
-  chars_.push_back('\0');
-  chars_.append(std::to_string(line));
-  chars_.push_back('\0');
+  if (slot.entry != kEmpty) return;
+  slot = Slot{static_cast<std::uint32_t>(hash >> 32), store(name, line)};
   ++count_;
 }
 
@@ -52,9 +71,10 @@ void NameTable::grow() {
   slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{});
   const std::size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {
-    if (slot.offset == kEmpty) continue;
-    std::size_t index = slot.hash & mask;
-    while (slots_[index].offset != kEmpty) index = (index + 1) & mask;
+    if (slot.entry == kEmpty) continue;
+    const char* stored = entry_at(slot.entry);
+    std::size_t index = hash_of(stored) & mask;
+    while (slots_[index].entry != kEmpty) index = (index + 1) & mask;
     slots_[index] = slot;
   }
 }

@@ -48,6 +48,8 @@ class TraceStream {
   // The next step, nullopt at the end; throws TraceError.
   std::optional<Step> next();
   std::uint64_t bytes_read() const;
+  // Whether a line read so far defines `name`.
+  bool defines(std::string_view name) const;
 
  private:
   class Reader;

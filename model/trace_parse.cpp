@@ -345,6 +345,7 @@ class Parser {
   }
   // The trace's head (geometry, variant, snapshot once the first operation has been read).
   const Trace& head() const { return trace_; }
+  bool defines(std::string_view name) const { return names_.contains(name); }
 
  private:
   Statement next_or_fail(std::string_view expected) {
@@ -661,6 +662,7 @@ class TraceStream::Reader {
     return step;
   }
   std::uint64_t bytes_read() const { return lines_.bytes_read(); }
+  bool defines(std::string_view name) const { return parser_.defines(name); }
 
  private:
   trace_lexer::StreamStatementReader lines_;
@@ -674,5 +676,6 @@ TraceStream::~TraceStream() = default;
 const Trace& TraceStream::head() const { return reader_->head(); }
 std::optional<Step> TraceStream::next() { return reader_->next(); }
 std::uint64_t TraceStream::bytes_read() const { return reader_->bytes_read(); }
+bool TraceStream::defines(std::string_view name) const { return reader_->defines(name); }
 
 }  // namespace iovacheck
