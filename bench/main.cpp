@@ -10,10 +10,12 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   iovacheck::bench::register_pair_cost_benchmarks();
   iovacheck::bench::register_variant_benchmarks();
+  iovacheck::bench::register_scale_benchmarks();
 
   iovacheck::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   reporter.print_table(std::cout);
+  iovacheck::bench::print_memory_table(std::cout);
   benchmark::Shutdown();
   return 0;
 }
