@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include <algorithm>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
@@ -45,8 +46,18 @@ struct Transition {
   void remove(Pfn lo) { changes[lo] = std::nullopt; }
 };
 
-// A rule's answer for one way the step may have gone: allowed (a transition) or not.
-using Ruling = std::variant<Transition, Judgement>;
+// A rule's answer for one way the step may have gone: allowed (a transition) or not; or that
+// answer deferred, for a less plausible way only asked about when the likelier ones fail.
+using Answer = std::variant<Transition, Judgement>;
+struct Deferred {
+  std::function<Answer()> answer;
+};
+using Ruling = std::variant<Transition, Judgement, Deferred>;
+
+Ruling to_ruling(Answer answer) {
+  if (auto* transition = std::get_if<Transition>(&answer)) return std::move(*transition);
+  return std::get<Judgement>(answer);
+}
 
 std::vector<Ruling> only(Ruling way) {
   std::vector<Ruling> ways;
@@ -232,17 +243,19 @@ class Rules {
   // The ways a fast allocation may have gone, most plausible first.
   std::vector<Ruling> operator()(const FastAlloc& op, const Outcome& outcome) const {
     const Request request{fast_alloc_size(op.size), op.limit, true};
-    if (outcome.status == Outcome::Status::Fail) return only(fast_failure(op, request));
+    if (outcome.status == Outcome::Status::Fail) return only(to_ruling(fast_failure(op, request)));
     std::vector<Ruling> ways;
     const bool hit_possible = state_.cached(outcome.pfn) != nullptr;
     const bool flushed = observed_.drained();
     // A drain shows as cached ranges gone from the tree; it happens only after a miss, so a
     // step that drained cannot also have hit. A drain whose retry took back the very range it
     // drained does not show: that is the last way.
-    if (flushed && op.flush) ways.push_back(fast_after_flush(op, request, outcome));
-    if (!flushed && hit_possible) ways.push_back(fast_hit(op, request, outcome.pfn));
-    ways.push_back(fast_fresh(op, request, outcome));
-    if (!flushed && op.flush) ways.push_back(fast_after_flush(op, request, outcome));
+    auto after_flush = [this, &op, request, &outcome] { return fast_after_flush(op, request, outcome); };
+    auto fresh = [this, &op, request, &outcome] { return fast_fresh(op, request, outcome); };
+    if (flushed && op.flush) ways.push_back(to_ruling(after_flush()));
+    if (!flushed && hit_possible) ways.push_back(to_ruling(fast_hit(op, request, outcome.pfn)));
+    ways.push_back(ways.empty() ? to_ruling(fresh()) : Ruling(Deferred{fresh}));
+    if (!flushed && op.flush) ways.push_back(Deferred{after_flush});
     return ways;
   }
 
@@ -335,7 +348,7 @@ class Rules {
       transition.moves.push_back(CacheMove{bin, CacheSlot{}, CacheSlot{cpu}, count});
   }
 
-  Ruling fast_hit(const FastAlloc& op, const Request& request, Pfn pfn) const {
+  Answer fast_hit(const FastAlloc& op, const Request& request, Pfn pfn) const {
     const OwnedRange& held = *state_.cached(pfn);
     auto what = [&] { return "fast hit on cached pfn " + hex(pfn); };
     const unsigned bin = size_bin(request.size);
@@ -360,7 +373,7 @@ class Rules {
     return transition;
   }
 
-  Ruling fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome) const {
+  Answer fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome) const {
     const Pfn pfn = outcome.pfn;
     if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always)) return *error;
     if (auto error = node_size_error(outcome, request)) return *error;
@@ -371,7 +384,7 @@ class Rules {
   }
 
   // The tree allocation failed, every cache was drained, and the retry placed the range.
-  Ruling fast_after_flush(const FastAlloc& op, const Request& request, const Outcome& outcome) const {
+  Answer fast_after_flush(const FastAlloc& op, const Request& request, const Outcome& outcome) const {
     const Pfn pfn = outcome.pfn;
     if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true,
                                      "fast flushed its caches after a tree allocation that should not have failed"))
@@ -384,7 +397,7 @@ class Rules {
     return transition;
   }
 
-  Ruling fast_failure(const FastAlloc& op, const Request& request) const {
+  Answer fast_failure(const FastAlloc& op, const Request& request) const {
     if (!op.flush) {
       if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "fast (noflush) failed")) return *missed;
       Transition transition;
@@ -646,6 +659,7 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
   std::vector<Ruling> ways = std::visit([&](const auto& typed) { return rules(typed, outcome); }, op);
   std::optional<Judgement> first_problem;
   for (Ruling& way : ways) {
+    if (auto* deferred = std::get_if<Deferred>(&way)) way = to_ruling(deferred->answer());
     if (auto* problem = std::get_if<Judgement>(&way)) {
       if (!first_problem) first_problem = *problem;
       continue;
