@@ -32,11 +32,7 @@ class CheckedChurn {
 
   std::optional<std::string> step() {
     if (!live_.empty()) {
-      std::uniform_int_distribution<std::size_t> pick(0, live_.size() - 1);
-      const std::size_t index = pick(rng_);
-      const Pfn victim = live_[index];
-      live_[index] = live_.back();
-      live_.pop_back();
+      const Pfn victim = take_random(live_, rng_);
       if (!session_.step(Step{Free{Target{victim, ""}}, std::nullopt, 0})) return stopped();
     }
     const Request request = mix_.draw(rng_);
