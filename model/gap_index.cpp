@@ -229,22 +229,49 @@ GapIndex::Index GapIndex::merge(Index a, Index b) {
   return b;
 }
 
+// Treap insertion and removal along one path, so only that path's aggregates are recomputed.
 void GapIndex::insert(Pfn lo, Pfn hi) {
-  Index below, rest;
-  split(root_, lo, below, rest);
-  root_ = merge(merge(below, make(lo, hi)), rest);
+  root_ = insert_below(root_, make(lo, hi));
   ++count_;
 }
 
-void GapIndex::erase(Pfn lo) {
-  Index below, rest, exact, above;
-  split(root_, lo, below, rest);
-  split(rest, lo + 1, exact, above);
-  if (exact != kNone) {
-    free_slots_.push_back(exact);
-    --count_;
+GapIndex::Index GapIndex::insert_below(Index t, Index fresh) {
+  if (t == kNone) return fresh;
+  if (nodes_[fresh].priority > nodes_[t].priority) {
+    split(t, nodes_[fresh].lo, nodes_[fresh].left, nodes_[fresh].right);
+    pull(fresh);
+    return fresh;
   }
-  root_ = merge(below, above);
+  if (nodes_[fresh].lo < nodes_[t].lo) {
+    nodes_[t].left = insert_below(nodes_[t].left, fresh);
+  } else {
+    nodes_[t].right = insert_below(nodes_[t].right, fresh);
+  }
+  pull(t);
+  return t;
+}
+
+void GapIndex::erase(Pfn lo) {
+  bool erased = false;
+  root_ = erase_below(root_, lo, erased);
+  if (erased) --count_;
+}
+
+GapIndex::Index GapIndex::erase_below(Index t, Pfn lo, bool& erased) {
+  if (t == kNone) return kNone;
+  if (nodes_[t].lo == lo) {
+    const Index joined = merge(nodes_[t].left, nodes_[t].right);
+    free_slots_.push_back(t);
+    erased = true;
+    return joined;
+  }
+  if (lo < nodes_[t].lo) {
+    nodes_[t].left = erase_below(nodes_[t].left, lo, erased);
+  } else {
+    nodes_[t].right = erase_below(nodes_[t].right, lo, erased);
+  }
+  pull(t);
+  return t;
 }
 
 }  // namespace iovacheck

@@ -61,6 +61,8 @@ class GapIndex {
   void reshape(Pfn lo, const Range& bounds);
   void insert(Pfn lo, Pfn hi);
   void erase(Pfn lo);
+  Index insert_below(Index t, Index fresh);
+  Index erase_below(Index t, Pfn lo, bool& erased);
   Index make(Pfn lo, Pfn hi);
   void pull(Index t);
   void split(Index t, Pfn key, Index& below, Index& rest);  // below: lo < key
