@@ -33,10 +33,12 @@ class Names {
   }
 
   // The live name of the allocation inside `range` (a range may have grown under a reserve).
+  // Its pfn is the range's start unless a reserve lowered the start since: then a scan.
   std::optional<std::string> owner_in(const Range& range) const {
-    auto it = by_pfn_.lower_bound(range.lo);
-    if (it == by_pfn_.end() || it->first > range.hi) return std::nullopt;
-    return it->second;
+    if (auto it = by_pfn_.find(range.lo); it != by_pfn_.end()) return it->second;
+    for (const auto& [pfn, name] : by_pfn_)
+      if (range.contains(pfn)) return name;
+    return std::nullopt;
   }
 
   // Binds the allocation; returns the name used (the trace's own, or a fresh r<N>).
@@ -66,7 +68,7 @@ class Names {
   std::function<bool(std::string_view)> is_trace_name_;
   NameFingerprints taken_;  // every name the trace binds; a false hit only skips a fresh name
   std::unordered_map<std::string, Pfn> live_;  // name -> the pfn its allocation returned
-  std::map<Pfn, std::string> by_pfn_;          // the same, by pfn
+  std::unordered_map<Pfn, std::string> by_pfn_;  // the same, by pfn
   unsigned counter_ = 0;
 };
 
