@@ -11,10 +11,12 @@ int main(int argc, char** argv) {
   iovacheck::bench::register_pair_cost_benchmarks();
   iovacheck::bench::register_variant_benchmarks();
   iovacheck::bench::register_kernel_benchmarks();
+  iovacheck::bench::register_scale_benchmarks();
 
   iovacheck::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   reporter.print_table(std::cout);
+  iovacheck::bench::print_memory_table(std::cout);
   benchmark::Shutdown();
   return 0;
 }

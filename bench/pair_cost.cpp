@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "bench/checked.h"
 #include "bench/suite.h"
 #include "bench/workload.h"
 #include "harness/implementation.h"
@@ -27,6 +28,8 @@ std::optional<NodeRef> node_ref(const std::optional<Pfn>& lo) {
   return NodeRef{lo};
 }
 
+}  // namespace
+
 Trace start_trace(const Layout& layout) {
   Snapshot snapshot;
   for (const impl::Node& node : layout.snapshot.nodes) snapshot.nodes.push_back(Range{node.pfn_lo, node.pfn_hi});
@@ -39,6 +42,8 @@ Trace start_trace(const Layout& layout) {
   trace.snapshot = std::move(snapshot);
   return trace;
 }
+
+namespace {
 
 Op pair_alloc() { return Alloc{"", kPairRequest.size, kLimit32, kPairRequest.aligned}; }
 
@@ -60,14 +65,17 @@ void implementation_pair(benchmark::State& state, std::size_t live) {
   count_live(state, layout);
 }
 
-// One pair as mainline ran it: each op, its outcome and the observation after it.
+// One pair as mainline ran it: each op, its outcome, the observation after it and what it
+// reported changed.
 struct RecordedPair {
   Op alloc;
   Outcome allocated;
   Observation after_alloc;
+  ChangeReport alloc_changes;
   Op free;
   Outcome freed;
   Observation after_free;
+  ChangeReport free_changes;
 };
 
 // The second of two pairs: the first moves cached32_node off the anchor to where every later
@@ -80,16 +88,19 @@ std::optional<RecordedPair> record_pair(const Trace& start) {
     pair.allocated = sut->apply(pair.alloc);
     if (pair.allocated.status != Outcome::Status::Ok) return std::nullopt;
     pair.after_alloc = sut->observe();
+    pair.alloc_changes = sut->changes();
     pair.free = Free{Target{pair.allocated.pfn, ""}};
     pair.freed = sut->apply(pair.free);
     pair.after_free = sut->observe();
+    pair.free_changes = sut->changes();
   }
   return pair;
 }
 
 // The model's state is the same before every pair (the pair's range comes and goes), so judging
-// the recorded pair again and again is exactly the checker's per-step judging cost.
-void model_judge_pair(benchmark::State& state, std::size_t live) {
+// the recorded pair again and again is exactly the checker's per-step judging cost: from the
+// whole observation (paranoid) or from the change report (fast).
+void model_judge_pair(benchmark::State& state, std::size_t live, bool paranoid) {
   const Layout& layout = steady_layout(live);
   const Trace start = start_trace(layout);
   const std::optional<RecordedPair> pair = record_pair(start);
@@ -99,8 +110,11 @@ void model_judge_pair(benchmark::State& state, std::size_t live) {
   }
   Model model(start.geometry, &*start.snapshot);
   for (auto _ : state) {
-    std::optional<Judgement> judged = model.judge(pair->alloc, pair->allocated, pair->after_alloc);
-    if (!judged) judged = model.judge(pair->free, pair->freed, pair->after_free);
+    std::optional<Judgement> judged = paranoid ? model.judge(pair->alloc, pair->allocated, pair->after_alloc)
+                                               : model.judge(pair->alloc, pair->allocated, pair->alloc_changes);
+    if (!judged)
+      judged = paranoid ? model.judge(pair->free, pair->freed, pair->after_free)
+                        : model.judge(pair->free, pair->freed, pair->free_changes);
     if (judged) {
       state.SkipWithError(("the model rejected mainline's pair: " + judged->reason).c_str());
       break;
@@ -124,11 +138,11 @@ std::optional<std::string> checked_pair(CheckSession& session, const Step& alloc
   return std::nullopt;
 }
 
-void checker_pair(benchmark::State& state, std::size_t live) {
+void checker_pair(benchmark::State& state, std::size_t live, bool paranoid) {
   const Layout& layout = steady_layout(live);
   const Trace start = start_trace(layout);
   const std::unique_ptr<SystemUnderTest> sut = make_implementation(start);
-  CheckSession session(start, *sut);
+  CheckSession session(start, *sut, checking(paranoid));
   const Step alloc_step{pair_alloc(), std::nullopt, 0};
   for (auto _ : state) {
     if (const std::optional<std::string> stopped = checked_pair(session, alloc_step)) {
@@ -145,8 +159,10 @@ void register_pair_cost_benchmarks() {
   for (const std::size_t live : kLiveCounts) {
     const Scenario scenario{"pair/live:" + std::to_string(live), 2};
     add_case(scenario, kBaseline, [live](benchmark::State& state) { implementation_pair(state, live); });
-    add_case(scenario, "model-judge", [live](benchmark::State& state) { model_judge_pair(state, live); });
-    add_case(scenario, "checker-step", [live](benchmark::State& state) { checker_pair(state, live); });
+    add_case(scenario, "model-judge", [live](benchmark::State& state) { model_judge_pair(state, live, false); });
+    add_case(scenario, "checker-step", [live](benchmark::State& state) { checker_pair(state, live, false); });
+    add_case(scenario, "model-judge-paranoid", [live](benchmark::State& state) { model_judge_pair(state, live, true); });
+    add_case(scenario, "checker-paranoid", [live](benchmark::State& state) { checker_pair(state, live, true); });
   }
 }
 

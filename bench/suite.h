@@ -2,6 +2,7 @@
 // The suite's registry: every benchmark is "<scenario>/<subject>", and the ratio table compares
 // the subjects of one scenario against the one named "mainline".
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -34,5 +35,8 @@ const std::vector<RegisteredScenario>& scenarios();
 void register_pair_cost_benchmarks();  // pair_cost.cpp
 void register_variant_benchmarks();    // variants.cpp
 void register_kernel_benchmarks();     // kernel.cpp
+void register_scale_benchmarks();      // scale.cpp
+// After the ratio table: heap bytes per live range of the model and of each tree (scale.cpp).
+void print_memory_table(std::ostream& out);
 
 }  // namespace iovacheck::bench

@@ -161,13 +161,18 @@ Churn::Churn(const Layout& layout, const impl::Variant& variant, RequestMix mix,
   for (const impl::Node& node : layout.snapshot.nodes) live_.push_back(node.pfn_lo);
 }
 
+Pfn take_random(std::vector<Pfn>& live, std::mt19937_64& rng) {
+  std::uniform_int_distribution<std::size_t> pick(0, live.size() - 1);
+  const std::size_t index = pick(rng);
+  const Pfn taken = live[index];
+  live[index] = live.back();
+  live.pop_back();
+  return taken;
+}
+
 std::optional<std::string> Churn::step() {
   if (!live_.empty()) {
-    std::uniform_int_distribution<std::size_t> pick(0, live_.size() - 1);
-    const std::size_t index = pick(rng_);
-    const Pfn victim = live_[index];
-    live_[index] = live_.back();
-    live_.pop_back();
+    const Pfn victim = take_random(live_, rng_);
     if (domain_.free_iova(victim) != impl::Status::Ok)
       return std::string(domain_.variant().name) + " refused to free pfn " + hex(victim) + ", which it handed out";
   }

@@ -71,6 +71,9 @@ std::optional<std::string> stale_hint_risk(const Layout& layout, const impl::Var
 // candidate), or nullopt. Checked before the range is used, so a misbehaving variant stops there.
 std::optional<std::string> out_of_bounds(const impl::Domain& domain, Pfn pfn, Pfn size, Pfn limit);
 
+// Removes and returns a random element of a non-empty `live`, in O(1) (order is not kept).
+Pfn take_random(std::vector<Pfn>& live, std::mt19937_64& rng);
+
 // A domain in steady state: each step frees a random live range (if any) and allocates a new one.
 class Churn {
  public:

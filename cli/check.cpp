@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cli/impl_option.h"
+#include "cli/checking.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
 #include "harness/differential.h"
@@ -32,6 +33,8 @@ constexpr std::array kOptions{
     OptionSpec{"impl", "IMPL", "what runs the variant: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
     OptionSpec{"against", "IMPL", "exact differential mode: compare every step with IMPL (e.g. kernel:6.12)"},
     OptionSpec{"mag-copies", "", "with --impl kernel: draw test magazine sizes too, run on kernel:X+mag=N copies"},
+    kParanoidOption,
+    kValidateEveryOption,
 };
 
 std::string rate(std::size_t count, double seconds) {
@@ -179,6 +182,7 @@ int run_check(const ParsedArgs& args) {
   options.tests = static_cast<int>(number_option(args, "check", "tests", props::kDefaultTests, 100'000'000));
   options.seed = number_option(args, "check", "seed", 0, UINT64_MAX);
   if (options.tests == 0) throw UsageError("iovacheck check: --tests expects at least 1");
+  options.checking = checking_options(args, "check", options.checking);
 
   const props::PropertyResult result = props::run_property(options);
   if (result.error) {
@@ -204,7 +208,8 @@ const Verb& check_verb() {
   static const Verb verb{
       .name = "check",
       .summary = "property-test a variant against the model and minimize what fails",
-      .usage = "iovacheck check --variant NAME [--impl IMPL] [--against IMPL] [--tests N] [--seed S] [-o FILE]",
+      .usage = "iovacheck check --variant NAME [--impl IMPL] [--against IMPL] [--tests N] [--seed S] [-o FILE]\n"
+               "                       [--paranoid] [--validate-every K]",
       .description =
           "Runs a RapidCheck stateful property: random geometries and operation sequences (every\n"
           "operation, edge-weighted arguments, caller errors included), each step judged by the\n"

@@ -1,14 +1,28 @@
 // iovacheck replay: run trace files on a variant, step by step, and report the first failure.
+// Traces are streamed: memory holds the live state, one input line and a window of recent steps,
+// whatever the trace's length.
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
+#include <streambuf>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "cli/checking.h"
 #include "cli/impl_option.h"
 #include "cli/text.h"
 #include "cli/trace_file.h"
@@ -23,9 +37,11 @@ namespace {
 
 constexpr std::array kOptions{
     OptionSpec{"variant", "NAME", "run on this variant instead of the one the trace names"},
-    OptionSpec{"quiet", "", "print only the verdicts and failures, not every step"},
+    OptionSpec{"quiet", "", "print only the verdicts and failures: no steps, no progress"},
     OptionSpec{"impl", "IMPL", "impl (default), kernel, kernel:6.12, kernel:6.1 or kernel:/path: what runs the trace"},
     OptionSpec{"against", "IMPL", "exact differential: run each trace on IMPL too and compare every step"},
+    kParanoidOption,
+    kValidateEveryOption,
 };
 
 // Traces a kernel could not run, with why: every report prints them.
@@ -37,6 +53,12 @@ struct Skips {
     return count;
   }
 };
+
+// Steps kept for printing: the listing is aligned over the first kAlignedSteps; a violation
+// shows the last kWindowSteps of its prefix.
+constexpr std::size_t kAlignedSteps = 4096;
+constexpr std::size_t kWindowSteps = 40;
+constexpr auto kProgressEvery = std::chrono::seconds(2);
 
 // The op's result as a person reads it: "0x10 [0x10, 0x13]", "fail", "none", "caller error: ...".
 std::string describe_result(const StepRecord& record) {
@@ -56,101 +78,310 @@ std::string describe_result(const StepRecord& record) {
   return text.empty() ? "ok" : text;
 }
 
-// The step as the report's named trace has it (r1: alloc ..., free r1), else as applied.
-const Op& named_op(const CheckReport& report, std::size_t index) {
-  return index < report.named.steps.size() ? report.named.steps[index].op : report.steps[index].op;
-}
+// Copies everything read from standard input into a file, so that a violation can name the
+// whole input it came from.
+class TeeBuffer final : public std::streambuf {
+ public:
+  TeeBuffer(std::streambuf* source, std::ofstream& copy) : source_(source), copy_(copy) {}
 
-// "  line 12  r1: alloc 0x4 limit=0xff  -> 0xfc [0xfc, 0xff]", columns aligned.
-void print_steps(const Trace& trace, const CheckReport& report) {
-  std::vector<std::string> lines;
-  std::vector<std::string> ops;
-  for (std::size_t i = 0; i < report.steps.size(); ++i) {
-    lines.push_back(std::to_string(trace.steps[i].line));
-    ops.push_back(print_op(named_op(report, i)));
+ protected:
+  std::streamsize xsgetn(char* data, std::streamsize count) override {
+    const std::streamsize got = source_->sgetn(data, count);
+    copy_.write(data, got);
+    return got;
   }
-  std::size_t line_width = 0;
-  std::size_t op_width = 0;
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    line_width = std::max(line_width, lines[i].size());
-    op_width = std::max(op_width, ops[i].size());
+  int_type underflow() override {
+    const std::streamsize got = xsgetn(&one_, 1);
+    if (got <= 0) return traits_type::eof();
+    setg(&one_, &one_, &one_ + 1);
+    return traits_type::to_int_type(one_);
   }
-  for (std::size_t i = 0; i < ops.size(); ++i) {
-    std::cout << "  line " << padded(lines[i], line_width) << "  " << padded(ops[i], op_width) << "  -> "
-              << describe_result(report.steps[i]) << "\n";
-  }
-}
 
-void print_violation(const std::string& path, const Trace& trace, const CheckReport& report,
-                     const Violation& violation) {
-  const std::string comment = violation_comment(violation);
-  std::cout << path << ":" << trace.steps[violation.step].line << ": " << comment << "\n";
-  Trace prefix = report.named;
-  prefix.steps.resize(std::min(prefix.steps.size(), violation.step + 1));
-  std::cout << "the failing prefix, allocations named:\n"
-            << print_trace(prefix, {StepComment{violation.step, comment}})
-            << "model state:\n" << indented(violation.model_state)
-            << "implementation state:\n" << indented(violation.impl_state);
-}
+ private:
+  std::streambuf* source_;
+  std::ofstream& copy_;
+  char one_ = 0;
+};
 
-int replay_file(const std::string& path, const std::optional<std::string>& variant_override, bool quiet,
-                const ImplementationChoice& choice, Skips& skips) {
-  Trace trace;
+// The run's heading, then the step listing: "  line 12  r1: alloc 0x4 limit=0xff  -> 0xfc
+// [0xfc, 0xff]", columns aligned over the first steps, then streamed with those widths.
+class StepListing {
+ public:
+  StepListing(bool enabled, std::string heading) : enabled_(enabled), heading_(std::move(heading)) {}
+
+  void add(std::size_t line, const Op& named, const StepRecord& record) {
+    if (!enabled_) return;
+    Row row{std::to_string(line), print_op(named), describe_result(record)};
+    if (streaming_) return print(row);
+    pending_.push_back(std::move(row));
+    if (pending_.size() == kAlignedSteps) flush();
+  }
+
+  void flush() {
+    std::cout << heading_;
+    heading_.clear();
+    for (const Row& row : pending_) {
+      line_width_ = std::max(line_width_, row.line.size());
+      op_width_ = std::max(op_width_, row.op.size());
+    }
+    for (const Row& row : pending_) print(row);
+    pending_.clear();
+    streaming_ = true;
+  }
+
+ private:
+  struct Row {
+    std::string line, op, result;
+  };
+  void print(const Row& row) const {
+    std::cout << "  line " << padded(row.line, line_width_) << "  " << padded(row.op, op_width_) << "  -> " << row.result
+              << "\n";
+  }
+
+  bool enabled_;
+  std::string heading_;
+  bool streaming_ = false;
+  std::vector<Row> pending_;
+  std::size_t line_width_ = 0;
+  std::size_t op_width_ = 0;
+};
+
+// "path: 1200000 steps, 30.1 of 50.0 MB (60%), 1.1 M steps/s" on standard error, now and then.
+class Progress {
+ public:
+  Progress(const std::string& path, bool enabled) : path_(path), enabled_(enabled), total_bytes_(size_of(path)) {}
+
+  void tick(std::size_t steps, std::uint64_t bytes) {
+    if (!enabled_ || (steps & 0x3ff) != 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < kProgressEvery) return;
+    last_ = now;
+    shown_ = true;
+    const double seconds = std::chrono::duration<double>(now - started_).count();
+    char text[200];
+    std::snprintf(text, sizeof text, "%s: %zu steps, %.1f", path_.c_str(), steps, static_cast<double>(bytes) / 1e6);
+    std::string line = text;
+    if (total_bytes_ > 0) {
+      std::snprintf(text, sizeof text, " of %.1f MB (%.0f%%)", static_cast<double>(total_bytes_) / 1e6,
+                    100.0 * static_cast<double>(bytes) / static_cast<double>(total_bytes_));
+      line += text;
+    } else {
+      line += " MB";
+    }
+    std::snprintf(text, sizeof text, ", %.2f M steps/s", static_cast<double>(steps) / seconds / 1e6);
+    line += text;
+    std::cerr << (tty_ ? "\r" : "") << line << (tty_ ? "" : "\n") << std::flush;
+  }
+
+  void done() const {
+    if (shown_ && tty_) std::cerr << "\n";
+  }
+
+ private:
+  static std::uint64_t size_of(const std::string& path) {
+    std::error_code error;
+    const auto size = path == "-" ? 0 : std::filesystem::file_size(path, error);
+    return error ? 0 : size;
+  }
+
+  std::string path_;
+  bool enabled_;
+  std::uint64_t total_bytes_;
+  bool tty_ = isatty(STDERR_FILENO) != 0;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_ = started_;
+};
+
+struct ReplayOptions {
+  std::optional<std::string> variant;
+  bool quiet = false;
+  CheckOptions checking;
+  ImplementationChoice implementation;
+};
+
+// One input: a file, or standard input ("-") copied to a spool file as it is read.
+class Input {
+ public:
+  explicit Input(const std::string& path) : path_(path) {
+    if (path != "-") {
+      std::error_code error;
+      if (std::filesystem::is_directory(path, error)) throw TraceFileError(path + ": error: is a directory, not a trace file");
+      file_.open(path, std::ios::binary);
+      if (!file_) throw TraceFileError(path + ": error: cannot open: " + std::strerror(errno));
+      return;
+    }
+    char name[] = "/tmp/iovacheck-stdin-XXXXXX";
+    const int descriptor = mkstemp(name);
+    if (descriptor >= 0) {
+      close(descriptor);
+      spool_path_ = name;
+      spool_.open(spool_path_, std::ios::binary | std::ios::trunc);
+    }
+    tee_ = std::make_unique<TeeBuffer>(std::cin.rdbuf(), spool_);
+    tee_stream_ = std::make_unique<std::istream>(tee_.get());
+  }
+  ~Input() {
+    if (!spool_path_.empty() && !keep_spool_) std::filesystem::remove(spool_path_);
+  }
+
+  std::istream& stream() { return tee_stream_ ? *tee_stream_ : file_; }
+  const std::string& name() const { return path_ == "-" ? kStdinName : path_; }
+  // The file holding the whole input, kept past the run.
+  std::string whole_input() {
+    if (spool_path_.empty()) return path_;
+    keep_spool_ = true;
+    spool_.flush();
+    return spool_path_;
+  }
+  // Standard input is spooled until its end, so the spool holds all of it.
+  void read_to_end() {
+    if (tee_stream_) {
+      char block[1 << 16];
+      while (tee_stream_->read(block, sizeof block) || tee_stream_->gcount() > 0) {
+      }
+    }
+  }
+
+ private:
+  static inline const std::string kStdinName = "<stdin>";
+  std::string path_;
+  std::ifstream file_;
+  std::string spool_path_;
+  std::ofstream spool_;
+  std::unique_ptr<TeeBuffer> tee_;
+  std::unique_ptr<std::istream> tee_stream_;
+  bool keep_spool_ = false;
+};
+
+class FileReplay {
+ public:
+  FileReplay(const std::string& path, const ReplayOptions& options, Skips& skips)
+      : path_(path), options_(options), skips_(skips), input_(path) {}
+
+  int run() {
+    std::unique_ptr<TraceStream> stream;
+    try {
+      stream = std::make_unique<TraceStream>(input_.stream());
+    } catch (const TraceError& error) {
+      return parse_error(error);
+    }
+    const Trace& head = stream->head();
+    const ImplementationChoice& choice = options_.implementation;
+    if (!choice.kernel) {
+      if (const std::string unknown = unknown_variant_message(options_.variant.value_or(head.variant)); !unknown.empty()) {
+        std::cerr << input_.name() << ": error: " << unknown << "\n";
+        return kExitBadInput;
+      }
+    }
+    std::unique_ptr<ExactSystemUnderTest> sut;
+    Trace start = head;
+    try {
+      start.variant = variant_for(choice, options_.variant.value_or(""), head);
+      sut = make_exact_implementation(start, start.variant, choice);
+    } catch (const std::invalid_argument& error) {
+      if (!choice.kernel) {
+        std::cerr << input_.name() << ": error: " << error.what() << "\n";
+        return kExitBadInput;
+      }
+      std::cout << "== " << input_.name() << ": skipped on " << choice.text() << ": " << error.what() << "\n";
+      ++skips_.reasons[error.what()];
+      return kExitOk;
+    }
+    const std::string& variant = start.variant;
+    CheckOptions checking = options_.checking;
+    // Expectations pin the placements of the trace's own variant; on a kernel running another
+    // design they are not checked.
+    checking.check_expectations = !choice.kernel || variant == head.variant;
+    checking.latest_step_only = true;
+    checking.is_trace_name = [&stream](std::string_view name) { return stream->defines(name); };
+    CheckSession session(start, *sut, checking);
+    std::string heading = "== " + input_.name() + " on " + variant + " (" + sut->name() + ")\n";
+    if (!sut->notes().empty()) heading += "note: " + sut->notes() + "\n";
+    if (!checking.check_expectations)
+      heading += "note: expectations not checked: they pin " + head.variant + "'s placements\n";
+    if (head.snapshot)
+      heading += "note: the trace starts from a snapshot, a state built directly that operations may be unable to reach\n";
+    StepListing listing(!options_.quiet, heading);
+    Progress progress(input_.name(), !options_.quiet);
+    std::deque<Step> window;
+    std::size_t violation_line = 0;
+    try {
+      while (std::optional<Step> step = stream->next()) {
+        if (!session.report().ok()) continue;  // after a failure the rest is only parsed
+        const std::size_t line = step->line;
+        const bool running = session.step(*step);
+        const CheckReport& report = session.report();
+        if (!report.steps.empty()) {
+          listing.add(line, report.named.steps.back().op, report.steps.back());
+          window.push_back(report.named.steps.back());
+          if (window.size() > kWindowSteps) window.pop_front();
+        }
+        if (!running) violation_line = line;
+        progress.tick(session.steps_run(), stream->bytes_read());
+      }
+      if (session.report().ok()) session.finish();
+    } catch (const TraceError& error) {
+      progress.done();
+      return parse_error(error);
+    }
+    progress.done();
+    input_.read_to_end();
+    listing.flush();
+    const CheckReport& report = session.report();
+    if (report.violation) {
+      if (violation_line == 0) violation_line = window.empty() ? 0 : window.back().line;
+      print_violation(start, session.steps_run(), window, *report.violation, violation_line);
+      return kExitFinding;
+    }
+    if (report.miss) {
+      std::cout << input_.name() << ":" << violation_line << ": " << describe_miss(*report.miss) << "\n";
+      return kExitFinding;
+    }
+    std::cout << input_.name() << ": ok, " << session.steps_run() << " steps hold\n";
+    return kExitOk;
+  }
+
+ private:
+  int parse_error(const TraceError& error) {
+    std::cerr << input_.name() << ":" << error.line() << ":" << error.column() << ": error: " << error.message() << "\n";
+    return kExitBadInput;
+  }
+
+  // The whole failing prefix when it is short; else its last steps and where the whole is.
+  void print_violation(const Trace& start, std::size_t steps_run, const std::deque<Step>& window,
+                       const Violation& violation, std::size_t line) {
+    const std::string comment = violation_comment(violation);
+    std::cout << input_.name() << ":" << line << ": " << comment << "\n";
+    Trace shown{start.geometry, start.variant, start.snapshot, {window.begin(), window.end()}};
+    std::vector<StepComment> comments;
+    if (steps_run > window.size()) {
+      shown.snapshot.reset();  // shown in the whole input
+      comments.push_back(StepComment{0, std::to_string(steps_run - window.size()) +
+                                            " earlier steps not shown; the whole trace up to line " + std::to_string(line) +
+                                            " is in " + input_.whole_input()});
+      std::cout << "the last " << window.size() << " steps of the failing prefix, allocations named:\n";
+    } else {
+      std::cout << "the failing prefix, allocations named:\n";
+    }
+    comments.push_back(StepComment{shown.steps.size() - 1, comment});
+    std::cout << print_trace(shown, comments) << "model state:\n" << indented(violation.model_state)
+              << "implementation state:\n" << indented(violation.impl_state);
+  }
+
+  std::string path_;
+  const ReplayOptions& options_;
+  Skips& skips_;
+  Input input_;
+};
+
+int replay_file(const std::string& path, const ReplayOptions& options, Skips& skips) {
   try {
-    trace = load_trace_file(path);
+    return FileReplay(path, options, skips).run();
   } catch (const TraceFileError& error) {
     std::cerr << error.what() << "\n";
     return kExitBadInput;
   }
-  if (!choice.kernel) {
-    if (const std::string unknown = unknown_variant_message(variant_override.value_or(trace.variant)); !unknown.empty()) {
-      std::cerr << path << ": error: " << unknown << "\n";
-      return kExitBadInput;
-    }
-  }
-  std::string variant;
-  std::unique_ptr<ExactSystemUnderTest> implementation;
-  try {
-    variant = variant_for(choice, variant_override.value_or(""), trace);
-    Trace renamed = trace;
-    renamed.variant = variant;
-    implementation = make_exact_implementation(renamed, variant, choice);
-  } catch (const std::invalid_argument& error) {
-    if (!choice.kernel) {
-      std::cerr << path << ": error: " << error.what() << "\n";
-      return kExitBadInput;
-    }
-    std::cout << "== " << path << ": skipped on " << choice.text() << ": " << error.what() << "\n";
-    ++skips.reasons[error.what()];
-    return kExitOk;
-  }
-  // Expectations pin the placements of the trace's own variant; on a kernel running another
-  // design they are not checked.
-  CheckOptions options;
-  options.check_expectations = !choice.kernel || variant == trace.variant;
-  Trace renamed = trace;
-  renamed.variant = variant;
-  const CheckReport report = check(renamed, *implementation, options);
-
-  std::cout << "== " << path << " on " << variant << " (" << implementation->name() << ")\n";
-  if (!implementation->notes().empty()) std::cout << "note: " << implementation->notes() << "\n";
-  if (!options.check_expectations)
-    std::cout << "note: expectations not checked: they pin " << trace.variant << "'s placements\n";
-  if (trace.snapshot) {
-    std::cout << "note: the trace starts from a snapshot, a state built directly that operations may be unable "
-                 "to reach\n";
-  }
-  if (!quiet) print_steps(trace, report);
-  if (report.violation) {
-    print_violation(path, trace, report, *report.violation);
-    return kExitFinding;
-  }
-  if (report.miss) {
-    std::cout << path << ":" << trace.steps[report.miss->step].line << ": " << describe_miss(*report.miss) << "\n";
-    return kExitFinding;
-  }
-  std::cout << path << ": ok, " << counted(report.steps.size(), "step") << (report.steps.size() == 1 ? " holds" : " hold") << "\n";
-  return kExitOk;
 }
 
 // replay --against: each trace on both sides, every step's result and exact state compared.
@@ -183,7 +414,7 @@ int differential_file(const std::string& path, const std::optional<std::string>&
   }
   std::cout << "== " << path << ": " << run.a_name << " against " << run.b_name << "\n";
   if (!run.difference) {
-    std::cout << path << ": no difference in " << run.steps << " steps\n";
+    std::cout << path << ": no difference in " << counted(run.steps, "step") << "\n";
     return kExitOk;
   }
   std::cout << path << ":" << trace.steps[run.difference->step].line << ": " << run.difference->what << "\n"
@@ -194,18 +425,21 @@ int differential_file(const std::string& path, const std::optional<std::string>&
 
 int run_replay(const ParsedArgs& args) {
   if (args.positional.empty()) throw UsageError("iovacheck replay: no trace file given");
-  const std::optional<std::string> variant = args.value("variant");
-  if (variant) {
-    if (const std::string unknown = unknown_variant_message(*variant); !unknown.empty()) {
+  ReplayOptions options;
+  options.variant = args.value("variant");
+  options.quiet = args.flag("quiet");
+  options.checking = checking_options(args, "replay");
+  options.implementation = implementation_option(args, "replay");
+  if (options.variant) {
+    if (const std::string unknown = unknown_variant_message(*options.variant); !unknown.empty()) {
       throw UsageError("iovacheck replay: " + unknown);
     }
-  }
-  const ImplementationChoice choice = implementation_option(args, "replay");
-  if (variant && choice.kernel) {
-    try {
-      variant_for(choice, *variant, Trace{});
-    } catch (const std::invalid_argument& error) {
-      throw UsageError(std::string("iovacheck replay: ") + error.what());
+    if (options.implementation.kernel) {
+      try {
+        variant_for(options.implementation, *options.variant, Trace{});
+      } catch (const std::invalid_argument& error) {
+        throw UsageError(std::string("iovacheck replay: ") + error.what());
+      }
     }
   }
   int worst = kExitOk;
@@ -217,14 +451,12 @@ int run_replay(const ParsedArgs& args) {
       throw UsageError(std::string("iovacheck replay: ") + error.what());
     }
     for (const std::string& path : args.positional)
-      worst = std::max(worst, differential_file(path, variant, choice, other));
+      worst = std::max(worst, differential_file(path, options.variant, options.implementation, other));
     return worst;
   }
   Skips skips;
-  for (const std::string& path : args.positional) {
-    worst = std::max(worst, replay_file(path, variant, args.flag("quiet"), choice, skips));
-  }
-  if (choice.kernel) {
+  for (const std::string& path : args.positional) worst = std::max(worst, replay_file(path, options, skips));
+  if (options.implementation.kernel) {
     std::cout << "kernel: " << args.positional.size() - skips.total() << " traces run, " << skips.total()
               << " skipped\n";
     for (const auto& [reason, count] : skips.reasons) std::cout << "  skipped " << count << ": " << reason << "\n";
@@ -238,13 +470,20 @@ const Verb& replay_verb() {
   static const Verb verb{
       .name = "replay",
       .summary = "run trace files, checking every step against the model",
-      .usage = "iovacheck replay FILE... [--variant NAME] [--impl IMPL] [--against IMPL] [--quiet]",
+      .usage = "iovacheck replay FILE... [--variant NAME] [--impl IMPL] [--against IMPL] [--quiet] [--paranoid]\n"
+               "                        [--validate-every K]",
       .description =
-          "Parses each trace file and runs it on a variant (the one its header names, or --variant)\n"
-          "in lockstep with the reference model. Prints every step with its result, allocations\n"
-          "named r1, r2, ... On a violated property prints the failing prefix of the trace with a\n"
-          "'# violation:' comment and the model and implementation states; on an unmet expectation\n"
-          "prints FILE:LINE: expectation not met: expected X, got Y.\n"
+          "Parses each trace file ('-' is standard input) and runs it on a variant (the one its\n"
+          "header names, or --variant) in lockstep with the reference model. Prints every step with\n"
+          "its result, allocations named r1, r2, ... On a violated property prints the failing\n"
+          "prefix of the trace with a '# violation:' comment and the model and implementation\n"
+          "states (for a long prefix its last steps and the file holding the whole); on an unmet\n"
+          "expectation prints FILE:LINE: expectation not met: expected X, got Y.\n"
+          "\n"
+          "Traces are streamed: memory holds the live state, not the trace, so a trace of any\n"
+          "length replays; a line longer than 64 KiB is an error. A long replay shows its progress\n"
+          "on standard error unless --quiet. Each step is judged from what it changed; --paranoid\n"
+          "compares the whole state and runs validate() after every step.\n"
           "\n"
           "--impl kernel runs the real drivers/iommu/iova.c (built by kernel/ from linux-source-6.12,\n"
           "-6.1, or -DIOVACHECK_KERNEL_TREE) instead of impl/. A kernel runs its own design (6.12:\n"

@@ -24,6 +24,7 @@ impl::TreeSnapshot snapshot_of(const Snapshot& snapshot) {
 }
 
 Range range_of(const impl::Node& node) { return Range{node.pfn_lo, node.pfn_hi}; }
+CachedPfn cached_pfn_of(const impl::CachedEntry& entry) { return CachedPfn{entry.pfn, entry.bin, CacheSlot{entry.cpu}}; }
 
 Outcome::Status status_of(impl::Status status) {
   switch (status) {
@@ -109,8 +110,19 @@ class ImplementationUnderTest final : public InspectableImplementation {
     Observation observed;
     for (const impl::Node& node : domain_.nodes()) observed.nodes.push_back(range_of(node));
     for (const impl::CachedEntry& entry : domain_.cached())
-      observed.cached.push_back(CachedPfn{entry.pfn, entry.bin, CacheSlot{entry.cpu}});
+      observed.cached.push_back(cached_pfn_of(entry));
     return observed;
+  }
+
+  ChangeReport changes() override {
+    const impl::DomainChanges changes = domain_.take_changes();
+    ChangeReport report;
+    report.complete = changes.complete;
+    for (const impl::Node& node : changes.nodes_gone) report.nodes_gone.push_back(range_of(node));
+    for (const impl::Node& node : changes.nodes_new) report.nodes_new.push_back(range_of(node));
+    for (const impl::CachedEntry& entry : changes.cached_gone) report.cached_gone.push_back(cached_pfn_of(entry));
+    for (const impl::CachedEntry& entry : changes.cached_new) report.cached_new.push_back(cached_pfn_of(entry));
+    return report;
   }
 
   std::optional<std::string> validate() const override { return domain_.validate(); }

@@ -55,6 +55,7 @@ class CachedTree final : public TreeAllocator {
     return result;
   }
 
+  std::size_t node_count() const override { return nodes_.linked().size(); }
   std::optional<std::string> validate() const override;
   TreeHints hints() const override {
     return TreeHints{hint_ref(cached_node_), hint_ref(cached32_node_), max32_alloc_size_};

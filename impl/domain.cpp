@@ -3,6 +3,7 @@
 #include <bit>
 #include <stdexcept>
 
+#include "impl/change_journal.h"
 #include "impl/pfn_math.h"
 #include "impl/pfn_text.h"
 #include "impl/rcache.h"
@@ -28,13 +29,61 @@ const Config& checked(const Config& config) {
 // reserve_iova's ceiling: 2^64-1 >> log2(granule).
 Pfn max_reservable_pfn(const Config& config) { return ~Pfn{0} >> std::countr_zero(config.granule); }
 
+// Records every node the tree gains or loses. A reserve may lower nodes' pfn_lo in place, which
+// only the tree sees: it is recorded as a loss of track, so the checker observes everything then.
+class JournaledTree final : public TreeAllocator {
+ public:
+  JournaledTree(std::unique_ptr<TreeAllocator> tree, ChangeJournal& journal) : tree_(std::move(tree)), journal_(journal) {}
+
+  // A sound allocation links one node starting at its pfn. A corrupt one may link nothing (the
+  // pfn_lo was taken: the node stays unlinked, as in the kernel) or a node find() cannot see
+  // (one that wraps): the first changes nothing observable, the second loses track.
+  std::optional<Pfn> alloc(Pfn size, Pfn limit_pfn, bool size_aligned) override {
+    const std::size_t count_before = tree_->node_count();
+    const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, size_aligned);
+    const std::size_t count_after = tree_->node_count();
+    if (count_after == count_before) return pfn;
+    const std::optional<Node> node = pfn ? tree_->find(*pfn) : std::nullopt;
+    if (count_after == count_before + 1 && node && node->pfn_lo == *pfn) {
+      journal_.node_added(*node);
+    } else {
+      journal_.lose_track();
+    }
+    return pfn;
+  }
+  bool remove(Pfn pfn) override {
+    const std::optional<Node> node = tree_->find(pfn);
+    const bool removed = tree_->remove(pfn);
+    if (removed && node) journal_.node_removed(*node);
+    return removed;
+  }
+  std::optional<Node> find(Pfn pfn) const override { return tree_->find(pfn); }
+  ReserveResult reserve(Pfn pfn_lo, Pfn pfn_hi) override {
+    journal_.lose_track();
+    return tree_->reserve(pfn_lo, pfn_hi);
+  }
+  std::vector<Node> nodes() const override { return tree_->nodes(); }
+  std::size_t node_count() const override { return tree_->node_count(); }
+  std::optional<std::string> validate() const override { return tree_->validate(); }
+  std::string describe() const override { return tree_->describe(); }
+  TreeHints hints() const override { return tree_->hints(); }
+  SearchExit last_exit() const override { return tree_->last_exit(); }
+
+ private:
+  std::unique_ptr<TreeAllocator> tree_;
+  ChangeJournal& journal_;
+};
+
 }  // namespace
 
 Domain::Domain(const Config& config, const Variant& variant, const TreeSnapshot* snapshot)
     : config_(checked(config)),
       variant_(variant),
-      tree_(make_tree_allocator(config_, variant_, snapshot)),
-      caches_(std::make_unique<RangeCaches>(config_, variant_)) {}
+      journal_(std::make_unique<ChangeJournal>()),
+      tree_(std::make_unique<JournaledTree>(make_tree_allocator(config_, variant_, snapshot), *journal_)),
+      caches_(std::make_unique<RangeCaches>(config_, variant_)) {
+  caches_->record_into(journal_.get());
+}
 
 Domain::~Domain() = default;
 
@@ -104,6 +153,7 @@ std::vector<Node> Domain::nodes() const { return tree_->nodes(); }
 std::vector<CachedEntry> Domain::cached() const { return caches_->entries(); }
 
 CacheContents Domain::cache_contents() const { return caches_->contents(); }
+DomainChanges Domain::take_changes() { return journal_->take(); }
 
 std::optional<std::string> Domain::validate() const {
   if (auto error = tree_->validate()) return error;

@@ -91,6 +91,16 @@ struct TreeHints {
   Pfn max32_alloc_size = 0;
 };
 
+// What the domain changed between two calls of take_changes(): the set difference of the states.
+struct DomainChanges {
+  std::vector<Node> nodes_gone;   // nodes before that are not nodes now
+  std::vector<Node> nodes_new;    // nodes now that were not nodes before
+  std::vector<CachedEntry> cached_gone;
+  std::vector<CachedEntry> cached_new;
+  bool complete = true;  // false: a change was not recorded entry by entry (observe everything)
+};
+
+class ChangeJournal;  // impl/change_journal.h
 class TreeAllocator;  // impl/tree_allocator.h
 class RangeCaches;    // impl/rcache.h
 
@@ -118,6 +128,8 @@ class Domain {
   std::vector<Node> nodes() const;  // ascending, the anchor included (last)
   std::vector<CachedEntry> cached() const;
   CacheContents cache_contents() const;
+  // What changed since the last call (or since construction), netted.
+  DomainChanges take_changes();
   // Every structural invariant; the first that does not hold.
   std::optional<std::string> validate() const;
   std::string describe() const;  // hints and counters, one per line
@@ -131,6 +143,7 @@ class Domain {
  private:
   Config config_;
   const Variant& variant_;
+  std::unique_ptr<ChangeJournal> journal_;  // before tree_: the tree records into it
   std::unique_ptr<TreeAllocator> tree_;
   std::unique_ptr<RangeCaches> caches_;
   std::vector<TreeAttempt> last_attempts_;

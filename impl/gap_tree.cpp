@@ -71,6 +71,8 @@ class GapTree final : public TreeAllocator {
     return true;
   }
 
+  std::size_t node_count() const override { return tree_.size(); }
+
   std::optional<Node> find(Pfn pfn) const override {
     const GapAvl::Handle holder = tree_.containing(pfn);
     if (GapAvl::is_end(holder)) return std::nullopt;

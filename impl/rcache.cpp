@@ -29,13 +29,16 @@ std::optional<Pfn> RangeCaches::get(Pfn size, Pfn limit_pfn, unsigned cpu) {
     } else if (!bin.depot.empty()) {
       magazines.loaded = std::move(bin.depot.back());
       bin.depot.pop_back();
+      record(magazines.loaded, bin_index, CachedEntry::kDepot, cpu);
     } else {
       return std::nullopt;
     }
   }
   // Unsigned arithmetic as in the kernel: a limit below size - 1 wraps the bound.
   const Pfn bound = variant_.rcache_bound_ignores_size ? limit_pfn : (limit_pfn + 1) - size;
-  return pop_at_or_below(magazines.loaded, bound);
+  const std::optional<Pfn> pfn = pop_at_or_below(magazines.loaded, bound);
+  if (pfn && journal_) journal_->cached_removed(*pfn, bin_index, cpu);
+  return pfn;
 }
 
 // The first pfn <= bound scanning from the top index down; the last entry fills its slot.
@@ -59,43 +62,57 @@ bool RangeCaches::insert(Pfn pfn, Pfn size, unsigned cpu, TreeAllocator& tree) {
     if (!is_full(magazines.prev)) {
       std::swap(magazines.loaded, magazines.prev);
     } else if (variant_.depot_capacity == 0 || bin.depot.size() < variant_.depot_capacity) {
+      record(magazines.loaded, bin_index, cpu, CachedEntry::kDepot);
       bin.depot.push_back(std::move(magazines.loaded));
       magazines.loaded = Magazine{};
     } else {  // z9: the pfn goes into a fresh magazine first, then the full one to the tree
       Magazine overflow = std::move(magazines.loaded);
       magazines.loaded = Magazine{pfn};
-      give_back(overflow, tree);
+      if (journal_) journal_->cached_added(pfn, bin_index, cpu);
+      give_back(overflow, bin_index, cpu, tree);
       return true;
     }
   }
   magazines.loaded.push_back(pfn);
+  if (journal_) journal_->cached_added(pfn, bin_index, cpu);
   return true;
 }
 
 // Index order, 0 upward; a pfn whose node is gone is skipped (the kernel warns).
-void RangeCaches::give_back(Magazine& magazine, TreeAllocator& tree) {
+void RangeCaches::give_back(Magazine& magazine, unsigned bin, unsigned cpu, TreeAllocator& tree) {
+  record(magazine, bin, cpu, kNoSlot);
   for (Pfn pfn : magazine)
     if (!tree.remove(pfn) && !drained_without_node_) drained_without_node_ = pfn;
   magazine.clear();
 }
 
+// A magazine's entries leaving from_cpu's slot for to_cpu's (kNoSlot: leaving the caches).
+void RangeCaches::record(const Magazine& magazine, unsigned bin, unsigned from_cpu, unsigned to_cpu) {
+  if (!journal_) return;
+  for (Pfn pfn : magazine) {
+    journal_->cached_removed(pfn, bin, from_cpu);
+    if (to_cpu != kNoSlot) journal_->cached_added(pfn, bin, to_cpu);
+  }
+}
+
 void RangeCaches::flush_cpu(unsigned cpu, TreeAllocator& tree) {
-  for (Bin& bin : bins_) {
-    give_back(bin.cpus[cpu].loaded, tree);
-    give_back(bin.cpus[cpu].prev, tree);
+  for (unsigned bin = 0; bin < kBins; ++bin) {
+    give_back(bins_[bin].cpus[cpu].loaded, bin, cpu, tree);
+    give_back(bins_[bin].cpus[cpu].prev, bin, cpu, tree);
   }
 }
 
 void RangeCaches::flush_depots(TreeAllocator& tree) {
-  for (Bin& bin : bins_) {
+  for (unsigned bin = 0; bin < kBins; ++bin) {
+    std::vector<Magazine>& depot = bins_[bin].depot;
     if (variant_.depot_flush_bottom_first) {
-      for (Magazine& magazine : bin.depot) give_back(magazine, tree);
-      bin.depot.clear();
+      for (Magazine& magazine : depot) give_back(magazine, bin, CachedEntry::kDepot, tree);
+      depot.clear();
       continue;
     }
-    while (!bin.depot.empty()) {
-      give_back(bin.depot.back(), tree);
-      bin.depot.pop_back();
+    while (!depot.empty()) {
+      give_back(depot.back(), bin, CachedEntry::kDepot, tree);
+      depot.pop_back();
     }
   }
 }
@@ -108,10 +125,10 @@ void RangeCaches::flush_for_retry(TreeAllocator& tree) {
 
 void RangeCaches::trim(TreeAllocator& tree) {
   if (!variant_.depot_trimmed) return;
-  for (Bin& bin : bins_) {
-    if (bin.depot.size() <= bin.cpus.size()) continue;
-    give_back(bin.depot.back(), tree);
-    bin.depot.pop_back();
+  for (unsigned bin = 0; bin < kBins; ++bin) {
+    if (bins_[bin].depot.size() <= bins_[bin].cpus.size()) continue;
+    give_back(bins_[bin].depot.back(), bin, CachedEntry::kDepot, tree);
+    bins_[bin].depot.pop_back();
   }
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "impl/change_journal.h"
 #include "impl/domain.h"
 #include "impl/tree_allocator.h"
 
@@ -39,6 +40,8 @@ class RangeCaches {
   void start_operation() { drained_without_node_.reset(); }
   std::vector<CachedEntry> entries() const;
   CacheContents contents() const;
+  // Records every entry that enters, moves or leaves a cache from now on.
+  void record_into(ChangeJournal* journal) { journal_ = journal; }
   std::optional<std::string> validate(const TreeAllocator& tree) const;
   std::string describe() const;
 
@@ -53,16 +56,20 @@ class RangeCaches {
     std::vector<Magazine> depot;  // a stack: back() is the top
   };
 
+  static constexpr unsigned kNoSlot = CachedEntry::kDepot - 1;  // record(): the entries leave the caches
+
   bool is_full(const Magazine& magazine) const { return magazine.size() >= mag_size_; }
   std::optional<std::string> validate_magazine(const Magazine& magazine, unsigned bin, unsigned cpu,
                                                const std::string& where, const TreeAllocator& tree) const;
   static std::optional<Pfn> pop_at_or_below(Magazine& magazine, Pfn bound);
-  void give_back(Magazine& magazine, TreeAllocator& tree);
+  void give_back(Magazine& magazine, unsigned bin, unsigned cpu, TreeAllocator& tree);
+  void record(const Magazine& magazine, unsigned bin, unsigned from_cpu, unsigned to_cpu);
 
   const Variant& variant_;
   unsigned mag_size_;
   std::optional<Pfn> drained_without_node_;
   std::array<Bin, kBins> bins_;
+  ChangeJournal* journal_ = nullptr;
 };
 
 }  // namespace iovacheck::impl

@@ -24,6 +24,7 @@ class TreeAllocator {
   virtual std::optional<Node> find(Pfn pfn) const = 0;
   virtual ReserveResult reserve(Pfn pfn_lo, Pfn pfn_hi) = 0;
   virtual std::vector<Node> nodes() const = 0;  // ascending, the anchor included (last)
+  virtual std::size_t node_count() const = 0;    // nodes().size(), in O(1)
   virtual std::optional<std::string> validate() const = 0;
   virtual std::string describe() const = 0;
   virtual TreeHints hints() const = 0;

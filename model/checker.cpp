@@ -1,10 +1,12 @@
 #include "model/checker.h"
 
 #include <map>
+#include <unordered_map>
 #include <set>
 #include <sstream>
 
 #include "model/model.h"
+#include "model/name_table.h"
 #include "model/trace_io.h"
 
 namespace iovacheck {
@@ -13,13 +15,14 @@ namespace {
 // Names of live allocations, so frees can be resolved and the run printed placement-free.
 class Names {
  public:
-  explicit Names(const Trace& trace) {
+  Names(const Trace& trace, std::function<bool(std::string_view)> is_trace_name) : is_trace_name_(std::move(is_trace_name)) {
     for (const Step& step : trace.steps) take(step);
   }
 
   // Fresh names never reuse a name the trace binds itself.
   void take(const Step& step) {
-    if (const std::string* name = bound_name(step.op); name && !name->empty()) taken_.insert(*name);
+    if (is_trace_name_) return;  // the trace's reader keeps them
+    if (const std::string* name = bound_name(step.op); name && !name->empty()) taken_.add(*name);
   }
 
   // A free by name becomes a free by pfn; nullopt when the name is not live.
@@ -30,8 +33,10 @@ class Names {
   }
 
   // The live name of the allocation inside `range` (a range may have grown under a reserve).
+  // Its pfn is the range's start unless a reserve lowered the start since: then a scan.
   std::optional<std::string> owner_in(const Range& range) const {
-    for (const auto& [name, pfn] : live_)
+    if (auto it = by_pfn_.find(range.lo); it != by_pfn_.end()) return it->second;
+    for (const auto& [pfn, name] : by_pfn_)
       if (range.contains(pfn)) return name;
     return std::nullopt;
   }
@@ -40,22 +45,30 @@ class Names {
   std::string bind(const std::string& requested, Pfn pfn) {
     std::string name = requested.empty() ? fresh_name() : requested;
     live_[name] = pfn;
+    by_pfn_[pfn] = name;
     return name;
   }
 
-  void release(const std::string& name) { live_.erase(name); }
+  void release(const std::string& name) {
+    auto it = live_.find(name);
+    if (it == live_.end()) return;
+    by_pfn_.erase(it->second);
+    live_.erase(it);
+  }
 
  private:
   std::string fresh_name() {
     std::string name;
     do name = "r" + std::to_string(++counter_);
-    while (taken_.count(name));
-    taken_.insert(name);
+    while (taken_.maybe_contains(name) || (is_trace_name_ && is_trace_name_(name)));
+    if (!is_trace_name_) taken_.add(name);
     return name;
   }
 
-  std::set<std::string> taken_;
-  std::map<std::string, Pfn> live_;  // name -> the pfn its allocation returned
+  std::function<bool(std::string_view)> is_trace_name_;
+  NameFingerprints taken_;  // every name the trace binds; a false hit only skips a fresh name
+  std::unordered_map<std::string, Pfn> live_;  // name -> the pfn its allocation returned
+  std::unordered_map<Pfn, std::string> by_pfn_;  // the same, by pfn
   unsigned counter_ = 0;
 };
 
@@ -96,18 +109,33 @@ std::string describe_observation(const Observation& observed, const std::string&
 class CheckSession::Run {
  public:
   Run(const Trace& start, SystemUnderTest& sut, const CheckOptions& options)
-      : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr), names_(start) {
+      : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr), names_(start, options.is_trace_name) {
     report_.named = Trace{start.geometry, start.variant, start.snapshot, {}};
   }
 
   bool step(const Step& step) {
-    if (!report_.ok()) return false;
+    if (!report_.ok() || finished_) return false;
     names_.take(step);
-    run_step(report_.steps.size(), step);
+    if (options_.latest_step_only) {
+      report_.steps.clear();
+      report_.named.steps.clear();
+    }
+    run_step(steps_run_++, step);
+    return report_.ok();
+  }
+
+  bool finish() {
+    if (finished_ || !report_.ok() || steps_run_ == 0) return finished_ = true, report_.ok();
+    finished_ = true;
+    const std::size_t last = steps_run_ - 1;
+    if (auto broken = sut_.validate()) violate(last, Judgement{Property::Structure, *broken});
+    else if (auto differs = model_.whole_state_difference(sut_.observe())) violate(last, *differs);
     return report_.ok();
   }
 
   const CheckReport& report() const { return report_; }
+  std::size_t steps_run() const { return steps_run_; }
+  const Model& model() const { return model_; }
 
  private:
   void run_step(std::size_t index, const Step& original) {
@@ -143,8 +171,8 @@ class CheckSession::Run {
     const std::optional<std::string> freed_name = name_freed_by(record.op);
     if (freed_name) *free_target(named.op) = Target{0, *freed_name};
     record.outcome = sut_.apply(record.op);
-    if (auto broken = sut_.validate()) return violate(index, Judgement{Property::Structure, *broken});
-    if (auto judged = model_.judge(record.op, record.outcome, sut_.observe())) return violate(index, *judged);
+    if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, *broken});
+    if (auto judged = judge(record.op, record.outcome)) return violate(index, *judged);
     if (freed_name) names_.release(*freed_name);
     if (std::string* name = bound_name_of(named.op); name && record.outcome.status == Outcome::Status::Ok)
       *name = names_.bind(*name, record.outcome.pfn);
@@ -153,8 +181,38 @@ class CheckSession::Run {
   // Input the API must refuse: applied, and judged refused with nothing changed.
   void apply_refused(std::size_t index, StepRecord& record) {
     record.outcome = sut_.apply(record.op);
-    if (auto broken = sut_.validate()) return violate(index, Judgement{Property::Structure, *broken});
-    if (auto judged = model_.judge_refusal(record.outcome, sut_.observe())) return violate(index, *judged);
+    if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, *broken});
+    const ChangeReport changes = sut_.changes();
+    auto judged = options_.paranoid || !changes.complete ? model_.judge_refusal(record.outcome, sut_.observe())
+                                                          : model_.judge_refusal(record.outcome, changes);
+    if (judged && !options_.paranoid) {
+      if (auto broken = sut_.validate()) judged = Judgement{Property::Structure, *broken};
+    }
+    if (judged) return violate(index, *judged);
+  }
+
+  // validate() after every step when paranoid, else when the spacing has passed (and at the end).
+  std::optional<std::string> validate_now() {
+    if (!options_.paranoid && ++steps_since_validate_ < validate_spacing()) return std::nullopt;
+    steps_since_validate_ = 0;
+    return sut_.validate();
+  }
+
+  std::size_t validate_spacing() const {
+    if (options_.validate_every != 0) return options_.validate_every;
+    return std::max(kAutomaticValidateSpacing, model_.ranges().size());
+  }
+
+  // The change report is always taken, so the next one starts from this step. A step the model
+  // finds violating is validated first, so a broken structure is named as paranoid names it.
+  std::optional<Judgement> judge(const Op& op, const Outcome& outcome) {
+    const ChangeReport changes = sut_.changes();
+    const bool whole = options_.paranoid || !changes.complete;
+    auto judged = whole ? model_.judge(op, outcome, sut_.observe()) : model_.judge(op, outcome, changes);
+    if (judged && !options_.paranoid) {
+      if (auto broken = sut_.validate()) return Judgement{Property::Structure, *broken};
+    }
+    return judged;
   }
 
   // The live name a valid free releases, found through the model before the step.
@@ -181,18 +239,25 @@ class CheckSession::Run {
   Model model_;
   Names names_;
   CheckReport report_;
+  std::size_t steps_run_ = 0;
+  std::size_t steps_since_validate_ = 0;
+  bool finished_ = false;
 };
 
 CheckSession::CheckSession(const Trace& start, SystemUnderTest& sut, const CheckOptions& options)
     : run_(std::make_unique<Run>(start, sut, options)) {}
 CheckSession::~CheckSession() = default;
 bool CheckSession::step(const Step& step) { return run_->step(step); }
+bool CheckSession::finish() { return run_->finish(); }
+std::size_t CheckSession::steps_run() const { return run_->steps_run(); }
+const Model& CheckSession::model() const { return run_->model(); }
 const CheckReport& CheckSession::report() const { return run_->report(); }
 
 CheckReport check(const Trace& trace, SystemUnderTest& sut, const CheckOptions& options) {
   CheckSession session(trace, sut, options);
   for (const Step& step : trace.steps)
     if (!session.step(step)) break;
+  session.finish();
   return session.report();
 }
 

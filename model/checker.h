@@ -2,6 +2,8 @@
 // The one checker every engine uses: the model and an implementation in lockstep over a trace,
 // validate() after every step, the first violation returned as a value.
 #include <cstddef>
+#include <functional>
+#include <string_view>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +14,8 @@
 #include "model/trace.h"
 
 namespace iovacheck {
+
+class Model;
 
 struct Violation {
   std::size_t step = 0;  // index into the trace's steps
@@ -43,8 +47,24 @@ struct CheckReport {
   bool ok() const { return !violation && !miss; }
 };
 
+// Fast judgement asks the implementation what each step changed and runs its validate() every
+// `validate_every` steps, and at a step the model finds violating (so a broken structure is
+// named first, as the paranoid mode names it). The paranoid mode compares the whole state and
+// validates after every step. Both compare the whole state and validate at the end of a run.
+// Automatic spacing: every max(1024, live ranges) steps, so validate()'s O(n) cost stays O(1) a
+// step, amortized.
+inline constexpr std::size_t kAutomaticValidateSpacing = 1024;
+
 struct CheckOptions {
   bool check_expectations = true;
+  bool paranoid = false;
+  std::size_t validate_every = 0;  // 0: automatic
+  // Keep only the latest step in the report (steps, named.steps): memory bounded by the live
+  // state for traces of any length. The step indexes stay those of the whole run.
+  bool latest_step_only = false;
+  // When set, the names the trace has defined so far (a streamed trace's parser knows them):
+  // fresh names avoid them without the checker keeping its own copy.
+  std::function<bool(std::string_view)> is_trace_name = nullptr;
 };
 
 // Runs every step of the trace until the first violation or unmet expectation.
@@ -61,7 +81,12 @@ class CheckSession {
 
   // Runs one step; returns false once the run has failed (and ignores later steps).
   bool step(const Step& step);
+  // Ends the run: validate() and the whole-state comparison, charged to the last step. Later
+  // steps are ignored. check() calls it; engines stepping by hand call it when they stop.
+  bool finish();
   const CheckReport& report() const;
+  std::size_t steps_run() const;
+  const Model& model() const;
 
  private:
   class Run;

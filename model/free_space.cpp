@@ -31,8 +31,9 @@ std::optional<Pfn> highest_fit(Pfn lo, Pfn hi, const Request& request) {
   return candidate;
 }
 
-// Clips the free gap [lo, hi] to the window and places the request in it as high as it goes.
-std::optional<Range> fitting_part(Pfn lo, Pfn hi, Pfn start_pfn, const Request& request) {
+}  // namespace
+
+std::optional<Range> highest_placement_in(Pfn lo, Pfn hi, Pfn start_pfn, const Request& request) {
   lo = std::max(lo, start_pfn);
   hi = std::min(hi, request.limit);
   if (lo > hi) return std::nullopt;
@@ -40,8 +41,6 @@ std::optional<Range> fitting_part(Pfn lo, Pfn hi, Pfn start_pfn, const Request& 
   if (!pfn) return std::nullopt;
   return range_of(*pfn, request.size);
 }
-
-}  // namespace
 
 std::optional<Range> find_fitting_placement(const std::map<Pfn, OwnedRange>& ranges, Pfn start_pfn,
                                       const Request& request, const Occupies& occupies) {
@@ -51,7 +50,7 @@ std::optional<Range> find_fitting_placement(const std::map<Pfn, OwnedRange>& ran
   for (const auto& [lo, owned] : ranges) {
     if (!occupies(owned)) continue;
     if (owned.range.lo > first_free) {
-      if (auto part = fitting_part(first_free, owned.range.lo - 1, start_pfn, request)) found = part;
+      if (auto part = highest_placement_in(first_free, owned.range.lo - 1, start_pfn, request)) found = part;
     }
     if (owned.range.hi == kMaxPfn) {
       beyond_top = true;
@@ -60,7 +59,7 @@ std::optional<Range> find_fitting_placement(const std::map<Pfn, OwnedRange>& ran
     first_free = std::max(first_free, owned.range.hi + 1);
   }
   if (!beyond_top) {
-    if (auto part = fitting_part(first_free, kMaxPfn, start_pfn, request)) found = part;
+    if (auto part = highest_placement_in(first_free, kMaxPfn, start_pfn, request)) found = part;
   }
   return found;
 }

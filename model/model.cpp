@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include <algorithm>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
@@ -34,18 +35,30 @@ struct CacheRelease {
   std::size_t count = 0;
 };
 
+// A step's effect on the state, as a change to it: only what the rule decides is listed.
 struct Transition {
-  explicit Transition(Ranges state) : after(std::move(state)) {}
-  Ranges after;
+  std::map<Pfn, std::optional<OwnedRange>> changes;  // by range.lo: the range after the step, nullopt when gone
   std::vector<CacheMove> moves;
   std::vector<CacheRelease> releases;
   std::optional<Pfn> pinned;  // a pfn just cached: it must be exactly where the rule put it
+
+  void put(const Range& range, const Owner& owner) { changes[range.lo] = OwnedRange{range, owner}; }
+  void remove(Pfn lo) { changes[lo] = std::nullopt; }
 };
 
-// A rule's answer for one way the step may have gone: allowed (a transition) or not.
-using Ruling = std::variant<Transition, Judgement>;
+// A rule's answer for one way the step may have gone: allowed (a transition) or not; or that
+// answer deferred, for a less plausible way only asked about when the likelier ones fail.
+using Answer = std::variant<Transition, Judgement>;
+struct Deferred {
+  std::function<Answer()> answer;
+};
+using Ruling = std::variant<Transition, Judgement, Deferred>;
 
-// The one way a step may go; moved, since a transition holds a copy of the whole state.
+Ruling to_ruling(Answer answer) {
+  if (auto* transition = std::get_if<Transition>(&answer)) return std::move(*transition);
+  return std::get<Judgement>(answer);
+}
+
 std::vector<Ruling> only(Ruling way) {
   std::vector<Ruling> ways;
   ways.push_back(std::move(way));
@@ -70,61 +83,141 @@ std::string owner_name(const Owner& owner) {
 
 std::string describe_range(const OwnedRange& owned) { return to_string(owned.range) + " " + owner_name(owned.owner); }
 
-const OwnedRange* holder_of(const Ranges& ranges, Pfn pfn) {
-  auto it = ranges.upper_bound(pfn);
-  if (it == ranges.begin()) return nullptr;
-  --it;
-  return it->second.range.contains(pfn) ? &it->second : nullptr;
-}
-
-bool observed_has_node(const Observation& observed, const Range& range) {
-  auto it = std::lower_bound(observed.nodes.begin(), observed.nodes.end(), range.lo,
-                             [](const Range& node, Pfn lo) { return node.lo < lo; });
-  return it != observed.nodes.end() && *it == range;
-}
-
-const OwnedRange* cached_range(const Ranges& ranges, Pfn pfn) {
-  for (const auto& [lo, owned] : ranges)
-    if (owned.owner.kind == Kind::Cached && owned.owner.pfn == pfn) return &owned;
-  return nullptr;
-}
-
-bool is_cached(const OwnedRange& owned) { return owned.owner.kind == Kind::Cached; }
+bool is_cached(const OwnedRange& owned) { return owned.owner.is_cached(); }
 bool occupies_always(const OwnedRange&) { return true; }
 bool occupies_unless_cached(const OwnedRange& owned) { return !is_cached(owned); }
 
-Ranges without_cached(const Ranges& ranges, const std::function<bool(const Owner&)>& released) {
-  Ranges kept;
-  for (const auto& [lo, owned] : ranges)
-    if (!(is_cached(owned) && released(owned.owner))) kept.emplace(lo, owned);
-  return kept;
-}
+// ---- What the implementation shows after the step -------------------------------------------
 
-void add_range(Ranges& ranges, Range range, Owner owner) { ranges[range.lo] = OwnedRange{range, owner}; }
+// The observation after the step, seen as the state before it (the model's, which matched the
+// last observation) plus the set difference the step made. Lookups only: O(log n) each.
+class ObservedAfter {
+ public:
+  ObservedAfter(const ModelState& before, const ChangeReport& changes)
+      : before_(before), changes_(changes),
+        nodes_gone_(by_start(changes.nodes_gone)), nodes_new_(by_start(changes.nodes_new)),
+        cached_gone_(by_pfn(changes.cached_gone)), cached_new_(by_pfn(changes.cached_new)) {
+    for (std::size_t i = 0; i < cached_new_.size(); ++i) {
+      const Pfn pfn = cached_new_[i].pfn;
+      const bool repeated = i > 0 && cached_new_[i - 1].pfn == pfn;
+      if (repeated || (before.cached(pfn) && !find_pfn(cached_gone_, pfn))) twice_.push_back(pfn);
+    }
+  }
+
+  bool has_node(const Range& range) const {
+    if (const Range* added = find_start(nodes_new_, range.lo); added && *added == range) return true;
+    if (is_gone(range)) return false;
+    const OwnedRange* owned = before_.at(range.lo);
+    return owned && owned->range == range;
+  }
+
+  std::optional<Range> node_at(Pfn lo) const {
+    if (const Range* added = find_start(nodes_new_, lo)) return *added;
+    const OwnedRange* owned = before_.at(lo);
+    if (!owned || is_gone(owned->range)) return std::nullopt;
+    return owned->range;
+  }
+
+  std::optional<CachedPfn> cached(Pfn pfn) const {
+    if (const CachedPfn* added = find_pfn(cached_new_, pfn)) return *added;
+    if (find_pfn(cached_gone_, pfn)) return std::nullopt;
+    const OwnedRange* owned = before_.cached(pfn);
+    if (!owned) return std::nullopt;
+    return CachedPfn{pfn, owned->owner.bin, owned->owner.slot};
+  }
+
+  std::size_t cached_total() const {
+    return before_.cached_total() - changes_.cached_gone.size() + changes_.cached_new.size();
+  }
+
+  // The starts of every node the step touched, and the pfns of every cache entry it touched.
+  std::vector<Pfn> touched_node_starts() const {
+    std::vector<Pfn> starts;
+    for (const Range& node : nodes_gone_) starts.push_back(node.lo);
+    for (const Range& node : nodes_new_) starts.push_back(node.lo);
+    return starts;
+  }
+  std::vector<Pfn> touched_cached_pfns() const {
+    std::vector<Pfn> pfns;
+    for (const CachedPfn& entry : cached_gone_) pfns.push_back(entry.pfn);
+    for (const CachedPfn& entry : cached_new_) pfns.push_back(entry.pfn);
+    return pfns;
+  }
+  const std::vector<Pfn>& cached_twice() const { return twice_; }
+  const std::vector<CachedPfn>& cached_new() const { return cached_new_; }  // ascending by pfn
+
+  // Cached ranges the step drained back to the tree: no longer cached and no longer a node.
+  bool drained() const {
+    for (const CachedPfn& entry : cached_gone_) {
+      if (find_pfn(cached_new_, entry.pfn)) continue;
+      const OwnedRange* owned = before_.cached(entry.pfn);
+      if (owned && !has_node(owned->range)) return true;
+    }
+    return false;
+  }
+
+ private:
+  static std::vector<Range> by_start(std::vector<Range> nodes) {
+    std::sort(nodes.begin(), nodes.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
+    return nodes;
+  }
+  static std::vector<CachedPfn> by_pfn(std::vector<CachedPfn> entries) {
+    std::stable_sort(entries.begin(), entries.end(), [](const CachedPfn& a, const CachedPfn& b) { return a.pfn < b.pfn; });
+    return entries;
+  }
+  static const Range* find_start(const std::vector<Range>& nodes, Pfn lo) {
+    auto it = std::lower_bound(nodes.begin(), nodes.end(), lo, [](const Range& node, Pfn key) { return node.lo < key; });
+    return it != nodes.end() && it->lo == lo ? &*it : nullptr;
+  }
+  // The last entry for pfn (a report naming a pfn twice is judged by cached_twice()).
+  static const CachedPfn* find_pfn(const std::vector<CachedPfn>& entries, Pfn pfn) {
+    auto it = std::upper_bound(entries.begin(), entries.end(), pfn, [](Pfn key, const CachedPfn& entry) { return key < entry.pfn; });
+    return it != entries.begin() && std::prev(it)->pfn == pfn ? &*std::prev(it) : nullptr;
+  }
+  bool is_gone(const Range& range) const {
+    const Range* gone = find_start(nodes_gone_, range.lo);
+    return gone && *gone == range;
+  }
+
+  const ModelState& before_;
+  const ChangeReport& changes_;
+  std::vector<Range> nodes_gone_;
+  std::vector<Range> nodes_new_;
+  std::vector<CachedPfn> cached_gone_;
+  std::vector<CachedPfn> cached_new_;
+  std::vector<Pfn> twice_;
+};
 
 // ---- Soundness of a placement ---------------------------------------------------------------
 
 // Judges a newly placed range: inside [start_pfn, limit], aligned, disjoint from what occupies.
-std::optional<Judgement> placement_error(const Ranges& ranges, Pfn start_pfn, Pfn pfn, const Request& request,
+std::optional<Judgement> placement_error(const ModelState& state, Pfn start_pfn, Pfn pfn, const Request& request,
                                          const Occupies& occupies) {
   auto placed = range_of(pfn, request.size);
   if (!placed) return judgement(Property::Soundness, "result " + hex(pfn) + " + size " + hex(request.size) + " wraps past 2^64-1");
-  const std::string what = "result " + to_string(*placed);
-  if (placed->lo < start_pfn) return judgement(Property::Soundness, what + " starts below start_pfn " + hex(start_pfn));
-  if (placed->hi > request.limit) return judgement(Property::Soundness, what + " ends above limit " + hex(request.limit));
+  auto what = [&] { return "result " + to_string(*placed); };  // built only for a verdict
+  if (placed->lo < start_pfn) return judgement(Property::Soundness, what() + " starts below start_pfn " + hex(start_pfn));
+  if (placed->hi > request.limit) return judgement(Property::Soundness, what() + " ends above limit " + hex(request.limit));
   if (request.aligned && !is_aligned_for(pfn, request.size))
-    return judgement(Property::Soundness, what + " is not aligned to " + hex(roundup_pow2(request.size)));
-  for (const auto& [lo, owned] : ranges)
-    if (occupies(owned) && owned.range.overlaps(*placed))
-      return judgement(Property::Soundness, what + " overlaps the live range " + describe_range(owned));
+    return judgement(Property::Soundness, what() + " is not aligned to " + hex(roundup_pow2(request.size)));
+  // The ranges overlapping it, ascending: the one holding its start, then those starting inside it.
+  const Ranges& ranges = state.ranges();
+  auto it = ranges.upper_bound(placed->lo);
+  if (it != ranges.begin() && std::prev(it)->second.range.hi >= placed->lo) --it;
+  for (; it != ranges.end() && it->second.range.lo <= placed->hi; ++it)
+    if (occupies(it->second))
+      return judgement(Property::Soundness, what() + " overlaps the live range " + describe_range(it->second));
   return std::nullopt;
 }
 
-std::optional<Judgement> incompleteness(const Ranges& ranges, Pfn start_pfn, const Request& request,
-                                        const Occupies& occupies, const std::string& what_failed) {
-  auto gap = find_fitting_placement(ranges, start_pfn, request, occupies);
+// A fitting placement below the limit; with every range occupying it comes from the gap index,
+// else (counting cached ranges as free, only asked when an allocation failed) from a scan.
+std::optional<Judgement> incompleteness(const ModelState& state, Pfn start_pfn, const Request& request,
+                                        bool cached_occupy, const std::string& what_failed) {
+  auto gap = cached_occupy ? state.gaps().highest_placement(start_pfn, request)
+                           : find_fitting_placement(state.ranges(), start_pfn, request, occupies_unless_cached);
   if (!gap) return std::nullopt;
-  return judgement(Property::Completeness, what_failed + ": a fitting gap " + to_string(*gap) + " exists at or below limit " +
+  return judgement(Property::Completeness, what_failed + ": a fitting gap " + to_string(*gap) + " exists below limit " +
                                                hex(request.limit));
 }
 
@@ -132,20 +225,19 @@ std::optional<Judgement> incompleteness(const Ranges& ranges, Pfn start_pfn, con
 
 class Rules {
  public:
-  Rules(const Geometry& geometry, const Ranges& ranges, const Observation& after)
-      : geometry_(geometry), ranges_(ranges), observed_(after) {}
+  Rules(const Geometry& geometry, const ModelState& state, const ObservedAfter& after)
+      : geometry_(geometry), state_(state), observed_(after) {}
 
   std::vector<Ruling> operator()(const Alloc& op, const Outcome& outcome) const {
     const Request request{op.size, op.limit, op.aligned};
     if (outcome.status == Outcome::Status::Fail) {
-      if (auto missed = incompleteness(ranges_, geometry_.start_pfn, request, occupies_always, "alloc failed"))
-        return {*missed};
-      return only(Transition(ranges_));
+      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "alloc failed")) return {*missed};
+      return only(Transition{});
     }
-    if (auto error = placement_error(ranges_, geometry_.start_pfn, outcome.pfn, request, occupies_always)) return {*error};
+    if (auto error = placement_error(state_, geometry_.start_pfn, outcome.pfn, request, occupies_always)) return {*error};
     if (auto error = node_size_error(outcome, request)) return {*error};
-    Transition transition(ranges_);
-    add_range(transition.after, *range_of(outcome.pfn, op.size), Owner::allocated());
+    Transition transition;
+    transition.put(*range_of(outcome.pfn, op.size), Owner::allocated());
     return only(std::move(transition));
   }
 
@@ -157,43 +249,45 @@ class Rules {
       // Section 4: a tree placement at pfn 0 is "no result" to the caller; its node stays, leaked.
       if (placed_at_zero(request)) {
         const Outcome at_zero{Outcome::Status::Ok, 0, std::nullopt};
-        ways.push_back(fast_fresh(op, request, at_zero, Owner::leaked()));
-        if (op.flush) ways.push_back(fast_after_flush(op, request, at_zero, Owner::leaked()));
+        ways.push_back(to_ruling(fast_fresh(op, request, at_zero, Owner::leaked())));
+        if (op.flush) ways.push_back(to_ruling(fast_after_flush(op, request, at_zero, Owner::leaked())));
       }
-      ways.push_back(fast_failure(op, request));
+      ways.push_back(to_ruling(fast_failure(op, request)));
       return ways;
     }
-    const bool hit_possible = cached_range(ranges_, outcome.pfn) != nullptr;
-    const bool flushed = observed_flush();
+    const bool hit_possible = state_.cached(outcome.pfn) != nullptr;
+    const bool flushed = observed_.drained();
     // A drain shows as cached ranges gone from the tree; it happens only after a miss, so a
     // step that drained cannot also have hit. A drain whose retry took back the very range it
     // drained does not show: that is the last way.
     const Owner owner = fast_owner(op, outcome.pfn);
-    if (flushed && op.flush) ways.push_back(fast_after_flush(op, request, outcome, owner));
-    if (!flushed && hit_possible) ways.push_back(fast_hit(op, request, outcome.pfn));
-    ways.push_back(fast_fresh(op, request, outcome, owner));
-    if (!flushed && op.flush) ways.push_back(fast_after_flush(op, request, outcome, owner));
+    auto after_flush = [this, &op, request, &outcome, owner] { return fast_after_flush(op, request, outcome, owner); };
+    auto fresh = [this, &op, request, &outcome, owner] { return fast_fresh(op, request, outcome, owner); };
+    if (flushed && op.flush) ways.push_back(to_ruling(after_flush()));
+    if (!flushed && hit_possible) ways.push_back(to_ruling(fast_hit(op, request, outcome.pfn)));
+    ways.push_back(ways.empty() ? to_ruling(fresh()) : Ruling(Deferred{fresh}));
+    if (!flushed && op.flush) ways.push_back(Deferred{after_flush});
     return ways;
   }
 
   std::vector<Ruling> operator()(const Free& op, const Outcome&) const {
-    Transition transition(ranges_);
-    transition.after.erase(holder_of(ranges_, op.target.pfn)->range.lo);
+    Transition transition;
+    transition.remove(state_.holding(op.target.pfn)->range.lo);
     return only(std::move(transition));
   }
 
   std::vector<Ruling> operator()(const FastFree& op, const Outcome&) const {
-    Transition transition(ranges_);
-    const OwnedRange& freed = *holder_of(ranges_, op.target.pfn);
+    Transition transition;
+    const OwnedRange& freed = *state_.holding(op.target.pfn);
     const unsigned bin = size_bin(op.size);
     if (!is_cached_bin(bin)) {
-      transition.after.erase(freed.range.lo);
+      transition.remove(freed.range.lo);
       return only(std::move(transition));
     }
     const CacheSlot cpu{op.cpu};
-    add_range(transition.after, freed.range, Owner::cached(op.target.pfn, bin, cpu));
+    transition.put(freed.range, Owner::cached(op.target.pfn, bin, cpu));
     // With loaded and prev both full, the loaded magazine goes to the depot first.
-    if (count_cached(bin, cpu) == 2 * std::size_t{geometry_.mag_size})
+    if (state_.cached_count(bin, cpu) == 2 * std::size_t{geometry_.mag_size})
       transition.moves.push_back(CacheMove{bin, cpu, CacheSlot{}, geometry_.mag_size});
     transition.pinned = op.target.pfn;  // pushed into the loaded magazine, after any depot push
     return only(std::move(transition));
@@ -202,60 +296,48 @@ class Rules {
   std::vector<Ruling> operator()(const Reserve& op, const Outcome& outcome) const;
 
   std::vector<Ruling> operator()(const Flush& op, const Outcome&) const {
-    auto released = [&](const Owner& owner) {
-      switch (op.scope) {
-        case Flush::Scope::Cpu: return owner.slot == CacheSlot{op.cpu};
-        case Flush::Scope::Depot: return owner.slot.in_depot();
-        case Flush::Scope::All: return true;
+    Transition transition;
+    for (unsigned bin = 0; bin < kRangeCacheBins; ++bin) {
+      if (op.scope != Flush::Scope::Depot) {
+        for (unsigned cpu = 0; cpu < geometry_.cpus; ++cpu)
+          if (op.scope == Flush::Scope::All || cpu == op.cpu) release_slot(transition, bin, CacheSlot{cpu});
       }
-      return true;
-    };
-    return only(Transition(without_cached(ranges_, released)));
+      if (op.scope != Flush::Scope::Cpu) release_slot(transition, bin, CacheSlot{});
+    }
+    return only(std::move(transition));
   }
 
   std::vector<Ruling> operator()(const Trim&, const Outcome&) const {
-    Transition transition(ranges_);
+    Transition transition;
     for (unsigned bin = 0; bin < kRangeCacheBins; ++bin) {
-      const std::size_t magazines = count_cached(bin, CacheSlot{}) / geometry_.mag_size;
+      const std::size_t magazines = state_.cached_count(bin, CacheSlot{}) / geometry_.mag_size;
       if (magazines > geometry_.cpus) transition.releases.push_back(CacheRelease{bin, CacheSlot{}, geometry_.mag_size});
     }
     return only(std::move(transition));
   }
 
   std::vector<Ruling> operator()(const Find& op, const Outcome& outcome) const {
-    const OwnedRange* holder = holder_of(ranges_, op.pfn);
+    const OwnedRange* holder = state_.holding(op.pfn);
     const bool found = outcome.status == Outcome::Status::Ok;
     if (!holder && found)
       return {judgement(Property::Find, "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + " but no range holds it")};
     if (holder && !found) return {judgement(Property::Find, "find " + hex(op.pfn) + " found nothing but " + describe_range(*holder) + " holds it")};
     if (holder && outcome.node != holder->range)
       return {judgement(Property::Find, "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + ", the model holds " + describe_range(*holder))};
-    return only(Transition(ranges_));
+    return only(Transition{});
   }
 
  private:
-  // Did the step drain cached ranges back to the tree (a range cached before is now neither
-  // cached nor a node)?
-  bool observed_flush() const {
-    std::unordered_set<Pfn> still_cached;
-    for (const CachedPfn& entry : observed_.cached) still_cached.insert(entry.pfn);
-    for (const auto& [lo, owned] : ranges_) {
-      if (!is_cached(owned) || still_cached.count(owned.owner.pfn)) continue;
-      if (!observed_has_node(observed_, owned.range)) return true;
+  void release_slot(Transition& transition, unsigned bin, CacheSlot slot) const {
+    for (Pfn lo : state_.cached_in(bin, slot)) transition.remove(lo);
+  }
+
+  // Every cached range leaves the tree (the fast path's drain before its retry).
+  void release_every_cached(Transition& transition) const {
+    for (unsigned bin = 0; bin < kRangeCacheBins; ++bin) {
+      for (unsigned cpu = 0; cpu < geometry_.cpus; ++cpu) release_slot(transition, bin, CacheSlot{cpu});
+      release_slot(transition, bin, CacheSlot{});
     }
-    return false;
-  }
-
-  // A failed fast step that left a new node at pfn 0 (only possible with start_pfn 0).
-  bool placed_at_zero(const Request& request) const {
-    return geometry_.start_pfn == 0 && !holder_of(ranges_, 0) && observed_has_node(observed_, Range{0, request.size - 1});
-  }
-
-  std::size_t count_cached(unsigned bin, CacheSlot slot) const {
-    return static_cast<std::size_t>(std::count_if(ranges_.begin(), ranges_.end(), [&](const auto& entry) {
-      const Owner& owner = entry.second.owner;
-      return owner.kind == Kind::Cached && owner.bin == bin && owner.slot == slot;
-    }));
   }
 
   // The node behind a fresh allocation is exactly the range the spec hands out.
@@ -272,103 +354,109 @@ class Rules {
   // top magazine onto the CPU: `count` of its pfns stay there (all of them on a miss).
   void add_depot_load(Transition& transition, const Request& request, unsigned cpu, std::size_t count) const {
     const unsigned bin = size_bin(request.size);
-    if (is_cached_bin(bin) && count_cached(bin, CacheSlot{cpu}) == 0 && count_cached(bin, CacheSlot{}) >= geometry_.mag_size)
+    if (is_cached_bin(bin) && state_.cached_count(bin, CacheSlot{cpu}) == 0 &&
+        state_.cached_count(bin, CacheSlot{}) >= geometry_.mag_size)
       transition.moves.push_back(CacheMove{bin, CacheSlot{}, CacheSlot{cpu}, count});
   }
 
-  Ruling fast_hit(const FastAlloc& op, const Request& request, Pfn pfn) const {
-    const OwnedRange& held = *cached_range(ranges_, pfn);
-    const std::string what = "fast hit on cached pfn " + hex(pfn);
+  Answer fast_hit(const FastAlloc& op, const Request& request, Pfn pfn) const {
+    const OwnedRange& held = *state_.cached(pfn);
+    auto what = [&] { return "fast hit on cached pfn " + hex(pfn); };
     const unsigned bin = size_bin(request.size);
-    if (!is_cached_bin(bin)) return judgement(Property::RangeCache, what + ": size " + hex(request.size) + " has no cache");
+    if (!is_cached_bin(bin)) return judgement(Property::RangeCache, what() + ": size " + hex(request.size) + " has no cache");
     if (held.owner.bin != bin)
-      return judgement(Property::RangeCache, what + " of bin " + std::to_string(held.owner.bin) + " for size " + hex(request.size) + " (bin " + std::to_string(bin) + ")");
+      return judgement(Property::RangeCache, what() + " of bin " + std::to_string(held.owner.bin) + " for size " + hex(request.size) + " (bin " + std::to_string(bin) + ")");
     if (!held.owner.slot.in_depot() && held.owner.slot.cpu != op.cpu)
-      return judgement(Property::RangeCache, what + " held by " + slot_name(held.owner.slot) + ", asked on cpu " + std::to_string(op.cpu));
-    const std::size_t on_cpu = count_cached(bin, CacheSlot{op.cpu});
+      return judgement(Property::RangeCache, what() + " held by " + slot_name(held.owner.slot) + ", asked on cpu " + std::to_string(op.cpu));
+    const std::size_t on_cpu = state_.cached_count(bin, CacheSlot{op.cpu});
     if (held.owner.slot.in_depot() && on_cpu != 0)
-      return judgement(Property::RangeCache, what + " from the depot while cpu " + std::to_string(op.cpu) + " holds " +
+      return judgement(Property::RangeCache, what() + " from the depot while cpu " + std::to_string(op.cpu) + " holds " +
                                                  std::to_string(on_cpu) + " pfns of bin " + std::to_string(bin));
     auto handed = range_of(pfn, request.size);
     if (!handed || handed->lo < held.range.lo || handed->hi > held.range.hi)
-      return judgement(Property::Soundness, what + ": the caller gets " + hex(request.size) + " pages but its node is " + to_string(held.range));
-    if (pfn < geometry_.start_pfn) return judgement(Property::Soundness, what + " is below start_pfn " + hex(geometry_.start_pfn));
+      return judgement(Property::Soundness, what() + ": the caller gets " + hex(request.size) + " pages but its node is " + to_string(held.range));
+    if (pfn < geometry_.start_pfn) return judgement(Property::Soundness, what() + " is below start_pfn " + hex(geometry_.start_pfn));
     if (handed->hi > request.limit)
-      return judgement(Property::Soundness, what + ": result " + to_string(*handed) + " ends above limit " + hex(request.limit));
-    Transition transition(ranges_);
-    add_range(transition.after, held.range, fast_owner(op, pfn));
+      return judgement(Property::Soundness, what() + ": result " + to_string(*handed) + " ends above limit " + hex(request.limit));
+    Transition transition;
+    transition.put(held.range, fast_owner(op, pfn));
     if (held.owner.slot.in_depot()) add_depot_load(transition, request, op.cpu, geometry_.mag_size - 1);
     return transition;
   }
 
-  Ruling fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
+  // A failed fast step that left a new node at pfn 0 (only possible with start_pfn 0).
+  bool placed_at_zero(const Request& request) const {
+    return geometry_.start_pfn == 0 && !state_.holding(0) && observed_.has_node(Range{0, request.size - 1});
+  }
+
+  Answer fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
-    if (auto error = placement_error(ranges_, geometry_.start_pfn, pfn, request, occupies_always)) return *error;
+    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always)) return *error;
     if (auto error = node_size_error(outcome, request)) return *error;
-    Transition transition(ranges_);
-    add_range(transition.after, *range_of(pfn, request.size), owner);
+    Transition transition;
+    transition.put(*range_of(pfn, request.size), owner);
     add_depot_load(transition, request, op.cpu, geometry_.mag_size);
     return transition;
   }
 
   // The tree allocation failed, every cache was drained, and the retry placed the range.
-  Ruling fast_after_flush(const FastAlloc&, const Request& request, const Outcome& outcome, const Owner& owner) const {
+  Answer fast_after_flush(const FastAlloc&, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
-    if (auto missed = incompleteness(ranges_, geometry_.start_pfn, request, occupies_always,
+    if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true,
                                      "fast flushed its caches after a tree allocation that should not have failed"))
       return *missed;
-    if (auto error = placement_error(ranges_, geometry_.start_pfn, pfn, request, occupies_unless_cached)) return *error;
+    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_unless_cached)) return *error;
     if (auto error = node_size_error(outcome, request)) return *error;
-    Transition transition(without_cached(ranges_, [](const Owner&) { return true; }));
-    add_range(transition.after, *range_of(pfn, request.size), owner);
+    Transition transition;
+    release_every_cached(transition);
+    transition.put(*range_of(pfn, request.size), owner);
     return transition;
   }
 
-  Ruling fast_failure(const FastAlloc& op, const Request& request) const {
+  Answer fast_failure(const FastAlloc& op, const Request& request) const {
     if (!op.flush) {
-      if (auto missed = incompleteness(ranges_, geometry_.start_pfn, request, occupies_always, "fast (noflush) failed"))
-        return *missed;
-      Transition transition(ranges_);
+      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "fast (noflush) failed")) return *missed;
+      Transition transition;
       add_depot_load(transition, request, op.cpu, geometry_.mag_size);
       return transition;
     }
-    if (auto missed = incompleteness(ranges_, geometry_.start_pfn, request, occupies_unless_cached,
-                                     "fast failed after flushing its caches"))
+    if (auto missed = incompleteness(state_, geometry_.start_pfn, request, false, "fast failed after flushing its caches"))
       return *missed;
-    return Transition(without_cached(ranges_, [](const Owner&) { return true; }));
+    Transition transition;
+    release_every_cached(transition);
+    return transition;
   }
 
   const Geometry& geometry_;
-  const Ranges& ranges_;
-  const Observation& observed_;
+  const ModelState& state_;
+  const ObservedAfter& observed_;
 };
 
 // reserve_iova as section 3 states it, on the model's ranges.
 std::vector<Ruling> Rules::operator()(const Reserve& op, const Outcome& outcome) const {
-  Transition transition(ranges_);
-  Ranges& after = transition.after;
+  Transition transition;
+  const Ranges& ranges = state_.ranges();
   Pfn lo = op.lo;
   const Pfn hi = op.hi;
   std::optional<Range> returned;
-  auto it = after.upper_bound(lo);
-  if (it != after.begin() && std::prev(it)->second.range.hi >= lo) --it;
-  while (it != after.end() && it->second.range.lo <= hi) {
+  auto it = ranges.upper_bound(lo);
+  if (it != ranges.begin() && std::prev(it)->second.range.hi >= lo) --it;
+  for (; it != ranges.end() && it->second.range.lo <= hi; ++it) {
     OwnedRange node = it->second;
     if (lo < node.range.lo) {  // lower pfn_lo in place, whoever owns the node
-      it = after.erase(it);
+      transition.remove(node.range.lo);
       node.range.lo = lo;
-      it = after.emplace(lo, node).first;
+      transition.put(node.range, node.owner);
     }
     if (hi > node.range.hi) lo = node.range.hi + 1;
     if (lo >= node.range.lo && hi <= node.range.hi) {
       returned = node.range;
       break;
     }
-    ++it;
   }
   if (!returned) {
     returned = Range{lo, hi};
-    add_range(after, *returned, Owner::reserved());
+    transition.put(*returned, Owner::reserved());
   }
   if (outcome.status != Outcome::Status::Ok)
     return {judgement(Property::Reserve, "reserve " + hex(op.lo) + " " + hex(op.hi) + " failed; it cannot fail")};
@@ -379,41 +467,77 @@ std::vector<Ruling> Rules::operator()(const Reserve& op, const Outcome& outcome)
 
 // ---- Comparing a transition with what the implementation shows --------------------------------
 
-
+// Only ranges and cache entries the transition or the step touched can differ: everything else
+// is the state before the step on both sides. Touched ones are visited in ascending order, as a
+// whole-state comparison would meet them, so the first difference found is the same.
 class TransitionCheck {
  public:
-  TransitionCheck(const Geometry& geometry, Transition transition, const Observation& observed)
-      : geometry_(geometry), transition_(std::move(transition)), observed_(observed) {}
+  using Adopted = std::map<Pfn, std::optional<OwnedRange>>;
 
-  // The state to adopt, or why the observation is not what the transition allows.
-  std::variant<Ranges, Judgement> run() {
+  TransitionCheck(const Geometry& geometry, const ModelState& before, Transition transition, const ObservedAfter& observed)
+      : geometry_(geometry), before_(before), transition_(std::move(transition)), observed_(observed) {
+    for (const auto& [lo, owned] : transition_.changes)
+      if (owned && is_cached(*owned) && before_.cached(owned->owner.pfn) == nullptr) newly_cached_.emplace(owned->owner.pfn, lo);
+  }
+
+  // The changes to adopt, or why the observation is not what the transition allows.
+  std::variant<Adopted, Judgement> run() {
     if (auto error = match_nodes()) return *error;
     if (auto error = match_cache()) return *error;
     if (auto error = cache_shape()) return *error;
-    return std::move(transition_.after);
+    return std::move(transition_.changes);
   }
 
  private:
+  // The model's range starting at lo after the step, as decided so far.
+  std::optional<OwnedRange> after_at(Pfn lo) const {
+    if (auto it = transition_.changes.find(lo); it != transition_.changes.end()) return it->second;
+    if (const OwnedRange* owned = before_.at(lo)) return *owned;
+    return std::nullopt;
+  }
+
+  // The start of the model's cached range for a magazine pfn after the step, if it is cached.
+  std::optional<Pfn> after_cached_start(Pfn pfn) const {
+    if (const OwnedRange* before = before_.cached(pfn)) {
+      auto it = transition_.changes.find(before->range.lo);
+      if (it == transition_.changes.end()) return before->range.lo;
+      const std::optional<OwnedRange>& owned = it->second;
+      if (owned && is_cached(*owned) && owned->owner.pfn == pfn) return before->range.lo;
+    }
+    auto fresh = newly_cached_.find(pfn);
+    if (fresh == newly_cached_.end()) return std::nullopt;
+    const std::optional<OwnedRange> owned = after_at(fresh->second);
+    return owned && is_cached(*owned) ? std::optional<Pfn>(fresh->second) : std::nullopt;
+  }
+
+  std::vector<Pfn> touched_node_starts() const {
+    std::vector<Pfn> starts = observed_.touched_node_starts();
+    for (const auto& [lo, owned] : transition_.changes) starts.push_back(lo);
+    std::sort(starts.begin(), starts.end());
+    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+    return starts;
+  }
+
   std::optional<Judgement> match_nodes() {
-    Ranges& after = transition_.after;
-    for (auto it = after.begin(); it != after.end();) {
-      if (observed_has_node(observed_, it->second.range)) {
-        ++it;
-        continue;
-      }
-      if (!consume_release(it->second.owner))
-        return judgement(is_cached(it->second) ? Property::RangeCache : Property::Conservation,
-                         "range " + describe_range(it->second) + " is missing from the implementation's tree");
-      it = after.erase(it);
+    const std::vector<Pfn> starts = touched_node_starts();
+    for (Pfn lo : starts) {
+      const std::optional<OwnedRange> owned = after_at(lo);
+      if (!owned || observed_.has_node(owned->range)) continue;
+      if (!consume_release(owned->owner))
+        return judgement(is_cached(*owned) ? Property::RangeCache : Property::Conservation,
+                         "range " + describe_range(*owned) + " is missing from the implementation's tree");
+      transition_.remove(lo);
     }
     for (const CacheRelease& release : transition_.releases)
       if (release.count != 0)
         return judgement(Property::RangeCache, "trim returned " + std::to_string(geometry_.mag_size - release.count) + " ranges of bin " +
                                                    std::to_string(release.bin) + " from the depot, a magazine holds " + std::to_string(geometry_.mag_size));
-    for (const Range& node : observed_.nodes) {
-      auto it = after.find(node.lo);
-      if (it == after.end() || it->second.range != node)
-        return judgement(Property::Conservation, "the implementation's tree holds " + to_string(node) + ", which the model does not");
+    for (Pfn lo : starts) {
+      const std::optional<Range> node = observed_.node_at(lo);
+      if (!node) continue;
+      const std::optional<OwnedRange> owned = after_at(lo);
+      if (!owned || owned->range != *node)
+        return judgement(Property::Conservation, "the implementation's tree holds " + to_string(*node) + ", which the model does not");
     }
     return std::nullopt;
   }
@@ -430,35 +554,47 @@ class TransitionCheck {
   }
 
   std::optional<Judgement> match_cache() {
-    std::unordered_map<Pfn, const CachedPfn*> observed_by_pfn;
-    for (const CachedPfn& entry : observed_.cached) observed_by_pfn.emplace(entry.pfn, &entry);
-    std::size_t model_cached = 0;
-    for (auto& [lo, owned] : transition_.after) {
-      if (!is_cached(owned)) continue;
-      ++model_cached;
-      auto found = observed_by_pfn.find(owned.owner.pfn);
-      if (found == observed_by_pfn.end())
-        return judgement(Property::RangeCache, "the caches lost " + describe_range(owned) + "; its node is still in the tree");
-      const CachedPfn* entry = found->second;
-      if (entry->bin != owned.owner.bin)
-        return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " sits in bin " + std::to_string(entry->bin) + ", freed into bin " + std::to_string(owned.owner.bin));
-      if (entry->slot != owned.owner.slot) {
-        if (!consume_move(owned.owner, entry->slot))
-          return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " moved from " + slot_name(owned.owner.slot) + " to " + slot_name(entry->slot));
-        owned.owner.slot = entry->slot;
+    std::vector<Pfn> starts;
+    for (const auto& [lo, owned] : transition_.changes) starts.push_back(lo);
+    for (Pfn pfn : observed_.touched_cached_pfns())
+      if (auto lo = after_cached_start(pfn)) starts.push_back(*lo);
+    std::sort(starts.begin(), starts.end());
+    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+    for (Pfn lo : starts) {
+      std::optional<OwnedRange> owned = after_at(lo);
+      if (!owned || !is_cached(*owned)) continue;
+      const std::optional<CachedPfn> entry = observed_.cached(owned->owner.pfn);
+      if (!entry) return judgement(Property::RangeCache, "the caches lost " + describe_range(*owned) + "; its node is still in the tree");
+      if (entry->bin != owned->owner.bin)
+        return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " sits in bin " + std::to_string(entry->bin) + ", freed into bin " + std::to_string(owned->owner.bin));
+      if (entry->slot != owned->owner.slot) {
+        if (!consume_move(owned->owner, entry->slot))
+          return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " moved from " + slot_name(owned->owner.slot) + " to " + slot_name(entry->slot));
+        owned->owner.slot = entry->slot;
+        transition_.changes[lo] = owned;
       }
     }
-    if (observed_.cached.size() != model_cached || observed_by_pfn.size() != model_cached) return unexpected_cache_entry();
+    if (observed_.cached_total() != model_cached_total() || !observed_.cached_twice().empty()) return unexpected_cache_entry();
     return unmade_move();
   }
 
-  std::optional<Judgement> unexpected_cache_entry() const {
-    std::unordered_set<Pfn> model_cached;
-    for (const auto& [lo, owned] : transition_.after)
-      if (is_cached(owned)) model_cached.insert(owned.owner.pfn);
-    for (const CachedPfn& entry : observed_.cached) {
-      if (!model_cached.count(entry.pfn)) return judgement(Property::RangeCache, "the caches hold pfn " + hex(entry.pfn) + " (" + slot_name(entry.slot) + "), which is not a freed range");
+  std::size_t model_cached_total() const {
+    std::size_t total = before_.cached_total();
+    for (const auto& [lo, owned] : transition_.changes) {
+      const OwnedRange* before = before_.at(lo);
+      total -= before && is_cached(*before) ? 1 : 0;
+      total += owned && is_cached(*owned) ? 1 : 0;
     }
+    return total;
+  }
+
+  // The lowest pfn the caches hold that the model does not cache, or a pfn held twice.
+  std::optional<Judgement> unexpected_cache_entry() const {
+    std::vector<CachedPfn> added = observed_.cached_new();
+    std::sort(added.begin(), added.end(), [](const CachedPfn& a, const CachedPfn& b) { return a.pfn < b.pfn; });
+    for (const CachedPfn& entry : added)
+      if (!after_cached_start(entry.pfn))
+        return judgement(Property::RangeCache, "the caches hold pfn " + hex(entry.pfn) + " (" + slot_name(entry.slot) + "), which is not a freed range");
     return judgement(Property::RangeCache, "the caches hold a pfn twice");
   }
 
@@ -482,13 +618,19 @@ class TransitionCheck {
     return std::nullopt;
   }
 
-  // Depots hold whole magazines; a CPU holds at most its loaded and prev magazines.
+  // Depots hold whole magazines; a CPU holds at most its loaded and prev magazines. Only the
+  // slots the step changed can have lost their shape.
   std::optional<Judgement> cache_shape() const {
-    std::map<std::pair<unsigned, unsigned>, std::size_t> per_slot;
-    for (const auto& [lo, owned] : transition_.after)
-      if (is_cached(owned)) ++per_slot[{owned.owner.bin, owned.owner.slot.cpu}];
-    for (const auto& [key, count] : per_slot) {
+    std::map<BinSlot, std::ptrdiff_t> per_slot;
+    for (const auto& [lo, owned] : transition_.changes) {
+      if (const OwnedRange* before = before_.at(lo); before && is_cached(*before))
+        --per_slot[BinSlot{before->owner.bin, before->owner.slot.cpu}];
+      if (owned && is_cached(*owned)) ++per_slot[BinSlot{owned->owner.bin, owned->owner.slot.cpu}];
+    }
+    for (const auto& [key, change] : per_slot) {
       const auto [bin, cpu] = key;
+      const std::size_t count = before_.cached_count(bin, CacheSlot{cpu}) + change;
+      if (count == 0) continue;
       const std::string where = "bin " + std::to_string(bin) + " " + slot_name(CacheSlot{cpu});
       if (CacheSlot{cpu}.in_depot() && count % geometry_.mag_size != 0)
         return judgement(Property::RangeCache, where + " holds " + std::to_string(count) + " pfns, not whole magazines of " + std::to_string(geometry_.mag_size));
@@ -499,39 +641,55 @@ class TransitionCheck {
   }
 
   const Geometry& geometry_;
+  const ModelState& before_;
   Transition transition_;
-  const Observation& observed_;
+  const ObservedAfter& observed_;
+  std::unordered_map<Pfn, Pfn> newly_cached_;  // magazine pfn -> start, for ranges the step caches
 };
 
-std::optional<CallerError> caller_error_of(const Ranges& ranges, const Geometry& geometry, const Op& op);
+std::optional<CallerError> caller_error_of(const ModelState& state, const Geometry& geometry, const Op& op);
 
 }  // namespace
 
 // ---- Model ----------------------------------------------------------------------------------
 
 Model::Model(const Geometry& geometry, const Snapshot* snapshot) : geometry_(geometry) {
-  add_range(ranges_, Range{kMaxPfn, kMaxPfn}, Owner::reserved());  // the anchor
   if (!snapshot) return;
-  for (const Range& node : snapshot->nodes) add_range(ranges_, node, Owner::allocated());
+  for (const Range& node : snapshot->nodes) state_.set(node.lo, OwnedRange{node, Owner::allocated()});
 }
 
-std::optional<CallerError> Model::caller_error(const Op& op) const { return caller_error_of(ranges_, geometry_, op); }
+std::optional<CallerError> Model::caller_error(const Op& op) const { return caller_error_of(state_, geometry_, op); }
 
-const OwnedRange* Model::range_holding(Pfn pfn) const { return holder_of(ranges_, pfn); }
+const OwnedRange* Model::range_holding(Pfn pfn) const { return state_.holding(pfn); }
 
 std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, const Observation& after) {
+  return judge(op, outcome, difference_to(after));
+}
+
+std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, const ChangeReport& changes) {
   if (auto error = caller_error(op)) throw std::logic_error("Model::judge on a caller error: " + error->reason);
   if (outcome.status == Outcome::Status::Rejected)
     return judgement(Property::Rejection, "the implementation refused valid input");
-  const Rules rules(geometry_, ranges_, after);
+  const ObservedAfter observed(state_, changes);
+  const Rules rules(geometry_, state_, observed);
   std::vector<Ruling> ways = std::visit([&](const auto& typed) { return rules(typed, outcome); }, op);
   std::optional<Judgement> first_problem;
   for (Ruling& way : ways) {
-    std::variant<Ranges, Judgement> verdict = std::holds_alternative<Judgement>(way)
-                                                  ? std::variant<Ranges, Judgement>(std::get<Judgement>(way))
-                                                  : TransitionCheck(geometry_, std::move(std::get<Transition>(way)), after).run();
-    if (auto* adopted = std::get_if<Ranges>(&verdict)) {
-      ranges_ = std::move(*adopted);
+    if (auto* deferred = std::get_if<Deferred>(&way)) way = to_ruling(deferred->answer());
+    if (auto* problem = std::get_if<Judgement>(&way)) {
+      if (!first_problem) first_problem = *problem;
+      continue;
+    }
+    auto verdict = TransitionCheck(geometry_, state_, std::move(std::get<Transition>(way)), observed).run();
+    if (auto* adopted = std::get_if<TransitionCheck::Adopted>(&verdict)) {
+      // Removals first: a range may move to a start below its old one (reserve). A range that
+      // only changes owner stays put.
+      for (const auto& [lo, owned] : *adopted) {
+        const OwnedRange* before = state_.at(lo);
+        if (before && (!owned || owned->range != before->range)) state_.set(lo, std::nullopt);
+      }
+      for (const auto& [lo, owned] : *adopted)
+        if (owned) state_.set(lo, owned);
       return std::nullopt;
     }
     if (!first_problem) first_problem = std::get<Judgement>(verdict);
@@ -540,17 +698,52 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
 }
 
 std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const Observation& after) const {
+  return judge_refusal(outcome, difference_to(after));
+}
+
+std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const ChangeReport& changes) const {
   if (outcome.status != Outcome::Status::Rejected)
     return judgement(Property::Rejection, "the implementation accepted input the API must refuse");
-  auto verdict = TransitionCheck(geometry_, Transition(ranges_), after).run();
+  const ObservedAfter observed(state_, changes);
+  auto verdict = TransitionCheck(geometry_, state_, Transition{}, observed).run();
   if (auto* problem = std::get_if<Judgement>(&verdict))
     return judgement(Property::Rejection, "a refused op changed the state: " + problem->reason);
   return std::nullopt;
 }
 
+std::optional<Judgement> Model::whole_state_difference(const Observation& observed) const {
+  const ChangeReport difference = difference_to(observed);
+  const ObservedAfter after(state_, difference);
+  auto verdict = TransitionCheck(geometry_, state_, Transition{}, after).run();
+  if (auto* problem = std::get_if<Judgement>(&verdict)) return *problem;
+  return std::nullopt;
+}
+
+ChangeReport Model::difference_to(const Observation& observed) const {
+  ChangeReport difference;
+  std::vector<Range> nodes = observed.nodes;
+  auto by_lo = [](const Range& a, const Range& b) { return a.lo < b.lo || (a.lo == b.lo && a.hi < b.hi); };
+  if (!std::is_sorted(nodes.begin(), nodes.end(), by_lo)) std::sort(nodes.begin(), nodes.end(), by_lo);
+  std::vector<Range> modelled;
+  modelled.reserve(state_.ranges().size());
+  for (const auto& [lo, owned] : state_.ranges()) modelled.push_back(owned.range);
+  std::set_difference(modelled.begin(), modelled.end(), nodes.begin(), nodes.end(), std::back_inserter(difference.nodes_gone), by_lo);
+  std::set_difference(nodes.begin(), nodes.end(), modelled.begin(), modelled.end(), std::back_inserter(difference.nodes_new), by_lo);
+
+  auto by_entry = [](const CachedPfn& a, const CachedPfn& b) {
+    return std::tie(a.pfn, a.bin, a.slot.cpu) < std::tie(b.pfn, b.bin, b.slot.cpu);
+  };
+  std::vector<CachedPfn> cached = observed.cached;
+  std::sort(cached.begin(), cached.end(), by_entry);
+  const std::vector<CachedPfn> model_cached = state_.cached_entries();
+  std::set_difference(model_cached.begin(), model_cached.end(), cached.begin(), cached.end(), std::back_inserter(difference.cached_gone), by_entry);
+  std::set_difference(cached.begin(), cached.end(), model_cached.begin(), model_cached.end(), std::back_inserter(difference.cached_new), by_entry);
+  return difference;
+}
+
 std::string Model::describe() const {
   std::ostringstream out;
-  for (const auto& [lo, owned] : ranges_) out << describe_range(owned) << (owned.range.lo == kMaxPfn ? " (anchor)" : "") << "\n";
+  for (const auto& [lo, owned] : state_.ranges()) out << describe_range(owned) << (owned.range.lo == kMaxPfn ? " (anchor)" : "") << "\n";
   return out.str();
 }
 
@@ -566,24 +759,24 @@ std::optional<CallerError> bad_cpu(const Geometry& geometry, unsigned cpu) {
   return must_refuse("cpu " + std::to_string(cpu) + " does not exist (cpus=" + std::to_string(geometry.cpus) + ")");
 }
 
-std::optional<CallerError> free_error(const Ranges& ranges, Pfn pfn, bool fast, Pfn size) {
-  const OwnedRange* holder = holder_of(ranges, pfn);
+std::optional<CallerError> free_error(const ModelState& state, Pfn pfn, bool fast, Pfn size) {
+  const OwnedRange* holder = state.holding(pfn);
   if (!holder) {
     // free_iova of a pfn in no node is refused by our API; free_iova_fast would cache it.
     std::string reason = "no live range holds " + hex(pfn) + " (double or wild free)";
     return fast ? undefined(std::move(reason)) : must_refuse(std::move(reason));
   }
   const Owner& owner = holder->owner;
-  const std::string what = describe_range(*holder);
+  auto what = [&] { return describe_range(*holder); };
   switch (owner.kind) {
-    case Kind::Reserved: return undefined(what + " is reserved, not allocated");
-    case Kind::Cached: return undefined(what + " is already freed (held by a range cache)");
-    case Kind::Leaked: return undefined(what + ": the caller was told the allocation failed");
+    case Kind::Reserved: return undefined(what() + " is reserved, not allocated");
+    case Kind::Cached: return undefined(what() + " is already freed (held by a range cache)");
+    case Kind::Leaked: return undefined(what() + ": the caller was told the allocation failed");
     case Kind::Allocated:
-      if (fast) return undefined(what + " came from alloc; free it with free");
+      if (fast) return undefined(what() + " came from alloc; free it with free");
       return std::nullopt;
     case Kind::FastAllocated:
-      if (!fast) return undefined(what + " came from fast; free it with ffree");
+      if (!fast) return undefined(what() + " came from fast; free it with ffree");
       if (pfn != owner.pfn) return undefined("ffree " + hex(pfn) + " is not the pfn fast returned (" + hex(owner.pfn) + ")");
       if (size != owner.requested_size)
         return undefined("ffree size " + hex(size) + " is not the size fast was asked for (" + hex(owner.requested_size) + ")");
@@ -592,9 +785,9 @@ std::optional<CallerError> free_error(const Ranges& ranges, Pfn pfn, bool fast, 
   return std::nullopt;
 }
 
-std::optional<CallerError> caller_error_of(const Ranges& ranges, const Geometry& geometry, const Op& op) {
+std::optional<CallerError> caller_error_of(const ModelState& state, const Geometry& geometry, const Op& op) {
   struct Classify {
-    const Ranges& ranges;
+    const ModelState& state;
     const Geometry& geometry;
     std::optional<CallerError> operator()(const Alloc& alloc) const {
       if (alloc.size == 0) return must_refuse("size 0");
@@ -604,11 +797,11 @@ std::optional<CallerError> caller_error_of(const Ranges& ranges, const Geometry&
       if (fast.size == 0) return must_refuse("size 0");
       return bad_cpu(geometry, fast.cpu);
     }
-    std::optional<CallerError> operator()(const Free& free) const { return free_error(ranges, free.target.pfn, false, 0); }
+    std::optional<CallerError> operator()(const Free& free) const { return free_error(state, free.target.pfn, false, 0); }
     std::optional<CallerError> operator()(const FastFree& free) const {
       if (auto cpu = bad_cpu(geometry, free.cpu)) return cpu;
       if (free.size == 0) return must_refuse("size 0");
-      return free_error(ranges, free.target.pfn, true, free.size);
+      return free_error(state, free.target.pfn, true, free.size);
     }
     std::optional<CallerError> operator()(const Reserve& reserve) const {
       if (reserve.lo > reserve.hi) return must_refuse("reserve " + hex(reserve.lo) + " " + hex(reserve.hi) + ": lo above hi");
@@ -623,7 +816,7 @@ std::optional<CallerError> caller_error_of(const Ranges& ranges, const Geometry&
     std::optional<CallerError> operator()(const Trim&) const { return std::nullopt; }
     std::optional<CallerError> operator()(const Find&) const { return std::nullopt; }
   };
-  return std::visit(Classify{ranges, geometry}, op);
+  return std::visit(Classify{state, geometry}, op);
 }
 
 }  // namespace

@@ -42,12 +42,26 @@ struct Observation {
   std::vector<CachedPfn> cached;  // any order
 };
 
+// What one step changed in the observable state: the set difference between the observation
+// before the step and after it. A cached pfn that moved is gone from its old slot and new in its
+// new one; a node whose pfn_lo was lowered is gone as it was and new as it is.
+struct ChangeReport {
+  std::vector<Range> nodes_gone;       // nodes before the step that are not nodes after it
+  std::vector<Range> nodes_new;        // nodes after the step that were not nodes before it
+  std::vector<CachedPfn> cached_gone;  // cache entries (pfn, bin, slot) before, not after
+  std::vector<CachedPfn> cached_new;   // cache entries after, not before
+  bool complete = true;                // false: the implementation cannot tell; observe the whole state
+};
+
 class SystemUnderTest {
  public:
   virtual ~SystemUnderTest() = default;
   // Applies an op whose free targets are pfns (the checker resolves names first).
   virtual Outcome apply(const Op& op) = 0;
   virtual Observation observe() const = 0;
+  // What changed since the last call (or since construction). The default cannot tell, and the
+  // checker then compares the whole observation.
+  virtual ChangeReport changes() { return ChangeReport{{}, {}, {}, {}, false}; }
   // Every structural invariant the implementation knows of; the first broken one, if any.
   virtual std::optional<std::string> validate() const = 0;
   // Internal state worth printing next to a violation (hints, counters), one item per line.

@@ -1,6 +1,10 @@
 #pragma once
 // Parsing and printing of the trace format, exactly as trace-format.md fixes it.
 #include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -25,6 +29,32 @@ class TraceError : public std::runtime_error {
 
 // Parses a whole trace; throws TraceError naming line and column.
 Trace parse_trace(std::string_view text);
+
+inline constexpr std::size_t kMaxTraceLineLength = 65536;
+
+// A trace read from a stream one step at a time, holding one line and the names defined so far:
+// for traces of any length. The same grammar and errors as parse_trace, in line order; a line
+// longer than max_line_length is an error.
+class TraceStream {
+ public:
+  // Reads the header and everything up to the first operation; throws TraceError.
+  explicit TraceStream(std::istream& in, std::size_t max_line_length = kMaxTraceLineLength);
+  ~TraceStream();
+  TraceStream(const TraceStream&) = delete;
+  TraceStream& operator=(const TraceStream&) = delete;
+
+  // Geometry, variant and snapshot; no steps.
+  const Trace& head() const;
+  // The next step, nullopt at the end; throws TraceError.
+  std::optional<Step> next();
+  std::uint64_t bytes_read() const;
+  // Whether a line read so far defines `name`.
+  bool defines(std::string_view name) const;
+
+ private:
+  class Reader;
+  std::unique_ptr<Reader> reader_;
+};
 
 // Annotations the printer places before a step: "# violation: ..." and the like.
 struct StepComment {

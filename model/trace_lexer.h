@@ -2,6 +2,8 @@
 // Internal to the trace parser: cutting text into statements of tokens and reading numbers
 // (trace-format.md "Lexical rules"). Not part of the public face of model/.
 #include <cstddef>
+#include <cstdint>
+#include <istream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,12 +52,21 @@ inline Statement lex_line(std::string_view text, std::size_t line) {
   return statement;
 }
 
+// Where the parser's statements come from. A statement's tokens stay valid until the next call.
+class StatementSource {
+ public:
+  virtual ~StatementSource() = default;
+  virtual std::optional<Statement> next() = 0;
+  // Where "end of input" is reported: the line after the last one.
+  virtual std::size_t end_line() const = 0;
+};
+
 // Hands out statements one at a time, so errors come in line order.
-class StatementReader {
+class StatementReader final : public StatementSource {
  public:
   explicit StatementReader(std::string_view text) : rest_(text) {}
 
-  std::optional<Statement> next() {
+  std::optional<Statement> next() override {
     while (!rest_.empty()) {
       const std::size_t end = rest_.find('\n');
       const std::string_view line = rest_.substr(0, end);
@@ -66,12 +77,71 @@ class StatementReader {
     return std::nullopt;
   }
 
-  // Where "end of input" is reported: the line after the last one.
-  std::size_t end_line() const { return lines_read_ + 1; }
+  std::size_t end_line() const override { return lines_read_ + 1; }
 
  private:
   std::string_view rest_;
   std::size_t lines_read_ = 0;
+};
+
+// Statements read from a stream a block at a time, holding one line (at most max_line bytes).
+class StreamStatementReader final : public StatementSource {
+ public:
+  StreamStatementReader(std::istream& in, std::size_t max_line) : in_(in), max_line_(max_line) {}
+
+  std::optional<Statement> next() override {
+    while (auto line = next_line()) {
+      Statement statement = lex_line(*line, ++lines_read_);
+      if (!statement.tokens.empty()) return statement;
+    }
+    return std::nullopt;
+  }
+
+  std::size_t end_line() const override { return lines_read_ + 1; }
+  std::uint64_t bytes_read() const { return bytes_read_; }
+
+ private:
+  std::optional<std::string_view> next_line() {
+    std::size_t searched = start_;
+    for (;;) {
+      const std::size_t end = buffer_.find('\n', searched);
+      const std::size_t length = (end == std::string::npos ? buffer_.size() : end) - start_;
+      if (length > max_line_)
+        throw TraceError(lines_read_ + 1, max_line_ + 1,
+                         "expected a line of at most " + std::to_string(max_line_) + " bytes, got a longer one");
+      if (end != std::string::npos) {
+        const std::string_view line = std::string_view(buffer_).substr(start_, length);
+        start_ = end + 1;
+        return line;
+      }
+      if (at_end_) {
+        if (start_ == buffer_.size()) return std::nullopt;
+        const std::string_view line = std::string_view(buffer_).substr(start_);
+        start_ = buffer_.size();
+        return line;
+      }
+      buffer_.erase(0, start_);  // keep only the unfinished line, then read the next block
+      start_ = 0;
+      searched = buffer_.size();
+      const std::size_t old_size = buffer_.size();
+      buffer_.resize(old_size + kBlock);
+      in_.read(buffer_.data() + old_size, kBlock);
+      const auto got = static_cast<std::size_t>(in_.gcount());
+      if (in_.bad()) throw TraceError(lines_read_ + 1, 1, "cannot read the input");
+      buffer_.resize(old_size + got);
+      bytes_read_ += got;
+      if (got < kBlock) at_end_ = true;
+    }
+  }
+
+  static constexpr std::size_t kBlock = 1 << 16;
+  std::istream& in_;
+  std::size_t max_line_;
+  std::string buffer_;
+  std::size_t start_ = 0;  // where the next line starts in buffer_
+  std::size_t lines_read_ = 0;
+  std::uint64_t bytes_read_ = 0;
+  bool at_end_ = false;
 };
 
 enum class NumberStatus { Ok, NotANumber, TooLarge };

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -12,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/name_table.h"
 #include "model/trace_io.h"
 #include "model/trace_lexer.h"
 
@@ -234,7 +236,7 @@ class SnapshotReader {
     std::size_t line = 0;
   };
   struct Reference {
-    std::string_view keyword;
+    std::string keyword;
     NodeRef ref;
     std::size_t line = 0;
     std::size_t column = 0;
@@ -280,7 +282,7 @@ class SnapshotReader {
     NodeRef ref;
     if (token.text != "anchor") ref.lo = cursor.number(token, expected);
     cursor.expect_end();
-    slot = Reference{keyword.text, ref, cursor.line(), token.column};
+    slot = Reference{std::string(keyword.text), ref, cursor.line(), token.column};
   }
 
   void parse_max32(Cursor& cursor, const Token& keyword) {
@@ -315,15 +317,35 @@ struct Head {
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : reader_(text) {}
+  explicit Parser(trace_lexer::StatementSource& reader) : reader_(reader) {}
 
   Trace parse() {
-    parse_header(next_or_fail("'iova-trace 1' as the first statement"));
-    parse_domain(next_or_fail("a 'domain' statement after 'iova-trace 1'"));
+    parse_head();
     while (const auto statement = reader_.next()) parse_statement(*statement);
     if (first_operation_line_ == 0) trace_.snapshot = snapshot_.finish();
     return std::move(trace_);
   }
+
+  // Streaming: the header and domain statements, then one step at a time.
+  void parse_head() {
+    parse_header(next_or_fail("'iova-trace 1' as the first statement"));
+    parse_domain(next_or_fail("a 'domain' statement after 'iova-trace 1'"));
+  }
+  std::optional<Step> next_step() {
+    while (const auto statement = reader_.next()) {
+      parse_statement(*statement);
+      if (!trace_.steps.empty()) {
+        Step step = std::move(trace_.steps.back());
+        trace_.steps.clear();
+        return step;
+      }
+    }
+    if (first_operation_line_ == 0) trace_.snapshot = snapshot_.finish();
+    return std::nullopt;
+  }
+  // The trace's head (geometry, variant, snapshot once the first operation has been read).
+  const Trace& head() const { return trace_; }
+  bool defines(std::string_view name) const { return names_.contains(name); }
 
  private:
   Statement next_or_fail(std::string_view expected) {
@@ -436,10 +458,10 @@ class Parser {
       cursor.fail(name, concat("expected a name ([a-z][a-z0-9_]*) before ':', got ", quoted(name.text)));
     if (is_reserved(name.text))
       cursor.fail(name, concat("expected a name that is not a keyword before ':', got '", name.text, "'"));
-    if (const auto earlier = names_.find(name.text); earlier != names_.end())
+    if (const auto earlier = names_.line_of(name.text))
       cursor.fail(name, concat("expected a name not used before, got '", name.text, "' (defined on line ",
-                               std::to_string(earlier->second), ")"));
-    names_.emplace(std::string(name.text), cursor.line());
+                               std::to_string(*earlier), ")"));
+    names_.add(name.text, cursor.line());
     return std::string(name.text);
   }
 
@@ -610,15 +632,50 @@ class Parser {
     return join_alternatives(forms);
   }
 
-  trace_lexer::StatementReader reader_;
+  trace_lexer::StatementSource& reader_;
   Trace trace_;
   SnapshotReader snapshot_;
-  std::map<std::string, std::size_t, std::less<>> names_;  // name -> line that defined it
+  NameTable names_;  // name -> line that defined it
   std::size_t first_operation_line_ = 0;                   // 0: none yet
 };
 
 }  // namespace
 
-Trace parse_trace(std::string_view text) { return Parser(text).parse(); }
+Trace parse_trace(std::string_view text) {
+  trace_lexer::StatementReader reader(text);
+  return Parser(reader).parse();
+}
+
+class TraceStream::Reader {
+ public:
+  Reader(std::istream& in, std::size_t max_line_length) : lines_(in, max_line_length), parser_(lines_) {
+    parser_.parse_head();
+    pending_ = parser_.next_step();  // the snapshot ends at the first operation
+  }
+
+  const Trace& head() const { return parser_.head(); }
+  std::optional<Step> next() {
+    std::optional<Step> step = std::move(pending_);
+    pending_.reset();
+    if (!step) return std::nullopt;
+    pending_ = parser_.next_step();
+    return step;
+  }
+  std::uint64_t bytes_read() const { return lines_.bytes_read(); }
+  bool defines(std::string_view name) const { return parser_.defines(name); }
+
+ private:
+  trace_lexer::StreamStatementReader lines_;
+  Parser parser_;
+  std::optional<Step> pending_;
+};
+
+TraceStream::TraceStream(std::istream& in, std::size_t max_line_length)
+    : reader_(std::make_unique<Reader>(in, max_line_length)) {}
+TraceStream::~TraceStream() = default;
+const Trace& TraceStream::head() const { return reader_->head(); }
+std::optional<Step> TraceStream::next() { return reader_->next(); }
+std::uint64_t TraceStream::bytes_read() const { return reader_->bytes_read(); }
+bool TraceStream::defines(std::string_view name) const { return reader_->defines(name); }
 
 }  // namespace iovacheck

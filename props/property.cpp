@@ -104,7 +104,7 @@ void run_case(const PropertyOptions& options, Runs& runs) {
   const Swarm swarm = *rc::gen::noShrink(swarms());
   std::optional<CheckedSystem> built;
   try {
-    built.emplace(start, runs.log, options.implementation);
+    built.emplace(start, runs.log, options.implementation, options.checking);
   } catch (const std::invalid_argument& refusal) {
     runs.skipped(refusal.what());  // counted and reported: a pass never hides them
     return;
@@ -116,6 +116,7 @@ void run_case(const PropertyOptions& options, Runs& runs) {
     // than growing with the test's index: the minimizer makes the traces small afterwards.
     const auto drawn = *rc::gen::resize(max_commands, rc::state::gen::commands(model, &commands));
     rc::state::runAll(drawn, model, system);
+    if (const auto failure = system.finish()) RC_FAIL(*failure);
   } catch (const rc::detail::CaseResult& result) {
     if (result.type == rc::detail::CaseResult::Type::Failure) runs.checker_failed();
     throw;
@@ -153,7 +154,7 @@ void minimize_counterexample(PropertyResult& result, const PropertyOptions& opti
   if (options.real_magazine_size)
     keeps = [keeps](const Trace& trace) { return trace.geometry.mag_size == kDefaultMagazineSize && keeps(trace); };
   const Trace minimized = minimize(shrunk.trace, keeps, options.minimize, &result.minimize_stats);
-  const CheckReport replayed = check_on(minimized, options.variant, options.implementation);
+  const CheckReport replayed = check_on(minimized, options.variant, options.implementation, options.checking);
   if (replayed.violation) result.minimized = Counterexample{minimized, *replayed.violation};
   else result.error = "the minimized trace no longer violates on " + options.variant + ": a defect in iovacheck";
   result.minimize_seconds = seconds_since(started);

@@ -25,6 +25,7 @@ struct PropertyOptions {
   int max_commands = 100;           // case lengths are uniform in 1 .. max_commands + 1
   std::size_t shrink_runs = 500;    // bound on the runs RapidCheck's shrinking may take
   MinimizeOptions minimize;
+  CheckOptions checking = CheckedSystem::property_checking();  // --paranoid, --validate-every
 };
 
 // Cases run and ops checked over a stretch of time.

@@ -9,13 +9,31 @@ std::string print_counterexample(const Counterexample& found) {
   return print_trace(found.trace, {StepComment{found.violation.step, violation_comment(found.violation)}});
 }
 
-CheckedSystem::CheckedSystem(const Trace& start, RunLog& log, const ImplementationChoice& choice)
-    : implementation_(make_exact_implementation(start, start.variant, choice)), session_(start, *implementation_), log_(log) {}
+CheckOptions CheckedSystem::property_checking() {
+  CheckOptions options;
+  options.validate_every = 1;
+  return options;
+}
+
+CheckedSystem::CheckedSystem(const Trace& start, RunLog& log, const ImplementationChoice& choice,
+                             const CheckOptions& options)
+    : implementation_(make_exact_implementation(start, start.variant, choice)),
+      session_(start, *implementation_, options),
+      log_(log) {}
 
 std::optional<std::string> CheckedSystem::step(const Step& step) {
   if (violated_) return std::nullopt;
   ++log_.steps_checked;
   if (session_.step(step)) return std::nullopt;
+  return failure();
+}
+
+std::optional<std::string> CheckedSystem::finish() {
+  if (violated_ || session_.finish()) return std::nullopt;
+  return failure();
+}
+
+std::optional<std::string> CheckedSystem::failure() {
   violated_ = true;
   const CheckReport& report = session_.report();
   if (!report.violation) return std::nullopt;  // generated steps carry no expectations

@@ -35,18 +35,26 @@ class CheckedSystem {
   // `start` gives the geometry and the variant to build.
   // `choice` runs the variant (impl/ by default); throws std::invalid_argument when it cannot
   // run the start's geometry (a kernel's refusal).
-  CheckedSystem(const Trace& start, RunLog& log, const ImplementationChoice& choice = {});
+  CheckedSystem(const Trace& start, RunLog& log, const ImplementationChoice& choice = {},
+                const CheckOptions& options = property_checking());
 
   // Checks one step; the failure to report when the property fails at it. On a variant the
   // property fails only where mainline does not violate the same trace; on mainline, at any
   // violation. After a violation later steps are not checked.
   std::optional<std::string> step(const Step& step);
+  // Ends the case: validate() and the whole-state comparison; the failure to report, if any.
+  std::optional<std::string> finish();
+
+  // The property's checking: fast judgement, validate() after every step (the states are small).
+  static CheckOptions property_checking();
 
  private:
   std::unique_ptr<SystemUnderTest> implementation_;
   CheckSession session_;
   RunLog& log_;
   bool violated_ = false;
+
+  std::optional<std::string> failure();
 };
 
 }  // namespace iovacheck::props

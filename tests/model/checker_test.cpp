@@ -132,14 +132,33 @@ TEST(Checker, ExpectationsCoverFindAndCallerErrors) {
   EXPECT_TRUE(report.ok()) << (report.miss ? report.miss->expected + " / " + report.miss->actual : "");
 }
 
-TEST(Checker, StructureIsValidatedAfterEveryStep) {
+TEST(Checker, ParanoidValidatesAfterEveryStep) {
   FakeAllocator fake;
   fake.broken = "cached32_node refers to a freed node";
-  auto report = check(trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff))}), fake);
+  CheckOptions paranoid;
+  paranoid.paranoid = true;
+  auto report = check(trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff))}), fake, paranoid);
   ASSERT_TRUE(report.violation);
   EXPECT_EQ(report.violation->step, 0u);
   EXPECT_EQ(report.violation->property, Property::Structure);
   EXPECT_EQ(fake.applied.size(), 1u);
+}
+
+TEST(Checker, FastModeValidatesEveryKStepsAndAtTheEnd) {
+  CheckOptions every_two;
+  every_two.validate_every = 2;
+  FakeAllocator fake;
+  fake.broken = "cached32_node refers to a freed node";
+  auto report = check(trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff)), step(alloc(1, 0xff))}), fake, every_two);
+  ASSERT_TRUE(report.violation);
+  EXPECT_EQ(report.violation->step, 1u);
+  EXPECT_EQ(report.violation->property, Property::Structure);
+  FakeAllocator at_end;
+  at_end.broken = "cached32_node refers to a freed node";
+  report = check(trace_of({step(alloc(1, 0xff))}), at_end);
+  ASSERT_TRUE(report.violation);
+  EXPECT_EQ(report.violation->step, 0u);
+  EXPECT_EQ(report.violation->property, Property::Structure);
 }
 
 TEST(Checker, StopsAtTheFirstViolationWithBothStates) {

@@ -1,0 +1,97 @@
+#include "model/model_state.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace iovacheck {
+
+ModelState::ModelState() { set(kMaxPfn, OwnedRange{Range{kMaxPfn, kMaxPfn}, Owner::reserved()}); }
+
+const OwnedRange* ModelState::at(Pfn lo) const {
+  auto it = ranges_.find(lo);
+  return it == ranges_.end() ? nullptr : &it->second;
+}
+
+const OwnedRange* ModelState::holding(Pfn pfn) const {
+  auto it = ranges_.upper_bound(pfn);
+  if (it == ranges_.begin()) return nullptr;
+  --it;
+  return it->second.range.contains(pfn) ? &it->second : nullptr;
+}
+
+const OwnedRange* ModelState::cached(Pfn pfn) const {
+  auto it = cached_by_pfn_.find(pfn);
+  return it == cached_by_pfn_.end() ? nullptr : at(it->second);
+}
+
+const std::set<Pfn>& ModelState::cached_in(unsigned bin, CacheSlot slot) const {
+  static const std::set<Pfn> kNone;
+  auto it = cached_by_slot_.find(BinSlot{bin, slot.cpu});
+  return it == cached_by_slot_.end() ? kNone : it->second;
+}
+
+std::size_t ModelState::cached_count(unsigned bin, CacheSlot slot) const { return cached_in(bin, slot).size(); }
+
+std::vector<CachedPfn> ModelState::cached_entries() const {
+  std::vector<CachedPfn> entries;
+  entries.reserve(cached_by_pfn_.size());
+  for (const auto& [pfn, lo] : cached_by_pfn_) {
+    const Owner& owner = ranges_.at(lo).owner;
+    entries.push_back(CachedPfn{owner.pfn, owner.bin, owner.slot});
+  }
+  std::sort(entries.begin(), entries.end(), [](const CachedPfn& a, const CachedPfn& b) {
+    return std::tie(a.pfn, a.bin, a.slot.cpu) < std::tie(b.pfn, b.bin, b.slot.cpu);
+  });
+  return entries;
+}
+
+void ModelState::set(Pfn lo, const std::optional<OwnedRange>& range) {
+  if (auto it = ranges_.find(lo); it != ranges_.end() && range && it->second.range == range->range) {
+    unindex_owner(it->second);  // the same pages change hands: the free space stays as it is
+    it->second.owner = range->owner;
+    index_owner(it->second);
+    return;
+  }
+  if (auto it = ranges_.find(lo); it != ranges_.end()) {
+    unindex(it->second);
+    ranges_.erase(it);
+  }
+  if (!range) return;
+  if (range->range.lo != lo) throw std::logic_error("ModelState::set: range " + to_string(range->range) + " put at " + hex(lo));
+  index(*range);
+  ranges_.emplace(lo, *range);
+}
+
+void ModelState::index(const OwnedRange& owned) {
+  gaps_.occupy(owned.range);
+  index_owner(owned);
+}
+
+void ModelState::unindex(const OwnedRange& owned) {
+  gaps_.release(owned.range);
+  unindex_owner(owned);
+}
+
+void ModelState::index_owner(const OwnedRange& owned) {
+  if (!owned.owner.is_cached()) return;
+  cached_by_pfn_[owned.owner.pfn] = owned.range.lo;
+  cached_by_slot_[BinSlot{owned.owner.bin, owned.owner.slot.cpu}].insert(owned.range.lo);
+}
+
+void ModelState::unindex_owner(const OwnedRange& owned) {
+  if (!owned.owner.is_cached()) return;
+  cached_by_pfn_.erase(owned.owner.pfn);
+  auto slot = cached_by_slot_.find(BinSlot{owned.owner.bin, owned.owner.slot.cpu});
+  slot->second.erase(owned.range.lo);
+  if (slot->second.empty()) cached_by_slot_.erase(slot);
+}
+
+std::size_t ModelState::bytes() const {
+  constexpr std::size_t kTreeNodeOverhead = 32;  // libstdc++'s red-black node header
+  const std::size_t range_nodes = ranges_.size() * (sizeof(std::pair<const Pfn, OwnedRange>) + kTreeNodeOverhead);
+  const std::size_t cached = cached_by_pfn_.size() * (2 * sizeof(Pfn) + 2 * sizeof(void*)) +
+                             cached_by_pfn_.size() * (sizeof(Pfn) + kTreeNodeOverhead);
+  return range_nodes + gaps_.bytes() + cached;
+}
+
+}  // namespace iovacheck

@@ -1,0 +1,59 @@
+#pragma once
+// The names a trace has defined, with the line of each: exact, and compact enough for traces of
+// millions of allocations (each name's bytes and line once, in 1 MiB chunks, plus an
+// open-addressing index of 8 bytes a slot: about 30 bytes a name). A trace's names are unique
+// for all of it, so this is the one thing a streamed replay keeps that grows with the trace.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace iovacheck {
+
+class NameTable {
+ public:
+  // The line that defined `name`, if a line did.
+  std::optional<std::size_t> line_of(std::string_view name) const;
+  bool contains(std::string_view name) const { return line_of(name).has_value(); }
+  // Records a name not recorded yet.
+  void add(std::string_view name, std::size_t line);
+  std::size_t size() const { return count_; }
+  std::size_t bytes() const { return chunks_.size() * kChunk + slots_.capacity() * sizeof(Slot); }
+
+ private:
+  struct Slot {
+    std::uint32_t hash = 0;        // the hash's high half
+    std::uint32_t entry = kEmpty;  // chunk << 20 | offset of: name, '\0', line in decimal, '\0'
+  };
+  static constexpr std::uint32_t kEmpty = ~std::uint32_t{0};
+  static constexpr std::size_t kChunkBits = 20;
+  static constexpr std::size_t kChunk = std::size_t{1} << kChunkBits;
+
+  static std::uint64_t hash_of(std::string_view name);
+  const char* entry_at(std::uint32_t entry) const;
+  std::size_t slot_of(std::string_view name, std::uint64_t hash) const;  // its slot, or the empty one it would take
+  std::uint32_t store(std::string_view name, std::size_t line);
+  void grow();
+
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  std::size_t used_in_last_ = kChunk;
+  std::vector<Slot> slots_;
+  std::size_t count_ = 0;
+};
+
+// A set of 64-bit fingerprints of names: a false "seen" is possible (odds about n^2 / 2^65) and
+// is only ever used where it is harmless (skipping a fresh name).
+class NameFingerprints {
+ public:
+  bool maybe_contains(std::string_view name) const;
+  void add(std::string_view name);
+
+ private:
+  std::vector<std::uint64_t> slots_;  // 0: empty
+  std::size_t count_ = 0;
+};
+
+}  // namespace iovacheck
