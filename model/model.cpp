@@ -217,7 +217,7 @@ std::optional<Judgement> incompleteness(const ModelState& state, Pfn start_pfn, 
   auto gap = cached_occupy ? state.gaps().highest_placement(start_pfn, request)
                            : find_fitting_placement(state.ranges(), start_pfn, request, occupies_unless_cached);
   if (!gap) return std::nullopt;
-  return judgement(Property::Completeness, what_failed + ": a fitting gap " + to_string(*gap) + " exists below limit " +
+  return judgement(Property::Completeness, what_failed + ": a fitting gap " + to_string(*gap) + " exists at or below limit " +
                                                hex(request.limit));
 }
 
