@@ -127,17 +127,52 @@ std::vector<VariantInfo> implemented_variants() {
   return variants;
 }
 
-bool is_implemented_variant(std::string_view name) { return impl::find_variant(name) != nullptr; }
+std::string variant_problem(std::string_view spec) {
+  try {
+    impl::parse_variant(spec);
+    return {};
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+}
+
+bool is_implemented_variant(std::string_view spec) { return variant_problem(spec).empty(); }
+
+std::string canonical_variant(std::string_view spec) { return impl::variant_name(impl::parse_variant(spec)); }
+
+std::string with_known_fixes(std::string_view spec) {
+  return impl::variant_name(impl::with_all_fixes(impl::parse_variant(spec)));
+}
+
+std::string without_fixes(std::string_view spec) {
+  impl::Variant variant = impl::parse_variant(spec);
+  variant.fixes = {};
+  return impl::variant_name(variant);
+}
+
+std::string mainline_with_fixes_of(std::string_view spec) {
+  impl::Variant baseline = impl::mainline();
+  const impl::Variant variant = impl::parse_variant(spec);
+  for (const impl::FixInfo& fix : impl::all_fixes())
+    if (variant.fixes.*fix.flag && impl::fix_conflict(baseline, fix.number).empty()) baseline.fixes.*fix.flag = true;
+  return impl::variant_name(baseline);
+}
+
+std::vector<unsigned> fixes_not_applied(std::string_view spec) {
+  const impl::Variant variant = impl::parse_variant(spec);
+  std::vector<unsigned> numbers;
+  for (const impl::FixInfo& fix : impl::all_fixes())
+    if (!(variant.fixes.*fix.flag) && impl::fix_conflict(variant, fix.number).empty()) numbers.push_back(fix.number);
+  return numbers;
+}
+
+std::string with_fix(std::string_view spec, unsigned number) {
+  return canonical_variant(std::string(spec) + "+f" + std::to_string(number));
+}
 
 std::unique_ptr<SystemUnderTest> make_implementation(const Trace& trace, std::string_view variant) {
   const std::string_view name = variant.empty() ? std::string_view(trace.variant) : variant;
-  const impl::Variant* found = impl::find_variant(name);
-  if (!found) {
-    std::string known;
-    for (const impl::Variant& each : impl::all_variants()) known += (known.empty() ? "" : ", ") + std::string(each.name);
-    throw std::invalid_argument("unknown variant '" + std::string(name) + "' (known: " + known + ")");
-  }
-  return std::make_unique<ImplementationUnderTest>(trace, *found);
+  return std::make_unique<ImplementationUnderTest>(trace, impl::parse_variant(name));
 }
 
 CheckReport check_on(const Trace& trace, std::string_view variant, const CheckOptions& options) {

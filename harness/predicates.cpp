@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "harness/implementation.h"
+#include "harness/known.h"
 
 namespace iovacheck {
 namespace {
@@ -30,7 +31,7 @@ TracePredicate distinguishes_from_mainline(const std::string& variant, std::opti
   return unless_unrunnable([variant, property](const Trace& trace) {
     const std::optional<Violation> violation = violation_on(trace, variant);
     if (!violation || (property && violation->property != *property)) return false;
-    return !violation_on(trace, kDefaultVariant).has_value();
+    return !violation_on(trace, mainline_with_fixes_of(variant)).has_value();
   });
 }
 
@@ -41,9 +42,15 @@ TracePredicate violates_same_property(const std::string& variant, Property prope
   });
 }
 
-TracePredicate counterexample_predicate(const std::string& variant, Property property) {
-  if (variant == kDefaultVariant) return violates_same_property(variant, property);
-  return distinguishes_from_mainline(variant, property);
+TracePredicate counterexample_predicate(const std::string& variant, Property property, std::optional<unsigned> known) {
+  TracePredicate same_kind = without_fixes(variant) == kDefaultVariant ? violates_same_property(variant, property)
+                                                                       : distinguishes_from_mainline(variant, property);
+  if (fixes_not_applied(variant).empty() && !known) return same_kind;  // nothing it could become known as
+  return unless_unrunnable([variant, known, same_kind = std::move(same_kind)](const Trace& trace) {
+    if (!same_kind(trace)) return false;
+    const std::optional<Violation> violation = violation_on(trace, variant);
+    return known_as(trace, violation->step, variant) == known;
+  });
 }
 
 }  // namespace iovacheck

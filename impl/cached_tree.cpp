@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "impl/max32.h"
 #include "impl/node_set.h"
 #include "impl/pfn_math.h"
 #include "impl/pfn_text.h"
@@ -23,7 +24,7 @@ class CachedTree final : public TreeAllocator {
         nodes_(/*keep_freed_nodes=*/!variant.delete_checks_free_is_cached32),  // z4's hint may dangle
         cached_node_(nodes_.anchor()),
         cached32_node_(nodes_.anchor()),
-        max32_alloc_size_(config.dma32_pfn) {
+        max32_(config, variant) {
     if (snapshot) load(*snapshot);
   }
 
@@ -58,7 +59,7 @@ class CachedTree final : public TreeAllocator {
   std::optional<std::string> validate() const override;
   std::string describe() const override {
     return "cached_node " + hint_text(cached_node_) + "\ncached32_node " + hint_text(cached32_node_) +
-           "\nmax32_alloc_size " + hex(max32_alloc_size_) + "\n";
+           "\nmax32_alloc_size " + hex(max32_.value()) + "\n";
   }
 
  private:
@@ -74,7 +75,7 @@ class CachedTree final : public TreeAllocator {
   NodeSet nodes_;
   IovaNode* cached_node_;
   IovaNode* cached32_node_;
-  Pfn max32_alloc_size_;
+  Max32Estimate max32_;
   bool hung_ = false;  // an allocation that would never return in the kernel
 };
 
@@ -83,7 +84,7 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
   const Pfn limit = limit_pfn + 1;  // exclusive; 2^64-1 wraps to 0 and the search fails
   const Pfn align_mask = size_aligned ? size_align_mask(size) : ~Pfn{0};
   const bool below_dma32 = limit <= dma32_pfn_;
-  if (below_dma32 && size >= max32_alloc_size_) return std::nullopt;
+  if (max32_.refuses(size, limit)) return std::nullopt;
 
   const IovaNode* curr = below_dma32 ? cached32_node_ : cached_node_;
   const Pfn retry_pfn = variant_.retry_pfn_is_hi_plus_one ? curr->pfn_hi + 1 : curr->pfn_hi;
@@ -116,7 +117,7 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
       curr = *position;
       continue;
     }
-    max32_alloc_size_ = size;
+    max32_.failed(size, align_mask, limit, /*searched_whole_window=*/retried || retry_pfn >= limit);
     return std::nullopt;
   }
 
@@ -169,7 +170,7 @@ void CachedTree::update_hints_for_removal(const IovaNode* free) {
                               (free->pfn_hi < dma32_pfn_ && free->pfn_lo >= cached32->pfn_lo);
   if (moves_cached32) cached32_node_ = next;
   if (free->pfn_lo < dma32_pfn_ && (moves_cached32 || !variant_.max32_reset_needs_cached32_move))
-    max32_alloc_size_ = dma32_pfn_;
+    max32_.reset();
   if (free->pfn_lo >= cached_node_->pfn_lo) cached_node_ = next;
 }
 
@@ -232,7 +233,7 @@ void CachedTree::load(const TreeSnapshot& snapshot) {
   };
   cached32_node_ = node_named(snapshot.cached32_lo, "cached32");
   cached_node_ = node_named(snapshot.cached_lo, "cached");
-  if (snapshot.max32_alloc_size) max32_alloc_size_ = *snapshot.max32_alloc_size;
+  if (snapshot.max32_alloc_size) max32_.load(*snapshot.max32_alloc_size);
 }
 
 }  // namespace

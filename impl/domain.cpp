@@ -1,5 +1,6 @@
 #include "impl/domain.h"
 
+#include <algorithm>
 #include <bit>
 #include <stdexcept>
 
@@ -38,8 +39,16 @@ Domain::Domain(const Config& config, const Variant& variant, const TreeSnapshot*
 
 Domain::~Domain() = default;
 
+namespace {
+// f2: limit 2^64-1 asks for nothing beyond 2^64-2, where the anchor sits; taken so, L cannot wrap.
+Pfn effective_limit(const Variant& variant, Pfn limit_pfn) {
+  return variant.fixes.f2 ? std::min(limit_pfn, kAnchorPfn - 1) : limit_pfn;
+}
+}  // namespace
+
 AllocResult Domain::alloc_iova(Pfn size, Pfn limit_pfn, bool size_aligned) {
   if (size == 0) return {Status::BadInput, 0};
+  limit_pfn = effective_limit(variant_, limit_pfn);
   const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, size_aligned);
   return pfn ? AllocResult{Status::Ok, *pfn} : AllocResult{Status::Fail, 0};
 }
@@ -48,6 +57,7 @@ AllocResult Domain::alloc_iova(Pfn size, Pfn limit_pfn, bool size_aligned) {
 AllocResult Domain::alloc_iova_fast(Pfn size, Pfn limit_pfn, unsigned cpu, bool flush_rcache) {
   if (size == 0 || cpu >= config_.cpus) return {Status::BadInput, 0};
   size = caches_->fast_size(size);
+  limit_pfn = effective_limit(variant_, limit_pfn);
   if (const std::optional<Pfn> cached = caches_->get(size, limit_pfn, cpu)) return {Status::Ok, *cached};
   for (;;) {
     if (const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, true)) return {Status::Ok, *pfn};

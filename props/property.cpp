@@ -8,6 +8,7 @@
 #include <rapidcheck/state.h>
 
 #include "harness/implementation.h"
+#include "harness/known.h"
 #include "harness/predicates.h"
 #include "props/commands.h"
 #include "props/generators.h"
@@ -77,7 +78,7 @@ class Runs {
 };
 
 // One case: a geometry, then commands run through the checker until one fails the property.
-void run_case(const std::string& variant, int max_commands, Runs& runs) {
+void run_case(const std::string& variant, const std::string& unfixed, int max_commands, Runs& runs) {
   if (runs.shrink_budget_spent()) return;
   runs.start_case();
   Trace start;
@@ -88,7 +89,7 @@ void run_case(const std::string& variant, int max_commands, Runs& runs) {
   start.variant = variant;
   const Swarm swarm = *rc::gen::noShrink(swarms());
   try {
-    CheckedSystem system(start, runs.log);
+    CheckedSystem system(start, runs.log, unfixed);
     const GenModel model{start.geometry, swarm, {}, {}};
     // rc::state::check with the case length drawn from the same range in every test, rather
     // than growing with the test's index: the minimizer makes the traces small afterwards.
@@ -127,30 +128,35 @@ std::optional<std::string> rapidcheck_error(const rc::detail::TestResult& outcom
 void minimize_counterexample(PropertyResult& result, const PropertyOptions& options) {
   const Clock::time_point started = Clock::now();
   const Counterexample& shrunk = *result.shrunk;
-  const Trace minimized = minimize(shrunk.trace, counterexample_predicate(options.variant, shrunk.violation.property),
-                                   options.minimize, &result.minimize_stats);
-  const CheckReport replayed = check_on(minimized, options.variant);
+  result.known = known_as(shrunk.trace, shrunk.violation.step, result.variant);
+  const Trace minimized =
+      minimize(shrunk.trace, counterexample_predicate(result.variant, shrunk.violation.property, result.known),
+               options.minimize, &result.minimize_stats);
+  const CheckReport replayed = check_on(minimized, result.variant);
   if (replayed.violation) result.minimized = Counterexample{minimized, *replayed.violation};
-  else result.error = "the minimized trace no longer violates on " + options.variant + ": a defect in iovacheck";
+  else result.error = "the minimized trace no longer violates on " + result.variant + ": a defect in iovacheck";
   result.minimize_seconds = seconds_since(started);
 }
 
 }  // namespace
 
 PropertyResult run_property(const PropertyOptions& options) {
+  PropertyResult result;
+  result.variant = options.known ? with_known_fixes(options.variant) : canonical_variant(options.variant);
+  if (options.known && result.variant != canonical_variant(options.variant)) result.unfixed = canonical_variant(options.variant);
   Runs runs(options.shrink_runs);
   rc::detail::TestParams params;
   params.seed = options.seed;
   params.maxSuccess = options.tests;
   SilentListener listener;
   const rc::detail::Property property =
-      rc::detail::toProperty([&] { run_case(options.variant, options.max_commands, runs); });
+      rc::detail::toProperty([&] { run_case(result.variant, result.unfixed, options.max_commands, runs); });
   const rc::detail::TestResult outcome = rc::detail::checkProperty(
       property, rc::detail::TestMetadata{}, params, listener, std::unordered_map<std::string, rc::detail::Reproduce>{});
 
-  PropertyResult result;
-  result.variant = options.variant;
   result.tests = tests_run(outcome);
+  result.known_met = runs.log.known_met;
+  result.met_unexplained = runs.log.met_unexplained;
   result.shrunk = runs.log.last_failure;
   result.first_failure_steps = runs.log.first_failure_steps;
   result.error = runs.error() ? runs.error() : rapidcheck_error(outcome);

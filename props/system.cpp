@@ -1,6 +1,7 @@
 #include "props/system.h"
 
 #include "harness/implementation.h"
+#include "harness/known.h"
 #include "model/trace_io.h"
 
 namespace iovacheck::props {
@@ -9,11 +10,41 @@ std::string print_counterexample(const Counterexample& found) {
   return print_trace(found.trace, {StepComment{found.violation.step, violation_comment(found.violation)}});
 }
 
-CheckedSystem::CheckedSystem(const Trace& start, RunLog& log)
-    : implementation_(make_implementation(start)), session_(start, *implementation_), log_(log) {}
+struct CheckedSystem::Unfixed {
+  explicit Unfixed(const Trace& start)
+      : variant(start.variant), implementation(make_implementation(start)), session(start, *implementation) {}
+  std::string variant;
+  std::unique_ptr<SystemUnderTest> implementation;
+  CheckSession session;
+};
+
+CheckedSystem::CheckedSystem(const Trace& start, RunLog& log, const std::string& unfixed)
+    : implementation_(make_implementation(start)), session_(start, *implementation_), log_(log) {
+  if (unfixed.empty()) return;
+  Trace unfixed_start = start;
+  unfixed_start.variant = unfixed;
+  unfixed_ = std::make_unique<Unfixed>(unfixed_start);
+}
+
+CheckedSystem::~CheckedSystem() = default;
+
+// Only while searching: once the property has failed, RapidCheck's shrinking reruns cases.
+void CheckedSystem::count_unfixed(const Step& step) {
+  if (!unfixed_) return;
+  if (unfixed_->session.step(step)) return;
+  const CheckReport& report = unfixed_->session.report();
+  if (report.violation && log_.failures == 0) {
+    if (const std::optional<unsigned> known = known_as(report.named, report.violation->step, unfixed_->variant))
+      ++log_.known_met[*known];
+    else
+      ++log_.met_unexplained;
+  }
+  unfixed_.reset();
+}
 
 std::optional<std::string> CheckedSystem::step(const Step& step) {
   if (violated_) return std::nullopt;
+  count_unfixed(step);
   ++log_.steps_checked;
   if (session_.step(step)) return std::nullopt;
   violated_ = true;
@@ -22,7 +53,8 @@ std::optional<std::string> CheckedSystem::step(const Step& step) {
   const Violation& violation = *report.violation;
   Trace failing = report.named;
   failing.steps.resize(violation.step + 1);
-  if (failing.variant != kDefaultVariant && check_on(failing, kDefaultVariant).violation) {
+  if (without_fixes(failing.variant) != kDefaultVariant &&
+      check_on(failing, mainline_with_fixes_of(failing.variant)).violation) {
     ++log_.shared_with_mainline;
     return std::nullopt;
   }

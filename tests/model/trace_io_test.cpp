@@ -457,11 +457,11 @@ TEST(TraceErrors, Geometry) {
   EXPECT_TRUE(fails_at(domain("granule=1 start=1 cpus=0"), 2, 3, "expected cpus to be between 1 and 1024"));
   EXPECT_TRUE(fails_at(domain("granule=1 start=1 cpus=1025"), 2, 3, "expected cpus to be between 1 and 1024"));
   EXPECT_TRUE(fails_at(domain("granule=1 start=1 variant=Mainline"), 2, 36,
-                       "expected a variant name ([a-z0-9][a-z0-9-]*) after 'variant=', got 'Mainline'"));
-  EXPECT_TRUE(fails_at(domain("granule=1 start=1 variant=-x"), 2, 36, "expected a variant name"));
-  EXPECT_TRUE(fails_at(domain("granule=1 start=1 variant=a_b"), 2, 36, "expected a variant name"));
+                       "expected a variant NAME[+fN...] (NAME [a-z0-9][a-z0-9-]*, e.g. mainline+f1) after 'variant=', got 'Mainline'"));
+  EXPECT_TRUE(fails_at(domain("granule=1 start=1 variant=-x"), 2, 36, "expected a variant NAME"));
+  EXPECT_TRUE(fails_at(domain("granule=1 start=1 variant=a_b"), 2, 36, "expected a variant NAME"));
   EXPECT_TRUE(fails_at(domain("granule=1 start=1 variant="), 2, 36,
-                       "expected a variant name ([a-z0-9][a-z0-9-]*) after 'variant=', got nothing"));
+                       "expected a variant NAME[+fN...] (NAME [a-z0-9][a-z0-9-]*, e.g. mainline+f1) after 'variant=', got nothing"));
 }
 
 TEST(TraceErrors, Characters) {

@@ -1,0 +1,34 @@
+#pragma once
+// max32_alloc_size, the 32-bit free-space estimate (section 3, step 2, step 5 and removal step
+// 2), in one place for both trees, with the variant's delta (p2/p3) and the fixes f1, f4, f6.
+#include "impl/domain.h"
+
+namespace iovacheck::impl {
+
+class Max32Estimate {
+ public:
+  Max32Estimate(const Config& config, const Variant& variant);
+
+  Pfn value() const { return value_; }
+  void load(Pfn value) { value_ = value; }
+
+  // Step 2: a request the estimate refuses before any search.
+  bool refuses(Pfn size, Pfn exclusive_limit) const { return exclusive_limit <= dma32_pfn_ && size >= value_; }
+  // Step 5: a search for `size` (alignment mask `align_mask`) under `exclusive_limit` failed;
+  // `searched_whole_window` when it covered all of [start_pfn, exclusive_limit - 1].
+  void failed(Pfn size, Pfn align_mask, Pfn exclusive_limit, bool searched_whole_window);
+  // Removal step 2: the range freed starts below dma32 (and the variant's condition holds).
+  void reset() { value_ = nothing_known(); }
+
+  // The value that claims nothing: dma32, or dma32 + 1 with f4 (start_pfn 0 makes the 32-bit
+  // space exactly dma32 pages long, so dma32 itself is a size that may fit).
+  Pfn nothing_known() const;
+
+ private:
+  Pfn dma32_pfn_;
+  bool sets_only_within_dma32_;  // p2, p3 (section 5), unless f6
+  Fixes fixes_;
+  Pfn value_;
+};
+
+}  // namespace iovacheck::impl
