@@ -12,6 +12,7 @@
 #include "cli/trace_file.h"
 #include "cli/verb.h"
 #include "harness/implementation.h"
+#include "harness/known.h"
 #include "model/trace_io.h"
 
 namespace iovacheck::cli {
@@ -86,11 +87,12 @@ int replay_file(const std::string& path, const std::optional<std::string>& varia
     std::cerr << error.what() << "\n";
     return kExitBadInput;
   }
-  const std::string variant = variant_override.value_or(trace.variant);
-  if (const std::string unknown = unknown_variant_message(variant); !unknown.empty()) {
+  const std::string named = variant_override.value_or(trace.variant);
+  if (const std::string unknown = unknown_variant_message(named); !unknown.empty()) {
     std::cerr << path << ": error: " << unknown << "\n";
     return kExitBadInput;
   }
+  const std::string variant = canonical_variant(named);
 
   CheckReport report;
   try {
@@ -108,6 +110,12 @@ int replay_file(const std::string& path, const std::optional<std::string>& varia
   if (!quiet) print_steps(trace, report);
   if (report.violation) {
     print_violation(path, trace, report, *report.violation);
+    // Its identity by the one rule for "known"; only the fixes the variant lacks are tried.
+    if (const std::optional<unsigned> known = known_as(report.named, report.violation->step, variant))
+      std::cout << "known as " << known_label(known) << ": " << with_fix(variant, *known)
+                << " observes the same before this step and does not violate at it\n";
+    else if (!fixes_not_applied(variant).empty())
+      std::cout << "not known: no fix of docs/findings.md that " << variant << " lacks removes it\n";
     return kExitFinding;
   }
   if (report.miss) {
