@@ -20,7 +20,7 @@ jobs=${JOBS:-2}
 echo "mutation test: scratch copy $scratch, seeds 1..$seeds" >&2
 
 mkdir -p "$scratch/src"
-rsync -a --delete --exclude build --exclude .git "$repo"/ "$scratch/src"/
+(cd "$repo" && git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T -) | tar -xf - -C "$scratch/src"
 build="$scratch/build"
 cmake -S "$scratch/src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOVACHECK_BENCH=OFF >/dev/null
 nice cmake --build "$build" -j"$jobs" >/dev/null
