@@ -162,7 +162,8 @@ void print_findings(const std::vector<Row>& rows, const std::vector<VariantInfo>
 // The property engine on every variant with a short budget: one line each, then every
 // minimized counterexample as a replayable trace.
 int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_t tests, std::uint64_t seed) {
-  std::cout << "\nproperty checks: " << tests << " generated cases per variant, seed " << seed << "\n\n";
+  std::cout << "\nproperty checks: " << tests << " generated cases per variant, seed " << seed
+            << ", each variant with the fixes of its known findings (docs/findings.md)\n\n";
   std::size_t name_width = 0;
   for (const VariantInfo& variant : variants) name_width = std::max(name_width, variant.name.size());
   std::vector<std::pair<std::string, props::Counterexample>> found;
@@ -181,7 +182,7 @@ int print_property_checks(const std::vector<VariantInfo>& variants, std::uint64_
       const Violation& violation = result.minimized->violation;
       std::cout << property_name(violation.property) << " after " << result.tests << " tests, minimized to "
                 << result.minimized->trace.steps.size() << " steps\n";
-      found.emplace_back(variant.name, *result.minimized);
+      found.emplace_back(result.variant, *result.minimized);
     } else {
       std::cout << "passed " << result.tests << " tests\n";
     }

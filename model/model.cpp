@@ -285,8 +285,31 @@ class Rules {
     return transition;
   }
 
+  // Section 4's get cannot miss when every pfn it could take satisfies the bound: the CPU's
+  // pfns of the bin when it holds any (its loaded magazine, or prev after the swap, holds one),
+  // else the depot's (the get loads its top magazine). Which magazine holds what is unobserved,
+  // so this is as far as the model sees misses. A wrapped bound (F5) is left to the hit's check.
+  std::optional<Judgement> missed_a_sure_hit(const FastAlloc& op, const Request& request) const {
+    const unsigned bin = size_bin(request.size);
+    if (!is_cached_bin(bin) || request.limit == kMaxPfn || request.limit + 1 < request.size) return std::nullopt;
+    const Pfn bound = request.limit + 1 - request.size;
+    const CacheSlot from = count_cached(bin, CacheSlot{op.cpu}) > 0 ? CacheSlot{op.cpu} : CacheSlot{};
+    std::size_t candidates = 0;
+    for (const auto& [lo, owned] : ranges_) {
+      const Owner& owner = owned.owner;
+      if (owner.kind != Kind::Cached || owner.bin != bin || owner.slot != from) continue;
+      if (owner.pfn > bound) return std::nullopt;
+      ++candidates;
+    }
+    if (candidates == 0) return std::nullopt;
+    return judgement(Property::RangeCache, "fast missed its range cache: each of the " + std::to_string(candidates) +
+                                               " pfns of bin " + std::to_string(bin) + " " + slot_name(from) +
+                                               " holds is at most the bound " + hex(bound));
+  }
+
   Ruling fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome) const {
     const Pfn pfn = outcome.pfn;
+    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
     if (auto error = placement_error(ranges_, geometry_.start_pfn, pfn, request, occupies_always)) return *error;
     if (auto error = node_size_error(outcome, request)) return *error;
     Transition transition(ranges_);
@@ -298,6 +321,7 @@ class Rules {
   // The tree allocation failed, every cache was drained, and the retry placed the range.
   Ruling fast_after_flush(const FastAlloc& op, const Request& request, const Outcome& outcome) const {
     const Pfn pfn = outcome.pfn;
+    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
     if (auto missed = incompleteness(ranges_, geometry_.start_pfn, request, occupies_always,
                                      "fast flushed its caches after a tree allocation that should not have failed"))
       return *missed;
@@ -309,6 +333,7 @@ class Rules {
   }
 
   Ruling fast_failure(const FastAlloc& op, const Request& request) const {
+    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
     if (!op.flush) {
       if (auto missed = incompleteness(ranges_, geometry_.start_pfn, request, occupies_always, "fast (noflush) failed"))
         return *missed;
