@@ -127,6 +127,13 @@ std::vector<VariantInfo> implemented_variants() {
   return variants;
 }
 
+std::vector<FixDescription> implemented_fixes() {
+  std::vector<FixDescription> fixes;
+  for (const impl::FixInfo& fix : impl::all_fixes())
+    fixes.push_back(FixDescription{"f" + std::to_string(fix.number), std::string(fix.summary)});
+  return fixes;
+}
+
 std::string variant_problem(std::string_view spec) {
   try {
     impl::parse_variant(spec);

@@ -20,6 +20,13 @@ struct VariantInfo {
 // Every implemented variant, mainline first.
 std::vector<VariantInfo> implemented_variants();
 
+// The fixes of the known findings (docs/findings.md), by name: f1, f2, f4, ...
+struct FixDescription {
+  std::string name;
+  std::string summary;
+};
+std::vector<FixDescription> implemented_fixes();
+
 // A variant as the command line and trace headers name it, `NAME[+fN...]` (docs/findings.md
 // lists the fixes): why it names nothing runnable (unknown name or fix, a fix that does not
 // apply), or empty.

@@ -67,7 +67,7 @@ constexpr Variant kVariants[] = {
 constexpr FixInfo kFixes[] = {
     {1, &Fixes::f1, "max32_alloc_size set only by a failure that searched the whole 32-bit space, to size + A - 1"},
     {2, &Fixes::f2, "limit_pfn 2^64-1 taken as 2^64-2: L does not wrap to 0"},
-    {4, &Fixes::f4, "max32_alloc_size starts and resets at dma32 + 1: nothing below it is refused unsearched"},
+    {4, &Fixes::f4, "max32_alloc_size starts and resets at dma32 + 1: a request of dma32 pages is searched (start_pfn 0)"},
     {5, &Fixes::f5, "a range-cache get with limit_pfn + 1 < size misses instead of wrapping its bound"},
     {6, &Fixes::f6, "p2/p3 also set max32_alloc_size on a failure above dma32, to size + A - 1 as f1 does"},
     {7, &Fixes::f7, "p3 falls back to the highest exact aligned fit when no gap holds size + A - 1"},
