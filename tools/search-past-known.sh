@@ -45,8 +45,9 @@ for variant in "${variants[@]}"; do
   rm -f "$out/run"
   echo "== $variant: $seed seeds in ${budget} s"
   cat "$log"
-  awk -F'\t' '{ split($2, t, " "); split($3, s, " "); tests += t[2]; secs += s[2] }
-              END { printf "search: %d cases in %.1f s of search, %.0f cases/s\n", tests, secs, secs > 0 ? tests / secs : 0 }' "$log"
+  awk -F'\t' -v budget="$budget" '{ split($2, t, " "); split($3, s, " "); tests += t[2]; secs += s[2] }
+              END { printf "search: %d cases, %.1f s of search (%.0f cases/s), %.0f cases per second of the budget\n",
+                           tests, secs, (secs > 0 ? tests / secs : 0), tests / budget }' "$log"
   echo "violations by property and reason (numbers left out):"
   awk -F'\t' '{ r = $5; gsub(/0x[0-9a-f]+/, "N", r); print r }' "$log" | sort | uniq -c | sort -rn
 done
