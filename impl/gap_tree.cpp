@@ -41,8 +41,8 @@ class GapTree final : public TreeAllocator {
     } else {
       tree_.insert(Node{kAnchorPfn, kAnchorPfn});
     }
-    // max32 only ever drops to a failing size below it (f1, f6: capped) or resets.
-    max32_bound_ = std::max(max32_.value(), max32_.nothing_known());
+    // max32 only ever drops to a failing size below it, resets, or (f1, f6) rises to the ceiling.
+    max32_bound_ = std::max(max32_.value(), max32_.ceiling());
   }
 
   std::optional<Pfn> alloc(Pfn size, Pfn limit_pfn, bool size_aligned) override {

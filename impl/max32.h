@@ -20,11 +20,15 @@ class Max32Estimate {
   // Removal step 2: the range freed starts below dma32 (and the variant's condition holds).
   void reset() { value_ = nothing_known(); }
 
-  // The value that claims nothing: dma32, or dma32 + 1 with f4 (start_pfn 0 makes the 32-bit
-  // space exactly dma32 pages long, so dma32 itself is a size that may fit).
+  // The value of the initial state and of a reset: dma32, or dma32 + 1 with f4 (start_pfn 0
+  // makes the 32-bit space exactly dma32 pages long, so dma32 itself is a size that may fit).
   Pfn nothing_known() const;
+  // The largest value f1 and f6 set: at least nothing_known(), and vacuous (longer than the
+  // 32-bit space) even without f4, so a huge failed size cannot claim that dma32 pages do not fit.
+  Pfn ceiling() const;
 
  private:
+  Pfn start_pfn_;
   Pfn dma32_pfn_;
   bool sets_only_within_dma32_;  // p2, p3 (section 5), unless f6
   Fixes fixes_;

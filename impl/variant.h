@@ -21,8 +21,9 @@ enum class Search {
 struct Fixes {
   // f1: a failure sets max32_alloc_size only when its search covered [start_pfn, dma32-1]
   // (L >= dma32 and the whole window searched), and to size + A - 1 for alignment A: an aligned
-  // failure of size s only proves there is no free run of s + A - 1 pages. Capped at the
-  // "nothing known" value. The simplest sound fix; the SMT issue may replace it.
+  // failure of size s only proves there is no free run of s + A - 1 pages. Capped at a value
+  // longer than the 32-bit space (which claims nothing). The simplest sound fix; the SMT issue
+  // may replace it.
   bool f1 = false;
   bool f2 = false;  // f2: limit_pfn 2^64-1 is taken as 2^64-2 (the anchor's pfn is never free): L no longer wraps
   bool f4 = false;  // f4: max32_alloc_size's "nothing known" value (initial, reset) is dma32 + 1, not dma32
