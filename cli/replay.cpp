@@ -29,6 +29,8 @@
 #include "cli/verb.h"
 #include "harness/differential.h"
 #include "harness/implementation.h"
+#include "harness/known.h"
+#include "harness/known.h"
 #include "model/trace_io.h"
 
 namespace iovacheck::cli {
@@ -367,6 +369,24 @@ class FileReplay {
     comments.push_back(StepComment{shown.steps.size() - 1, comment});
     std::cout << print_trace(shown, comments) << "model state:\n" << indented(violation.model_state)
               << "implementation state:\n" << indented(violation.impl_state);
+    print_identity(shown, steps_run > window.size());
+  }
+
+  // The violation's identity by the one rule for "known"; only the fixes the variant lacks are
+  // tried. It needs the whole prefix, which a long streamed trace does not keep in memory.
+  void print_identity(const Trace& prefix, bool partial) {
+    if (fixes_not_applied(prefix.variant).empty()) return;
+    if (partial) {
+      std::cout << "identity not computed (the prefix is longer than " << kWindowSteps
+                << " steps): replay the whole input to get it\n";
+      return;
+    }
+    const std::size_t step = prefix.steps.size() - 1;
+    if (const std::optional<unsigned> known = known_as(prefix, step, prefix.variant))
+      std::cout << "known as " << known_label(known) << ": " << with_fix(prefix.variant, *known)
+                << " observes the same before this step and does not violate at it\n";
+    else
+      std::cout << "not known: no fix of docs/findings.md that " << prefix.variant << " lacks removes it\n";
   }
 
   std::string path_;

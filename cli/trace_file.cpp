@@ -19,14 +19,7 @@ bool write_text_output(const std::optional<std::string>& path, const std::string
   return false;
 }
 
-std::string unknown_variant_message(std::string_view name) {
-  if (is_implemented_variant(name)) return {};
-  std::string known;
-  for (const VariantInfo& variant : implemented_variants()) {
-    known += (known.empty() ? "" : ", ") + variant.name;
-  }
-  return "unknown variant '" + std::string(name) + "' (known: " + known + ")";
-}
+std::string unknown_variant_message(std::string_view name) { return variant_problem(name); }
 
 std::string describe_miss(const ExpectationMiss& miss) {
   return "expectation not met: expected " + miss.expected + ", got " + miss.actual;

@@ -22,8 +22,11 @@ int run_variants(const ParsedArgs& args) {
   const std::string indent(width + 2, ' ');
   for (const VariantInfo& variant : variants) {
     std::cout << padded(variant.name, width + 2) << variant.origin << "\n"
-              << indent << variant.summary << "\n";
+              << indent << variant.summary << "\n"
+              << indent << "check runs it as " << with_known_fixes(variant.name) << "\n";
   }
+  std::cout << "\nfixes of the known findings (docs/findings.md), added as NAME+fN:\n";
+  for (const FixDescription& fix : implemented_fixes()) std::cout << "  " << fix.name << "  " << fix.summary << "\n";
   return kExitOk;
 }
 
@@ -37,7 +40,9 @@ const Verb& variants_verb() {
       .description =
           "Lists every implemented variant, mainline first: its name (what --variant and a trace\n"
           "header's variant= take), where it comes from in kernel history, and how it differs from\n"
-          "mainline.",
+          "mainline, and the variant check runs by default (with the fixes of its known findings).\n"
+          "Then the fixes: any variant name takes them as NAME+fN (e.g. mainline+f1, p3+f7), and\n"
+          "short names (z1, p3) work wherever a variant is named.",
       .options = std::span<const OptionSpec>{},
       .run = run_variants,
   };

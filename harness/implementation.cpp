@@ -150,7 +150,7 @@ class ImplementationUnderTest final : public InspectableImplementation {
     return state;
   }
 
-  std::string name() const override { return "impl:" + std::string(domain_.variant().name); }
+  std::string name() const override { return "impl:" + impl::variant_name(domain_.variant()); }
 
  private:
   // The snapshot must outlive the Domain constructor only.
@@ -174,19 +174,60 @@ std::vector<VariantInfo> implemented_variants() {
   return variants;
 }
 
-bool is_implemented_variant(std::string_view name) { return impl::find_variant(name) != nullptr; }
+std::vector<FixDescription> implemented_fixes() {
+  std::vector<FixDescription> fixes;
+  for (const impl::FixInfo& fix : impl::all_fixes())
+    fixes.push_back(FixDescription{"f" + std::to_string(fix.number), std::string(fix.summary)});
+  return fixes;
+}
+
+std::string variant_problem(std::string_view spec) {
+  try {
+    impl::parse_variant(spec);
+    return {};
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+}
+
+bool is_implemented_variant(std::string_view spec) { return variant_problem(spec).empty(); }
+
+std::string canonical_variant(std::string_view spec) { return impl::variant_name(impl::parse_variant(spec)); }
+
+std::string with_known_fixes(std::string_view spec) {
+  return impl::variant_name(impl::with_all_fixes(impl::parse_variant(spec)));
+}
+
+std::string without_fixes(std::string_view spec) {
+  impl::Variant variant = impl::parse_variant(spec);
+  variant.fixes = {};
+  return impl::variant_name(variant);
+}
+
+std::string mainline_with_fixes_of(std::string_view spec) {
+  impl::Variant baseline = impl::mainline();
+  const impl::Variant variant = impl::parse_variant(spec);
+  for (const impl::FixInfo& fix : impl::all_fixes())
+    if (variant.fixes.*fix.flag && impl::fix_conflict(baseline, fix.number).empty()) baseline.fixes.*fix.flag = true;
+  return impl::variant_name(baseline);
+}
+
+std::vector<unsigned> fixes_not_applied(std::string_view spec) {
+  const impl::Variant variant = impl::parse_variant(spec);
+  std::vector<unsigned> numbers;
+  for (const impl::FixInfo& fix : impl::all_fixes())
+    if (!(variant.fixes.*fix.flag) && impl::fix_conflict(variant, fix.number).empty()) numbers.push_back(fix.number);
+  return numbers;
+}
+
+std::string with_fix(std::string_view spec, unsigned number) {
+  return canonical_variant(std::string(spec) + "+f" + std::to_string(number));
+}
 
 namespace {
 
-const impl::Variant& known_variant(std::string_view name) {
-  const impl::Variant* found = impl::find_variant(name);
-  if (!found) {
-    std::string known;
-    for (const impl::Variant& each : impl::all_variants()) known += (known.empty() ? "" : ", ") + std::string(each.name);
-    throw std::invalid_argument("unknown variant '" + std::string(name) + "' (known: " + known + ")");
-  }
-  return *found;
-}
+// A variant with its fixes, NAME[+fN...]; throws std::invalid_argument naming the problem.
+impl::Variant known_variant(std::string_view name) { return impl::parse_variant(name); }
 
 }  // namespace
 
@@ -201,8 +242,11 @@ std::unique_ptr<SystemUnderTest> make_implementation(const Trace& trace, std::st
 }
 
 bool is_kernel_design(std::string_view variant) {
-  const impl::Variant* found = impl::find_variant(variant);
-  return found && found->search == impl::Search::FirstFitFromCachedNode;
+  try {
+    return impl::parse_variant(variant).search == impl::Search::FirstFitFromCachedNode;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
 }
 
 // A kernel that was not built is bad usage, not a trace it cannot run.
@@ -224,17 +268,17 @@ ImplementationChoice parse_implementation(std::string_view text) {
 }
 
 std::string variant_for(const ImplementationChoice& choice, std::string_view requested, const Trace& trace) {
-  if (!choice.kernel) return std::string(known_variant(requested.empty() ? std::string_view(trace.variant) : requested).name);
+  if (!choice.kernel) return impl::variant_name(known_variant(requested.empty() ? std::string_view(trace.variant) : requested));
   const std::string own = kernel_variant(choice.tree);
   if (requested.empty() || requested == own) return own;
-  const impl::Variant& asked = known_variant(requested);
-  if (!is_kernel_design(asked.name))
+  const std::string asked = impl::variant_name(known_variant(requested));
+  if (!is_kernel_design(asked))
     throw std::invalid_argument(choice.text() + " with --variant " + std::string(requested) +
                                 ": a proposal's design has no kernel tree to run");
   if (choice.tree.front() != '/')
     throw std::invalid_argument(choice.text() + " implements " + own + ", not " + std::string(requested) +
                                 " (a historical design runs on the kernel tree it comes from: kernel:/path)");
-  return std::string(asked.name);
+  return asked;
 }
 
 std::unique_ptr<ExactSystemUnderTest> make_exact_implementation(const Trace& trace, std::string_view variant,

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "harness/implementation.h"
+#include "harness/known.h"
 
 namespace iovacheck {
 namespace {
@@ -32,7 +33,7 @@ TracePredicate distinguishes_from_mainline(const std::string& variant, std::opti
   return unless_unrunnable([variant, property, choice](const Trace& trace) {
     const std::optional<Violation> violation = violation_on(trace, variant, choice);
     if (!violation || (property && violation->property != *property)) return false;
-    return !violation_on(trace, kDefaultVariant).has_value();
+    return !violation_on(trace, mainline_with_fixes_of(variant)).has_value();
   });
 }
 
@@ -44,10 +45,17 @@ TracePredicate violates_same_property(const std::string& variant, Property prope
   });
 }
 
-TracePredicate counterexample_predicate(const std::string& variant, Property property,
+TracePredicate counterexample_predicate(const std::string& variant, Property property, std::optional<unsigned> known,
                                         const ImplementationChoice& choice) {
-  if (variant == kDefaultVariant) return violates_same_property(variant, property, choice);
-  return distinguishes_from_mainline(variant, property, choice);
+  TracePredicate same_kind = without_fixes(variant) == kDefaultVariant
+                                 ? violates_same_property(variant, property, choice)
+                                 : distinguishes_from_mainline(variant, property, choice);
+  if (fixes_not_applied(variant).empty() && !known) return same_kind;  // nothing it could become known as
+  return unless_unrunnable([variant, known, choice, same_kind = std::move(same_kind)](const Trace& trace) {
+    if (!same_kind(trace)) return false;
+    const std::optional<Violation> violation = violation_on(trace, variant, choice);
+    return known_as(trace, violation->step, variant) == known;
+  });
 }
 
 }  // namespace iovacheck

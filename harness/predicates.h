@@ -10,9 +10,9 @@
 
 namespace iovacheck {
 
-// "Violates a property on `variant` (`property`, when given) and none on mainline": a
-// distinguishing counterexample.
-// `choice` runs `variant`; mainline is always impl/'s.
+// "Violates a property on `variant` (`property`, when given) and none on mainline (with the
+// variant's fixes that apply to it)": a distinguishing counterexample. `choice` runs `variant`;
+// mainline is always impl/'s.
 TracePredicate distinguishes_from_mainline(const std::string& variant, std::optional<Property> property = std::nullopt,
                                            const ImplementationChoice& choice = {});
 
@@ -20,10 +20,13 @@ TracePredicate distinguishes_from_mainline(const std::string& variant, std::opti
 TracePredicate violates_same_property(const std::string& variant, Property property,
                                       const ImplementationChoice& choice = {});
 
-// The predicate a counterexample found on `variant` is minimized under: the same property, and
-// for a variant other than mainline distinguishing too, so the minimized trace shows the same
-// kind of violation as the one found.
+// The predicate a counterexample found on `variant` is minimized under: the same property, the
+// same identity under the rule for "known" (harness/known.h: new stays new, known as FN stays
+// FN, so a new bug cannot shrink into a known one), and for a variant other than mainline
+// distinguishing too, so the minimized trace shows the same kind of violation as the one found.
+// `choice` runs `variant`.
 TracePredicate counterexample_predicate(const std::string& variant, Property property,
+                                        std::optional<unsigned> known = std::nullopt,
                                         const ImplementationChoice& choice = {});
 
 }  // namespace iovacheck

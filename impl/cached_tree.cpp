@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "impl/max32.h"
 #include "impl/node_set.h"
 #include "impl/pfn_math.h"
 #include "impl/pfn_text.h"
@@ -23,7 +24,7 @@ class CachedTree final : public TreeAllocator {
         nodes_(/*keep_freed_nodes=*/!variant.delete_checks_free_is_cached32),  // z4's hint may dangle
         cached_node_(nodes_.anchor()),
         cached32_node_(nodes_.anchor()),
-        max32_alloc_size_(config.dma32_pfn) {
+        max32_(config, variant) {
     if (snapshot) load(*snapshot);
   }
 
@@ -58,13 +59,13 @@ class CachedTree final : public TreeAllocator {
   std::size_t node_count() const override { return nodes_.linked().size(); }
   std::optional<std::string> validate() const override;
   TreeHints hints() const override {
-    return TreeHints{hint_ref(cached_node_), hint_ref(cached32_node_), max32_alloc_size_};
+    return TreeHints{hint_ref(cached_node_), hint_ref(cached32_node_), max32_.value()};
   }
   SearchExit last_exit() const override { return last_exit_; }
 
   std::string describe() const override {
     return "cached_node " + hint_text(cached_node_) + "\ncached32_node " + hint_text(cached32_node_) +
-           "\nmax32_alloc_size " + hex(max32_alloc_size_) + "\n";
+           "\nmax32_alloc_size " + hex(max32_.value()) + "\n";
   }
 
  private:
@@ -81,7 +82,7 @@ class CachedTree final : public TreeAllocator {
   NodeSet nodes_;
   IovaNode* cached_node_;
   IovaNode* cached32_node_;
-  Pfn max32_alloc_size_;
+  Max32Estimate max32_;
   bool hung_ = false;  // an allocation that would never return in the kernel
   SearchExit last_exit_ = SearchExit::FirstPass;
 };
@@ -92,7 +93,7 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
   const Pfn align_mask = size_aligned ? size_align_mask(size) : ~Pfn{0};
   const bool below_dma32 = limit <= dma32_pfn_;
   last_exit_ = SearchExit::EarlyCheck;
-  if (below_dma32 && size >= max32_alloc_size_) return std::nullopt;
+  if (max32_.refuses(size, limit)) return std::nullopt;
   last_exit_ = SearchExit::FirstPass;
 
   const IovaNode* curr = below_dma32 ? cached32_node_ : cached_node_;
@@ -127,7 +128,7 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
       curr = *position;
       continue;
     }
-    max32_alloc_size_ = size;
+    max32_.failed(size, align_mask, limit, /*searched_whole_window=*/retried || retry_pfn >= limit);
     return std::nullopt;
   }
 
@@ -183,7 +184,7 @@ void CachedTree::update_hints_for_removal(const IovaNode* free) {
   // z1 (the pre-5.18 code) resets on any move of cached32_node, with no pfn_lo < dma32 test.
   const bool resets_max32 =
       variant_.max32_reset_needs_cached32_move ? moves_cached32 : free->pfn_lo < dma32_pfn_;
-  if (resets_max32) max32_alloc_size_ = dma32_pfn_;
+  if (resets_max32) max32_.reset();
   if (free->pfn_lo >= cached_node_->pfn_lo) cached_node_ = next;
 }
 
@@ -254,7 +255,7 @@ void CachedTree::load(const TreeSnapshot& snapshot) {
   };
   cached32_node_ = node_named(snapshot.cached32_lo, "cached32");
   cached_node_ = node_named(snapshot.cached_lo, "cached");
-  if (snapshot.max32_alloc_size) max32_alloc_size_ = *snapshot.max32_alloc_size;
+  if (snapshot.max32_alloc_size) max32_.load(*snapshot.max32_alloc_size);
 }
 
 }  // namespace

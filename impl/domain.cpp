@@ -1,5 +1,6 @@
 #include "impl/domain.h"
 
+#include <algorithm>
 #include <bit>
 #include <stdexcept>
 
@@ -87,6 +88,13 @@ Domain::Domain(const Config& config, const Variant& variant, const TreeSnapshot*
 
 Domain::~Domain() = default;
 
+namespace {
+// f2: limit 2^64-1 asks for nothing beyond 2^64-2, where the anchor sits; taken so, L cannot wrap.
+Pfn effective_limit(const Variant& variant, Pfn limit_pfn) {
+  return variant.fixes.f2 ? std::min(limit_pfn, kAnchorPfn - 1) : limit_pfn;
+}
+}  // namespace
+
 std::optional<Pfn> Domain::tree_alloc(Pfn size, Pfn limit_pfn, bool size_aligned) {
   const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, size_aligned);
   last_attempts_.push_back(TreeAttempt{tree_->last_exit(), pfn.has_value()});
@@ -96,7 +104,7 @@ std::optional<Pfn> Domain::tree_alloc(Pfn size, Pfn limit_pfn, bool size_aligned
 AllocResult Domain::alloc_iova(Pfn size, Pfn limit_pfn, bool size_aligned) {
   last_attempts_.clear();
   if (size == 0) return {Status::BadInput, 0};
-  const std::optional<Pfn> pfn = tree_alloc(size, limit_pfn, size_aligned);
+  const std::optional<Pfn> pfn = tree_alloc(size, effective_limit(variant_, limit_pfn), size_aligned);
   return pfn ? AllocResult{Status::Ok, *pfn} : AllocResult{Status::Fail, 0};
 }
 
@@ -105,6 +113,7 @@ AllocResult Domain::alloc_iova_fast(Pfn size, Pfn limit_pfn, unsigned cpu, bool 
   last_attempts_.clear();
   if (size == 0 || cpu >= config_.cpus) return {Status::BadInput, 0};
   size = caches_->fast_size(size);
+  limit_pfn = effective_limit(variant_, limit_pfn);
   // pfn 0 means "no result" to alloc_iova_fast's caller: a popped pfn 0 is a miss and a tree
   // allocation placed at 0 a failure; either way the node stays in the tree, owned by nobody.
   const std::optional<Pfn> cached = caches_->get(size, limit_pfn, cpu);

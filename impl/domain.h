@@ -142,7 +142,7 @@ class Domain {
 
  private:
   Config config_;
-  const Variant& variant_;
+  const Variant variant_;  // a copy: NAME+fN variants are built on the fly; tree_ and caches_ refer to it
   std::unique_ptr<ChangeJournal> journal_;  // before tree_: the tree records into it
   std::unique_ptr<TreeAllocator> tree_;
   std::unique_ptr<RangeCaches> caches_;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "impl/gap_tree_avl.h"
+#include "impl/max32.h"
 #include "impl/pfn_math.h"
 #include "impl/pfn_text.h"
 #include "impl/reserve.hpp"
@@ -32,29 +33,27 @@ std::optional<Span> clip(Pfn gap_lo, Pfn gap_hi, const GapQuery& query) {
 
 class GapTree final : public TreeAllocator {
  public:
-  GapTree(const Config& config, Search search, const TreeSnapshot* snapshot)
-      : config_(config), search_(search) {
+  GapTree(const Config& config, const Variant& variant, const TreeSnapshot* snapshot)
+      : config_(config), search_(variant.search), exact_fit_fallback_(variant.fixes.f7), max32_(config, variant) {
     if (config.dma32_pfn == 0) throw std::invalid_argument("gap tree: dma32_pfn must be at least 1");
-    max32_alloc_size_ = config.dma32_pfn;
     if (snapshot != nullptr) {
       load(*snapshot);
     } else {
       tree_.insert(Node{kAnchorPfn, kAnchorPfn});
     }
-    // max32 only ever drops to a failing size below it or resets to dma32_pfn.
-    max32_bound_ = std::max(max32_alloc_size_, config.dma32_pfn);
+    // max32 only ever drops to a failing size below it, resets, or (f1, f6) rises to the ceiling.
+    max32_bound_ = std::max(max32_.value(), max32_.ceiling());
   }
 
   std::optional<Pfn> alloc(Pfn size, Pfn limit_pfn, bool size_aligned) override {
     if (size == 0) throw std::invalid_argument("gap tree alloc: size must be at least 1");
     const Pfn exclusive_limit = limit_pfn + 1;  // 0 when limit_pfn is 2^64-1: nothing fits
-    const bool limit_within_dma32 = exclusive_limit <= config_.dma32_pfn;
     last_exit_ = SearchExit::EarlyCheck;
-    if (limit_within_dma32 && size >= max32_alloc_size_) return std::nullopt;
+    if (max32_.refuses(size, exclusive_limit)) return std::nullopt;
     last_exit_ = SearchExit::WholeSearch;
     const std::optional<Pfn> placed = place(size, exclusive_limit, size_aligned);
     if (!placed) {
-      if (limit_within_dma32) max32_alloc_size_ = size;
+      max32_.failed(size, size_aligned ? size_align_mask(size) : ~Pfn{0}, exclusive_limit, /*searched_whole_window=*/true);
       return std::nullopt;
     }
     tree_.insert(Node{*placed, *placed + (size - 1)});
@@ -66,7 +65,7 @@ class GapTree final : public TreeAllocator {
     if (GapAvl::is_end(holder)) return false;
     const Node victim = tree_.node(holder);
     if (victim.pfn_hi == kAnchorPfn) return false;
-    if (victim.pfn_lo < config_.dma32_pfn) max32_alloc_size_ = config_.dma32_pfn;
+    if (victim.pfn_lo < config_.dma32_pfn) max32_.reset();
     tree_.erase(holder);
     return true;
   }
@@ -91,18 +90,18 @@ class GapTree final : public TreeAllocator {
     if (tree_.empty()) return "gap tree: the anchor is missing (no nodes)";
     const Node top = tree_.node(tree_.highest());
     if (top.pfn_hi != kAnchorPfn) return "gap tree: highest node " + range_text(top) + " is not the anchor";
-    if (max32_alloc_size_ == 0) return "gap tree: max32_alloc_size is 0";
-    if (max32_alloc_size_ > max32_bound_) {
-      return "gap tree: max32_alloc_size " + hex(max32_alloc_size_) + " above both dma32_pfn and its initial value";
+    if (max32_.value() == 0) return "gap tree: max32_alloc_size is 0";
+    if (max32_.value() > max32_bound_) {
+      return "gap tree: max32_alloc_size " + hex(max32_.value()) + " above both dma32_pfn and its initial value";
     }
     return std::nullopt;
   }
 
-  TreeHints hints() const override { return TreeHints{{}, {}, max32_alloc_size_}; }  // no cached nodes
+  TreeHints hints() const override { return TreeHints{{}, {}, max32_.value()}; }  // no cached nodes
   SearchExit last_exit() const override { return last_exit_; }
 
   std::string describe() const override {
-    return "max32_alloc_size " + hex(max32_alloc_size_) + "\nnodes " + std::to_string(tree_.size()) +
+    return "max32_alloc_size " + hex(max32_.value()) + "\nnodes " + std::to_string(tree_.size()) +
            "\ntree height " + std::to_string(tree_.height()) + "\n";
   }
 
@@ -126,7 +125,7 @@ class GapTree final : public TreeAllocator {
     for (const Node& node : sorted) tree_.insert(node);
     if (snapshot.max32_alloc_size) {
       if (*snapshot.max32_alloc_size == 0) throw std::invalid_argument("gap tree snapshot: max32_alloc_size is 0");
-      max32_alloc_size_ = *snapshot.max32_alloc_size;
+      max32_.load(*snapshot.max32_alloc_size);
     }
   }
 
@@ -145,31 +144,44 @@ class GapTree final : public TreeAllocator {
       // still have no aligned start, so the search can descend into subtrees that yield
       // nothing: O((1 + k) log n) for k such gaps above the answer, O(n) in the worst case
       // (every gap of such a length and misaligned). p3's rule does not have this problem.
-      return tree_.highest_placement(query, [&](Pfn gap_lo, Pfn gap_hi) -> std::optional<Pfn> {
-        const std::optional<Span> usable = clip(gap_lo, gap_hi, query);
-        if (!usable || usable->hi - usable->lo < size_minus_one) return std::nullopt;
-        const Pfn cand = (usable->hi - size_minus_one) & align_mask;
-        if (cand < usable->lo) return std::nullopt;
-        return cand;
-      });
+      return highest_aligned(query, size_minus_one, align_mask);
     }
     // p3: only gaps whose clipped part holds size + A - 1 pages, where any alignment fits; the
     // prune on the largest gap is then exact and the search O(log n). Only the gaps straddling
     // the window's ends are clipped. If size + A - 1 exceeds 2^64 - 1 no gap is that long.
     const Pfn alignment_minus_one = ~align_mask;
-    if (size_minus_one > std::numeric_limits<Pfn>::max() - alignment_minus_one) return std::nullopt;
-    query.min_length_minus_one = size_minus_one + alignment_minus_one;
+    std::optional<Pfn> placed;
+    if (size_minus_one <= std::numeric_limits<Pfn>::max() - alignment_minus_one) {
+      GapQuery slack_query = query;
+      slack_query.min_length_minus_one = size_minus_one + alignment_minus_one;
+      placed = tree_.highest_placement(slack_query, [&](Pfn gap_lo, Pfn gap_hi) -> std::optional<Pfn> {
+        const std::optional<Span> usable = clip(gap_lo, gap_hi, slack_query);
+        if (!usable || usable->hi - usable->lo < slack_query.min_length_minus_one) return std::nullopt;
+        return (usable->hi - size_minus_one) & align_mask;
+      });
+    }
+    // f7 (F7's fix): before failing, the exact aligned fits p3's rule skips; p3's placements
+    // are unchanged wherever its rule finds a gap.
+    if (!placed && exact_fit_fallback_) return highest_aligned(query, size_minus_one, align_mask);
+    return placed;
+  }
+
+  // p2's search: the highest aligned start in any gap of the window.
+  std::optional<Pfn> highest_aligned(const GapQuery& query, Pfn size_minus_one, Pfn align_mask) const {
     return tree_.highest_placement(query, [&](Pfn gap_lo, Pfn gap_hi) -> std::optional<Pfn> {
       const std::optional<Span> usable = clip(gap_lo, gap_hi, query);
-      if (!usable || usable->hi - usable->lo < query.min_length_minus_one) return std::nullopt;
-      return (usable->hi - size_minus_one) & align_mask;
+      if (!usable || usable->hi - usable->lo < size_minus_one) return std::nullopt;
+      const Pfn cand = (usable->hi - size_minus_one) & align_mask;
+      if (cand < usable->lo) return std::nullopt;
+      return cand;
     });
   }
 
   Config config_;
   Search search_;
+  bool exact_fit_fallback_;  // f7
   GapAvl tree_;
-  Pfn max32_alloc_size_ = 0;
+  Max32Estimate max32_;
   Pfn max32_bound_ = 0;
   SearchExit last_exit_ = SearchExit::WholeSearch;
 };
@@ -182,7 +194,7 @@ std::unique_ptr<TreeAllocator> make_gap_tree(const Config& config, const Variant
     throw std::invalid_argument("gap tree: variant " + std::string(variant.name) +
                                 " does not search for the highest gap (p2/p3 only)");
   }
-  return std::make_unique<GapTree>(config, variant.search, snapshot);
+  return std::make_unique<GapTree>(config, variant, snapshot);
 }
 
 }  // namespace iovacheck::impl

@@ -34,7 +34,8 @@ std::optional<Pfn> RangeCaches::get(Pfn size, Pfn limit_pfn, unsigned cpu) {
       return std::nullopt;
     }
   }
-  // Unsigned arithmetic as in the kernel: a limit below size - 1 wraps the bound.
+  // Unsigned arithmetic as in the kernel: a limit below size - 1 wraps the bound (F5); f5 misses.
+  if (variant_.fixes.f5 && limit_pfn < size - 1) return std::nullopt;
   const Pfn bound = variant_.rcache_bound_ignores_size ? limit_pfn : (limit_pfn + 1) - size;
   const std::optional<Pfn> pfn = pop_at_or_below(magazines.loaded, bound);
   if (pfn && journal_) journal_->cached_removed(*pfn, bin_index, cpu);

@@ -1,6 +1,7 @@
 #include "impl/variant.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace iovacheck::impl {
 namespace {
@@ -71,7 +72,110 @@ constexpr Variant kVariants[] = {
      .search = Search::MapleGap},
 };
 
+constexpr FixInfo kFixes[] = {
+    {1, &Fixes::f1, "max32_alloc_size set only by a failure that searched the whole 32-bit space, to size + A - 1"},
+    {2, &Fixes::f2, "limit_pfn 2^64-1 taken as 2^64-2: L does not wrap to 0"},
+    {4, &Fixes::f4, "max32_alloc_size starts and resets at dma32 + 1: a request of dma32 pages is searched (start_pfn 0)"},
+    {5, &Fixes::f5, "a range-cache get with limit_pfn + 1 < size misses instead of wrapping its bound"},
+    {6, &Fixes::f6, "p2/p3 also set max32_alloc_size on a failure above dma32, to size + A - 1 as f1 does"},
+    {7, &Fixes::f7, "p3 falls back to the highest exact aligned fit when no gap holds size + A - 1"},
+};
+
+const FixInfo* find_fix(unsigned number) {
+  auto found = std::ranges::find(kFixes, number, &FixInfo::number);
+  return found == std::end(kFixes) ? nullptr : &*found;
+}
+
+bool uses_max32(const Variant& variant) { return variant.search != Search::BestFit; }
+
+const Variant* find_by_full_or_short_name(std::string_view name) {
+  for (const Variant& variant : kVariants)
+    if (variant.name == name || short_name(variant) == name) return &variant;
+  return nullptr;
+}
+
+// "f7" -> 7; 0 when the text is not fN.
+unsigned fix_number(std::string_view text) {
+  if (text.size() < 2 || text.front() != 'f' || text.size() > 3) return 0;
+  unsigned number = 0;
+  for (char c : text.substr(1)) {
+    if (c < '0' || c > '9') return 0;
+    number = number * 10 + static_cast<unsigned>(c - '0');
+  }
+  return number;
+}
+
 }  // namespace
+
+std::span<const FixInfo> all_fixes() { return kFixes; }
+
+std::string_view short_name(const Variant& variant) { return variant.name.substr(0, variant.name.find('-')); }
+
+std::string fix_conflict(const Variant& variant, unsigned number) {
+  const std::string name(variant.name);
+  switch (number) {
+    case 1:
+    case 4:
+      if (!uses_max32(variant)) return name + " has no max32_alloc_size";
+      return {};
+    case 2: return {};
+    case 5:
+      if (variant.rcache_bound_ignores_size) return name + "'s range-cache bound is limit_pfn, which cannot wrap";
+      return {};
+    case 6:
+      if (variant.search != Search::HighestGap && variant.search != Search::MapleGap)
+        return name + " sets max32_alloc_size on a failure under any limit (f6 is for p2 and p3)";
+      return {};
+    case 7:
+      if (variant.search != Search::MapleGap) return name + " has no size + alignment - 1 rule (f7 is for p3)";
+      return {};
+    default: return {};
+  }
+}
+
+Variant with_all_fixes(Variant variant) {
+  for (const FixInfo& fix : kFixes)
+    if (fix_conflict(variant, fix.number).empty()) variant.fixes.*fix.flag = true;
+  return variant;
+}
+
+Variant parse_variant(std::string_view spec) {
+  const std::string_view name = spec.substr(0, spec.find('+'));
+  const Variant* base = find_by_full_or_short_name(name);
+  if (!base) {
+    std::string known;
+    for (const Variant& each : kVariants) known += (known.empty() ? "" : ", ") + std::string(each.name);
+    throw std::invalid_argument("unknown variant '" + std::string(name) + "' (known: " + known +
+                                "; short names z1..z8, p1..p3 work too)");
+  }
+  Variant variant = *base;
+  for (std::size_t at = name.size(); at < spec.size();) {
+    const std::size_t end = std::min(spec.find('+', at + 1), spec.size());
+    const std::string_view text = spec.substr(at + 1, end - at - 1);
+    at = end;
+    const FixInfo* fix = find_fix(fix_number(text));
+    if (!fix) {
+      std::string known;
+      for (const FixInfo& each : kFixes) known += (known.empty() ? "f" : ", f") + std::to_string(each.number);
+      throw std::invalid_argument("unknown fix '" + std::string(text) + "' in variant '" + std::string(spec) +
+                                  "' (fixes: " + known + "; F3 has none, see docs/findings.md)");
+    }
+    if (variant.fixes.*fix->flag)
+      throw std::invalid_argument("fix f" + std::to_string(fix->number) + " named twice in '" + std::string(spec) + "'");
+    if (const std::string conflict = fix_conflict(*base, fix->number); !conflict.empty())
+      throw std::invalid_argument("impossible combination '" + std::string(spec) + "': f" + std::to_string(fix->number) +
+                                  " does not apply, " + conflict);
+    variant.fixes.*fix->flag = true;
+  }
+  return variant;
+}
+
+std::string variant_name(const Variant& variant) {
+  std::string name(variant.name);
+  for (const FixInfo& fix : kFixes)
+    if (variant.fixes.*fix.flag) name += "+f" + std::to_string(fix.number);
+  return name;
+}
 
 std::span<const Variant> all_variants() { return kVariants; }
 

@@ -2,6 +2,7 @@
 // The variants of allocator-semantics.md section 5, each a declared delta on mainline.
 // The allocator consults these flags; no variant is a copy of the allocator.
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace iovacheck::impl {
@@ -13,6 +14,35 @@ enum class Search {
   HighestGap,              // p2: highest aligned position in any gap, augmented tree
   MapleGap,                // p3: highest gap of at least size + alignment - 1, augmented tree
 };
+
+// The fixes of the project's findings (docs/findings.md), each a declared delta named after the
+// finding it removes, applied on top of any variant it fits: `NAME[+fN...]`. F3 has no fix: its
+// only fix changes what reserve_iova returns, which the spec pins (docs/findings.md, F3).
+struct Fixes {
+  // f1: a failure sets max32_alloc_size only when its search covered [start_pfn, dma32-1]
+  // (L >= dma32 and the whole window searched), and to size + A - 1 for alignment A: an aligned
+  // failure of size s only proves there is no free run of s + A - 1 pages. Capped at a value
+  // longer than the 32-bit space (which claims nothing). The simplest sound fix; the SMT issue
+  // may replace it.
+  bool f1 = false;
+  bool f2 = false;  // f2: limit_pfn 2^64-1 is taken as 2^64-2 (the anchor's pfn is never free): L no longer wraps
+  bool f4 = false;  // f4: max32_alloc_size's "nothing known" value (initial, reset) is dma32 + 1, not dma32
+  bool f5 = false;  // f5: a range-cache get with limit_pfn + 1 < size finds nothing, as its bound cannot be met
+  // f6: p2/p3 also learn from a failure under a limit above dma32 (which searched the whole
+  // 32-bit space), as f1 sets it: size + A - 1, capped. Mainline's own rule (size) would
+  // bring back its unsound size-only estimate (the p2 pin max32-only-below-dma32).
+  bool f6 = false;
+  bool f7 = false;  // f7: p3 falls back to the highest exact aligned fit when no gap holds size + A - 1
+  friend bool operator==(const Fixes&, const Fixes&) = default;
+};
+
+// One fix: its number N (named fN after finding FN) and the flag it sets.
+struct FixInfo {
+  unsigned number;
+  bool Fixes::*flag;
+  std::string_view summary;
+};
+std::span<const FixInfo> all_fixes();
 
 struct Variant {
   std::string_view name;
@@ -38,6 +68,8 @@ struct Variant {
   bool depot_trimmed = true;
   bool depot_flush_bottom_first = false;
 
+  Fixes fixes = {};  // none in the table; NAME+fN... adds them
+
   bool has_cached_nodes() const {
     return search == Search::FirstFitFromCachedNode || search == Search::BestFit;
   }
@@ -47,5 +79,21 @@ struct Variant {
 std::span<const Variant> all_variants();
 const Variant* find_variant(std::string_view name);
 const Variant& mainline();
+
+// "z1" for "z1-max32-reset"; "mainline" for mainline.
+std::string_view short_name(const Variant& variant);
+
+// Why fix N cannot apply to `variant` (it has no such behaviour, or replaces it), or empty.
+std::string fix_conflict(const Variant& variant, unsigned number);
+
+// Every fix that applies to `variant`, applied: its known findings fixed.
+Variant with_all_fixes(Variant variant);
+
+// `NAME[+fN...]`: NAME a full or short name, each fix once and applicable. Throws
+// std::invalid_argument naming the problem.
+Variant parse_variant(std::string_view spec);
+
+// The canonical `NAME[+fN...]`: full name, fixes ascending.
+std::string variant_name(const Variant& variant);
 
 }  // namespace iovacheck::impl

@@ -389,8 +389,29 @@ class Rules {
     return geometry_.start_pfn == 0 && !state_.holding(0) && observed_.has_node(Range{0, request.size - 1});
   }
 
+  // Section 4's get cannot miss when every pfn it could take satisfies the bound: the CPU's
+  // pfns of the bin when it holds any (its loaded magazine, or prev after the swap, holds one),
+  // else the depot's (the get loads its top magazine). Which magazine holds what is unobserved,
+  // so this is as far as the model sees misses. A wrapped bound (F5) is left to the hit's check.
+  // Costs the cached pfns of one bin and slot, not the whole state.
+  std::optional<Judgement> missed_a_sure_hit(const FastAlloc& op, const Request& request) const {
+    const unsigned bin = size_bin(request.size);
+    if (!is_cached_bin(bin) || request.limit == kMaxPfn || request.limit + 1 < request.size) return std::nullopt;
+    const Pfn bound = request.limit + 1 - request.size;
+    const CacheSlot from = state_.cached_count(bin, CacheSlot{op.cpu}) > 0 ? CacheSlot{op.cpu} : CacheSlot{};
+    const std::set<Pfn>& candidates = state_.cached_in(bin, from);
+    if (candidates.empty()) return std::nullopt;
+    for (const Pfn lo : candidates) {
+      if (state_.at(lo)->owner.pfn > bound) return std::nullopt;
+    }
+    return judgement(Property::RangeCache, "fast missed its range cache: each of the " +
+                                               std::to_string(candidates.size()) + " pfns of bin " + std::to_string(bin) +
+                                               " " + slot_name(from) + " holds is at most the bound " + hex(bound));
+  }
+
   Answer fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
+    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
     if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always)) return *error;
     if (auto error = node_size_error(outcome, request)) return *error;
     Transition transition;
@@ -400,8 +421,9 @@ class Rules {
   }
 
   // The tree allocation failed, every cache was drained, and the retry placed the range.
-  Answer fast_after_flush(const FastAlloc&, const Request& request, const Outcome& outcome, const Owner& owner) const {
+  Answer fast_after_flush(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
+    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
     if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true,
                                      "fast flushed its caches after a tree allocation that should not have failed"))
       return *missed;
@@ -414,6 +436,7 @@ class Rules {
   }
 
   Answer fast_failure(const FastAlloc& op, const Request& request) const {
+    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
     if (!op.flush) {
       if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "fast (noflush) failed")) return *missed;
       Transition transition;

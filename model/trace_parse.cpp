@@ -64,10 +64,20 @@ bool is_name_syntax(std::string_view text) {
          std::ranges::all_of(text, [](char c) { return is_lower(c) || is_digit(c) || c == '_'; });
 }
 
-// [a-z0-9][a-z0-9-]*
+// NAME[+fN...]: NAME is [a-z0-9][a-z0-9-]*, each fix f followed by digits. Which names and
+// fixes exist is the implementations' business, checked where a trace is run.
 bool is_variant_syntax(std::string_view text) {
-  return !text.empty() && text.front() != '-' &&
-         std::ranges::all_of(text, [](char c) { return is_lower(c) || is_digit(c) || c == '-'; });
+  const std::string_view name = text.substr(0, text.find('+'));
+  const bool name_ok = !name.empty() && name.front() != '-' &&
+                       std::ranges::all_of(name, [](char c) { return is_lower(c) || is_digit(c) || c == '-'; });
+  if (!name_ok) return false;
+  for (std::size_t at = name.size(); at < text.size();) {
+    const std::size_t end = std::min(text.find('+', at + 1), text.size());
+    const std::string_view fix = text.substr(at + 1, end - at - 1);
+    if (fix.size() < 2 || fix.front() != 'f' || !std::ranges::all_of(fix.substr(1), is_digit)) return false;
+    at = end;
+  }
+  return true;
 }
 
 // A token as quoted in a message; long junk is cut so the message stays readable.
@@ -395,7 +405,8 @@ class Parser {
   static std::string variant_name(const Cursor& cursor, const Token& token) {
     if (!is_variant_syntax(token.text))
       cursor.fail(token,
-                  concat("expected a variant name ([a-z0-9][a-z0-9-]*) after 'variant=', got ", quoted(token.text)));
+                  concat("expected a variant NAME[+fN...] (NAME [a-z0-9][a-z0-9-]*, e.g. mainline+f1) after 'variant=', got ",
+                         quoted(token.text)));
     return std::string(token.text);
   }
 

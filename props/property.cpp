@@ -10,6 +10,7 @@
 #include <rapidcheck/state.h>
 
 #include "harness/implementation.h"
+#include "harness/known.h"
 #include "harness/predicates.h"
 #include "props/commands.h"
 #include "props/generators.h"
@@ -89,8 +90,8 @@ class Runs {
 };
 
 // One case: a geometry, then commands run through the checker until one fails the property.
-void run_case(const PropertyOptions& options, Runs& runs) {
-  const std::string& variant = options.variant;
+// `variant` is the one searched (with its fixes), `unfixed` the one counted alongside.
+void run_case(const PropertyOptions& options, const std::string& variant, const std::string& unfixed, Runs& runs) {
   const int max_commands = options.max_commands;
   if (runs.shrink_budget_spent()) return;
   runs.start_case();
@@ -104,7 +105,7 @@ void run_case(const PropertyOptions& options, Runs& runs) {
   const Swarm swarm = *rc::gen::noShrink(swarms());
   std::optional<CheckedSystem> built;
   try {
-    built.emplace(start, runs.log, options.implementation, options.checking);
+    built.emplace(start, runs.log, options.implementation, options.checking, unfixed);
   } catch (const std::invalid_argument& refusal) {
     runs.skipped(refusal.what());  // counted and reported: a pass never hides them
     return;
@@ -150,32 +151,37 @@ std::optional<std::string> rapidcheck_error(const rc::detail::TestResult& outcom
 void minimize_counterexample(PropertyResult& result, const PropertyOptions& options) {
   const Clock::time_point started = Clock::now();
   const Counterexample& shrunk = *result.shrunk;
-  TracePredicate keeps = counterexample_predicate(options.variant, shrunk.violation.property, options.implementation);
+  result.known = known_as(shrunk.trace, shrunk.violation.step, result.variant);
+  TracePredicate keeps =
+      counterexample_predicate(result.variant, shrunk.violation.property, result.known, options.implementation);
   if (options.real_magazine_size)
     keeps = [keeps](const Trace& trace) { return trace.geometry.mag_size == kDefaultMagazineSize && keeps(trace); };
   const Trace minimized = minimize(shrunk.trace, keeps, options.minimize, &result.minimize_stats);
-  const CheckReport replayed = check_on(minimized, options.variant, options.implementation, options.checking);
+  const CheckReport replayed = check_on(minimized, result.variant, options.implementation, options.checking);
   if (replayed.violation) result.minimized = Counterexample{minimized, *replayed.violation};
-  else result.error = "the minimized trace no longer violates on " + options.variant + ": a defect in iovacheck";
+  else result.error = "the minimized trace no longer violates on " + result.variant + ": a defect in iovacheck";
   result.minimize_seconds = seconds_since(started);
 }
 
 }  // namespace
 
 PropertyResult run_property(const PropertyOptions& options) {
+  PropertyResult result;
+  result.variant = options.known ? with_known_fixes(options.variant) : canonical_variant(options.variant);
+  if (options.known && result.variant != canonical_variant(options.variant)) result.unfixed = canonical_variant(options.variant);
   Runs runs(options.shrink_runs);
   rc::detail::TestParams params;
   params.seed = options.seed;
   params.maxSuccess = options.tests;
   SilentListener listener;
   const rc::detail::Property property =
-      rc::detail::toProperty([&] { run_case(options, runs); });
+      rc::detail::toProperty([&] { run_case(options, result.variant, result.unfixed, runs); });
   const rc::detail::TestResult outcome = rc::detail::checkProperty(
       property, rc::detail::TestMetadata{}, params, listener, std::unordered_map<std::string, rc::detail::Reproduce>{});
 
-  PropertyResult result;
-  result.variant = options.variant;
   result.tests = tests_run(outcome);
+  result.known_met = runs.log.known_met;
+  result.met_unexplained = runs.log.met_unexplained;
   result.shrunk = runs.log.last_failure;
   result.first_failure_steps = runs.log.first_failure_steps;
   result.error = runs.error() ? runs.error() : rapidcheck_error(outcome);

@@ -4,6 +4,7 @@
 // only on a distinguishing counterexample, one mainline does not violate; mainline on any.
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -15,11 +16,15 @@ namespace iovacheck::props {
 inline constexpr int kDefaultTests = 30000;
 
 struct PropertyOptions {
-  std::string variant = "mainline";
+  std::string variant = "mainline";  // NAME[+fN...]
   ImplementationChoice implementation;  // what runs the variant: impl/ or a kernel
   // Every case (and the minimized counterexample) keeps the real IOVA_MAG_SIZE, 127: on a
   // kernel, so that nothing runs on a magazine copy (kernel:X+mag=N).
   bool real_magazine_size = false;
+  // Search past known findings: run the variant with every fix that applies to it, and count
+  // the known findings the variant without them meets (docs/findings.md). false: the variant
+  // as named, and the first violation ends the run, known or not (--no-known).
+  bool known = true;
   int tests = kDefaultTests;
   std::uint64_t seed = 0;
   int max_commands = 100;           // case lengths are uniform in 1 .. max_commands + 1
@@ -36,7 +41,11 @@ struct Throughput {
 };
 
 struct PropertyResult {
-  std::string variant;
+  std::string variant;    // the variant searched, canonical, fixes included
+  std::string unfixed;    // the variant whose known findings were counted; empty when none were
+  std::map<unsigned, std::size_t> known_met;  // searched cases whose violation on `unfixed` is known as FN
+  std::size_t met_unexplained = 0;            // ... and those that no single fix explains
+  std::optional<unsigned> known;              // the minimized counterexample's identity (nullopt: new)
   std::size_t tests = 0;  // cases generated: the passing ones, plus the failing one
   std::size_t first_failure_steps = 0;      // the failing case as generated, up to its violation
   std::optional<Counterexample> shrunk;     // as RapidCheck's shrinking left it

@@ -1,6 +1,7 @@
 #include "props/system.h"
 
 #include "harness/implementation.h"
+#include "harness/known.h"
 #include "model/trace_io.h"
 
 namespace iovacheck::props {
@@ -15,14 +16,44 @@ CheckOptions CheckedSystem::property_checking() {
   return options;
 }
 
+struct CheckedSystem::Unfixed {
+  explicit Unfixed(const Trace& start)
+      : variant(start.variant), implementation(make_implementation(start)), session(start, *implementation) {}
+  std::string variant;
+  std::unique_ptr<SystemUnderTest> implementation;
+  CheckSession session;
+};
+
 CheckedSystem::CheckedSystem(const Trace& start, RunLog& log, const ImplementationChoice& choice,
-                             const CheckOptions& options)
+                             const CheckOptions& options, const std::string& unfixed)
     : implementation_(make_exact_implementation(start, start.variant, choice)),
       session_(start, *implementation_, options),
-      log_(log) {}
+      log_(log) {
+  if (unfixed.empty()) return;
+  Trace unfixed_start = start;
+  unfixed_start.variant = unfixed;
+  unfixed_ = std::make_unique<Unfixed>(unfixed_start);
+}
+
+CheckedSystem::~CheckedSystem() = default;
+
+// Only while searching: once the property has failed, RapidCheck's shrinking reruns cases.
+void CheckedSystem::count_unfixed(const Step& step) {
+  if (!unfixed_) return;
+  if (unfixed_->session.step(step)) return;
+  const CheckReport& report = unfixed_->session.report();
+  if (report.violation && log_.failures == 0) {
+    if (const std::optional<unsigned> known = known_as(report.named, report.violation->step, unfixed_->variant))
+      ++log_.known_met[*known];
+    else
+      ++log_.met_unexplained;
+  }
+  unfixed_.reset();
+}
 
 std::optional<std::string> CheckedSystem::step(const Step& step) {
   if (violated_) return std::nullopt;
+  count_unfixed(step);
   ++log_.steps_checked;
   if (session_.step(step)) return std::nullopt;
   return failure();
@@ -40,7 +71,8 @@ std::optional<std::string> CheckedSystem::failure() {
   const Violation& violation = *report.violation;
   Trace failing = report.named;
   failing.steps.resize(violation.step + 1);
-  if (failing.variant != kDefaultVariant && check_on(failing, kDefaultVariant).violation) {
+  if (without_fixes(failing.variant) != kDefaultVariant &&
+      check_on(failing, mainline_with_fixes_of(failing.variant)).violation) {
     ++log_.shared_with_mainline;
     return std::nullopt;
   }

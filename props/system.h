@@ -2,6 +2,7 @@
 // The system under test of the property: an implementation run in lockstep with the reference
 // model through the shared checker, step by step, with the property's verdict on each step.
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,15 +29,22 @@ struct RunLog {
   std::size_t first_failure_steps = 0;  // the length of the first failing case, before shrinking
   std::size_t shared_with_mainline = 0;  // violations mainline shares: mainline's findings
   std::size_t steps_checked = 0;
+  // Searching past known findings: the cases whose first violation on the variant without the
+  // fixes is known as FN (harness/known.h), by N, and those no single fix explains.
+  std::map<unsigned, std::size_t> known_met;
+  std::size_t met_unexplained = 0;
 };
 
 class CheckedSystem {
  public:
-  // `start` gives the geometry and the variant to build.
-  // `choice` runs the variant (impl/ by default); throws std::invalid_argument when it cannot
-  // run the start's geometry (a kernel's refusal).
+  // `start` gives the geometry and the variant to build; `choice` runs it (impl/ by default) and
+  // throws std::invalid_argument when it cannot run the start's geometry (a kernel's refusal).
+  // With `unfixed` (the variant without the fixes start's variant adds), the same steps also run
+  // on it (on impl/), and its first violation is counted in the log under its identity by the
+  // rule for "known".
   CheckedSystem(const Trace& start, RunLog& log, const ImplementationChoice& choice = {},
-                const CheckOptions& options = property_checking());
+                const CheckOptions& options = property_checking(), const std::string& unfixed = {});
+  ~CheckedSystem();
 
   // Checks one step; the failure to report when the property fails at it. On a variant the
   // property fails only where mainline does not violate the same trace; on mainline, at any
@@ -49,9 +57,14 @@ class CheckedSystem {
   static CheckOptions property_checking();
 
  private:
+  // The variant without its fixes, run alongside until its first violation.
+  struct Unfixed;
+  void count_unfixed(const Step& step);
+
   std::unique_ptr<SystemUnderTest> implementation_;
   CheckSession session_;
   RunLog& log_;
+  std::unique_ptr<Unfixed> unfixed_;
   bool violated_ = false;
 
   std::optional<std::string> failure();

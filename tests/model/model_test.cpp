@@ -206,6 +206,29 @@ TEST(ModelRangeCache, HitEndingAboveTheLimitIsUnsound) {
   EXPECT_EQ(judged->property, Property::Soundness);
 }
 
+// A get with every pfn it could take within the bound must hit (section 4): the CPU's own, or
+// the depot's when the CPU holds none. A miss is judged only where it is sure.
+TEST(ModelRangeCache, AMissWhenEveryPfnTheGetCouldTakeFitsIsWrong) {
+  Model model = with_cached_range(0xfc);  // cpu 0, bin 2, node [0xfc, 0xff]
+  auto judged = model.judge(FastAlloc{"", 4, 0xff, 0, true}, ok_at(0xf8, {0xf8, 0xfb}),
+                            tree({{0xf8, 0xfb}, {0xfc, 0xff}}, {on_cpu(0xfc, 2, 0)}));
+  ASSERT_TRUE(judged);
+  EXPECT_EQ(judged->property, Property::RangeCache);
+  EXPECT_NE(judged->reason.find("fast missed its range cache"), std::string::npos) << judged->reason;
+  Model failing = with_cached_range(0xfc);
+  EXPECT_EQ(rejected_for(failing, FastAlloc{"", 4, 0xff, 0, false}, failed(), tree({{0xfc, 0xff}}, {on_cpu(0xfc, 2, 0)})),
+            Property::RangeCache);
+}
+
+TEST(ModelRangeCache, AMissIsAllowedWhereTheBoundOrTheCpuRulesItOut) {
+  Model below = with_cached_range(0xfc);  // the cached range ends above limit 0xfe: a miss is right
+  accept(below, FastAlloc{"", 4, 0xfe, 0, true}, ok_at(0xf8, {0xf8, 0xfb}),
+         tree({{0xf8, 0xfb}, {0xfc, 0xff}}, {on_cpu(0xfc, 2, 0)}));
+  Model other_cpu = with_cached_range(0xfc, 1);  // held by cpu 1, asked on cpu 0 with no depot
+  accept(other_cpu, FastAlloc{"", 4, 0xff, 0, true}, ok_at(0xf8, {0xf8, 0xfb}),
+         tree({{0xf8, 0xfb}, {0xfc, 0xff}}, {on_cpu(0xfc, 2, 1)}));
+}
+
 TEST(ModelRangeCache, FlushReleasesOnlyItsScope) {
   Model model = with_cached_range(0xfc, 1);
   accept(model, Flush{Flush::Scope::Cpu, 0}, done(), tree({{0xfc, 0xff}}, {on_cpu(0xfc, 2, 1)}));
@@ -283,11 +306,16 @@ TEST(ModelRangeCache, AFastPathFlushMustDrainTheDepotToo) {
 }
 
 TEST(ModelRangeCache, AMagazineGoesToTheDepotOnlyWhenLoadedAndPrevAreFull) {
+  // 0x12 is allocated before anything is cached: with 0x10 or 0x11 cached a get would hit.
+  Model model(small_geometry(1, 1));
   std::vector<Range> nodes;
-  std::vector<CachedPfn> cached;
-  Model model = with_single_pfn_magazines(nodes, cached, 2);  // cpu 0 holds 0x10 (prev), 0x11 (loaded)
-  nodes.push_back({0x12, 0x12});
-  accept(model, FastAlloc{"", 1, 0xff, 0, true}, ok_at(0x12, {0x12, 0x12}), tree(nodes, cached));
+  for (Pfn pfn : {Pfn{0x10}, Pfn{0x11}, Pfn{0x12}}) {
+    nodes.push_back({pfn, pfn});
+    accept(model, FastAlloc{"", 1, 0xff, 0, true}, ok_at(pfn, {pfn, pfn}), tree(nodes));
+  }
+  accept(model, FastFree{{0x10, ""}, 1, 0}, done(), tree(nodes, {on_cpu(0x10, 0, 0)}));
+  accept(model, FastFree{{0x11, ""}, 1, 0}, done(), tree(nodes, {on_cpu(0x10, 0, 0), on_cpu(0x11, 0, 0)}));
+  // cpu 0 holds 0x10 (prev) and 0x11 (loaded)
   // Both magazines full: exactly one magazine (0x11) must move to the depot.
   EXPECT_EQ(rejected_for(model, FastFree{{0x12, ""}, 1, 0}, done(), tree(nodes, {on_cpu(0x10, 0, 0), on_cpu(0x11, 0, 0), on_cpu(0x12, 0, 0)})),
             Property::RangeCache);

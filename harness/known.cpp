@@ -1,0 +1,81 @@
+#include "harness/known.h"
+
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
+#include "harness/implementation.h"
+#include "model/checker.h"
+
+namespace iovacheck {
+namespace {
+
+// What the checker saw of one step: whether it was a caller error, the result, the state after.
+struct StepSeen {
+  bool caller_error = false;
+  Outcome outcome;
+  Observation observed;
+};
+
+bool same_outcome(const Outcome& a, const Outcome& b) {
+  return a.status == b.status && a.pfn == b.pfn && a.node == b.node;
+}
+
+bool same_step(const StepSeen& a, const StepSeen& b) {
+  return a.caller_error == b.caller_error && same_outcome(a.outcome, b.outcome) && a.observed.nodes == b.observed.nodes &&
+         a.observed.cached == b.observed.cached;
+}
+
+// Cached pfns come in any order; sorted, two observations compare as sets.
+Observation normalized(Observation observed) {
+  std::ranges::sort(observed.cached, {}, [](const CachedPfn& entry) { return std::tuple(entry.pfn, entry.bin, entry.slot.cpu); });
+  return observed;
+}
+
+struct ObservedRun {
+  std::vector<StepSeen> seen;  // one per step run, the violating one included
+  std::optional<Violation> violation;
+};
+
+ObservedRun run_observed(const Trace& trace, std::string_view variant) {
+  const std::unique_ptr<SystemUnderTest> implementation = make_implementation(trace, variant);
+  CheckSession session(trace, *implementation, CheckOptions{.check_expectations = false});
+  ObservedRun run;
+  for (const Step& step : trace.steps) {
+    const bool ok = session.step(step);
+    const StepRecord& record = session.report().steps.back();
+    run.seen.push_back(StepSeen{record.caller_error.has_value(), record.outcome, normalized(implementation->observe())});
+    if (!ok) {
+      run.violation = session.report().violation;
+      break;
+    }
+  }
+  return run;
+}
+
+}  // namespace
+
+std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant) {
+  if (step >= trace.steps.size()) return std::nullopt;
+  const std::string name(variant.empty() ? std::string_view(trace.variant) : variant);
+  const std::vector<unsigned> candidates = fixes_not_applied(name);
+  if (candidates.empty()) return std::nullopt;
+  Trace prefix = trace;
+  prefix.steps.resize(step + 1);
+  const ObservedRun on_variant = run_observed(prefix, name);
+  if (!on_variant.violation || on_variant.violation->step != step) return std::nullopt;
+  for (const unsigned number : candidates) {
+    const ObservedRun fixed = run_observed(prefix, with_fix(name, number));
+    if (fixed.violation) continue;
+    if (std::equal(on_variant.seen.begin(), on_variant.seen.begin() + static_cast<std::ptrdiff_t>(step), fixed.seen.begin(),
+                   same_step))
+      return number;
+  }
+  return std::nullopt;
+}
+
+std::string known_label(const std::optional<unsigned>& known) {
+  return known ? "F" + std::to_string(*known) : std::string("new");
+}
+
+}  // namespace iovacheck

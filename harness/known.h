@@ -1,0 +1,24 @@
+#pragma once
+// The one rule for "known" (docs/findings.md), used by every engine and report: a violation on
+// a variant V at step k is known as FN when V+fN, driven by the same trace, makes the same
+// observations (caller errors, results and observed state) at every step before k and does not
+// violate at k. Never by matching text or trace shape.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "model/trace.h"
+
+namespace iovacheck {
+
+// The number N of the first fix (among those that apply to `variant` and are not applied yet)
+// under which the violation at `step` is known; nullopt when none is, or when the variant does
+// not violate at `step`. `variant` empty: the trace's own. Runs the trace's first step + 1 steps
+// once on the variant and once per candidate fix.
+std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant = {});
+
+// "F1", or "new" for nullopt: how reports name a violation's identity.
+std::string known_label(const std::optional<unsigned>& known);
+
+}  // namespace iovacheck
