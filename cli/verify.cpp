@@ -131,17 +131,24 @@ void print_matrix(const verify::VerifyResult& result) {
     }
     widths.push_back(column);
   }
-  std::cout << "\n" << padded("", width);
-  for (std::size_t e = 0; e < result.engines.size(); ++e) std::cout << "  " << padded(result.engines[e], widths[e]);
+  // Columns padded to their widest cell; the last one is not, so no line ends in spaces.
+  const auto print_row = [&](const std::string& head, const std::vector<std::string>& cells) {
+    std::string line = padded(head, width);
+    for (std::size_t e = 0; e < cells.size(); ++e) line += "  " + (e + 1 < cells.size() ? padded(cells[e], widths[e]) : cells[e]);
+    std::cout << line << "\n";
+  };
   std::cout << "\n";
+  print_row("", result.engines);
   for (const std::string& variant : result.variants) {
-    std::cout << padded(short_name(variant), width);
-    for (std::size_t e = 0; e < result.engines.size(); ++e) {
-      const verify::Cell* cell = result.cell(variant, result.engines[e]);
-      std::cout << "  " << padded(cell ? verify::cell_label(*cell) : "", widths[e]);
+    std::vector<std::string> cells;
+    for (const std::string& engine : result.engines) {
+      const verify::Cell* cell = result.cell(variant, engine);
+      cells.push_back(cell ? verify::cell_label(*cell) : "");
     }
-    std::cout << "\n";
+    print_row(short_name(variant), cells);
   }
+  std::cout << "(FN: known as finding FN of docs/findings.md; delta: the variant's own bug, docs/variants.md;\n"
+               " new: neither. Engines search each variant with the fixes of its known findings applied.)\n";
 }
 
 void print_summary(const verify::VerifyResult& result, const fs::path& out) {

@@ -53,7 +53,27 @@ ObservedRun run_observed(const Trace& trace, std::string_view variant) {
   return run;
 }
 
+// The rule itself: `fixed` observes what `on_variant` did before `step` and does not violate.
+bool removes(const ObservedRun& on_variant, const Trace& prefix, const std::string& fixed_variant, std::size_t step) {
+  const ObservedRun fixed = run_observed(prefix, fixed_variant);
+  if (fixed.violation) return false;
+  return std::equal(on_variant.seen.begin(), on_variant.seen.begin() + static_cast<std::ptrdiff_t>(step),
+                    fixed.seen.begin(), same_step);
+}
+
 }  // namespace
+
+bool known_as_delta(const Trace& trace, std::size_t step, std::string_view variant) {
+  if (step >= trace.steps.size()) return false;
+  const std::string name(variant.empty() ? std::string_view(trace.variant) : variant);
+  const std::string baseline = mainline_with_fixes_of(name);
+  if (without_fixes(name) == without_fixes(baseline)) return false;
+  Trace prefix = trace;
+  prefix.steps.resize(step + 1);
+  const ObservedRun on_variant = run_observed(prefix, name);
+  if (!on_variant.violation || on_variant.violation->step != step) return false;
+  return removes(on_variant, prefix, baseline, step);
+}
 
 std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant) {
   if (step >= trace.steps.size()) return std::nullopt;
@@ -65,11 +85,7 @@ std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::stri
   const ObservedRun on_variant = run_observed(prefix, name);
   if (!on_variant.violation || on_variant.violation->step != step) return std::nullopt;
   for (const unsigned number : candidates) {
-    const ObservedRun fixed = run_observed(prefix, with_fix(name, number));
-    if (fixed.violation) continue;
-    if (std::equal(on_variant.seen.begin(), on_variant.seen.begin() + static_cast<std::ptrdiff_t>(step), fixed.seen.begin(),
-                   same_step))
-      return number;
+    if (removes(on_variant, prefix, with_fix(name, number), step)) return number;
   }
   return std::nullopt;
 }

@@ -18,6 +18,11 @@ namespace iovacheck {
 // once on the variant and once per candidate fix.
 std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant = {});
 
+// The same rule with the variant's own delta as the fix: true when mainline (with the fixes the
+// variant carries) makes the same observations before `step` and does not violate at it, so the
+// violation is the one the variant exists to show (docs/variants.md). False on mainline itself.
+bool known_as_delta(const Trace& trace, std::size_t step, std::string_view variant = {});
+
 // "F1", or "new" for nullopt: how reports name a violation's identity.
 std::string known_label(const std::optional<unsigned>& known);
 

@@ -96,7 +96,10 @@ std::vector<Finding> group_findings(const std::vector<Cell>& cells) {
   }
   std::size_t new_ones = 0;
   for (Finding& finding : findings) {
-    finding.id = finding.known_as ? *finding.known_as : "N" + std::to_string(++new_ones);
+    const std::string first = finding.variants.front().substr(0, finding.variants.front().find('-'));
+    if (!finding.known_as) finding.id = "N" + std::to_string(++new_ones);
+    else if (*finding.known_as == "delta") finding.id = first + "-delta";
+    else finding.id = *finding.known_as;
   }
   return findings;
 }
