@@ -1,7 +1,6 @@
 // iovacheck check: the property engine on one variant; a counterexample is minimized and printed.
 #include <array>
 #include <cstdint>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
@@ -37,13 +36,6 @@ std::string throughput(const props::Throughput& run) {
   return text.str();
 }
 
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary);
-  file << text;
-  file.close();
-  return static_cast<bool>(file);
-}
-
 int report_counterexample(const props::PropertyOptions& options, const props::PropertyResult& result,
                           const std::optional<std::string>& output) {
   const props::Counterexample& minimized = *result.minimized;
@@ -55,7 +47,7 @@ int report_counterexample(const props::PropertyOptions& options, const props::Pr
             << "search: " << throughput(result.search) << "; shrink: " << result.shrink.cases << " runs, "
             << std::fixed << std::setprecision(2) << result.shrink.seconds << " s; minimize: "
             << result.minimize_stats.predicate_calls << " predicate calls, " << result.minimize_seconds << " s\n";
-  if (output && !write_file(*output, props::print_counterexample(minimized))) {
+  if (output && !write_text_file(*output, props::print_counterexample(minimized))) {
     std::cerr << "iovacheck check: cannot write '" << *output << "'\n";
     return kExitBadInput;
   }

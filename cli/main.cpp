@@ -13,7 +13,9 @@ namespace iovacheck::cli {
 
 namespace {
 
-std::array<const Verb*, 4> verbs() { return {&replay_verb(), &check_verb(), &variants_verb(), &verify_verb()}; }
+std::array<const Verb*, 5> verbs() {
+  return {&replay_verb(), &check_verb(), &variants_verb(), &verify_verb(), &explore_verb()};
+}
 
 const Verb* find_verb(const std::string& name) {
   for (const Verb* verb : verbs()) {

@@ -5,10 +5,6 @@
 
 namespace iovacheck::props {
 
-std::string print_counterexample(const Counterexample& found) {
-  return print_trace(found.trace, {StepComment{found.violation.step, violation_comment(found.violation)}});
-}
-
 CheckedSystem::CheckedSystem(const Trace& start, RunLog& log)
     : implementation_(make_implementation(start)), session_(start, *implementation_), log_(log) {}
 
