@@ -13,8 +13,8 @@ namespace iovacheck::cli {
 
 namespace {
 
-std::array<const Verb*, 5> verbs() {
-  return {&replay_verb(), &check_verb(), &variants_verb(), &verify_verb(), &explore_verb()};
+std::array<const Verb*, 6> verbs() {
+  return {&replay_verb(), &check_verb(), &variants_verb(), &verify_verb(), &explore_verb(), &prove_verb()};
 }
 
 const Verb* find_verb(const std::string& name) {

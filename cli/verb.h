@@ -22,6 +22,7 @@ const Verb& variants_verb();
 const Verb& verify_verb();
 const Verb& check_verb();
 const Verb& explore_verb();
+const Verb& prove_verb();
 
 // The full help of one verb: usage, description, options.
 std::string verb_help(const Verb& verb);

@@ -23,7 +23,8 @@ class CachedTree final : public TreeAllocator {
         nodes_(/*keep_freed_nodes=*/!variant.delete_checks_free_is_cached32),  // z4's hint may dangle
         cached_node_(nodes_.anchor()),
         cached32_node_(nodes_.anchor()),
-        max32_alloc_size_(config.dma32_pfn) {
+        max32_alloc_size_(config.dma32_pfn),
+        max32_aligned_(config.dma32_pfn) {
     if (snapshot) load(*snapshot);
   }
 
@@ -58,7 +59,9 @@ class CachedTree final : public TreeAllocator {
   std::optional<std::string> validate() const override;
   std::string describe() const override {
     return "cached_node " + hint_text(cached_node_) + "\ncached32_node " + hint_text(cached32_node_) +
-           "\nmax32_alloc_size " + hex(max32_alloc_size_) + "\n";
+           "\nmax32_alloc_size " + hex(max32_alloc_size_) + "\n" +
+           (variant_.max32_estimate == Max32Estimate::SplitByAlignment ? "max32_aligned " + hex(max32_aligned_) + "\n"
+                                                                        : "");
   }
 
  private:
@@ -66,6 +69,29 @@ class CachedTree final : public TreeAllocator {
   std::optional<Pfn> first_fit(Pfn size, Pfn limit_pfn, bool size_aligned);
   std::optional<Pfn> best_fit(Pfn size, Pfn limit_pfn, bool size_aligned);
   void update_hints_for_removal(const IovaNode* free);
+  // The early check's estimate for a request (section 3, step 2; F1 candidates split it).
+  Pfn estimate_for(bool size_aligned) const {
+    return variant_.max32_estimate == Max32Estimate::SplitByAlignment && size_aligned ? max32_aligned_
+                                                                                     : max32_alloc_size_;
+  }
+  // Section 3, step 5 under the variant's Max32Estimate.
+  void record_failure(Pfn size, Pfn exclusive_limit, bool size_aligned) {
+    const bool whole_space = exclusive_limit >= dma32_pfn_;  // the search covered [start_pfn, dma32)
+    const bool unaligned = !size_aligned || size == 1;
+    switch (variant_.max32_estimate) {
+      case Max32Estimate::AnyFailure: max32_alloc_size_ = size; break;
+      case Max32Estimate::WholeSpace:
+        if (whole_space) max32_alloc_size_ = size;
+        break;
+      case Max32Estimate::WholeSpaceUnaligned:
+        if (whole_space && unaligned) max32_alloc_size_ = size;
+        break;
+      case Max32Estimate::SplitByAlignment:
+        if (whole_space) max32_aligned_ = size;
+        if (whole_space && unaligned) max32_alloc_size_ = size;
+        break;
+    }
+  }
   std::string hint_text(const IovaNode* hint) const;
 
   const Variant& variant_;
@@ -75,6 +101,7 @@ class CachedTree final : public TreeAllocator {
   IovaNode* cached_node_;
   IovaNode* cached32_node_;
   Pfn max32_alloc_size_;
+  Pfn max32_aligned_;  // Max32Estimate::SplitByAlignment's estimate for aligned requests
   bool hung_ = false;  // an allocation that would never return in the kernel
 };
 
@@ -83,7 +110,7 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
   const Pfn limit = limit_pfn + 1;  // exclusive; 2^64-1 wraps to 0 and the search fails
   const Pfn align_mask = size_aligned ? size_align_mask(size) : ~Pfn{0};
   const bool below_dma32 = limit <= dma32_pfn_;
-  if (below_dma32 && size >= max32_alloc_size_) return std::nullopt;
+  if (below_dma32 && size >= estimate_for(size_aligned)) return std::nullopt;
 
   const IovaNode* curr = below_dma32 ? cached32_node_ : cached_node_;
   const Pfn retry_pfn = variant_.retry_pfn_is_hi_plus_one ? curr->pfn_hi + 1 : curr->pfn_hi;
@@ -116,7 +143,7 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
       curr = *position;
       continue;
     }
-    max32_alloc_size_ = size;
+    record_failure(size, limit, size_aligned);
     return std::nullopt;
   }
 
@@ -169,7 +196,7 @@ void CachedTree::update_hints_for_removal(const IovaNode* free) {
                               (free->pfn_hi < dma32_pfn_ && free->pfn_lo >= cached32->pfn_lo);
   if (moves_cached32) cached32_node_ = next;
   if (free->pfn_lo < dma32_pfn_ && (moves_cached32 || !variant_.max32_reset_needs_cached32_move))
-    max32_alloc_size_ = dma32_pfn_;
+    max32_alloc_size_ = max32_aligned_ = dma32_pfn_;
   if (free->pfn_lo >= cached_node_->pfn_lo) cached_node_ = next;
 }
 
@@ -232,7 +259,7 @@ void CachedTree::load(const TreeSnapshot& snapshot) {
   };
   cached32_node_ = node_named(snapshot.cached32_lo, "cached32");
   cached_node_ = node_named(snapshot.cached_lo, "cached");
-  if (snapshot.max32_alloc_size) max32_alloc_size_ = *snapshot.max32_alloc_size;
+  if (snapshot.max32_alloc_size) max32_alloc_size_ = max32_aligned_ = *snapshot.max32_alloc_size;
 }
 
 }  // namespace

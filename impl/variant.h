@@ -14,6 +14,19 @@ enum class Search {
   MapleGap,                // p3: highest gap of at least size + alignment - 1, augmented tree
 };
 
+// ---- F1 fix candidates (docs/f1-fix.md; issue 10) -------------------------------------------
+// How a failed search sets the 32-bit free-space estimate (section 3, step 5). Only the cached
+// tree consults it; p2/p3 keep their own rule (set only when L <= dma_32bit_pfn).
+enum class Max32Estimate {
+  AnyFailure,           // mainline: every failure sets max32_alloc_size = size, whatever L was
+  WholeSpace,           // only a failure whose search covered [start_pfn, dma32): L >= dma32
+  WholeSpaceUnaligned,  // as WholeSpace, and only for an unaligned request (or size 1)
+  SplitByAlignment,     // as WholeSpace, with a second estimate for aligned requests: an aligned
+                        // failure sets only max32_aligned, an unaligned one (or size 1) both;
+                        // the early check compares an aligned request with max32_aligned
+};
+// ---- end of F1 fix candidates ------------------------------------------------------------------
+
 struct Variant {
   std::string_view name;
   std::string_view origin;   // kernel versions, commit
@@ -26,6 +39,7 @@ struct Variant {
   bool retry_pass = true;                        // z3: false, step 5 never retries
   bool delete_checks_free_is_cached32 = true;    // z4: false, removal step 1 lacks "free == c ||"
   bool underflow_guard = true;                   // z5: false, step 5 tests only cand < low
+  Max32Estimate max32_estimate = Max32Estimate::AnyFailure;  // F1 fix candidates (above)
 
   // Range-cache deltas (section 4).
   bool rcache_bound_ignores_size = false;  // z6: get bound is limit_pfn

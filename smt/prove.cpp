@@ -1,0 +1,206 @@
+#include "smt/prove.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+
+#include <z3++.h>
+
+#include "impl/variant.h"
+#include "smt/confirm.h"
+#include "smt/encoding.h"
+
+namespace iovacheck::smt {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+const impl::Variant& variant_named(const std::string& name) {
+  const impl::Variant* variant = impl::find_variant(name);
+  if (!variant) throw std::invalid_argument("unknown variant '" + name + "'");
+  if (variant->search != impl::Search::FirstFitFromCachedNode)
+    throw std::invalid_argument("the Z3 encoding covers the first-fit tree (mainline, z1-z5, the F1 candidates); " +
+                                name + " is not encoded yet");
+  return *variant;
+}
+
+z3::solver make_solver(z3::context& context) {
+  const char* mode = std::getenv("IOVACHECK_SOLVER");
+  if (mode && std::string(mode) == "qfbv") return z3::solver(context, "QF_BV");
+  if (mode && std::string(mode) == "qffd") return z3::solver(context, "QF_FD");
+  if (mode && std::string(mode) == "sat") {
+    z3::params params(context);
+    return (z3::tactic(context, "simplify") & z3::tactic(context, "bit-blast") & z3::tactic(context, "sat")).mk_solver();
+  }
+  return z3::solver(context);
+}
+
+// Sets the solver's budget to what is left of the run; false when nothing is left.
+bool budget(z3::solver& solver, z3::context& context, const ProveOptions& options, Clock::time_point start) {
+  const double left = options.timeout_seconds - since(start);
+  if (left <= 0) return false;
+  z3::params params(context);
+  params.set("timeout", static_cast<unsigned>(std::ceil(left * 1000)));
+  solver.set(params);
+  return true;
+}
+
+Trace trace_of(const ProveOptions& options, std::vector<Step> steps, std::optional<Snapshot> snapshot = std::nullopt) {
+  Trace trace;
+  trace.geometry = options.alphabet.geometry;
+  trace.variant = options.variant;
+  trace.snapshot = std::move(snapshot);
+  trace.steps = std::move(steps);
+  return trace;
+}
+
+}  // namespace
+
+ProveResult bounded_model_check(const ProveOptions& options, const std::function<void(const DepthReport&)>& progress) {
+  const Clock::time_point start = Clock::now();
+  const impl::Variant& variant = variant_named(options.variant);
+  const impl::Variant* reference = options.reference ? &variant_named(*options.reference) : nullptr;
+  z3::context context;
+  const Encoding encoding(context, options.alphabet, options.nodes);
+  z3::solver solver = make_solver(context);
+  ProveResult result;
+
+  EncodedState state = encoding.initial();
+  EncodedState reference_state = encoding.initial();
+  std::vector<EncodedOp> ops;
+  for (unsigned depth = 1; depth <= options.depth; ++depth) {
+    const unsigned step = depth - 1;
+    ops.push_back(encoding.fresh_op("op" + std::to_string(step) + "_"));
+    const EncodedOp& op = ops.back();
+    solver.add(encoding.in_alphabet(op, state));
+    const EncodedStep on_variant = encoding.step(variant, state, op, step);
+    solver.add(on_variant.in_bounds);
+    if (reference) {
+      const EncodedStep on_reference = encoding.step(*reference, reference_state, op, step);
+      solver.add(on_reference.in_bounds);
+      solver.add(!on_reference.violation());  // the reference holds on the whole trace
+      reference_state = on_reference.next;
+    }
+    const z3::expr violates = context.bool_const(("violates" + std::to_string(step)).c_str());
+    solver.add(z3::implies(violates, on_variant.violation()));
+    if (!budget(solver, context, options, start)) {
+      result.reason = "timeout: the budget of " + std::to_string(options.timeout_seconds) + " s was spent";
+      break;
+    }
+    const Clock::time_point check_start = Clock::now();
+    z3::expr_vector assumptions(context);
+    assumptions.push_back(violates);
+    z3::check_result answer;
+    std::optional<z3::solver> fresh;
+    if (std::getenv("IOVACHECK_FRESH")) {
+      fresh.emplace((z3::tactic(context, "simplify") & z3::tactic(context, "propagate-values") &
+                     z3::tactic(context, "solve-eqs") & z3::tactic(context, "bit-blast") & z3::tactic(context, "sat"))
+                        .mk_solver());
+      fresh->set(z3::params(context));
+      for (const z3::expr& assertion : solver.assertions()) fresh->add(assertion);
+      fresh->add(violates);
+      answer = fresh->check();
+    } else {
+      answer = solver.check(assumptions);
+    }
+    result.depths.push_back(DepthReport{depth, since(check_start), since(start)});
+    if (progress) progress(result.depths.back());
+    if (answer == z3::unknown) {
+      result.reason = solver.reason_unknown();
+      break;
+    }
+    if (answer == z3::sat) {
+      const z3::model model = fresh ? fresh->get_model() : solver.get_model();
+      std::vector<Step> steps;
+      for (unsigned i = 0; i < depth; ++i) steps.push_back(encoding.decode_op(model, ops[i], i));
+      result.counterexample = confirm(trace_of(options, steps), options.variant, options.reference, step);
+      result.verdict = Verdict::Counterexample;
+      break;
+    }
+    solver.add(!on_variant.violation());  // shorter traces hold: only the last step can violate
+    state = on_variant.next;
+    if (depth == options.depth) result.verdict = Verdict::Proved;
+  }
+  result.seconds = since(start);
+  return result;
+}
+
+ProveResult prove_by_induction(const ProveOptions& options) {
+  const Clock::time_point start = Clock::now();
+  const impl::Variant& variant = variant_named(options.variant);
+  z3::context context;
+  const Encoding encoding(context, options.alphabet, options.nodes);
+  ProveResult result;
+  auto invariant = [&](const EncodedState& state) {
+    return encoding.well_formed(state) && encoding.hint_invariant(variant, state);
+  };
+  // Allocation numbers only name nodes; the pre-state's stay below the steps' own.
+  constexpr unsigned kFirstStep = 200;
+  const EncodedState pre = encoding.fresh_state("s_");
+  z3::expr assumptions = invariant(pre);
+  for (unsigned i = 0; i <= options.nodes; ++i) assumptions = assumptions && z3::ult(pre.id[i], context.bv_val(kFirstStep, 8));
+  const EncodedOp first = encoding.fresh_op("o1_");
+  const EncodedStep one = encoding.step(variant, pre, first, kFirstStep);
+  const EncodedOp second = encoding.fresh_op("o2_");
+  const EncodedStep two = encoding.step(variant, one.next, second, kFirstStep + 1);
+  const z3::expr steps_ok = encoding.in_alphabet(first, pre) && one.in_bounds;
+
+  // The empty domain satisfies the invariants (the base case).
+  {
+    z3::solver solver(context);
+    solver.add(!invariant(encoding.initial()));
+    if (solver.check() == z3::sat) {
+      result.verdict = Verdict::Counterexample;
+      result.reason = "the empty domain does not satisfy the hint invariant (a free run of max32_alloc_size pages "
+                      "lies below dma32)";
+      result.seconds = since(start);
+      return result;
+    }
+  }
+  auto check = [&](const z3::expr& query) -> std::optional<z3::model> {
+    z3::solver solver(context);
+    if (!budget(solver, context, options, start)) {
+      result.reason = "timeout";
+      return std::nullopt;
+    }
+    solver.add(query);
+    const z3::check_result answer = solver.check();
+    if (answer == z3::unknown) result.reason = solver.reason_unknown();
+    if (answer != z3::sat) return std::nullopt;
+    return solver.get_model();
+  };
+  auto snapshot_counterexample = [&](const z3::model& model, bool second_step) {
+    std::vector<Step> steps{encoding.decode_op(model, first, kFirstStep, &pre)};
+    if (second_step) steps.push_back(encoding.decode_op(model, second, kFirstStep + 1, &one.next));
+    const Trace trace = trace_of(options, steps, encoding.decode_state(model, pre));
+    result.counterexample = confirm(trace, options.variant, std::nullopt, steps.size() - 1);
+    result.from_snapshot = true;
+    result.verdict = Verdict::Counterexample;
+  };
+
+  // A violation within two steps of any state satisfying the invariants.
+  if (auto model = check(assumptions && steps_ok && one.violation())) {
+    snapshot_counterexample(*model, false);
+  } else if (!result.reason.empty()) {
+  } else if (auto model2 = check(assumptions && steps_ok && !one.violation() && encoding.in_alphabet(second, one.next) &&
+                                 two.in_bounds && two.violation())) {
+    snapshot_counterexample(*model2, true);
+  } else if (!result.reason.empty()) {
+  } else if (auto model3 = check(assumptions && steps_ok && !one.violation() && !invariant(one.next))) {
+    // Not a violation, but the invariant is not inductive: no verdict.
+    const Trace trace = trace_of(options, {encoding.decode_op(*model3, first, kFirstStep, &pre)},
+                                 encoding.decode_state(*model3, pre));
+    result.counterexample = Counterexample{trace, Violation{0, Property::Completeness,
+                                                            "the hint invariant does not hold after this step", "", ""}};
+    result.from_snapshot = true;
+    result.reason = "the invariant is not inductive: this step leaves a state outside it";
+  } else if (result.reason.empty()) {
+    result.verdict = Verdict::Proved;
+  }
+  result.seconds = since(start);
+  return result;
+}
+
+}  // namespace iovacheck::smt
