@@ -37,7 +37,7 @@ int run_explore(const ParsedArgs& args) {
   if (options.depth == 0) throw UsageError("iovacheck explore: --depth expects at least 1");
 
   std::cout << "exploring " << options.variant << (options.reference ? " against " + *options.reference : "")
-            << ", " << options.alphabet.bounds() << "\n";
+            << ", in a " << options.alphabet.width << "-bit space (" << options.alphabet.bounds() << ")\n";
   if (const std::string restricted = options.alphabet.restrictions(); !restricted.empty())
     std::cout << "restricted to: " << restricted << "\n";
   smt::ExploreResult result;

@@ -22,6 +22,7 @@ const std::vector<OptionSpec>& options() {
       {"nodes", "K", "every state holds at most K nodes, the anchor excluded (default 6)"},
       {"induction", "", "prove for all lengths by induction over states of at most K nodes"},
       {"timeout", "S", "give up after S seconds and answer unknown (default 60)"},
+      {"incremental", "", "BMC on one incremental Z3 solver instead of a fresh SAT solver per depth"},
       {"output", "FILE", "write the counterexample trace to FILE", 'o'},
   });
   return all;
@@ -58,7 +59,7 @@ int report(const smt::ProveOptions& options, const smt::ProveResult& result, boo
                                            "unreachable by operations):\n"
                                          : "shortest counterexample: " +
                                                std::to_string(result.counterexample->trace.steps.size()) +
-                                               " operations, " + options.alphabet.bounds() + with + "\n")
+                                               " operations, in a " + space + with + "\n")
                 << text;
     else
       std::cout << "unknown: " << result.reason << "\n" << text;
@@ -87,17 +88,24 @@ int run_prove(const ParsedArgs& args) {
   options.nodes = static_cast<unsigned>(number_option(args, "prove", "nodes", 6, 60));
   options.timeout_seconds = static_cast<double>(number_option(args, "prove", "timeout", 60, 86400));
   const bool induction = args.flag("induction");
+  if (args.flag("incremental")) options.solver = smt::SolverMode::Incremental;
   if (options.depth == 0) throw UsageError("iovacheck prove: --depth expects at least 1");
   if (options.nodes == 0) throw UsageError("iovacheck prove: --nodes expects at least 1");
   if (induction && options.reference) throw UsageError("iovacheck prove: --induction does not take --distinguish");
 
   std::cout << (induction ? "induction" : "bounded model checking") << " on " << options.variant
-            << (options.reference ? " against " + *options.reference : "") << ": " << options.alphabet.bounds()
-            << ", at most " << options.nodes << " nodes\n";
+            << (options.reference ? " against " + *options.reference : "") << ", in a "
+            << options.alphabet.width << "-bit space (" << options.alphabet.bounds() << "), at most " << options.nodes
+            << " nodes\n";
   try {
     smt::ProveResult result;
     if (induction) {
-      result = smt::prove_by_induction(options);
+      result = smt::prove_by_induction(options, [](const smt::InductionCase& step) {
+        static const char* const kinds[] = {"alloc", "free", "reserve"};
+        std::cout << "  states of " << step.nodes << " nodes, " << kinds[step.kind] << ": solver "
+                  << seconds(step.solver_seconds) << ", total " << seconds(step.total_seconds) << "\n"
+                  << std::flush;
+      });
     } else {
       result = smt::bounded_model_check(options, [](const smt::DepthReport& depth) {
         std::cout << "  depth " << depth.depth << ": solver " << seconds(depth.solver_seconds) << ", total "

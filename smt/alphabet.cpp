@@ -33,9 +33,8 @@ std::string Alphabet::restrictions() const {
 }
 
 std::string Alphabet::bounds() const {
-  return "dma32=" + hex(geometry.dma32_pfn) + " start=" + hex(geometry.start_pfn) + " in a " +
-         std::to_string(width) + "-bit space (sizes 1.." + hex(max_size()) + ", limits and reservations up to " +
-         hex(space_end()) + ")";
+  return "dma32=" + hex(geometry.dma32_pfn) + " start=" + hex(geometry.start_pfn) + ", sizes 1.." + hex(max_size()) +
+         ", limits and reservations up to " + hex(space_end());
 }
 
 std::string alphabet_error(const Alphabet& alphabet) {

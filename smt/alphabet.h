@@ -25,7 +25,8 @@ struct Alphabet {
   std::vector<Pfn> limit_values() const;
   // The restrictions a verdict must be printed with, "" when none beyond the space.
   std::string restrictions() const;
-  // "dma32=0x10 start=0x1 in a 5-bit space": the bounds every verdict states.
+  // "dma32=0x10 start=0x1, sizes 1..0x20, limits and reservations up to 0x1f": the bounds
+  // every verdict states, after "in a W-bit space".
   std::string bounds() const;
 };
 

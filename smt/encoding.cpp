@@ -49,18 +49,18 @@ EncodedState Encoding::initial() const {
                       pfn(alphabet_.geometry.dma32_pfn)};
 }
 
-EncodedState Encoding::fresh_state(const std::string& prefix) const {
+EncodedState Encoding::fresh_state(const std::string& prefix, unsigned count) const {
   auto bits = [&](const std::string& name, unsigned width) { return context_.bv_const((prefix + name).c_str(), width); };
   EncodedState state = initial();
-  state.lo.resize(slots_, anchor());
-  state.hi.resize(slots_, anchor());
-  state.id.resize(slots_, index(0));
-  for (unsigned i = 0; i < slots_; ++i) {
+  state.lo.assign(count + 1, anchor());
+  state.hi.assign(count + 1, anchor());
+  state.id.assign(count + 1, index(0));
+  for (unsigned i = 0; i < count; ++i) {
     state.lo[i] = bits("lo" + std::to_string(i), pfn_bits_);
     state.hi[i] = bits("hi" + std::to_string(i), pfn_bits_);
     state.id[i] = bits("id" + std::to_string(i), kIndexBits);
   }
-  state.count = bits("count", kIndexBits);
+  state.count = index(count);
   state.cached32 = bits("cached32", kIndexBits);
   state.cached = bits("cached", kIndexBits);
   state.max32 = bits("max32", pfn_bits_);
@@ -351,10 +351,16 @@ expr Encoding::well_formed(const EncodedState& state) const {
   const expr space_end = pfn(alphabet_.space_end());
   expr ok = z3::ule(state.count, index(max_nodes_)) && z3::ule(state.cached32, state.count) &&
             z3::ule(state.cached, state.count) && z3::uge(state.max32, pfn(1)) &&
-            z3::ule(state.max32, pfn(alphabet_.geometry.dma32_pfn)) && z3::uge(state.max32_aligned, pfn(1)) &&
-            z3::ule(state.max32_aligned, pfn(alphabet_.geometry.dma32_pfn));
+            z3::ule(state.max32, pfn(alphabet_.max_size())) && z3::uge(state.max32_aligned, pfn(1)) &&
+            z3::ule(state.max32_aligned, pfn(alphabet_.max_size()));
+  const expr start = pfn(alphabet_.geometry.start_pfn);
+  // A cached node is the anchor, an allocation or the successor of a freed one: it never ends
+  // below start_pfn (else the retry's low would be start_pfn again).
+  ok = ok && (state.cached32 == state.count || z3::uge(select(state.hi, state.cached32), start)) &&
+       (state.cached == state.count || z3::uge(select(state.hi, state.cached), start));
   for (unsigned i = 0; i < slots(state); ++i) {
     const expr is_node = live(state, i);
+    ok = ok && z3::implies(is_node && state.id[i] != index(0), z3::uge(state.lo[i], start));
     const expr is_anchor = state.count == index(i);
     ok = ok && z3::implies(is_anchor, state.lo[i] == anchor_pfn && state.hi[i] == anchor_pfn && state.id[i] == index(0));
     ok = ok && z3::implies(is_node, z3::ule(state.lo[i], state.hi[i]) && z3::ule(state.hi[i], space_end));

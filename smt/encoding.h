@@ -53,14 +53,16 @@ class Encoding {
   Encoding(z3::context& context, const Alphabet& alphabet, unsigned max_nodes);
 
   EncodedState initial() const;
-  EncodedState fresh_state(const std::string& prefix) const;  // for induction
+  // A symbolic state of exactly `count` nodes (induction splits on the count).
+  EncodedState fresh_state(const std::string& prefix, unsigned count) const;
   EncodedOp fresh_op(const std::string& prefix) const;
   // The op belongs to the alphabet in `state` (a free names a live allocation of `state`).
   z3::expr in_alphabet(const EncodedOp& op, const EncodedState& state) const;
   // Applies `op` as step number `step` (0-based) of a trace on `variant`.
   EncodedStep step(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op, unsigned step) const;
 
-  // Order, disjointness, the anchor in place, valid cached nodes, unique allocation numbers.
+  // Order, disjointness, the anchor in place, valid cached nodes (the anchor or a node ending at
+  // or above start_pfn), allocations at or above start_pfn, unique allocation numbers.
   z3::expr well_formed(const EncodedState& state) const;
   // The hint invariant: no free run of max32 pages, and (split estimate) no size-aligned
   // placement of max32_aligned pages, inside [start_pfn, dma32).

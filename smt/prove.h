@@ -13,6 +13,11 @@
 
 namespace iovacheck::smt {
 
+enum class SolverMode {
+  Fresh,        // every query bit-blasted to SAT from scratch (the default: fastest here)
+  Incremental,  // one incremental Z3 solver, each depth checked under an assumption
+};
+
 struct ProveOptions {
   Alphabet alphabet;
   std::string variant = "mainline";
@@ -20,6 +25,7 @@ struct ProveOptions {
   unsigned depth = 8;                    // BMC: longest trace
   unsigned nodes = 6;                    // K: every state holds at most K nodes (anchor excluded)
   double timeout_seconds = 60;           // for the whole run
+  SolverMode solver = SolverMode::Fresh;
 };
 
 enum class Verdict { Proved, Counterexample, Unknown };
@@ -48,6 +54,13 @@ ProveResult bounded_model_check(const ProveOptions& options,
 // disjointness, valid cached nodes, the hint invariant), no operation violates a property
 // within two steps and every operation keeps the invariants; and the empty domain satisfies
 // them. Proved = complete and sound for every trace whose states hold at most K nodes.
-ProveResult prove_by_induction(const ProveOptions& options);
+struct InductionCase {
+  unsigned nodes = 0;  // the pre-state's node count
+  unsigned kind = 0;   // Encoding::kAllocKind, kFreeKind or kReserveKind
+  double solver_seconds = 0;
+  double total_seconds = 0;
+};
+ProveResult prove_by_induction(const ProveOptions& options,
+                               const std::function<void(const InductionCase&)>& progress = {});
 
 }  // namespace iovacheck::smt
