@@ -90,7 +90,7 @@ ProveResult bounded_model_check(const ProveOptions& options, const std::function
     const z3::expr violates = context.bool_const(("violates" + std::to_string(step)).c_str());
     solver.add(z3::implies(violates, on_variant.violation()));
     if (!budget(solver, context, options, start)) {
-      result.reason = "timeout: the budget of " + std::to_string(options.timeout_seconds) + " s was spent";
+      result.reason = unknown_reason("timeout");
       break;
     }
     const Clock::time_point check_start = Clock::now();
@@ -102,7 +102,7 @@ ProveResult bounded_model_check(const ProveOptions& options, const std::function
       fresh.emplace((z3::tactic(context, "simplify") & z3::tactic(context, "propagate-values") &
                      z3::tactic(context, "solve-eqs") & z3::tactic(context, "bit-blast") & z3::tactic(context, "sat"))
                         .mk_solver());
-      fresh->set(z3::params(context));
+      if (!budget(*fresh, context, options, start)) break;
       for (const z3::expr& assertion : solver.assertions()) fresh->add(assertion);
       fresh->add(violates);
       answer = fresh->check();

@@ -12,7 +12,8 @@ TEST(Variants, MainlineFirstAndEveryNameOfTheTable) {
   const std::set<std::string> expected = {
       "mainline",          "z1-max32-reset",     "z2-retry-overflow", "z3-no-retry",
       "z4-stale-cached32", "z5-no-underflow-guard", "z6-rcache-bound", "z7-fast-no-roundup",
-      "z8-flush-cpu-only", "p1-best-fit",        "p2-augmented",      "p3-maple"};
+      "z8-flush-cpu-only", "p1-best-fit",        "p2-augmented",      "p3-maple",
+      "f1a-whole-space",   "f1b-unaligned",      "f1c-split"};
   std::set<std::string> names;
   for (const Variant& variant : all_variants()) {
     names.insert(std::string(variant.name));
@@ -46,6 +47,7 @@ TEST(Variants, EachDeltaIsOneDeclaredFlag) {
     if (v.rcache_bound_ignores_size != m.rcache_bound_ignores_size) names.insert("z6");
     if (v.fast_rounds_size != m.fast_rounds_size) names.insert("z7");
     if (v.fast_flush_drains_depot != m.fast_flush_drains_depot) names.insert("z8");
+    if (v.max32_estimate != m.max32_estimate) names.insert("f1");
     return names;
   };
   EXPECT_TRUE(differences(mainline()).empty());
@@ -53,7 +55,8 @@ TEST(Variants, EachDeltaIsOneDeclaredFlag) {
       {"z1-max32-reset", "z1"},    {"z2-retry-overflow", "z2"},     {"z3-no-retry", "z3"},
       {"z4-stale-cached32", "z4"}, {"z5-no-underflow-guard", "z5"}, {"z6-rcache-bound", "z6"},
       {"z7-fast-no-roundup", "z7"}, {"z8-flush-cpu-only", "z8"},    {"p1-best-fit", "search"},
-      {"p2-augmented", "search"},  {"p3-maple", "search"}};
+      {"p2-augmented", "search"},  {"p3-maple", "search"},      {"f1a-whole-space", "f1"},
+      {"f1b-unaligned", "f1"},     {"f1c-split", "f1"}};
   for (const auto& [name, flag] : rows) {
     ASSERT_NE(find_variant(name), nullptr) << name;
     EXPECT_EQ(differences(*find_variant(name)), std::set<std::string>{flag}) << name;
