@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   iovacheck::bench::register_pair_cost_benchmarks();
   iovacheck::bench::register_variant_benchmarks();
+  iovacheck::bench::register_failing32_benchmarks();
 
   iovacheck::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

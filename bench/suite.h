@@ -33,5 +33,6 @@ const std::vector<RegisteredScenario>& scenarios();
 
 void register_pair_cost_benchmarks();  // pair_cost.cpp
 void register_variant_benchmarks();    // variants.cpp
+void register_failing32_benchmarks();  // failing32.cpp
 
 }  // namespace iovacheck::bench
