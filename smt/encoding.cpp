@@ -70,9 +70,15 @@ EncodedState Encoding::fresh_state(const std::string& prefix, unsigned count) co
 
 EncodedOp Encoding::fresh_op(const std::string& prefix) const {
   auto bits = [&](const char* name, unsigned width) { return context_.bv_const((prefix + name).c_str(), width); };
-  return EncodedOp{bits("kind", 2),        bits("size", pfn_bits_),
-                   bits("limit", pfn_bits_), context_.bool_const((prefix + "aligned").c_str()),
-                   bits("target", kIndexBits), bits("lo", pfn_bits_),
+  // What a restriction fixes is a constant, so the solver never sees the other values.
+  const bool one_limit = alphabet_.limits.size() == 1;
+  const bool allocs_only = !alphabet_.free && !alphabet_.reserve;
+  return EncodedOp{allocs_only ? kind(kAllocKind) : bits("kind", 2),
+                   bits("size", pfn_bits_),
+                   one_limit ? pfn(alphabet_.limits.front()) : bits("limit", pfn_bits_),
+                   alphabet_.aligned_only ? context_.bool_val(true) : context_.bool_const((prefix + "aligned").c_str()),
+                   bits("target", kIndexBits),
+                   bits("lo", pfn_bits_),
                    bits("hi", pfn_bits_)};
 }
 
@@ -373,7 +379,11 @@ expr Encoding::well_formed(const EncodedState& state) const {
 
 expr Encoding::hint_invariant(const impl::Variant& variant, const EncodedState& state) const {
   const expr dma32 = pfn(alphabet_.geometry.dma32_pfn);
-  expr holds = !placement_exists(state, state.max32, pfn(1), dma32);
+  // With unaligned requests in the alphabet the estimate must refuse them too: no free run at
+  // all; with aligned requests only, no aligned placement is what the early check needs.
+  const expr alignment =
+      alphabet_.aligned_only ? alignment_of(state.max32, alphabet_.width, context_, pfn_bits_) : pfn(1);
+  expr holds = !placement_exists(state, state.max32, alignment, dma32);
   if (variant.max32_estimate == impl::Max32Estimate::SplitByAlignment)
     holds = holds && !placement_exists(state, state.max32_aligned,
                                        alignment_of(state.max32_aligned, alphabet_.width, context_, pfn_bits_), dma32);
