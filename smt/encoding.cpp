@@ -352,6 +352,16 @@ EncodedStep Encoding::step(const impl::Variant& variant, const EncodedState& sta
   return result;
 }
 
+expr Encoding::differs(const EncodedState& a, const EncodedState& b) const {
+  const unsigned size = std::max(slots(a), slots(b));
+  const EncodedState x = padded(a, size);
+  const EncodedState y = padded(b, size);
+  expr any = x.count != y.count || x.cached32 != y.cached32 || x.cached != y.cached || x.max32 != y.max32 ||
+             x.max32_aligned != y.max32_aligned;
+  for (unsigned i = 0; i < size; ++i) any = any || x.lo[i] != y.lo[i] || x.hi[i] != y.hi[i] || x.id[i] != y.id[i];
+  return any;
+}
+
 expr Encoding::well_formed(const EncodedState& state) const {
   const expr anchor_pfn = anchor();
   const expr space_end = pfn(alphabet_.space_end());

@@ -61,6 +61,9 @@ class Encoding {
   // Applies `op` as step number `step` (0-based) of a trace on `variant`.
   EncodedStep step(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op, unsigned step) const;
 
+  // The two states differ somewhere (a step that changes nothing can be left out of any trace).
+  z3::expr differs(const EncodedState& a, const EncodedState& b) const;
+
   // Order, disjointness, the anchor in place, valid cached nodes (the anchor or a node ending at
   // or above start_pfn), allocations at or above start_pfn, unique allocation numbers.
   z3::expr well_formed(const EncodedState& state) const;

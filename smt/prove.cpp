@@ -81,6 +81,7 @@ ProveResult bounded_model_check(const ProveOptions& options, const std::function
     solver.add(encoding.in_alphabet(op, state));
     const EncodedStep on_variant = encoding.step(variant, state, op, step);
     solver.add(on_variant.in_bounds);
+    const EncodedState reference_before = reference_state;
     if (reference) {
       const EncodedStep on_reference = encoding.step(*reference, reference_state, op, step);
       solver.add(on_reference.in_bounds);
@@ -124,6 +125,11 @@ ProveResult bounded_model_check(const ProveOptions& options, const std::function
       break;
     }
     solver.add(!on_variant.violation());  // shorter traces hold: only the last step can violate
+    // A step that changes neither state can be dropped from any counterexample, which would
+    // then be shorter: only the last step may leave both states as they were.
+    z3::expr changes = encoding.differs(state, on_variant.next);
+    if (reference) changes = changes || encoding.differs(reference_before, reference_state);
+    solver.add(changes);
     state = on_variant.next;
     if (depth == options.depth) result.verdict = Verdict::Proved;
   }

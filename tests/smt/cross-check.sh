@@ -15,7 +15,7 @@ length() {  # the "shortest counterexample: N operations" of a run, or "none"
   echo "$output" | sed -n 's/^shortest counterexample: \([0-9]*\) operations.*/\1/p'
 }
 explored=$(length explore --variant "$variant" --distinguish "$reference" --depth "$depth" "$@")
-proved=$(length prove --variant "$variant" --distinguish "$reference" --depth "$depth" "$@")
+proved=$(length prove --variant "$variant" --distinguish "$reference" --depth "$depth" --timeout 900 "$@")
 echo "explore: $explored, prove: $proved"
 if [ "$explored" != "$proved" ] || [ -z "$explored" ] || [[ "$explored" == error* ]]; then
   echo "cross-check.sh: the engines disagree on $variant against $reference" >&2
