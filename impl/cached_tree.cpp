@@ -195,8 +195,9 @@ void CachedTree::update_hints_for_removal(const IovaNode* free) {
   const bool moves_cached32 = (variant_.delete_checks_free_is_cached32 && free == cached32) ||
                               (free->pfn_hi < dma32_pfn_ && free->pfn_lo >= cached32->pfn_lo);
   if (moves_cached32) cached32_node_ = next;
-  if (free->pfn_lo < dma32_pfn_ && (moves_cached32 || !variant_.max32_reset_needs_cached32_move))
-    max32_alloc_size_ = max32_aligned_ = dma32_pfn_;
+  // Step 2; z1 resets whenever step 1 moved cached32_node, with no pfn_lo test (section 5).
+  const bool resets = variant_.max32_reset_needs_cached32_move ? moves_cached32 : free->pfn_lo < dma32_pfn_;
+  if (resets) max32_alloc_size_ = max32_aligned_ = dma32_pfn_;
   if (free->pfn_lo >= cached_node_->pfn_lo) cached_node_ = next;
 }
 
