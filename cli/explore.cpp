@@ -1,9 +1,8 @@
 // iovacheck explore: every operation sequence of the alphabet up to a depth, the shortest violation.
-#include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "cli/smt_options.h"
+#include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
 #include "smt/confirm.h"
@@ -19,12 +18,6 @@ const std::vector<OptionSpec>& options() {
       {"output", "FILE", "write the shortest counterexample trace to FILE", 'o'},
   });
   return all;
-}
-
-std::string seconds(double value) {
-  std::ostringstream text;
-  text << std::fixed << std::setprecision(2) << value << " s";
-  return text.str();
 }
 
 int run_explore(const ParsedArgs& args) {
@@ -44,7 +37,7 @@ int run_explore(const ParsedArgs& args) {
   try {
     result = smt::explore(options, [](const smt::DepthStats& stats) {
       std::cout << "  depth " << stats.depth << ": " << stats.sequences << " sequences, " << stats.states
-                << " new states, " << seconds(stats.seconds) << "\n"
+                << " new states, " << seconds_text(stats.seconds) << "\n"
                 << std::flush;
     });
   } catch (const smt::EngineDefect& defect) {

@@ -17,6 +17,7 @@ enum ExitCode : int {
   kExitFinding = 1,   // a property is violated or an expectation unmet
   kExitBadInput = 2,  // bad input or usage
   kExitInternal = 3,  // a defect in iovacheck itself
+  kExitUnknown = 4,   // prove: the solver gave no verdict (timeout, resource limit)
 };
 
 struct OptionSpec {

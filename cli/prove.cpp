@@ -1,10 +1,8 @@
 // iovacheck prove: the Z3 engine; bounded model checking, or induction with --induction.
-#include <fstream>
-#include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "cli/smt_options.h"
+#include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
 #include "smt/confirm.h"
@@ -13,8 +11,6 @@
 namespace iovacheck::cli {
 
 namespace {
-
-constexpr int kExitUnknown = 4;  // the solver gave no verdict (timeout, resource limit)
 
 const std::vector<OptionSpec>& options() {
   static const std::vector<OptionSpec> all = with_alphabet_options({
@@ -26,12 +22,6 @@ const std::vector<OptionSpec>& options() {
       {"output", "FILE", "write the counterexample trace to FILE", 'o'},
   });
   return all;
-}
-
-std::string seconds(double value) {
-  std::ostringstream text;
-  text << std::fixed << std::setprecision(2) << value << " s";
-  return text.str();
 }
 
 int report(const smt::ProveOptions& options, const smt::ProveResult& result, bool induction,
@@ -49,7 +39,7 @@ int report(const smt::ProveOptions& options, const smt::ProveResult& result, boo
                                             *options.reference + ")"
                                       : "")
                 << with << "\n";
-    std::cout << "solver time: " << seconds(result.seconds) << "\n";
+    std::cout << "solver time: " << seconds_text(result.seconds) << "\n";
     return kExitOk;
   }
   if (result.counterexample) {
@@ -63,7 +53,7 @@ int report(const smt::ProveOptions& options, const smt::ProveResult& result, boo
                 << text;
     else
       std::cout << "unknown: " << result.reason << "\n" << text;
-    std::cout << "solver time: " << seconds(result.seconds) << "\n";
+    std::cout << "solver time: " << seconds_text(result.seconds) << "\n";
     if (output && !write_text_file(*output, text)) {
       std::cerr << "iovacheck prove: cannot write '" << *output << "'\n";
       return kExitBadInput;
@@ -74,7 +64,7 @@ int report(const smt::ProveOptions& options, const smt::ProveResult& result, boo
     std::cout << "counterexample: " << result.reason << "\n";
     return kExitFinding;
   }
-  std::cout << "unknown: " << result.reason << " (after " << seconds(result.seconds) << ")\n";
+  std::cout << "unknown: " << result.reason << " (after " << seconds_text(result.seconds) << ")\n";
   return kExitUnknown;
 }
 
@@ -103,13 +93,13 @@ int run_prove(const ParsedArgs& args) {
       result = smt::prove_by_induction(options, [](const smt::InductionCase& step) {
         static const char* const kinds[] = {"alloc", "free", "reserve"};
         std::cout << "  states of " << step.nodes << " nodes, " << kinds[step.kind] << ": solver "
-                  << seconds(step.solver_seconds) << ", total " << seconds(step.total_seconds) << "\n"
+                  << seconds_text(step.solver_seconds) << ", total " << seconds_text(step.total_seconds) << "\n"
                   << std::flush;
       });
     } else {
       result = smt::bounded_model_check(options, [](const smt::DepthReport& depth) {
-        std::cout << "  depth " << depth.depth << ": solver " << seconds(depth.solver_seconds) << ", total "
-                  << seconds(depth.total_seconds) << "\n"
+        std::cout << "  depth " << depth.depth << ": solver " << seconds_text(depth.solver_seconds) << ", total "
+                  << seconds_text(depth.total_seconds) << "\n"
                   << std::flush;
       });
     }
