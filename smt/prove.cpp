@@ -99,10 +99,8 @@ ProveResult bounded_model_check(const ProveOptions& options, const std::function
     assumptions.push_back(violates);
     z3::check_result answer;
     std::optional<z3::solver> fresh;
-    if (std::getenv("IOVACHECK_FRESH")) {
-      fresh.emplace((z3::tactic(context, "simplify") & z3::tactic(context, "propagate-values") &
-                     z3::tactic(context, "solve-eqs") & z3::tactic(context, "bit-blast") & z3::tactic(context, "sat"))
-                        .mk_solver());
+    if (options.solver == SolverMode::Fresh) {
+      fresh.emplace(make_solver(context, SolverMode::Fresh));
       if (!budget(*fresh, context, options, start)) break;
       for (const z3::expr& assertion : solver.assertions()) fresh->add(assertion);
       fresh->add(violates);
