@@ -14,7 +14,7 @@ namespace {
 
 const std::vector<OptionSpec>& options() {
   static const std::vector<OptionSpec> all = with_alphabet_options({
-      {"depth", "D", "BMC: longest trace (default 8)"},
+      {"depth", "D", "BMC: longest trace (default 5)"},
       {"nodes", "K", "every state holds at most K nodes, the anchor excluded (default 6)"},
       {"induction", "", "prove for all lengths by induction over states of at most K nodes"},
       {"timeout", "S", "give up after S seconds and answer unknown (default 60)"},
@@ -74,7 +74,7 @@ int run_prove(const ParsedArgs& args) {
   options.variant = variant_from(args, "prove");
   options.reference = reference_from(args, "prove");
   options.alphabet = alphabet_from(args, "prove", 16);
-  options.depth = static_cast<unsigned>(number_option(args, "prove", "depth", 8, 100));
+  options.depth = static_cast<unsigned>(number_option(args, "prove", "depth", 5, 100));
   options.nodes = static_cast<unsigned>(number_option(args, "prove", "nodes", 6, 60));
   options.timeout_seconds = static_cast<double>(number_option(args, "prove", "timeout", 60, 86400));
   const bool induction = args.flag("induction");

@@ -22,7 +22,7 @@ struct ProveOptions {
   Alphabet alphabet;
   std::string variant = "mainline";
   std::optional<std::string> reference;  // BMC only: violates on variant, holds on reference
-  unsigned depth = 8;                    // BMC: longest trace
+  unsigned depth = 5;                    // BMC: longest trace
   unsigned nodes = 6;                    // K: every state holds at most K nodes (anchor excluded)
   double timeout_seconds = 60;           // for the whole run
   SolverMode solver = SolverMode::Fresh;
