@@ -26,6 +26,12 @@ int run_explore(const ParsedArgs& args) {
   options.variant = variant_from(args, "explore");
   options.reference = reference_from(args, "explore");
   options.alphabet = alphabet_from(args, "explore", 4);
+  // Every size times every limit, aligned or not: 2^(2W+1) allocations per step.
+  constexpr unsigned kMaxExploreWidth = 6;
+  if (options.alphabet.width > kMaxExploreWidth)
+    throw UsageError("iovacheck explore: the " + std::to_string(options.alphabet.width) +
+                     "-bit space has too many operations per step to enumerate; use --width " +
+                     std::to_string(kMaxExploreWidth) + " or less (iovacheck prove handles wider spaces)");
   options.depth = static_cast<unsigned>(number_option(args, "explore", "depth", 4, 64));
   if (options.depth == 0) throw UsageError("iovacheck explore: --depth expects at least 1");
 
