@@ -121,9 +121,10 @@ const Verb& prove_verb() {
       .usage = "iovacheck prove --variant V [--distinguish REF] [--depth D] [--nodes K] [--width W] [--induction] "
                "[--timeout S] [geometry and restrictions] [-o FILE]",
       .description =
-          "Encodes the tree-level semantics of the variant (mainline, z1-z5, the F1 candidates) in Z3 over\n"
-          "the alphabet `iovacheck explore` enumerates: alloc of any size 1..2^W under any limit up to\n"
-          "2^W-1, aligned or not; free of any live allocation; reserve of a free range. Properties:\n"
+          "Encodes the tree-level semantics of the variant (mainline, z1-z5, p2, p3, the F1 candidates;\n"
+          "not p1) in Z3 over the alphabet `iovacheck explore` enumerates: alloc of any size 1..2^W\n"
+          "under any limit up to 2^W-1, aligned or not; free of any live allocation; reserve of a free\n"
+          "range. Properties:\n"
           "soundness, completeness (a fitting placement below the limit means success), structure.\n"
           "\n"
           "Without --induction: bounded model checking by iterative deepening on one incremental\n"

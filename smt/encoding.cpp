@@ -228,32 +228,58 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
   const expr estimate = split ? z3::ite(op.aligned, state.max32_aligned, state.max32) : state.max32;
   const expr early = below_dma32 && z3::uge(size, estimate);
 
-  // Steps 3-5: the first pass down from the cached node, then one retry pass.
-  const expr from = z3::ite(below_dma32, state.cached32, state.cached);
-  const Walk first = walk(state, from, limit, size, mask, start);
-  auto failed = [&](const Walk& pass, const expr& low) {
-    return (variant.underflow_guard ? z3::ult(pass.high, size) : context_.bool_val(false)) || z3::ult(pass.cand, low);
-  };
-  const expr retry_pfn = select(state.hi, from) + (variant.retry_pfn_is_hi_plus_one ? one : pfn(0));
-  const expr retries = failed(first, start) && context_.bool_val(variant.retry_pass) && z3::ult(retry_pfn, limit);
-  const expr low = variant.retry_pfn_is_hi_plus_one ? retry_pfn : retry_pfn + one;
-  expr lowest_reaching = index(slots(state) - 1);  // the lowest node not entirely below L
-  for (unsigned i = slots(state); i-- > 0;)
-    lowest_reaching = z3::ite(z3::ule(index(i), state.count) && z3::uge(state.hi[i], limit), index(i), lowest_reaching);
-  const Walk second = walk(state, lowest_reaching, limit, size, mask, low);
-  // A failed retry whose low is start_pfn again would repeat forever: the implementation
-  // records the hang and validate() reports it.
-  const expr hangs = retries && failed(second, low) && low == start;
-  const expr succeeds = !early && (!failed(first, start) || (retries && !failed(second, low)));
-  const expr cand = z3::ite(failed(first, start), second.cand, first.cand);
-  const expr at = z3::ite(failed(first, start), second.end, first.end);
+  expr found = context_.bool_val(false);  // the search placed the range (the early check aside)
+  expr cand = pfn(0);
+  expr at = index(0);
+  expr hangs = context_.bool_val(false);
+  const bool first_fit = variant.search == impl::Search::FirstFitFromCachedNode;
+  if (first_fit) {
+    // Steps 3-5: the first pass down from the cached node, then one retry pass.
+    const expr from = z3::ite(below_dma32, state.cached32, state.cached);
+    const Walk first = walk(state, from, limit, size, mask, start);
+    auto failed = [&](const Walk& pass, const expr& low) {
+      return (variant.underflow_guard ? z3::ult(pass.high, size) : context_.bool_val(false)) || z3::ult(pass.cand, low);
+    };
+    const expr retry_pfn = select(state.hi, from) + (variant.retry_pfn_is_hi_plus_one ? one : pfn(0));
+    const expr retries = failed(first, start) && context_.bool_val(variant.retry_pass) && z3::ult(retry_pfn, limit);
+    const expr low = variant.retry_pfn_is_hi_plus_one ? retry_pfn : retry_pfn + one;
+    expr lowest_reaching = index(slots(state) - 1);  // the lowest node not entirely below L
+    for (unsigned i = slots(state); i-- > 0;)
+      lowest_reaching =
+          z3::ite(z3::ule(index(i), state.count) && z3::uge(state.hi[i], limit), index(i), lowest_reaching);
+    const Walk second = walk(state, lowest_reaching, limit, size, mask, low);
+    // A failed retry whose low is start_pfn again would repeat forever: the implementation
+    // records the hang and validate() reports it.
+    hangs = retries && failed(second, low) && low == start;
+    found = !failed(first, start) || (retries && !failed(second, low));
+    cand = z3::ite(failed(first, start), second.cand, first.cand);
+    at = z3::ite(failed(first, start), second.end, first.end);
+  } else {
+    // p2/p3 (section 5): the highest gap whose part inside [start_pfn, L) holds the range
+    // aligned (p2) or holds size + alignment - 1 pages (p3), the range at its aligned top.
+    const bool maple = variant.search == impl::Search::MapleGap;
+    for (unsigned i = 0; i < slots(state); ++i) {
+      const expr bottom = i == 0 ? start : umax(state.hi[i - 1] + one, start);
+      const expr top = umin(state.lo[i], limit);
+      const expr gap_cand = (top - size) & mask;
+      const expr needed = maple ? size + alignment - one : size;
+      const expr fits = z3::ule(index(i), state.count) && z3::ugt(top, bottom) && z3::uge(top - bottom, needed) &&
+                        (maple ? context_.bool_val(true) : z3::uge(gap_cand, bottom));
+      found = found || fits;
+      cand = z3::ite(fits, gap_cand, cand);
+      at = z3::ite(fits, index(i), at);
+    }
+  }
+  const expr succeeds = !early && found;
   const expr hi = cand + size - one;
 
   EncodedStep result{state, context_.bool_val(true), context_.bool_val(false), context_.bool_val(false),
                      context_.bool_val(false)};
   EncodedState placed = inserted(state, at, cand, hi, index(step + 1));
-  placed.cached32 = z3::ite(z3::ult(hi, dma32), at, placed.cached32);
-  placed.cached = z3::ite(z3::ult(hi, dma32), placed.cached, at);
+  if (first_fit) {  // step 6's insert update; p2/p3 have no cached nodes
+    placed.cached32 = z3::ite(z3::ult(hi, dma32), at, placed.cached32);
+    placed.cached = z3::ite(z3::ult(hi, dma32), placed.cached, at);
+  }
 
   // Step 5's failure: the estimate (F1 fix candidates change when it is set).
   EncodedState refused = state;
@@ -261,7 +287,10 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
   const expr whole_space = z3::uge(limit, dma32);
   const expr unaligned = !op.aligned || size == one;
   switch (variant.max32_estimate) {
-    case Max32Estimate::AnyFailure: refused.max32 = z3::ite(searched, size, state.max32); break;
+    case Max32Estimate::AnyFailure:
+      // p2/p3 set the estimate only when L <= dma32 (section 5).
+      refused.max32 = z3::ite(searched && (first_fit ? context_.bool_val(true) : below_dma32), size, state.max32);
+      break;
     case Max32Estimate::WholeSpace: refused.max32 = z3::ite(searched && whole_space, size, state.max32); break;
     case Max32Estimate::WholeSpaceUnaligned:
       refused.max32 = z3::ite(searched && whole_space && unaligned, size, state.max32);

@@ -19,9 +19,9 @@ double since(Clock::time_point start) { return std::chrono::duration<double>(Clo
 const impl::Variant& variant_named(const std::string& name) {
   const impl::Variant* variant = impl::find_variant(name);
   if (!variant) throw std::invalid_argument("unknown variant '" + name + "'");
-  if (variant->search != impl::Search::FirstFitFromCachedNode)
-    throw std::invalid_argument("the Z3 encoding covers the first-fit tree (mainline, z1-z5, the F1 candidates); " +
-                                name + " is not encoded yet");
+  if (variant->search == impl::Search::BestFit)
+    throw std::invalid_argument("the Z3 encoding covers mainline, z1-z5, p2, p3 and the F1 candidates; " + name +
+                                " is not encoded yet");
   return *variant;
 }
 

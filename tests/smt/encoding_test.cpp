@@ -140,6 +140,10 @@ TEST(Encoding, AgreesWithTheImplementationOnZ2) { agree_on_random_traces("z2-ret
 TEST(Encoding, AgreesWithTheImplementationOnZ3) { agree_on_random_traces("z3-no-retry", 8, 4, 15); }
 TEST(Encoding, AgreesWithTheImplementationOnZ4) { agree_on_random_traces("z4-stale-cached32", 4, 3, 15); }
 TEST(Encoding, AgreesWithTheImplementationOnZ5) { agree_on_random_traces("z5-no-underflow-guard", 8, 4, 15); }
+TEST(Encoding, AgreesWithTheImplementationOnP2AndP3) {
+  agree_on_random_traces("p2-augmented", 8, 4, 12);
+  agree_on_random_traces("p3-maple", 8, 4, 12);
+}
 TEST(Encoding, AgreesWithTheImplementationOnTheF1Candidates) {
   agree_on_random_traces("f1a-whole-space", 8, 4, 8);
   agree_on_random_traces("f1b-unaligned", 8, 4, 8);
