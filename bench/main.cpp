@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   iovacheck::bench::register_variant_benchmarks();
   iovacheck::bench::register_kernel_benchmarks();
   iovacheck::bench::register_scale_benchmarks();
+  iovacheck::bench::register_failing32_benchmarks();
 
   iovacheck::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

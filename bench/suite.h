@@ -38,5 +38,6 @@ void register_kernel_benchmarks();     // kernel.cpp
 void register_scale_benchmarks();      // scale.cpp
 // After the ratio table: heap bytes per live range of the model and of each tree (scale.cpp).
 void print_memory_table(std::ostream& out);
+void register_failing32_benchmarks();  // failing32.cpp
 
 }  // namespace iovacheck::bench

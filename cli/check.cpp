@@ -4,7 +4,6 @@
 #include <map>
 #include <set>
 #include <cstdint>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <optional>
@@ -52,13 +51,6 @@ std::string throughput(const props::Throughput& run) {
   return text.str();
 }
 
-bool write_file(const std::string& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary);
-  file << text;
-  file.close();
-  return static_cast<bool>(file);
-}
-
 // The known findings the variant without its fixes met while searching: news when one stops
 // showing up or a new shape appears among the unexplained.
 void print_known_met(const props::PropertyResult& result) {
@@ -88,7 +80,7 @@ int report_counterexample(const props::PropertyOptions& options, const props::Pr
             << std::fixed << std::setprecision(2) << result.shrink.seconds << " s; minimize: "
             << result.minimize_stats.predicate_calls << " predicate calls, " << result.minimize_seconds << " s\n";
   print_known_met(result);
-  if (output && !write_file(*output, props::print_counterexample(minimized))) {
+  if (output && !write_text_file(*output, props::print_counterexample(minimized))) {
     std::cerr << "iovacheck check: cannot write '" << *output << "'\n";
     return kExitBadInput;
   }
@@ -153,7 +145,7 @@ int run_differential_check(const ParsedArgs& args, const std::string& variant, c
               << stats.predicate_calls << " predicate calls):\n"
               << text << run.a_name << " state:\n" << shown.difference->a_state << run.b_name << " state:\n"
               << shown.difference->b_state;
-    if (const auto output = args.value("output"); output && !write_file(*output, text)) {
+    if (const auto output = args.value("output"); output && !write_text_file(*output, text)) {
       std::cerr << "iovacheck check: cannot write '" << *output << "'\n";
       return kExitBadInput;
     }

@@ -13,9 +13,9 @@ namespace iovacheck::cli {
 
 namespace {
 
-std::array<const Verb*, 7> verbs() {
-  return {&replay_verb(), &check_verb(), &variants_verb(), &verify_verb(),
-          &log_check_verb(), &emit_kunit_verb(), &draw_verb()};
+std::array<const Verb*, 9> verbs() {
+  return {&replay_verb(),    &check_verb(),      &variants_verb(), &verify_verb(), &explore_verb(),
+          &prove_verb(),     &log_check_verb(),  &emit_kunit_verb(), &draw_verb()};
 }
 
 const Verb* find_verb(const std::string& name) {

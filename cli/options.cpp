@@ -113,6 +113,25 @@ std::uint64_t number_option(const ParsedArgs& args, std::string_view verb, std::
   return *value;
 }
 
+std::vector<std::uint64_t> number_list_option(const ParsedArgs& args, std::string_view verb, std::string_view name,
+                                              std::uint64_t max) {
+  std::vector<std::uint64_t> values;
+  const std::optional<std::string> text = args.value(name);
+  if (!text) return values;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = std::min(text->find(',', start), text->size());
+    const std::string item = text->substr(start, comma - start);
+    const std::optional<std::uint64_t> value = parse_number(item);
+    if (!value || *value > max)
+      throw UsageError(usage_prefix(verb) + "--" + std::string(name) + " expects numbers up to " + std::to_string(max) +
+                       " separated by commas, got '" + item + "'");
+    values.push_back(*value);
+    if (comma == text->size()) return values;
+    start = comma + 1;
+  }
+}
+
 std::string format_options(std::span<const OptionSpec> options) {
   std::size_t width = std::string_view("--help").size();
   for (const OptionSpec& option : options) width = std::max(width, spelled(option).size());

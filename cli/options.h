@@ -17,6 +17,7 @@ enum ExitCode : int {
   kExitFinding = 1,   // a property is violated or an expectation unmet
   kExitBadInput = 2,  // bad input or usage
   kExitInternal = 3,  // a defect in iovacheck itself
+  kExitUnknown = 4,   // prove: the solver gave no verdict (timeout, resource limit)
 };
 
 struct OptionSpec {
@@ -56,6 +57,11 @@ ParsedArgs parse_args(std::string_view verb, std::span<const std::string> args,
 // Throws UsageError naming the verb and the option when it is not a number up to `max`.
 std::uint64_t number_option(const ParsedArgs& args, std::string_view verb, std::string_view name,
                             std::uint64_t fallback, std::uint64_t max);
+
+// A comma-separated list of numbers ("0x3,0x7"), empty when the option is absent.
+// Throws UsageError naming the verb and the option when an item is not a number up to `max`.
+std::vector<std::uint64_t> number_list_option(const ParsedArgs& args, std::string_view verb, std::string_view name,
+                                              std::uint64_t max);
 
 // The options' help block, one aligned line each.
 std::string format_options(std::span<const OptionSpec> options);

@@ -2,6 +2,8 @@
 // Small text helpers for the verbs' aligned output.
 #include <algorithm>
 #include <cstddef>
+#include <iomanip>
+#include <sstream>
 #include <string>
 
 namespace iovacheck::cli {
@@ -27,6 +29,13 @@ inline std::string indented(const std::string& text) {
     start = end + 1;
   }
   return result;
+}
+
+// "1.25 s": a duration as the engines print it.
+inline std::string seconds_text(double seconds) {
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(2) << seconds << " s";
+  return text.str();
 }
 
 }  // namespace iovacheck::cli

@@ -25,4 +25,11 @@ std::string describe_miss(const ExpectationMiss& miss) {
   return "expectation not met: expected " + miss.expected + ", got " + miss.actual;
 }
 
+bool write_text_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary);
+  file << text;
+  file.close();
+  return static_cast<bool>(file);
+}
+
 }  // namespace iovacheck::cli

@@ -19,6 +19,9 @@ bool write_text_output(const std::optional<std::string>& path, const std::string
 // "unknown variant 'x' (known: mainline, z1-max32-reset, ...)", or empty when `name` is implemented.
 std::string unknown_variant_message(std::string_view name);
 
+// Writes `text` to `path`; false when it cannot.
+bool write_text_file(const std::filesystem::path& path, const std::string& text);
+
 // "expectation not met: expected X, got Y": how every verb words an unmet expectation.
 std::string describe_miss(const ExpectationMiss& miss);
 

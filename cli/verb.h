@@ -24,6 +24,8 @@ const Verb& check_verb();
 const Verb& log_check_verb();
 const Verb& emit_kunit_verb();
 const Verb& draw_verb();
+const Verb& explore_verb();
+const Verb& prove_verb();
 
 // The full help of one verb: usage, description, options.
 std::string verb_help(const Verb& verb);

@@ -65,7 +65,9 @@ class CachedTree final : public TreeAllocator {
 
   std::string describe() const override {
     return "cached_node " + hint_text(cached_node_) + "\ncached32_node " + hint_text(cached32_node_) +
-           "\nmax32_alloc_size " + hex(max32_.value()) + "\n";
+           "\nmax32_alloc_size " + hex(max32_.value()) + "\n" +
+           (variant_.max32_policy == Max32Policy::SplitByAlignment ? "max32_aligned " + hex(max32_.aligned_value()) + "\n"
+                                                                    : "");
   }
 
  private:
@@ -93,7 +95,7 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
   const Pfn align_mask = size_aligned ? size_align_mask(size) : ~Pfn{0};
   const bool below_dma32 = limit <= dma32_pfn_;
   last_exit_ = SearchExit::EarlyCheck;
-  if (max32_.refuses(size, limit)) return std::nullopt;
+  if (max32_.refuses(size, limit, size_aligned)) return std::nullopt;
   last_exit_ = SearchExit::FirstPass;
 
   const IovaNode* curr = below_dma32 ? cached32_node_ : cached_node_;

@@ -11,7 +11,9 @@ Max32Estimate::Max32Estimate(const Config& config, const Variant& variant)
       dma32_pfn_(config.dma32_pfn),
       sets_only_within_dma32_(variant.search == Search::HighestGap || variant.search == Search::MapleGap),
       fixes_(variant.fixes),
-      value_(nothing_known()) {}
+      policy_(variant.max32_policy),
+      value_(nothing_known()),
+      aligned_value_(value_) {}
 
 Pfn Max32Estimate::nothing_known() const {
   return fixes_.f4 && dma32_pfn_ != kAnchorPfn ? dma32_pfn_ + 1 : dma32_pfn_;
@@ -32,8 +34,25 @@ void Max32Estimate::failed(Pfn size, Pfn align_mask, Pfn exclusive_limit, bool s
     if (fixes_.f6 && proves) value_ = proven;  // f6: p2/p3 learn from a failure above dma32 too
     return;
   }
-  if (!fixes_.f1) value_ = size;  // step 5 as the variant has it
-  else if (proves) value_ = proven;  // f1
+  if (fixes_.f1) {
+    if (proves) value_ = proven;
+    return;
+  }
+  const bool whole_space = exclusive_limit >= dma32_pfn_;
+  const bool unaligned = align_mask == ~Pfn{0} || size == 1;
+  switch (policy_) {  // step 5 as the variant has it
+    case Max32Policy::AnyFailure: value_ = size; break;
+    case Max32Policy::WholeSpace:
+      if (whole_space) value_ = size;
+      break;
+    case Max32Policy::WholeSpaceUnaligned:
+      if (whole_space && unaligned) value_ = size;
+      break;
+    case Max32Policy::SplitByAlignment:
+      if (whole_space) aligned_value_ = size;
+      if (whole_space && unaligned) value_ = size;
+      break;
+  }
 }
 
 }  // namespace iovacheck::impl

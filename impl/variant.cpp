@@ -70,6 +70,20 @@ constexpr Variant kVariants[] = {
      .origin = "maple-tree proposal (2026, v3/v4 series)",
      .summary = "no cached nodes: the highest gap with size + alignment - 1 free below the limit, O(log n)",
      .search = Search::MapleGap},
+    // ---- F1 fix candidates (docs/f1-fix.md) ----
+    {.name = "f1a-whole-space",
+     .origin = "F1 fix candidate (docs/f1-fix.md)",
+     .summary = "a failure sets max32_alloc_size only when its search covered the whole 32-bit space (L >= dma32)",
+     .max32_policy = Max32Policy::WholeSpace},
+    {.name = "f1b-unaligned",
+     .origin = "F1 fix candidate (docs/f1-fix.md)",
+     .summary = "as f1a-whole-space, and only an unaligned (or 1-page) failure sets the estimate",
+     .max32_policy = Max32Policy::WholeSpaceUnaligned},
+    {.name = "f1c-split",
+     .origin = "F1 fix candidate (docs/f1-fix.md)",
+     .summary = "as f1a-whole-space, with a second estimate for size-aligned requests",
+     .max32_policy = Max32Policy::SplitByAlignment},
+    // ---- end of F1 fix candidates ----
 };
 
 constexpr FixInfo kFixes[] = {

@@ -44,6 +44,19 @@ struct FixInfo {
 };
 std::span<const FixInfo> all_fixes();
 
+// ---- F1 fix candidates (docs/f1-fix.md; the SMT issue) -----------------------------------------
+// How a failed search sets the 32-bit free-space estimate (section 3, step 5), as a policy of its
+// own variant. Only the cached tree consults it (impl/max32.h); p2/p3 keep their own rule.
+enum class Max32Policy {
+  AnyFailure,           // mainline: every failure sets max32_alloc_size = size, whatever L was
+  WholeSpace,           // only a failure whose search covered [start_pfn, dma32): L >= dma32
+  WholeSpaceUnaligned,  // as WholeSpace, and only for an unaligned request (or size 1)
+  SplitByAlignment,     // as WholeSpace, with a second estimate for aligned requests: an aligned
+                        // failure sets only max32_aligned, an unaligned one (or size 1) both;
+                        // the early check compares an aligned request with max32_aligned
+};
+// ---- end of F1 fix candidates ------------------------------------------------------------------
+
 struct Variant {
   std::string_view name;
   std::string_view origin;   // kernel versions, commit
@@ -56,6 +69,7 @@ struct Variant {
   bool retry_pass = true;                        // z3: false, step 5 never retries
   bool delete_checks_free_is_cached32 = true;    // z4: false, removal step 1 lacks "free == c ||"
   bool underflow_guard = true;                   // z5: false, step 5 tests only cand < low
+  Max32Policy max32_policy = Max32Policy::AnyFailure;  // F1 fix candidates (above)
 
   // Range-cache deltas (section 4).
   bool rcache_bound_ignores_size = false;  // z6: get bound is limit_pfn

@@ -9,18 +9,14 @@
 
 #include "harness/implementation.h"
 #include "model/checker.h"
+#include "model/counterexample.h"
 #include "model/trace.h"
 
 namespace iovacheck::props {
 
-// A failing case: the trace run, up to and including the violating step, allocations named.
-struct Counterexample {
-  Trace trace;
-  Violation violation;
-};
-
-// The counterexample as a trace, with its "# violation:" comment before the violating step.
-std::string print_counterexample(const Counterexample& found);
+// A failing case (model/counterexample.h), shared by every engine.
+using iovacheck::Counterexample;
+using iovacheck::print_counterexample;
 
 // What the runs of one property have shown so far.
 struct RunLog {

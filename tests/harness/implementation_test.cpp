@@ -23,7 +23,7 @@ TEST(Implementations, EveryVariantOfTheSpecIsImplemented) {
   const std::vector<std::string> expected{"mainline", "z1-max32-reset", "z2-retry-overflow", "z3-no-retry",
                                           "z4-stale-cached32", "z5-no-underflow-guard", "z6-rcache-bound",
                                           "z7-fast-no-roundup", "z8-flush-cpu-only", "z9-capped-depot", "p1-best-fit",
-                                          "p2-augmented", "p3-maple"};
+                                          "p2-augmented", "p3-maple", "f1a-whole-space", "f1b-unaligned", "f1c-split"};
   std::vector<std::string> names;
   for (const VariantInfo& variant : implemented_variants()) {
     names.push_back(variant.name);

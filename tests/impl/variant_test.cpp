@@ -13,7 +13,7 @@ TEST(Variants, MainlineFirstAndEveryNameOfTheTable) {
       "mainline",          "z1-max32-reset",     "z2-retry-overflow", "z3-no-retry",
       "z4-stale-cached32", "z5-no-underflow-guard", "z6-rcache-bound", "z7-fast-no-roundup",
       "z8-flush-cpu-only", "z9-capped-depot",    "p1-best-fit",       "p2-augmented",
-      "p3-maple"};
+      "p3-maple",          "f1a-whole-space",    "f1b-unaligned",     "f1c-split"};
   std::set<std::string> names;
   for (const Variant& variant : all_variants()) {
     names.insert(std::string(variant.name));
@@ -51,6 +51,7 @@ TEST(Variants, EachDeltaIsOneDeclaredFlag) {
     if (v.depot_capacity != m.depot_capacity || v.depot_trimmed != m.depot_trimmed ||
         v.depot_flush_bottom_first != m.depot_flush_bottom_first)
       names.insert("z9");
+    if (v.max32_policy != m.max32_policy) names.insert("f1");
     return names;
   };
   EXPECT_TRUE(differences(mainline()).empty());
@@ -59,7 +60,8 @@ TEST(Variants, EachDeltaIsOneDeclaredFlag) {
       {"z4-stale-cached32", "z4"}, {"z5-no-underflow-guard", "z5"}, {"z6-rcache-bound", "z6"},
       {"z7-fast-no-roundup", "z7"}, {"z8-flush-cpu-only", "z8"},    {"z9-capped-depot", "z9"},
       {"p1-best-fit", "search"},
-      {"p2-augmented", "search"},  {"p3-maple", "search"}};
+      {"p2-augmented", "search"},  {"p3-maple", "search"},      {"f1a-whole-space", "f1"},
+      {"f1b-unaligned", "f1"},     {"f1c-split", "f1"}};
   for (const auto& [name, flag] : rows) {
     ASSERT_NE(find_variant(name), nullptr) << name;
     EXPECT_EQ(differences(*find_variant(name)), std::set<std::string>{flag}) << name;

@@ -1,0 +1,115 @@
+#pragma once
+// The Z3 encoding of the tree-level semantics (allocator-semantics.md sections 2, 3 and 5) over
+// the alphabet of smt/alphabet.h. Pfns are bit-vectors of width W + 1: the extra guard bit
+// makes a wrapped `high - size` land above every node of the W-bit space and below the anchor,
+// as the 64-bit wrap does. The nodes are a packed array sorted by pfn_lo with the anchor in the
+// slot after the last node, so a node's predecessor is the slot below it; the walk is unrolled
+// over the slots (one "visited" flag each), which also yields the insert position. Each node
+// carries the number of the step that allocated it (0: a reservation or the anchor), so a free
+// names the same allocation in two copies of the state.
+#include <string>
+#include <vector>
+
+#include <z3++.h>
+
+#include "impl/variant.h"
+#include "model/trace.h"
+#include "smt/alphabet.h"
+
+namespace iovacheck::smt {
+
+// One symbolic operation of the alphabet.
+struct EncodedOp {
+  z3::expr kind;     // kAllocKind, kFreeKind or kReserveKind
+  z3::expr size;     // alloc
+  z3::expr limit;    // alloc (inclusive)
+  z3::expr aligned;  // alloc, Boolean
+  z3::expr target;   // free: the number of the step whose allocation is freed (1-based)
+  z3::expr lo, hi;   // reserve
+};
+
+struct EncodedState {
+  std::vector<z3::expr> lo, hi, id;  // one per slot; slot `count` holds the anchor
+  z3::expr count;                    // number of nodes, the anchor excluded
+  z3::expr cached32, cached;         // slot indices
+  z3::expr max32, max32_aligned;     // max32_aligned: Max32Policy::SplitByAlignment only
+};
+
+// What one step does and what it breaks.
+struct EncodedStep {
+  EncodedState next;
+  z3::expr in_bounds;    // the state keeps at most the encoding's node bound
+  z3::expr soundness;    // a violation of each kind (Booleans)
+  z3::expr completeness;
+  z3::expr structure;
+  z3::expr violation() const { return soundness || completeness || structure; }
+};
+
+class Encoding {
+ public:
+  static constexpr unsigned kAllocKind = 0, kFreeKind = 1, kReserveKind = 2;
+
+  // `max_nodes`: the bound K on the nodes of any state (the anchor excluded).
+  Encoding(z3::context& context, const Alphabet& alphabet, unsigned max_nodes);
+
+  EncodedState initial() const;
+  // A symbolic state of exactly `count` nodes (induction splits on the count).
+  EncodedState fresh_state(const std::string& prefix, unsigned count) const;
+  EncodedOp fresh_op(const std::string& prefix) const;
+  // The op belongs to the alphabet in `state` (a free names a live allocation of `state`).
+  z3::expr in_alphabet(const EncodedOp& op, const EncodedState& state) const;
+  // Applies `op` as step number `step` (0-based) of a trace on `variant`.
+  EncodedStep step(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op, unsigned step) const;
+
+  // The two states differ somewhere (a step that changes nothing can be left out of any trace).
+  z3::expr differs(const EncodedState& a, const EncodedState& b) const;
+
+  // Order, disjointness, the anchor in place, valid cached nodes (the anchor or a node ending at
+  // or above start_pfn), allocations at or above start_pfn, unique allocation numbers.
+  z3::expr well_formed(const EncodedState& state) const;
+  // The hint invariant: no free run of max32 pages, and (split estimate) no size-aligned
+  // placement of max32_aligned pages, inside [start_pfn, dma32).
+  z3::expr hint_invariant(const impl::Variant& variant, const EncodedState& state) const;
+
+  // The op as a trace step; a free names allocation "a<N>", or with `free_by_pfn` the pfn of
+  // the node that allocation holds in that state (a trace starting from a snapshot).
+  Step decode_op(const z3::model& model, const EncodedOp& op, unsigned step,
+                 const EncodedState* free_by_pfn = nullptr) const;
+  Snapshot decode_state(const z3::model& model, const EncodedState& state) const;
+  unsigned max_nodes() const { return max_nodes_; }
+
+ private:
+  struct Walk;
+  z3::expr pfn(Pfn value) const { return context_.bv_val(static_cast<std::uint64_t>(value), pfn_bits_); }
+  z3::expr kind(unsigned value) const { return context_.bv_val(value, 2); }
+  z3::expr anchor() const { return pfn((Pfn{1} << pfn_bits_) - 1); }
+  z3::expr index(unsigned value) const { return context_.bv_val(value, kIndexBits); }
+  z3::expr select(const std::vector<z3::expr>& slots, const z3::expr& at) const;
+  z3::expr live(const EncodedState& state, unsigned slot) const;  // slot < count
+  Walk walk(const EncodedState& state, const z3::expr& from, const z3::expr& high, const z3::expr& size,
+            const z3::expr& mask, const z3::expr& low) const;
+  EncodedState inserted(const EncodedState& state, const z3::expr& at, const z3::expr& lo, const z3::expr& hi,
+                        const z3::expr& id) const;
+  EncodedState erased(const EncodedState& state, const z3::expr& at) const;
+  static unsigned slots(const EncodedState& state) { return static_cast<unsigned>(state.lo.size()); }
+  // The state with at least `size` slots, the new ones holding copies of the anchor.
+  EncodedState padded(const EncodedState& state, unsigned size) const;
+  EncodedState merged(const z3::expr& condition, const EncodedState& when, const EncodedState& otherwise) const;
+  // Some gap holds [x, x + size - 1] with start_pfn <= x, x + size <= end, x a multiple of
+  // `alignment` (a power of two): the placement completeness and the hint invariant speak of.
+  z3::expr placement_exists(const EncodedState& state, const z3::expr& size, const z3::expr& alignment,
+                            const z3::expr& end) const;
+  EncodedStep alloc(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op, unsigned step) const;
+  EncodedStep free(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op) const;
+  EncodedStep reserve(const EncodedState& state, const EncodedOp& op) const;
+
+  static constexpr unsigned kIndexBits = 8;  // slot indices and step numbers
+  z3::context& context_;
+  Alphabet alphabet_;
+  unsigned max_nodes_;
+  unsigned slots_;  // max_nodes + 1: room for the anchor; a state has at most this many
+  unsigned pfn_bits_;
+  mutable unsigned fresh_ = 0;
+};
+
+}  // namespace iovacheck::smt
