@@ -129,6 +129,9 @@ std::string fix_conflict(const Variant& variant, unsigned number) {
   const std::string name(variant.name);
   switch (number) {
     case 1:
+      if (!uses_max32(variant)) return name + " has no max32_alloc_size";
+      if (variant.max32_policy != Max32Policy::AnyFailure) return name + " is itself a fix for F1 (docs/f1-fix.md)";
+      return {};
     case 4:
       if (!uses_max32(variant)) return name + " has no max32_alloc_size";
       return {};
@@ -160,7 +163,7 @@ Variant parse_variant(std::string_view spec) {
     std::string known;
     for (const Variant& each : kVariants) known += (known.empty() ? "" : ", ") + std::string(each.name);
     throw std::invalid_argument("unknown variant '" + std::string(name) + "' (known: " + known +
-                                "; short names z1..z8, p1..p3 work too)");
+                                "; short names z1..z9, p1..p3, f1a..f1c work too)");
   }
   Variant variant = *base;
   for (std::size_t at = name.size(); at < spec.size();) {

@@ -6,10 +6,6 @@
 
 namespace iovacheck::props {
 
-std::string print_counterexample(const Counterexample& found) {
-  return print_trace(found.trace, {StepComment{found.violation.step, violation_comment(found.violation)}});
-}
-
 CheckOptions CheckedSystem::property_checking() {
   CheckOptions options;
   options.validate_every = 1;

@@ -215,7 +215,7 @@ expr alignment_of(const expr& size, unsigned width, z3::context& context, unsign
 
 EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op,
                             unsigned step) const {
-  using impl::Max32Estimate;
+  using impl::Max32Policy;
   const expr start = pfn(alphabet_.geometry.start_pfn);
   const expr dma32 = pfn(alphabet_.geometry.dma32_pfn);
   const expr one = pfn(1);
