@@ -171,6 +171,50 @@ Cell field_log_verdict(const CellRequest& request, const CommandResult& result) 
   return cell;
 }
 
+// The line of an engine's output that starts with `prefix`, or empty.
+std::string line_starting(const std::string& output, const std::string& prefix) {
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(prefix, 0) == 0) return line;
+  }
+  return {};
+}
+
+std::string proof_output(const CellRequest& request) { return request.work_dir + "/smt.trace"; }
+
+// Bounded model checking at the prove verb's default bounds (a 5-bit space, depth 5, 6 nodes),
+// with the cell's share as the solver's time limit. The encoding has no fixes, so on a variant
+// other than mainline it looks for the shortest trace that tells the variant from mainline
+// (--distinguish): mainline's own F1 (two operations) would otherwise answer for every variant.
+Command proof_command(const CellRequest& request) {
+  const auto timeout = static_cast<std::uint64_t>(std::max(10.0, request.share_seconds));
+  std::vector<std::string> argv{request.binary, "prove", "--variant", request.variant, "--timeout",
+                                std::to_string(timeout), "-o", proof_output(request)};
+  if (request.variant != kDefaultVariant) argv.insert(argv.end(), {"--distinguish", kDefaultVariant});
+  return Command{argv, request.work_dir + "/smt.out", 2.0 * static_cast<double>(timeout) + 30};
+}
+
+Cell proof_verdict(const CellRequest& request, const CommandResult& result) {
+  const bool exited = result.signal == 0 && !result.timed_out;
+  const std::string header = line_starting(result.output, "bounded model checking on ");
+  Cell cell;
+  if (exited && result.exit_code == 0) {
+    cell = cell_for(request, "smt", CellKind::Proved, line_starting(result.output, "proved "), result);
+  } else if (exited && result.exit_code == 1) {
+    cell = counterexample_cell(request, "smt", proof_output(request), result);
+  } else if (exited && result.exit_code == 4) {
+    cell = cell_for(request, "smt", CellKind::Unknown, tail(result.output), result);
+  } else if (exited && result.exit_code == 2 && result.output.find("is not encoded") != std::string::npos) {
+    cell = cell_for(request, "smt", CellKind::NotApplicable, "the Z3 encoding does not cover this variant", result);
+  } else {
+    cell = failed_run(request, "smt", result);
+  }
+  cell.bounds = (header.empty() ? "the prove verb's defaults" : header.substr(std::string("bounded model checking on ").size())) +
+                ", the tree only (the range caches are not encoded)" +
+                (request.variant == kDefaultVariant ? "" : ", looking for a difference from mainline");
+  return cell;
+}
+
 }  // namespace
 
 std::uint64_t property_cases_for(double share_seconds) {
@@ -180,6 +224,7 @@ std::uint64_t property_cases_for(double share_seconds) {
 const std::vector<Engine>& all_engines() {
   static const std::vector<Engine> engines{
       Engine{.name = "props", .verb = "check", .command = property_command, .verdict = property_verdict},
+      Engine{.name = "smt", .verb = "prove", .command = proof_command, .verdict = proof_verdict},
       Engine{.name = "logs", .verb = "log-check", .command = field_log_command, .verdict = field_log_verdict},
   };
   return engines;

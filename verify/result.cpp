@@ -14,6 +14,7 @@ std::string_view cell_kind_name(CellKind kind) {
     case CellKind::Unknown: return "unknown";
     case CellKind::Error: return "error";
     case CellKind::NotBuilt: return "not built";
+    case CellKind::NotApplicable: return "not covered";
   }
   return "?";
 }

@@ -17,6 +17,7 @@ enum class CellKind {
   Unknown,      // the engine stopped without a verdict (time limit, solver gave up)
   Error,        // the engine failed: a defect in iovacheck
   NotBuilt,     // the engine is not in this build
+  NotApplicable,  // the engine does not cover this variant (the SMT encoding of a range-cache design)
 };
 
 std::string_view cell_kind_name(CellKind kind);
