@@ -21,7 +21,7 @@ inline constexpr Pfn kLimit32 = 0xfffff;
 
 // The DMA layer's domain: 4 KiB granule, start_pfn 1, real dma_32bit_pfn.
 impl::Config dma_config();
-// The seed thread's domain (allocator-semantics.md section 6): start_pfn 0x40000.
+// The seed thread's domain (docs/spec.md section 6): start_pfn 0x40000.
 impl::Config seed_config();
 
 struct Request {

@@ -201,7 +201,7 @@ class KernelUnderTest final : public ExactSystemUnderTest {
     return std::nullopt;
   }
 
-  // Our API refuses what the kernel leaves undefined or ignores (allocator-semantics.md
+  // Our API refuses what the kernel leaves undefined or ignores (docs/spec.md
   // sections 1 and 3): size 0, a free of a pfn no node holds or of the anchor, a bad CPU, a
   // reserve with lo > hi or above 2^64-1 >> shift. The kernel is not called for those.
   static Outcome rejected() { return Outcome{Outcome::Status::Rejected, 0, std::nullopt}; }

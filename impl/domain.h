@@ -1,6 +1,6 @@
 #pragma once
 // The allocator under test: an iova_domain with its tree and range caches, written from
-// allocator-semantics.md sections 1-4 and shaped by a Variant. Knows nothing of model/.
+// docs/spec.md sections 1-4 and shaped by a Variant. Knows nothing of model/.
 #include <cstdint>
 #include <memory>
 #include <optional>

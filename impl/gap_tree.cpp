@@ -1,4 +1,4 @@
-// p2-augmented and p3-maple (allocator-semantics.md section 5): no cached nodes; placement is
+// p2-augmented and p3-maple (docs/spec.md section 5): no cached nodes; placement is
 // the highest usable gap, found on the augmented AVL tree of gap_tree_avl.h.
 #include "impl/gap_tree.h"
 

@@ -10,7 +10,7 @@ namespace {
 constexpr Variant kVariants[] = {
     {.name = "mainline",
      .origin = "v5.18 .. v7.1",
-     .summary = "none: the allocator of sections 3 and 4"},
+     .summary = "none: the allocator of docs/spec.md sections 3 and 4"},
     {.name = "z1-max32-reset",
      .origin = "v5.11 .. v5.17; fixed by 5b61343b5059 \"iommu/iova: Improve 32-bit free space estimate\" "
                "(2022), the seed thread",

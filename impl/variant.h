@@ -1,5 +1,5 @@
 #pragma once
-// The variants of allocator-semantics.md section 5, each a declared delta on mainline.
+// The variants of docs/spec.md section 5, each a declared delta on mainline.
 // The allocator consults these flags; no variant is a copy of the allocator.
 #include <span>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// Kernel logs with dump_iova_rbtree-style dumps of an iova_domain (allocator-semantics.md
+// Kernel logs with dump_iova_rbtree-style dumps of an iova_domain (docs/spec.md
 // section 6), as engineers paste them: kernel timestamps and tags before each line, lines wrapped
 // by mail, "N lines of log are omitted" notes, several dumps per file. This is the lexical layer:
 // it records what the log prints, as printed; dump_state.h gives it meaning.

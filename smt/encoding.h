@@ -1,5 +1,5 @@
 #pragma once
-// The Z3 encoding of the tree-level semantics (allocator-semantics.md sections 2, 3 and 5) over
+// The Z3 encoding of the tree-level semantics (docs/spec.md sections 2, 3 and 5) over
 // the alphabet of smt/alphabet.h. Pfns are bit-vectors of width W + 1: the extra guard bit
 // makes a wrapped `high - size` land above every node of the W-bit space and below the anchor,
 // as the 64-bit wrap does. The nodes are a packed array sorted by pfn_lo with the anchor in the

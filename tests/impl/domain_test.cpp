@@ -1,4 +1,4 @@
-// The tree half of the domain: placements worked by hand from allocator-semantics.md sections
+// The tree half of the domain: placements worked by hand from docs/spec.md sections
 // 1-3, the tree deltas z1-z5 and p1, reserve, snapshots and bad input.
 #include "impl/domain.h"
 

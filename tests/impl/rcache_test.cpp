@@ -1,4 +1,4 @@
-// The range caches and the fast path (allocator-semantics.md section 4) and their deltas z6-z8.
+// The range caches and the fast path (docs/spec.md section 4) and their deltas z6-z8.
 #include "impl/rcache.h"
 
 #include <gtest/gtest.h>

@@ -22,7 +22,7 @@ alloc 0x2 limit=0x3
 )";
 
 // Limit 2^64-1 wraps L to 0 and the allocation fails on an empty domain: the spec keeps this
-// (allocator-semantics.md section 1), so mainline and z1 violate completeness alike.
+// (docs/spec.md section 1), so mainline and z1 violate completeness alike.
 const char* const kSharedWithMainline = R"(iova-trace 1
 domain granule=0x1000 start=0x1 dma32=0x2
 alloc 0x1 limit=0x1
