@@ -13,7 +13,9 @@ namespace iovacheck::cli {
 
 namespace {
 
-std::array<const Verb*, 4> verbs() { return {&replay_verb(), &check_verb(), &variants_verb(), &verify_verb()}; }
+std::array<const Verb*, 6> verbs() {
+  return {&replay_verb(), &check_verb(), &variants_verb(), &verify_verb(), &fuzz_replay_verb(), &campaign_verb()};
+}
 
 const Verb* find_verb(const std::string& name) {
   for (const Verb* verb : verbs()) {

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "cli/replay.h"
 #include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
@@ -86,6 +87,28 @@ int replay_file(const std::string& path, const std::optional<std::string>& varia
     std::cerr << error.what() << "\n";
     return kExitBadInput;
   }
+  return replay_trace(path, trace, variant_override, quiet);
+}
+
+int run_replay(const ParsedArgs& args) {
+  if (args.positional.empty()) throw UsageError("iovacheck replay: no trace file given");
+  const std::optional<std::string> variant = args.value("variant");
+  if (variant) {
+    if (const std::string unknown = unknown_variant_message(*variant); !unknown.empty()) {
+      throw UsageError("iovacheck replay: " + unknown);
+    }
+  }
+  int worst = kExitOk;
+  for (const std::string& path : args.positional) {
+    worst = std::max(worst, replay_file(path, variant, args.flag("quiet")));
+  }
+  return worst;
+}
+
+}  // namespace
+
+int replay_trace(const std::string& path, const Trace& trace, const std::optional<std::string>& variant_override,
+                 bool quiet) {
   const std::string variant = variant_override.value_or(trace.variant);
   if (const std::string unknown = unknown_variant_message(variant); !unknown.empty()) {
     std::cerr << path << ": error: " << unknown << "\n";
@@ -117,23 +140,6 @@ int replay_file(const std::string& path, const std::optional<std::string>& varia
   std::cout << path << ": ok, " << report.steps.size() << " steps hold\n";
   return kExitOk;
 }
-
-int run_replay(const ParsedArgs& args) {
-  if (args.positional.empty()) throw UsageError("iovacheck replay: no trace file given");
-  const std::optional<std::string> variant = args.value("variant");
-  if (variant) {
-    if (const std::string unknown = unknown_variant_message(*variant); !unknown.empty()) {
-      throw UsageError("iovacheck replay: " + unknown);
-    }
-  }
-  int worst = kExitOk;
-  for (const std::string& path : args.positional) {
-    worst = std::max(worst, replay_file(path, variant, args.flag("quiet")));
-  }
-  return worst;
-}
-
-}  // namespace
 
 const Verb& replay_verb() {
   static const Verb verb{

@@ -21,6 +21,8 @@ const Verb& replay_verb();
 const Verb& variants_verb();
 const Verb& verify_verb();
 const Verb& check_verb();
+const Verb& fuzz_replay_verb();
+const Verb& campaign_verb();
 
 // The full help of one verb: usage, description, options.
 std::string verb_help(const Verb& verb);
