@@ -111,9 +111,12 @@ struct Paths {
   fs::path scratch() const { return out / "scratch"; }
 };
 
-std::vector<std::string> job_environment(const Job& job) {
-  if (job.variant.empty()) return {};
-  return {"IOVACHECK_FUZZ_VARIANTS=" + job.variant};
+// Violations are written to the job's crash directory and the run goes on (a crash would cost
+// a restart of libFuzzer's fork job each time); sanitizer reports still crash.
+std::vector<std::string> job_environment(const Job& job, const fs::path& crashes) {
+  std::vector<std::string> env{"IOVACHECK_FUZZ_KEEP_GOING=" + crashes.string()};
+  if (!job.variant.empty()) env.push_back("IOVACHECK_FUZZ_VARIANTS=" + job.variant);
+  return env;
 }
 
 std::vector<std::string> fuzzer_flags(const HarnessEntry& harness) {
@@ -124,12 +127,11 @@ std::vector<std::string> fuzzer_flags(const HarnessEntry& harness) {
 
 // libFuzzer's fork-mode status lines: "#N: cov: C ft: F corp: K exec/s: E oom/timeout/crash: a/b/c time: Ts job: J".
 void read_job_log(const fs::path& log, JobResult& result) {
-  static const std::regex status(R"(#(\d+): cov: \d+ ft: \d+ corp: \d+ exec/s: \d+ oom/timeout/crash: \d+/\d+/(\d+) time: (\d+)s)");
+  static const std::regex status(R"(#(\d+): cov: \d+ ft: \d+ corp: \d+ exec/s:? \d+ oom/timeout/crash: \d+/\d+/(\d+) time: (\d+)s)");
   const std::string text = read_text(log);
   for (auto it = std::sregex_iterator(text.begin(), text.end(), status); it != std::sregex_iterator(); ++it) {
     result.execs = std::stoull((*it)[1]);
     const std::size_t crashes = std::stoull((*it)[2]);
-    if (crashes > 0 && !result.first_crash_seconds) result.first_crash_seconds = std::stod((*it)[3]);
     result.crashes = crashes;
   }
 }
@@ -201,11 +203,12 @@ class Campaign {
     argv.push_back(paths_.corpus(job).string());
     if (fs::is_directory(job.harness->seeds)) argv.push_back(job.harness->seeds.string());
     fs::remove(paths_.log(job));
-    return spawn(argv, job_environment(job), paths_.log(job));
+    return spawn(argv, job_environment(job, paths_.crashes(job)), paths_.log(job));
   }
 
   void finish(const Job& job, double seconds, int status) {
     JobResult result;
+    result.first_crash_seconds = first_finding_seconds(job, seconds);
     result.harness = job.harness->name;
     result.variant = job.variant;
     result.seconds = seconds;
@@ -213,6 +216,16 @@ class Campaign {
     read_job_log(paths_.log(job), result);
     triage(job, result);
     result_.jobs.push_back(result);
+  }
+
+  // The oldest crash or finding file of the job, in seconds from its start.
+  std::optional<double> first_finding_seconds(const Job& job, double job_seconds) const {
+    std::optional<fs::file_time_type> oldest;
+    for (const auto& entry : fs::directory_iterator(paths_.crashes(job)))
+      if (!oldest || entry.last_write_time() < *oldest) oldest = entry.last_write_time();
+    if (!oldest) return std::nullopt;
+    const double age = std::chrono::duration<double>(fs::file_time_type::clock::now() - *oldest).count();
+    return std::max(0.0, job_seconds - age);
   }
 
   void progress(std::size_t running, std::size_t started) const {
@@ -332,12 +345,12 @@ class Campaign {
   // A crash that is no violation of a trace (a sanitizer report, a parser defect): the input is
   // the finding, its signature the harness's first report line.
   void record_crash_finding(const Job& job, const fs::path& crash, const std::string& input, const JobResult& result) {
-    const std::string output = run_captured({job.harness->binary.string(), crash.string()}, job_environment(job),
+    const std::string output = run_captured({job.harness->binary.string(), crash.string()}, job_environment(job, paths_.crashes(job)),
                                             paths_.scratch() / "replay.log");
-    static const std::regex report_line(R"((SUMMARY: [^\n]*|trace_parser: [^\n]*|iovacheck finding: [^\n]*|==\d+==ERROR: [^\n]*))");
+    static const std::regex report_line(R"((SUMMARY: [^\n]*|\ntrace_parser: [^\n]*|==\d+==ERROR: [^\n]*))");
     std::smatch match;
     std::string what = std::regex_search(output, match, report_line) ? match[1].str() : "crash without a report";
-    what = std::regex_replace(what, std::regex(R"(==\d+==)"), "");
+    what = std::regex_replace(what, std::regex(R"(==\d+==|\n)"), "");
     const std::string signature = job.id() + " " + what;
     if (!signatures_.insert(signature).second) return;
     Finding finding;
@@ -365,7 +378,7 @@ class Campaign {
     fs::remove_all(merged);
     fs::create_directories(merged);
     std::vector<std::string> argv{job.harness->binary.string(), "-merge=1", merged.string(), corpus.string()};
-    if (wait_for(spawn(argv, job_environment(job), paths_.out / "logs" / (job.id() + ".merge.log"))) != 0) {
+    if (wait_for(spawn(argv, job_environment(job, paths_.crashes(job)), paths_.out / "logs" / (job.id() + ".merge.log"))) != 0) {
       fs::remove_all(merged);
       return;
     }
@@ -395,7 +408,7 @@ class Campaign {
       if (found == instrumented.end()) continue;
       if (std::find(objects.begin(), objects.end(), found->binary.string()) == objects.end())
         objects.push_back(found->binary.string());
-      std::vector<std::string> env = job_environment(job);
+      std::vector<std::string> env = job_environment(job, paths_.crashes(job));
       env.push_back("LLVM_PROFILE_FILE=" + (dir / (job.id() + ".profraw")).string());
       wait_for(spawn({found->binary.string(), "-runs=0", paths_.corpus(job).string()}, env, dir / "run.log"));
     }

@@ -9,8 +9,9 @@
 //                             every implemented variant); one name fixes the variant
 //   IOVACHECK_FUZZ_TRACE_DIR  where a counted violation's trace is written (default: none)
 //   IOVACHECK_FUZZ_KEEP_GOING when set, a counted violation is printed once per variant and
-//                             property and the run goes on: only sanitizer reports and defects
-//                             stop it (CI's smoke runs)
+//                             property (its input written to that directory when the value is
+//                             one) and the run goes on at full speed: only sanitizer reports and
+//                             defects stop it (the campaign, CI's smoke runs)
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +37,7 @@ struct Settings {
   std::vector<std::string> variants;
   std::string trace_dir;
   bool keep_going = false;
+  std::string keep_going_dir;  // where keep-going findings' inputs go; empty: nowhere
 };
 
 Settings settings;
@@ -61,13 +64,17 @@ void write_atomically(const std::filesystem::path& path, const std::string& text
   std::filesystem::rename(partial, path, error);
 }
 
-void report_finding(const Trace& failing, const Violation& violation) {
+void report_finding(const Trace& failing, const Violation& violation, std::span<const std::uint8_t> input) {
   const std::string text =
       print_trace(failing, {StepComment{violation.step, violation_comment(violation)}});
   const std::string name = failing.variant + "." + std::string(property_name(violation.property));
   if (settings.keep_going) {
     static std::set<std::string> reported;
-    if (reported.insert(name).second) std::fprintf(stderr, "iovacheck finding (keep going): %s\n", name.c_str());
+    if (!reported.insert(name).second) return;
+    std::fprintf(stderr, "iovacheck finding (keep going): %s\n", name.c_str());
+    if (!settings.keep_going_dir.empty())
+      write_atomically(std::filesystem::path(settings.keep_going_dir) / ("finding-" + name),
+                       std::string(input.begin(), input.end()));
     return;
   }
   std::fprintf(stderr, "iovacheck finding: %s\n%s", name.c_str(), text.c_str());
@@ -92,7 +99,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     }
   }
   if (const char* dir = std::getenv("IOVACHECK_FUZZ_TRACE_DIR")) settings.trace_dir = dir;
-  settings.keep_going = std::getenv("IOVACHECK_FUZZ_KEEP_GOING") != nullptr;
+  if (const char* keep_going = std::getenv("IOVACHECK_FUZZ_KEEP_GOING")) {
+    settings.keep_going = true;
+    if (std::filesystem::is_directory(keep_going)) settings.keep_going_dir = keep_going;
+  }
   return 0;
 }
 
@@ -103,6 +113,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!report.violation) return 0;
   Trace failing = report.named;
   failing.steps.resize(report.violation->step + 1);
-  if (counterexample_predicate(trace.variant, report.violation->property)(failing)) report_finding(failing, *report.violation);
+  if (counterexample_predicate(trace.variant, report.violation->property)(failing)) report_finding(failing, *report.violation, {data, size});
   return 0;
 }
