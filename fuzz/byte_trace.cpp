@@ -30,7 +30,7 @@ enum class ValueClass : std::uint8_t {
 constexpr Pfn kHashMultiplier = 0x9e3779b97f4a7c15;  // 2^64 / golden ratio, odd
 constexpr unsigned kDefaultShift = 12;               // byte 0 of the granule field: 4 KiB
 constexpr unsigned kSmallCpus = 4;                   // cpus bytes below 0x80 give 1..4
-constexpr std::uint8_t kRawCpu = 0x80;               // cpu bytes from here are taken as they are
+constexpr std::uint8_t kManyCpus = 0x80;             // cpus bytes from here give 1..128
 
 Pfn signed_offset(std::int64_t offset) { return static_cast<Pfn>(offset); }  // two's complement wrap
 
@@ -109,7 +109,7 @@ Geometry decode_geometry(Reader& reader, Context& context) {
   const std::uint8_t mag = reader.byte();
   geometry.mag_size = mag == 0 ? kDefaultMagazineSize : mag;
   const std::uint8_t cpus = reader.byte();
-  geometry.cpus = cpus < kRawCpu ? 1 + cpus % kSmallCpus : 1u + (cpus - kRawCpu);
+  geometry.cpus = cpus < kManyCpus ? 1 + cpus % kSmallCpus : 1u + (cpus - kManyCpus);
   context.dma32 = geometry.dma32_pfn;
   geometry.start_pfn = context.map(read_value(reader));
   context.start = geometry.start_pfn;
@@ -128,7 +128,7 @@ Op decode_op(Reader& reader, Context& context, const Geometry& geometry, std::si
   const EncodedValue a = read_value(reader);
   const EncodedValue b = read_value(reader);
   const std::uint8_t cpu_byte = reader.byte();
-  const unsigned cpu = cpu_byte < kRawCpu ? cpu_byte % geometry.cpus : cpu_byte - kRawCpu;
+  const unsigned cpu = cpu_byte % geometry.cpus;  // a trace names no cpu beyond the domain's
   const bool flag = (flags & 1) != 0;
   auto target = [&] {  // by name unless flagged or nothing is allocated yet
     if (!flag && allocations > 0) return Target{0, allocation_name(a.payload % allocations)};
@@ -158,7 +158,8 @@ Op decode_op(Reader& reader, Context& context, const Geometry& geometry, std::si
     }
     case 5: {
       constexpr std::array kScopes{Flush::Scope::All, Flush::Scope::Cpu, Flush::Scope::Depot};
-      return Flush{kScopes[flags % kScopes.size()], cpu};
+      const Flush::Scope scope = kScopes[flags % kScopes.size()];
+      return Flush{scope, scope == Flush::Scope::Cpu ? cpu : 0};  // only a cpu flush names one
     }
     case 6: return Trim{};
     default: return Find{context.decode(a)};
@@ -230,8 +231,7 @@ class Encoder {
   }
 
   std::uint8_t cpu(unsigned number) {
-    if (number < trace_.geometry.cpus && number < kRawCpu) return static_cast<std::uint8_t>(number);
-    if (number < kRawCpu) return static_cast<std::uint8_t>(kRawCpu + number);
+    if (number <= UINT8_MAX) return static_cast<std::uint8_t>(number);  // below cpus, which is at most 128 here
     fail("cpu=" + std::to_string(number));
   }
 
@@ -248,7 +248,7 @@ class Encoder {
     if (geometry.mag_size != kDefaultMagazineSize && geometry.mag_size > UINT8_MAX) fail("mag " + std::to_string(geometry.mag_size));
     writer_.byte(geometry.mag_size == kDefaultMagazineSize ? 0 : static_cast<std::uint8_t>(geometry.mag_size));
     if (geometry.cpus <= kSmallCpus) writer_.byte(static_cast<std::uint8_t>(geometry.cpus - 1));
-    else if (geometry.cpus <= kRawCpu) writer_.byte(static_cast<std::uint8_t>(kRawCpu + geometry.cpus - 1));
+    else if (geometry.cpus <= kManyCpus) writer_.byte(static_cast<std::uint8_t>(kManyCpus + geometry.cpus - 1));
     else fail("cpus " + std::to_string(geometry.cpus));
     context_.dma32 = geometry.dma32_pfn;
     writer_.value(value(geometry.start_pfn, "start"));

@@ -291,20 +291,42 @@ class Campaign {
     }
   }
 
+  // The first violation the input shows on the job's variant, as a named failing prefix.
+  std::optional<std::pair<Trace, Property>> violation_of(const Job& job, const std::string& input) const {
+    Trace trace = decode_trace({reinterpret_cast<const std::uint8_t*>(input.data()), input.size()});
+    if (!job.variant.empty()) trace.variant = job.variant;
+    const CheckReport report = check_on(trace, trace.variant, CheckOptions{.check_expectations = false});
+    if (!report.violation) return std::nullopt;
+    Trace failing = report.named;
+    failing.steps.resize(report.violation->step + 1);
+    if (!counterexample_predicate(trace.variant, report.violation->property)(failing)) return std::nullopt;
+    return std::pair{failing, report.violation->property};
+  }
+
+  // libFuzzer's crash minimization (the violation aborts here: no keep-going), kept when the
+  // smaller input still shows the same property.
+  std::string libfuzzer_minimized(const Job& job, const fs::path& crash, const std::string& input, Property property) {
+    const fs::path minimized = paths_.scratch() / "minimized";
+    fs::remove(minimized);
+    std::vector<std::string> env;
+    if (!job.variant.empty()) env.push_back("IOVACHECK_FUZZ_VARIANTS=" + job.variant);
+    wait_for(spawn({job.harness->binary.string(), "-minimize_crash=1", "-runs=2000", "-max_total_time=10",
+                    "-exact_artifact_path=" + minimized.string(), crash.string()},
+                   env, paths_.scratch() / "minimize.log"));
+    if (!fs::exists(minimized)) return input;
+    const std::string smaller = read_text(minimized);
+    const auto violation = violation_of(job, smaller);
+    return violation && violation->second == property ? smaller : input;
+  }
+
   void triage_one(const Job& job, const fs::path& crash, const JobResult& result) {
     const std::string input = read_text(crash);
     if (job.harness->input == "ops") {
-      Trace trace = decode_trace({reinterpret_cast<const std::uint8_t*>(input.data()), input.size()});
-      if (!job.variant.empty()) trace.variant = job.variant;
-      const CheckReport report = check_on(trace, trace.variant, CheckOptions{.check_expectations = false});
-      if (report.violation) {
-        Trace failing = report.named;
-        failing.steps.resize(report.violation->step + 1);
-        const TracePredicate keeps = counterexample_predicate(trace.variant, report.violation->property);
-        if (keeps(failing)) {
-          record_trace_finding(job, minimize(failing, keeps), report.violation->property, result);
-          return;
-        }
+      if (const auto found = violation_of(job, input)) {
+        const auto minimized = violation_of(job, libfuzzer_minimized(job, crash, input, found->second));
+        const auto& [failing, property] = minimized ? *minimized : *found;
+        record_trace_finding(job, minimize(failing, counterexample_predicate(failing.variant, property)), property, result);
+        return;
       }
     }
     record_crash_finding(job, crash, input, result);
