@@ -10,9 +10,11 @@ cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" \
   -DIOVACHECK_FUZZ=ON -DIOVACHECK_FUZZ_ONLY=ON -DIOVACHECK_FUZZ_INSTRUMENT=OFF \
   -DIOVACHECK_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" -DIOVACHECK_TESTS=OFF -DIOVACHECK_BENCH=OFF
-cmake --build "$build" -j"$(nproc)"
+# Only the listed harnesses (fuzz_<name>), as the build's harnesses.tsv names them.
+cmake --build "$build" -j"$(nproc)" --target $(cut -f1 "$build/fuzz/harnesses.tsv" | sed 's/^/fuzz_/')
 
 zip_dir() {  # zip_dir DIR ZIP: the files of DIR at the zip's top level
+  set -- "$1" "$(realpath -m "$2")"
   rm -f "$2"
   if command -v zip >/dev/null; then (cd "$1" && zip -q -r "$2" .)
   else python3 -c 'import os, sys, zipfile
@@ -24,7 +26,7 @@ with zipfile.ZipFile(sys.argv[2], "w") as z:
 while IFS=$'\t' read -r name input per_variant binary seeds dict options; do
   cp "$binary" "$OUT/$name"
   if [ -d "$seeds" ]; then zip_dir "$seeds" "$OUT/${name}_seed_corpus.zip"; fi
-  if [ -n "$dict" ]; then cp "$dict" "$OUT/$name.dict"; fi
-  if [ -n "$options" ]; then cp "$options" "$OUT/$name.options"; fi
+  if [ "$dict" != - ]; then cp "$dict" "$OUT/$name.dict"; fi
+  if [ "$options" != - ]; then cp "$options" "$OUT/$name.options"; fi
   echo "build.sh: $name ($input input$([ "$per_variant" = yes ] && echo ', one variant per byte'))"
 done <"$build/fuzz/harnesses.tsv"

@@ -127,12 +127,12 @@ std::vector<std::string> fuzzer_flags(const HarnessEntry& harness) {
 
 // libFuzzer's fork-mode status lines: "#N: cov: C ft: F corp: K exec/s: E oom/timeout/crash: a/b/c time: Ts job: J".
 void read_job_log(const fs::path& log, JobResult& result) {
-  static const std::regex status(R"(#(\d+): cov: \d+ ft: \d+ corp: \d+ exec/s:? \d+ oom/timeout/crash: \d+/\d+/(\d+) time: (\d+)s)");
+  static const std::regex status(R"(#(\d+): cov: (\d+) ft: \d+ corp: \d+ exec/s:? \d+ oom/timeout/crash: \d+/\d+/(\d+))");
   const std::string text = read_text(log);
   for (auto it = std::sregex_iterator(text.begin(), text.end(), status); it != std::sregex_iterator(); ++it) {
     result.execs = std::stoull((*it)[1]);
-    const std::size_t crashes = std::stoull((*it)[2]);
-    result.crashes = crashes;
+    result.edges = std::stoull((*it)[2]);
+    result.crashes = std::stoull((*it)[3]);
   }
 }
 
@@ -184,7 +184,7 @@ class Campaign {
         continue;
       }
       if (seconds_since(last_progress) >= 10) {
-        progress(running.size(), next);
+        progress(running, next);
         last_progress = Clock::now();
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -208,7 +208,7 @@ class Campaign {
 
   void finish(const Job& job, double seconds, int status) {
     JobResult result;
-    result.first_crash_seconds = first_finding_seconds(job, seconds);
+    result.first_finding_seconds = first_finding_seconds(job, seconds);
     result.harness = job.harness->name;
     result.variant = job.variant;
     result.seconds = seconds;
@@ -228,21 +228,30 @@ class Campaign {
     return std::max(0.0, job_seconds - age);
   }
 
-  void progress(std::size_t running, std::size_t started) const {
+  // One line: elapsed and remaining time, jobs, exec/s and edges of the running jobs (from
+  // their libFuzzer status lines), corpus inputs, findings triaged and inputs awaiting triage.
+  void progress(const std::map<pid_t, std::pair<std::size_t, Clock::time_point>>& running, std::size_t started) const {
     std::uint64_t execs = 0;
+    std::size_t edges = 0;
+    std::size_t pending = 0;
     double seconds = 0;
-    for (const JobResult& job : result_.jobs) {
-      execs += job.execs;
-      seconds += job.seconds;
+    for (const auto& [pid, job] : running) {
+      JobResult now;
+      read_job_log(paths_.log(jobs_[job.first]), now);
+      execs += now.execs;
+      edges += now.edges;
+      seconds += seconds_since(job.second);
+      pending += count_files(paths_.crashes(jobs_[job.first]));
     }
     std::size_t corpus = 0;
     for (const Job& job : jobs_) corpus += count_files(paths_.corpus(job));
     const double elapsed = seconds_since(started_);
     std::cerr << "campaign: " << std::fixed << std::setprecision(0) << elapsed << " s elapsed";
     if (options_.minutes) std::cerr << ", ~" << std::max(0.0, *options_.minutes * 60 - elapsed) << " s left";
-    std::cerr << "; jobs " << started - running << "/" << jobs_.size() << " done, " << running << " running; "
-              << (seconds > 0 ? static_cast<double>(execs) / seconds : 0.0) << " exec/s (finished jobs); corpus "
-              << corpus << " inputs; findings " << result_.findings.size() << " (" << new_findings() << " new)\n";
+    std::cerr << "; jobs " << started - running.size() << "/" << jobs_.size() << " done, " << running.size()
+              << " running at " << (seconds > 0 ? static_cast<double>(execs) * static_cast<double>(running.size()) / seconds : 0.0)
+              << " exec/s, " << edges << " edges; corpus " << corpus << " inputs; findings " << result_.findings.size()
+              << " (" << new_findings() << " new), " << pending << " inputs to triage\n";
   }
 
   std::size_t new_findings() const {
@@ -356,7 +365,7 @@ class Campaign {
     finding.signature = signature;
     finding.steps = minimized.steps.size();
     finding.known = is_known_finding(minimized, property, options_.corpus_root);
-    finding.first_seen_seconds = result.first_crash_seconds.value_or(result.seconds);
+    finding.first_seen_seconds = result.first_finding_seconds.value_or(result.seconds);
     finding.file = minimized.variant + "-" + finding.property + "-" + digest(signature) + ".trace";
     std::vector<StepComment> comments;
     if (replayed.violation) comments.push_back({replayed.violation->step, violation_comment(*replayed.violation)});
@@ -380,7 +389,7 @@ class Campaign {
     finding.variant = job.variant;
     finding.property = "crash";
     finding.signature = signature;
-    finding.first_seen_seconds = result.first_crash_seconds.value_or(result.seconds);
+    finding.first_seen_seconds = result.first_finding_seconds.value_or(result.seconds);
     finding.file = job.id() + "-crash-" + digest(signature) + ".input";
     write_atomically(paths_.findings() / (finding.file + ".txt"), header(finding) + output);
     write_atomically(paths_.findings() / finding.file, input);
@@ -502,6 +511,8 @@ std::vector<HarnessEntry> read_manifest(const fs::path& path) {
     fields.resize(std::max<std::size_t>(fields.size(), 7));
     if (fields[0].empty() || (fields[1] != "ops" && fields[1] != "trace" && fields[1] != "raw"))
       throw CampaignError(path.string() + ":" + std::to_string(number) + ": not a harness line");
+    for (std::string& field : fields)
+      if (field == "-") field.clear();
     entries.push_back(HarnessEntry{fields[0], fields[1], fields[2] == "yes", fields[3], fields[4], fields[5], fields[6]});
   }
   return entries;

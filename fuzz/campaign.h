@@ -57,8 +57,9 @@ struct JobResult {
   std::string variant;  // empty for a harness that is not per variant
   double seconds = 0;
   std::uint64_t execs = 0;
+  std::size_t edges = 0;  // libFuzzer's "cov:", the coverage counters reached
   std::size_t corpus_files = 0;
-  std::optional<double> first_crash_seconds;
+  std::optional<double> first_finding_seconds;
   std::size_t crashes = 0;
   int exit_status = 0;
 };

@@ -62,8 +62,8 @@ std::string json_report(const CampaignResult& result, const CampaignOptions& opt
     const JobResult& job = result.jobs[i];
     out << (i ? "," : "") << "\n    {\"harness\": \"" << job.harness << "\", \"variant\": \"" << job.variant
         << "\", \"seconds\": " << number(job.seconds) << ", \"execs\": " << job.execs
-        << ", \"exec_per_s\": " << number(rate(job), 0) << ", \"corpus\": " << job.corpus_files
-        << ", \"crashes\": " << job.crashes << ", \"first_crash_s\": " << optional_number(job.first_crash_seconds)
+        << ", \"exec_per_s\": " << number(rate(job), 0) << ", \"edges\": " << job.edges << ", \"corpus\": " << job.corpus_files
+        << ", \"crashes\": " << job.crashes << ", \"first_finding_s\": " << optional_number(job.first_finding_seconds)
         << ", \"exit\": " << job.exit_status << "}";
   }
   out << "\n  ],\n  \"findings\": [";
@@ -86,11 +86,11 @@ std::string markdown_report(const CampaignResult& result, const std::filesystem:
       << fresh << " new.\n\nCoverage of model/ and impl/: lines "
       << (result.line_coverage ? number(*result.line_coverage) + " %" : "n/a") << ", branches "
       << (result.branch_coverage ? number(*result.branch_coverage) + " %" : "n/a") << " (" << result.coverage_note
-      << ")\n\n## Jobs\n\n| job | s | execs | exec/s | corpus | crashes | first crash s |\n|---|---|---|---|---|---|---|\n";
+      << ")\n\n## Jobs\n\n| job | s | execs | exec/s | edges | corpus | crashes | first finding s |\n|---|---|---|---|---|---|---|---|\n";
   for (const JobResult& job : result.jobs)
     out << "| " << job_name(job) << " | " << number(job.seconds, 0) << " | " << job.execs << " | " << number(rate(job), 0)
-        << " | " << job.corpus_files << " | " << job.crashes << " | "
-        << (job.first_crash_seconds ? number(*job.first_crash_seconds, 0) : "-") << " |\n";
+        << " | " << job.edges << " | " << job.corpus_files << " | " << job.crashes << " | "
+        << (job.first_finding_seconds ? number(*job.first_finding_seconds, 0) : "-") << " |\n";
   out << "\n## Findings\n\n";
   for (const Finding& finding : result.findings) {
     out << "### " << (finding.known ? "known" : "NEW") << ": " << finding.file << "\n\n" << finding.signature << "\n\n";

@@ -5,7 +5,8 @@
 #     the seeds (differential: -max_len=370 -len_control=0);
 #  2. for every z-variant, the seconds from an empty corpus to the first distinguishing finding
 #     on one core (the harness aborts on it), and from the seeds without corpus/variants and
-#     corpus/findings; RUNS runs each (seeds 1..RUNS), at most LIMIT s each; the finding's
+#     corpus/findings, and from an empty corpus with the operation-level custom mutator
+#     (differential_opmut); RUNS runs each (seeds 1..RUNS), at most LIMIT s each; the finding's
 #     length after `iovacheck fuzz-replay --minimize` (the shared minimizer).
 # usage: tools/measure-fuzz.sh [RUNS] [LIMIT]    (default 5 runs, 60 s)
 # Needs build/fuzz (cmake --preset fuzz), build/fuzz-fast and build/release's iovacheck.
@@ -64,7 +65,7 @@ echo "== time to the first distinguishing finding, one core, ASan+UBSan build (b
 echo "   seeded: $(ls "$scratch/seeds" | wc -l) seeds from corpus/ without corpus/variants and corpus/findings"
 printf "%-24s %-7s %6s %10s %8s %10s  %s\n" variant corpus found "median s" "max s" "min. len" "what"
 for variant in $("$cli" variants | awk '/^z[0-9]/ {print $1}'); do
-  for mode in empty seeded; do
+  for mode in empty seeded opmut; do
     : >"$scratch/times"; : >"$scratch/lengths"; found=0; kinds=""
     for run in $(seq 1 "$runs"); do
       dir="$scratch/ttf-$variant-$mode-$run"
@@ -72,7 +73,9 @@ for variant in $("$cli" variants | awk '/^z[0-9]/ {print $1}'); do
       dirs=("$dir/corpus")
       [ "$mode" = seeded ] && dirs+=("$scratch/seeds")
       start=$(date +%s.%N)
-      IOVACHECK_FUZZ_VARIANTS=$variant timeout $((limit + 10)) build/fuzz/fuzz/differential -seed="$run" \
+      harness=build/fuzz/fuzz/differential
+      [ "$mode" = opmut ] && harness=build/fuzz/fuzz/differential_opmut
+      IOVACHECK_FUZZ_VARIANTS=$variant timeout $((limit + 10)) "$harness" -seed="$run" \
         -max_total_time="$limit" -max_len=400 -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
       end=$(date +%s.%N)
       crash=$(ls "$dir/crash" 2>/dev/null | head -1)
