@@ -11,6 +11,7 @@
 #include "cli/verb.h"
 #include "fuzz/campaign.h"
 #include "fuzz/campaign_report.h"
+#include "fuzz/text_files.h"
 #include "harness/implementation.h"
 
 namespace iovacheck::cli {
@@ -31,17 +32,6 @@ constexpr std::array kOptions{
     OptionSpec{"fuzz-build", "DIR", "the fuzz preset's build (default: build/fuzz of the repository)"},
     OptionSpec{"coverage-build", "DIR", "the fuzz-coverage preset's build (default: build/fuzz-coverage)"},
 };
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t end = std::min(text.find(',', start), text.size());
-    if (end > start) items.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return items;
-}
 
 // The repository: the working directory when it holds corpus/ and fuzz/, else an ancestor of the binary.
 fs::path repository() {
@@ -78,7 +68,7 @@ fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
     throw UsageError("iovacheck campaign: " + std::string(error.what()) + " (cmake --preset fuzz && cmake --build --preset fuzz)");
   }
   if (const auto names = args.value("harnesses")) {
-    for (const std::string& name : split_list(*names)) {
+    for (const std::string& name : fuzz::split_list(*names)) {
       const auto found = std::find_if(listed.begin(), listed.end(), [&](const auto& entry) { return entry.name == name; });
       if (found == listed.end()) throw UsageError("iovacheck campaign: unknown harness '" + name + "' (not in " + manifest.string() + ")");
       options.harnesses.push_back(*found);
@@ -91,7 +81,7 @@ fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
     if (!fs::exists(harness.binary, error)) throw UsageError("iovacheck campaign: harness binary " + harness.binary.string() + " is missing (build the fuzz preset)");
   }
   if (const auto names = args.value("variants")) {
-    options.variants = split_list(*names);
+    options.variants = fuzz::split_list(*names);
     for (const std::string& variant : options.variants)
       if (const std::string unknown = unknown_variant_message(variant); !unknown.empty()) throw UsageError("iovacheck campaign: " + unknown);
   } else {

@@ -21,6 +21,7 @@
 
 #include "fuzz/byte_trace.h"
 #include "fuzz/known_finding.h"
+#include "fuzz/text_files.h"
 #include "harness/implementation.h"
 #include "harness/predicates.h"
 #include "model/minimize.h"
@@ -37,22 +38,9 @@ namespace {
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
-// Through a temporary file and a rename: a campaign killed at any moment leaves whole files.
-void write_atomically(const fs::path& path, const std::string& text) {
-  const fs::path partial = path.string() + ".partial";
-  {
-    std::ofstream file(partial, std::ios::binary);
-    file << text;
-    if (!file) throw CampaignError("cannot write " + partial.string());
-  }
-  fs::rename(partial, path);
+// Findings and reports must not be lost to a full disk unnoticed.
+void write_or_throw(const fs::path& path, const std::string& text) {
+  if (!write_atomically(path, text)) throw CampaignError("cannot write " + path.string());
 }
 
 std::size_t count_files(const fs::path& dir) {
@@ -369,7 +357,7 @@ class Campaign {
     finding.file = minimized.variant + "-" + finding.property + "-" + digest(signature) + ".trace";
     std::vector<StepComment> comments;
     if (replayed.violation) comments.push_back({replayed.violation->step, violation_comment(*replayed.violation)});
-    write_atomically(paths_.findings() / finding.file, header(finding) + print_trace(minimized, comments));
+    write_or_throw(paths_.findings() / finding.file, header(finding) + print_trace(minimized, comments));
     result_.findings.push_back(finding);
   }
 
@@ -391,8 +379,8 @@ class Campaign {
     finding.signature = signature;
     finding.first_seen_seconds = result.first_finding_seconds.value_or(result.seconds);
     finding.file = job.id() + "-crash-" + digest(signature) + ".input";
-    write_atomically(paths_.findings() / (finding.file + ".txt"), header(finding) + output);
-    write_atomically(paths_.findings() / finding.file, input);
+    write_or_throw(paths_.findings() / (finding.file + ".txt"), header(finding) + output);
+    write_or_throw(paths_.findings() / finding.file, input);
     result_.findings.push_back(finding);
   }
 

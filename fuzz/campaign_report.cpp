@@ -1,5 +1,7 @@
 #include "fuzz/campaign_report.h"
 
+#include "fuzz/text_files.h"
+
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -43,15 +45,6 @@ double rate(const JobResult& job) { return job.seconds > 0 ? static_cast<double>
 
 std::string job_name(const JobResult& job) { return job.variant.empty() ? job.harness : job.harness + "." + job.variant; }
 
-void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path partial = path.string() + ".partial";
-  {
-    std::ofstream file(partial, std::ios::binary);
-    file << text;
-  }
-  std::filesystem::rename(partial, path);
-}
-
 std::string json_report(const CampaignResult& result, const CampaignOptions& options) {
   std::ostringstream out;
   out << "{\n  \"seconds\": " << number(result.seconds) << ",\n  \"seed\": " << options.seed
@@ -94,10 +87,7 @@ std::string markdown_report(const CampaignResult& result, const std::filesystem:
   out << "\n## Findings\n\n";
   for (const Finding& finding : result.findings) {
     out << "### " << (finding.known ? "known" : "NEW") << ": " << finding.file << "\n\n" << finding.signature << "\n\n";
-    std::ifstream file(out_dir / "findings" / finding.file, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    if (finding.file.ends_with(".trace")) out << "```\n" << text.str() << "```\n\n";
+    if (finding.file.ends_with(".trace")) out << "```\n" << read_text(out_dir / "findings" / finding.file) << "```\n\n";
   }
   return out.str();
 }
@@ -124,9 +114,10 @@ std::string junit_report(const CampaignResult& result) {
 }  // namespace
 
 void write_reports(const CampaignResult& result, const CampaignOptions& options, const std::filesystem::path& out) {
-  write_atomically(out / "report.json", json_report(result, options));
-  write_atomically(out / "report.md", markdown_report(result, out));
-  write_atomically(out / "junit.xml", junit_report(result));
+  for (const auto& [name, text] : {std::pair{"report.json", json_report(result, options)},
+                                   std::pair{"report.md", markdown_report(result, out)},
+                                   std::pair{"junit.xml", junit_report(result)}})
+    if (!write_atomically(out / name, text)) throw CampaignError("cannot write " + (out / name).string());
 }
 
 }  // namespace iovacheck::fuzz

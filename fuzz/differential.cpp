@@ -16,7 +16,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <set>
 #include <span>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "fuzz/byte_trace.h"
+#include "fuzz/text_files.h"
 #include "harness/implementation.h"
 #include "harness/predicates.h"
 #include "model/trace_io.h"
@@ -42,28 +42,6 @@ struct Settings {
 
 Settings settings;
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t end = std::min(text.find(',', start), text.size());
-    if (end > start) items.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return items;
-}
-
-// Written through a temporary file and a rename: a killed run never leaves half a trace.
-void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path partial = path.string() + ".partial";
-  {
-    std::ofstream file(partial, std::ios::binary);
-    file << text;
-  }
-  std::error_code error;
-  std::filesystem::rename(partial, path, error);
-}
-
 void report_finding(const Trace& failing, const Violation& violation, std::span<const std::uint8_t> input) {
   const std::string text =
       print_trace(failing, {StepComment{violation.step, violation_comment(violation)}});
@@ -73,14 +51,14 @@ void report_finding(const Trace& failing, const Violation& violation, std::span<
     if (!reported.insert(name).second) return;
     std::fprintf(stderr, "iovacheck finding (keep going): %s\n", name.c_str());
     if (!settings.keep_going_dir.empty())
-      write_atomically(std::filesystem::path(settings.keep_going_dir) / ("finding-" + name),
+      fuzz::write_atomically(std::filesystem::path(settings.keep_going_dir) / ("finding-" + name),
                        std::string(input.begin(), input.end()));
     return;
   }
   std::fprintf(stderr, "iovacheck finding: %s\n%s", name.c_str(), text.c_str());
   if (!settings.trace_dir.empty()) {
     const std::size_t digest = std::hash<std::string>{}(text);
-    write_atomically(std::filesystem::path(settings.trace_dir) / (name + "." + std::to_string(digest) + ".trace"), text);
+    fuzz::write_atomically(std::filesystem::path(settings.trace_dir) / (name + "." + std::to_string(digest) + ".trace"), text);
   }
   std::abort();
 }
@@ -90,7 +68,7 @@ void report_finding(const Trace& failing, const Violation& violation, std::span<
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   const char* variants = std::getenv("IOVACHECK_FUZZ_VARIANTS");
   if (variants != nullptr && *variants != '\0') {
-    settings.variants = split_list(variants);
+    settings.variants = fuzz::split_list(variants);
     for (const std::string& variant : settings.variants) {
       if (!is_implemented_variant(variant)) {
         std::fprintf(stderr, "differential: IOVACHECK_FUZZ_VARIANTS: unknown variant '%s'\n", variant.c_str());

@@ -1,8 +1,6 @@
 #include "fuzz/known_finding.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "fuzz/text_files.h"
 #include "harness/predicates.h"
 #include "model/trace_io.h"
 
@@ -16,11 +14,8 @@ bool is_known_finding(const Trace& minimized, Property property, const std::file
     if (!std::filesystem::is_directory(dir, error)) continue;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, error)) {
       if (entry.path().extension() != ".trace") continue;
-      std::ifstream file(entry.path(), std::ios::binary);
-      std::ostringstream text;
-      text << file.rdbuf();
       try {
-        const Trace trace = parse_trace(text.str());
+        const Trace trace = parse_trace(read_text(entry.path()));
         if (trace.variant == minimized.variant && same_kind(trace)) return true;
       } catch (const TraceError&) {
         // a corpus trace that does not parse pins nothing; ctest reports it

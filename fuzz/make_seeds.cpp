@@ -8,25 +8,18 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "fuzz/byte_trace.h"
+#include "fuzz/text_files.h"
 #include "model/trace_io.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace iovacheck;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 // The operations with allocation names replaced by their index among the allocations, so that
 // a trace and its decoded byte form compare equal whatever they call their allocations.
@@ -71,7 +64,7 @@ int main(int argc, char** argv) {
   std::sort(traces.begin(), traces.end());
   int status = 0;
   for (const fs::path& relative : traces) {
-    const std::string text = read_text(corpus / relative);
+    const std::string text = fuzz::read_text(corpus / relative);
     const std::string name = seed_name(relative);
     std::ofstream(out / "trace_parser" / (name + ".trace"), std::ios::binary) << text;
     Trace trace;

@@ -9,12 +9,12 @@
 #     (differential_opmut); RUNS runs each (seeds 1..RUNS), at most LIMIT s each; the finding's
 #     length after `iovacheck fuzz-replay --minimize` (the shared minimizer).
 # usage: tools/measure-fuzz.sh [RUNS] [LIMIT]    (default 5 runs, 60 s)
-# Needs build/fuzz (cmake --preset fuzz), build/fuzz-fast and build/release's iovacheck.
+# Needs build/fuzz (cmake --preset fuzz), build/fuzz-fast and build/release's iovacheck ($IOVACHECK).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 limit=${2:-60}
-cli=build/release/cli/iovacheck
+cli=${IOVACHECK:-build/release/cli/iovacheck}  # any build without sanitizers
 for needed in build/fuzz/fuzz/differential build/fuzz-fast/fuzz/differential "$cli"; do
   [ -x "$needed" ] || { echo "measure-fuzz: $needed missing (build the fuzz, fuzz-fast and release presets)" >&2; exit 2; }
 done
