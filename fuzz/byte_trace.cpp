@@ -28,9 +28,26 @@ enum class ValueClass : std::uint8_t {
 };
 
 constexpr Pfn kHashMultiplier = 0x9e3779b97f4a7c15;  // 2^64 / golden ratio, odd
-constexpr unsigned kDefaultShift = 12;               // byte 0 of the granule field: 4 KiB
-constexpr unsigned kSmallCpus = 4;                   // cpus bytes below 0x80 give 1..4
-constexpr std::uint8_t kManyCpus = 0x80;             // cpus bytes from here give 1..128
+
+// The header's fields, each a byte weighted toward the edges the generators favour (props/
+// generators.cpp): the real 4 KiB granule, small dma32 powers of two, magazines of 1..8 or 127,
+// 1..4 cpus; every byte is some valid value. Encoding searches the bytes for the value.
+Pfn granule_of(std::uint8_t byte) { return byte < 192 ? 0x1000 : Pfn{1} << ((byte - 192) % 32); }
+Pfn dma32_of(std::uint8_t byte, Pfn granule) {
+  if (byte < 160) return Pfn{1} << (1 + byte % 6);  // 2 .. 64
+  if (byte < 208) return Pfn{1} << (7 + byte % 6);  // 128 .. 4096
+  if (byte < 224) return *Geometry::real_dma32(granule);
+  return Pfn{1} << (13 + (byte - 224));  // 2^13 .. 2^44
+}
+unsigned mag_of(std::uint8_t byte) { return byte < 160 ? 1u + byte % 8 : byte < 224 ? kDefaultMagazineSize : 9u + (byte - 224); }
+unsigned cpus_of(std::uint8_t byte) { return byte < 224 ? 1u + byte % 4 : 5u + (byte - 224); }
+
+template <class Decode>
+std::optional<std::uint8_t> byte_for(Decode decode) {  // the first byte `decode` accepts
+  for (unsigned byte = 0; byte <= UINT8_MAX; ++byte)
+    if (decode(static_cast<std::uint8_t>(byte))) return static_cast<std::uint8_t>(byte);
+  return std::nullopt;
+}
 
 Pfn signed_offset(std::int64_t offset) { return static_cast<Pfn>(offset); }  // two's complement wrap
 
@@ -103,13 +120,10 @@ const std::vector<std::string>& variant_names() {
 
 Geometry decode_geometry(Reader& reader, Context& context) {
   Geometry geometry;
-  geometry.granule = Pfn{1} << ((reader.byte() + kDefaultShift) % 32);
-  const std::uint8_t dma32 = reader.byte();
-  geometry.dma32_pfn = dma32 == 0 ? *Geometry::real_dma32(geometry.granule) : Pfn{1} << (1 + (dma32 - 1) % 63);
-  const std::uint8_t mag = reader.byte();
-  geometry.mag_size = mag == 0 ? kDefaultMagazineSize : mag;
-  const std::uint8_t cpus = reader.byte();
-  geometry.cpus = cpus < kManyCpus ? 1 + cpus % kSmallCpus : 1u + (cpus - kManyCpus);
+  geometry.granule = granule_of(reader.byte());
+  geometry.dma32_pfn = dma32_of(reader.byte(), geometry.granule);
+  geometry.mag_size = mag_of(reader.byte());
+  geometry.cpus = cpus_of(reader.byte());
   context.dma32 = geometry.dma32_pfn;
   geometry.start_pfn = context.map(read_value(reader));
   context.start = geometry.start_pfn;
@@ -231,7 +245,7 @@ class Encoder {
   }
 
   std::uint8_t cpu(unsigned number) {
-    if (number <= UINT8_MAX) return static_cast<std::uint8_t>(number);  // below cpus, which is at most 128 here
+    if (number <= UINT8_MAX) return static_cast<std::uint8_t>(number);  // below cpus, which is at most 36 here
     fail("cpu=" + std::to_string(number));
   }
 
@@ -242,17 +256,21 @@ class Encoder {
     while (variant < names.size() && names[variant] != trace_.variant) ++variant;
     if (variant == names.size()) fail("variant " + trace_.variant);
     writer_.byte(static_cast<std::uint8_t>(variant));
-    writer_.byte(static_cast<std::uint8_t>((geometry.shift() + 32 - kDefaultShift) % 32));
-    if (geometry.dma32_pfn == Geometry::real_dma32(geometry.granule)) writer_.byte(0);
-    else writer_.byte(static_cast<std::uint8_t>(fls64(geometry.dma32_pfn) - 1));
-    if (geometry.mag_size != kDefaultMagazineSize && geometry.mag_size > UINT8_MAX) fail("mag " + std::to_string(geometry.mag_size));
-    writer_.byte(geometry.mag_size == kDefaultMagazineSize ? 0 : static_cast<std::uint8_t>(geometry.mag_size));
-    if (geometry.cpus <= kSmallCpus) writer_.byte(static_cast<std::uint8_t>(geometry.cpus - 1));
-    else if (geometry.cpus <= kManyCpus) writer_.byte(static_cast<std::uint8_t>(kManyCpus + geometry.cpus - 1));
-    else fail("cpus " + std::to_string(geometry.cpus));
+    header_byte("granule " + hex(geometry.granule), [&](std::uint8_t byte) { return granule_of(byte) == geometry.granule; });
+    header_byte("dma32 " + hex(geometry.dma32_pfn),
+                [&](std::uint8_t byte) { return dma32_of(byte, geometry.granule) == geometry.dma32_pfn; });
+    header_byte("mag " + std::to_string(geometry.mag_size), [&](std::uint8_t byte) { return mag_of(byte) == geometry.mag_size; });
+    header_byte("cpus " + std::to_string(geometry.cpus), [&](std::uint8_t byte) { return cpus_of(byte) == geometry.cpus; });
     context_.dma32 = geometry.dma32_pfn;
     writer_.value(value(geometry.start_pfn, "start"));
     context_.start = geometry.start_pfn;
+  }
+
+  template <class Decode>
+  void header_byte(const std::string& what, Decode decode) {
+    const std::optional<std::uint8_t> byte = byte_for(decode);
+    if (!byte) fail(what);
+    writer_.byte(*byte);
   }
 
   void record(unsigned kind, unsigned flags, EncodedValue a, EncodedValue b, std::uint8_t cpu_byte) {

@@ -3,7 +3,8 @@
 // valid trace (total), and one operation is one fixed-size record, so a byte flip changes one
 // argument and a splice moves whole operations. docs/fuzz.md "Byte format" lays it out.
 //
-//   header  10 bytes: variant, granule, dma32, mag, cpus, start_pfn (a 5-byte value)
+//   header  10 bytes: variant, granule, dma32, mag, cpus (one byte each, weighted toward the
+//                     edges), start_pfn (a 5-byte value)
 //   record  12 bytes: kind+flags, value A (5 bytes), value B (5 bytes), cpu
 //   value    5 bytes: class, 32-bit little-endian payload; the class says how the payload maps
 //                     onto 64 bits (literal, near dma32, near start_pfn, near 2^64-1, a power of

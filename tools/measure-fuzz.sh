@@ -32,7 +32,7 @@ for i in range(2000):
         f.write(bytes(random.getrandbits(8) for _ in range(10 + 30 * 12)))
 PY
 
-echo "== exec/s ($(nproc) cores, shared machine; one process at a time)"
+echo "== exec/s ($(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the start: a shared machine)"
 printf "%-14s %-10s %14s %18s\n" harness build "fixed 30 ops" "libFuzzer 10 s"
 for build in fuzz fuzz-fast; do
   for harness in differential trace_parser; do
@@ -51,6 +51,16 @@ for build in fuzz fuzz-fast; do
     printf "%-14s %-10s %14s %18s\n" "$harness" "$build" "$fixed" "${rate:-?}"
   done
 done
+
+# The same fixed inputs under callgrind (no sanitizers: valgrind cannot run ASan builds):
+# instructions per execution of LLVMFuzzerTestOneInput, a figure the machine's load leaves alone.
+if command -v valgrind >/dev/null; then
+  mkdir -p "$scratch/fixed200" && cp "$scratch/fixed"/0[01]* "$scratch/fixed200/"
+  IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 valgrind --tool=callgrind --callgrind-out-file="$scratch/cg" \
+    build/fuzz-fast/fuzz/differential -runs=0 "$scratch/fixed200" >/dev/null 2>&1
+  callgrind_annotate --inclusive=yes "$scratch/cg" 2>/dev/null | awk -v n="$(ls "$scratch/fixed200" | wc -l)" '
+    /LLVMFuzzerTestOneInput/ { gsub(",", "", $1); printf "differential, fuzz-fast, fixed 30 ops: %.0f instructions per execution (callgrind, %d inputs)\n", $1 / n, n; exit }'
+fi
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 maximum() { sort -n | tail -1; }
@@ -83,11 +93,11 @@ for variant in $("$cli" variants | awk '/^z[0-9]/ {print $1}'); do
       found=$((found + 1))
       awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f\n", e - s }' >>"$scratch/times"
       if grep -q "^iovacheck finding:" "$dir/log"; then
-        kinds="$kinds $(grep -m1 '^iovacheck finding:' "$dir/log" | sed 's/.*\.//')"
+        kinds="$kinds $(grep -m1 '^iovacheck finding:' "$dir/log" | sed 's/.*\.//' || true)"
         "$cli" fuzz-replay --quiet --minimize --variant "$variant" "$dir/crash/$crash" |
           awk '/minimized from/ { print $(NF - 1) }' >>"$scratch/lengths"
       else
-        kinds="$kinds $(grep -m1 -oE 'ERROR: AddressSanitizer: [a-z-]+|runtime error' "$dir/log" | sed 's/ERROR: AddressSanitizer: //; s/ /-/g')"
+        kinds="$kinds $(grep -m1 -oE 'SUMMARY: [A-Za-z]+: [a-z-]+' "$dir/log" | sed 's/SUMMARY: //; s/: /:/' || echo other)"
       fi
     done
     printf "%-24s %-7s %3d/%-2d %10s %8s %10s  %s\n" "$variant" "$mode" "$found" "$runs" "$(median <"$scratch/times")" \

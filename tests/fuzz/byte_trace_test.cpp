@@ -10,13 +10,34 @@
 namespace iovacheck::fuzz {
 namespace {
 
-TEST(ByteTrace, EmptyInputIsTheDefaultDomainWithNoSteps) {
+TEST(ByteTrace, EmptyInputIsTheSmallestDomainWithNoSteps) {
   const Trace trace = decode_trace({});
   EXPECT_EQ(trace.variant, "mainline");
   EXPECT_EQ(trace.geometry.granule, 0x1000u);
-  EXPECT_EQ(trace.geometry.dma32_pfn, 0x100000u);
-  EXPECT_EQ(trace.geometry.mag_size, 127u);
+  EXPECT_EQ(trace.geometry.dma32_pfn, 0x2u);
+  EXPECT_EQ(trace.geometry.start_pfn, 0x0u);
+  EXPECT_EQ(trace.geometry.mag_size, 1u);
+  EXPECT_EQ(trace.geometry.cpus, 1u);
   EXPECT_TRUE(trace.steps.empty());
+}
+
+TEST(ByteTrace, HeaderBytesFavourTheEdgesAndReachTheRest) {
+  std::size_t real_granule = 0, small_dma32 = 0, default_mag = 0, few_cpus = 0;
+  for (unsigned byte = 0; byte < 256; ++byte) {
+    auto with = [byte](std::size_t field) {  // that header field set to `byte`, the others 0
+      Bytes bytes(kHeaderBytes, 0);
+      bytes[field] = static_cast<std::uint8_t>(byte);
+      return decode_trace(bytes).geometry;
+    };
+    real_granule += with(1).granule == 0x1000;
+    small_dma32 += with(2).dma32_pfn <= 64;
+    default_mag += with(3).mag_size == 127;
+    few_cpus += with(4).cpus <= 4;
+  }
+  EXPECT_EQ(real_granule, 192u + 2);  // and every other power of two up to 2^31 twice
+  EXPECT_EQ(small_dma32, 160u);
+  EXPECT_EQ(default_mag, 64u);
+  EXPECT_EQ(few_cpus, 224u);
 }
 
 TEST(ByteTrace, RandomBytesDecodeToTracesThatPrintAndParseBack) {
