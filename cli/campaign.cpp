@@ -1,6 +1,7 @@
 // iovacheck campaign: the nightly fuzz campaign (fuzz/campaign.h); options and the summary only.
 #include <algorithm>
 #include <array>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -99,7 +100,13 @@ fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
 
 int run_campaign_verb(const ParsedArgs& args) {
   const fuzz::CampaignOptions options = parse_options(args);
-  const fuzz::CampaignResult result = fuzz::run_campaign(options);
+  fuzz::CampaignResult result;
+  try {
+    result = fuzz::run_campaign(options);
+  } catch (const fuzz::CampaignStopped& stopped) {
+    std::cerr << "iovacheck campaign: " << stopped.what() << "\n";
+    return 128 + SIGINT;
+  }
   fuzz::write_reports(result, options, options.out);
   std::size_t fresh = 0;
   for (const fuzz::Finding& finding : result.findings) {

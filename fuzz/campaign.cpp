@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -36,6 +37,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+constexpr double kMinimizeSeconds = 20;  // libFuzzer's crash minimization, per crash
+
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Findings and reports must not be lost to a full disk unnoticed.
@@ -49,7 +52,12 @@ std::size_t count_files(const fs::path& dir) {
   return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir, error), fs::directory_iterator()));
 }
 
-// A child process with its output in `log`; environment = ours plus `extra`.
+// Set by SIGINT/SIGTERM: the campaign stops its jobs and exits; what it wrote stays whole.
+volatile std::sig_atomic_t stop_requested = 0;
+extern "C" void request_stop(int) { stop_requested = 1; }
+
+// A child process in a process group of its own (so that it and whatever it starts can be
+// stopped together), its output in `log`; environment = ours plus `extra`.
 pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra, const fs::path& log) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -63,24 +71,46 @@ pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = 0;
-  const int failed = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());
+  const int failed = posix_spawn(&pid, args[0], &actions, &attributes, args.data(), env.data());
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (failed != 0) throw CampaignError("cannot start " + argv[0]);
   return pid;
 }
 
-int wait_for(pid_t pid) {
+int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+void stop_group(pid_t pid) {
+  kill(-pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The child's exit code; past `limit` seconds (or on a stop request) it and its group are
+// killed and -1 is returned.
+int wait_for(pid_t pid, double limit = 1e9) {
+  const Clock::time_point started = Clock::now();
+  for (;;) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return exit_code(status);
+    if (seconds_since(started) > limit || stop_requested) {
+      stop_group(pid);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 // Runs to completion; its combined output.
 std::string run_captured(const std::vector<std::string>& argv, const std::vector<std::string>& extra,
                          const fs::path& scratch) {
   fs::remove(scratch);
-  wait_for(spawn(argv, extra, scratch));
+  wait_for(spawn(argv, extra, scratch), 120);
   return read_text(scratch);
 }
 
@@ -129,6 +159,8 @@ class Campaign {
   explicit Campaign(const CampaignOptions& options) : options_(options), paths_{options.out} {}
 
   CampaignResult run() {
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
     for (const HarnessEntry& harness : options_.harnesses) {
       if (!harness.per_variant) jobs_.push_back(Job{&harness, ""});
       else
@@ -158,7 +190,7 @@ class Campaign {
     std::map<pid_t, std::pair<std::size_t, Clock::time_point>> running;
     std::size_t next = 0;
     Clock::time_point last_progress = Clock::now();
-    while (next < jobs_.size() || !running.empty()) {
+    while ((next < jobs_.size() || !running.empty()) && !stop_requested) {
       while (next < jobs_.size() && running.size() < options_.jobs) {
         running[start(jobs_[next])] = {next, Clock::now()};
         ++next;
@@ -168,7 +200,7 @@ class Campaign {
       if (done > 0 && running.contains(done)) {
         const auto [index, began] = running[done];
         running.erase(done);
-        finish(jobs_[index], seconds_since(began), WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        finish(jobs_[index], seconds_since(began), exit_code(status));
         continue;
       }
       if (seconds_since(last_progress) >= 10) {
@@ -177,6 +209,8 @@ class Campaign {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+    for (const auto& [pid, job] : running) stop_group(pid);
+    if (stop_requested) throw CampaignStopped();
   }
 
   pid_t start(const Job& job) {
@@ -307,9 +341,11 @@ class Campaign {
     fs::remove(minimized);
     std::vector<std::string> env;
     if (!job.variant.empty()) env.push_back("IOVACHECK_FUZZ_VARIANTS=" + job.variant);
-    wait_for(spawn({job.harness->binary.string(), "-minimize_crash=1", "-runs=2000", "-max_total_time=10",
+    // -minimize_crash repeats its steps until one fails to shrink: the whole is bounded here.
+    wait_for(spawn({job.harness->binary.string(), "-minimize_crash=1", "-runs=2000", "-max_total_time=5",
                     "-exact_artifact_path=" + minimized.string(), crash.string()},
-                   env, paths_.scratch() / "minimize.log"));
+                   env, paths_.scratch() / "minimize.log"),
+             kMinimizeSeconds);
     if (!fs::exists(minimized)) return input;
     const std::string smaller = read_text(minimized);
     const auto violation = violation_of(job, smaller);

@@ -27,6 +27,13 @@ class CampaignError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// SIGINT or SIGTERM stopped the campaign: its jobs are stopped, every file it wrote is whole,
+// and the next run resumes.
+class CampaignStopped : public std::runtime_error {
+ public:
+  CampaignStopped() : std::runtime_error("stopped by a signal; the next run resumes") {}
+};
+
 std::vector<HarnessEntry> read_manifest(const std::filesystem::path& path);
 
 struct CampaignOptions {
