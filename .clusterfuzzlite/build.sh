@@ -14,13 +14,10 @@ cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release \
 cmake --build "$build" -j"$(nproc)" --target $(cut -f1 "$build/fuzz/harnesses.tsv" | sed 's/^/fuzz_/')
 
 zip_dir() {  # zip_dir DIR ZIP: the files of DIR at the zip's top level
-  set -- "$1" "$(realpath -m "$2")"
-  rm -f "$2"
-  if command -v zip >/dev/null; then (cd "$1" && zip -q -r "$2" .)
-  else python3 -c 'import os, sys, zipfile
-with zipfile.ZipFile(sys.argv[2], "w") as z:
-    for f in sorted(os.listdir(sys.argv[1])): z.write(os.path.join(sys.argv[1], f), f)' "$1" "$2"
-  fi
+  local zip
+  zip=$(realpath -m "$2")
+  rm -f "$zip"
+  (cd "$1" && zip -q -r "$zip" .)
 }
 
 while IFS=$'\t' read -r name input per_variant binary seeds dict options; do

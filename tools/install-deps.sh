@@ -6,6 +6,7 @@ packages=(
   g++ cmake ninja-build pkg-config git ca-certificates
   libgtest-dev librapidcheck-dev libbenchmark-dev libz3-dev
   clang-14 libclang-rt-14-dev
+  llvm-14 zip unzip
 )
 
 missing=()

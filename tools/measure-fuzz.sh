@@ -101,6 +101,6 @@ for variant in $("$cli" variants | awk '/^z[0-9]/ {print $1}'); do
       fi
     done
     printf "%-24s %-7s %3d/%-2d %10s %8s %10s  %s\n" "$variant" "$mode" "$found" "$runs" "$(median <"$scratch/times")" \
-      "$(maximum <"$scratch/times")" "$(median <"$scratch/lengths")" "$(echo $kinds | tr ' ' '\n' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
+      "$(maximum <"$scratch/times")" "$(median <"$scratch/lengths")" "$(echo $kinds | tr ' ' '\n' | grep -v '^$' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
   done
 done

@@ -27,7 +27,7 @@ for fuzzer in "$scratch/out"/*; do
   name=$(basename "$fuzzer")
   corpus="$scratch/run/$name"
   mkdir -p "$corpus"
-  [ -f "$scratch/out/${name}_seed_corpus.zip" ] && python3 -m zipfile -e "$scratch/out/${name}_seed_corpus.zip" "$corpus"
+  [ -f "$scratch/out/${name}_seed_corpus.zip" ] && unzip -q -o "$scratch/out/${name}_seed_corpus.zip" -d "$corpus"
   args=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1)
   [ -f "$scratch/out/$name.dict" ] && args+=(-dict="$scratch/out/$name.dict")
   if "$fuzzer" "${args[@]}" "$corpus" >"$scratch/$name.log" 2>&1; then
