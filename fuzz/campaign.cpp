@@ -240,14 +240,18 @@ class Campaign {
     result_.jobs.push_back(result);
   }
 
-  // The oldest crash or finding file of the job, in seconds from its start.
+  // The oldest crash or finding file the job wrote, in seconds from its start (files left by an
+  // earlier, killed run do not count).
   std::optional<double> first_finding_seconds(const Job& job, double job_seconds) const {
+    const auto started = fs::file_time_type::clock::now() -
+                         std::chrono::duration_cast<fs::file_time_type::duration>(std::chrono::duration<double>(job_seconds));
     std::optional<fs::file_time_type> oldest;
-    for (const auto& entry : fs::directory_iterator(paths_.crashes(job)))
-      if (!oldest || entry.last_write_time() < *oldest) oldest = entry.last_write_time();
+    for (const auto& entry : fs::directory_iterator(paths_.crashes(job))) {
+      const fs::file_time_type written = entry.last_write_time();
+      if (written >= started && (!oldest || written < *oldest)) oldest = written;
+    }
     if (!oldest) return std::nullopt;
-    const double age = std::chrono::duration<double>(fs::file_time_type::clock::now() - *oldest).count();
-    return std::max(0.0, job_seconds - age);
+    return std::chrono::duration<double>(*oldest - started).count();
   }
 
   // One line: elapsed and remaining time, jobs, exec/s and edges of the running jobs (from

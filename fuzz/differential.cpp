@@ -50,9 +50,10 @@ void report_finding(const Trace& failing, const Violation& violation, std::span<
     static std::set<std::string> reported;
     if (!reported.insert(name).second) return;
     std::fprintf(stderr, "iovacheck finding (keep going): %s\n", name.c_str());
-    if (!settings.keep_going_dir.empty())
-      fuzz::write_atomically(std::filesystem::path(settings.keep_going_dir) / ("finding-" + name),
-                       std::string(input.begin(), input.end()));
+    // The first input showing it stays: its time is the job's time to that finding.
+    const std::filesystem::path path = std::filesystem::path(settings.keep_going_dir) / ("finding-" + name);
+    if (!settings.keep_going_dir.empty() && !std::filesystem::exists(path))
+      fuzz::write_atomically(path, std::string(input.begin(), input.end()));
     return;
   }
   std::fprintf(stderr, "iovacheck finding: %s\n%s", name.c_str(), text.c_str());

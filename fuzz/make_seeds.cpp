@@ -1,5 +1,6 @@
 // Seeds for the harnesses from every corpus trace: corpus/fuzz/differential/<name>.bin (the
-// byte form) and corpus/fuzz/trace_parser/<name>.trace (the text). Each byte form is decoded
+// byte form) and corpus/fuzz/trace_parser/<name>.txt (the text; not .trace, so that the corpus
+// replay and `verify` do not take the copies for traces of their own). Each byte form is decoded
 // back and compared with its trace, so a seed always stands for the trace it came from.
 //   usage: fuzz_make_seeds CORPUS_DIR OUT_DIR      (OUT_DIR/differential, OUT_DIR/trace_parser)
 // tests/fuzz/seeds-in-sync.sh regenerates them into a scratch directory and compares.
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
   for (const fs::path& relative : traces) {
     const std::string text = fuzz::read_text(corpus / relative);
     const std::string name = seed_name(relative);
-    std::ofstream(out / "trace_parser" / (name + ".trace"), std::ios::binary) << text;
+    std::ofstream(out / "trace_parser" / (name + ".txt"), std::ios::binary) << text;
     Trace trace;
     try {
       trace = parse_trace(text);
