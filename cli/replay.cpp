@@ -38,7 +38,10 @@ std::string describe_result(const StepRecord& record) {
       break;
   }
   std::string text = allocates ? hex(outcome.pfn) : "";
-  if (outcome.node) text += (text.empty() ? "" : " ") + to_string(*outcome.node);
+  if (outcome.node) {  // appended, not "" + string&&: GCC 12 -O3's false -Wrestrict (bug 105329)
+    if (!text.empty()) text += ' ';
+    text += to_string(*outcome.node);
+  }
   return text.empty() ? "ok" : text;
 }
 

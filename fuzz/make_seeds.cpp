@@ -31,7 +31,7 @@ std::vector<Op> unnamed_ops(const Trace& trace) {
   for (const Step& step : trace.steps) {
     Op op = step.op;
     if (Target* target = free_target(op); target && target->by_name()) target->name = index[target->name];
-    if (const std::string* name = bound_name(op)) index[*name] = "#" + std::to_string(allocations);
+    if (const std::string* name = bound_name(op)) index[*name] = std::to_string(allocations);  // no name is a number
     if (std::holds_alternative<Alloc>(op) || std::holds_alternative<FastAlloc>(op)) ++allocations;
     if (auto* alloc = std::get_if<Alloc>(&op)) alloc->name.clear();
     if (auto* fast = std::get_if<FastAlloc>(&op)) fast->name.clear();
