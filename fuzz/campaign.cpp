@@ -137,9 +137,21 @@ std::vector<std::string> job_environment(const Job& job, const fs::path& crashes
   return env;
 }
 
+// The harness's dictionary and the "key = value" lines of its .options file's [libfuzzer]
+// section, as OSS-Fuzz passes them.
 std::vector<std::string> fuzzer_flags(const HarnessEntry& harness) {
   std::vector<std::string> flags;
   if (!harness.dict.empty()) flags.push_back("-dict=" + harness.dict.string());
+  if (harness.options.empty()) return flags;
+  static const std::regex setting(R"(^\s*([a-z_]+)\s*=\s*(\S+)\s*$)");
+  std::istringstream text(read_text(harness.options));
+  std::string line;
+  bool in_libfuzzer = false;
+  while (std::getline(text, line)) {
+    if (line.starts_with("[")) in_libfuzzer = line.starts_with("[libfuzzer]");
+    std::smatch match;
+    if (in_libfuzzer && std::regex_match(line, match, setting)) flags.push_back("-" + match[1].str() + "=" + match[2].str());
+  }
   return flags;
 }
 
