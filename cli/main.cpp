@@ -33,7 +33,7 @@ std::string general_help() {
       "\n"
       "verbs:\n";
   for (const Verb* verb : verbs()) {
-    text += "  " + padded(std::string(verb->name), 10) + std::string(verb->summary) + "\n";
+    text += "  " + padded(std::string(verb->name), 12) + std::string(verb->summary) + "\n";
   }
   text +=
       "\n"
