@@ -35,6 +35,17 @@ sleep 1
 kill -9 "$campaign" 2>/dev/null || true
 wait "$campaign" 2>/dev/null || true
 sleep 5
+# SIGTERM: the campaign stops its jobs and exits 130, saying the next run resumes.
+"$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out" --minutes 1 \
+  --variants z5-no-underflow-guard --harnesses differential >/dev/null 2>"$logs/terminated" &
+campaign=$!
+sleep 2
+kill -TERM "$campaign"
+status=0
+wait "$campaign" || status=$?
+[ "$status" -eq 130 ] || fail "SIGTERM: exit $status, expected 130"
+grep -q "stopped by a signal; the next run resumes" "$logs/terminated" || fail "SIGTERM: no message"
+
 run --runs 300 --variants z5-no-underflow-guard --harnesses differential >"$logs/stdout" 2>"$logs/stderr" ||
   { cat "$logs/stdout" "$logs/stderr"; fail "resumed run exited $?"; }
 [ "$(ls "$out/findings" | grep -c '\.trace$')" -ge "$(echo "$findings")" ] || fail "findings lost on resume"
