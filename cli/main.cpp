@@ -13,9 +13,10 @@ namespace iovacheck::cli {
 
 namespace {
 
-std::array<const Verb*, 9> verbs() {
-  return {&replay_verb(),    &check_verb(),      &variants_verb(), &verify_verb(), &explore_verb(),
-          &prove_verb(),     &log_check_verb(),  &emit_kunit_verb(), &draw_verb()};
+std::array<const Verb*, 11> verbs() {
+  return {&replay_verb(),     &check_verb(),    &variants_verb(), &verify_verb(),     &campaign_verb(),
+          &fuzz_replay_verb(), &explore_verb(),  &prove_verb(),    &log_check_verb(),  &emit_kunit_verb(),
+          &draw_verb()};
 }
 
 const Verb* find_verb(const std::string& name) {
@@ -34,7 +35,7 @@ std::string general_help() {
       "\n"
       "verbs:\n";
   for (const Verb* verb : verbs()) {
-    text += "  " + padded(std::string(verb->name), 11) + std::string(verb->summary) + "\n";
+    text += "  " + padded(std::string(verb->name), 12) + std::string(verb->summary) + "\n";
   }
   text +=
       "\n"

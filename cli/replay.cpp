@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <sstream>
 #include <streambuf>
 #include <string>
 #include <variant>
@@ -24,12 +25,12 @@
 
 #include "cli/checking.h"
 #include "cli/impl_option.h"
+#include "cli/replay.h"
 #include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
 #include "harness/differential.h"
 #include "harness/implementation.h"
-#include "harness/known.h"
 #include "harness/known.h"
 #include "model/trace_io.h"
 
@@ -76,7 +77,10 @@ std::string describe_result(const StepRecord& record) {
       break;
   }
   std::string text = allocates ? hex(outcome.pfn) : "";
-  if (outcome.node) text += (text.empty() ? "" : " ") + to_string(*outcome.node);
+  if (outcome.node) {  // appended, not "" + string&&: GCC 12 -O3's false -Wrestrict (bug 105329)
+    if (!text.empty()) text += ' ';
+    text += to_string(*outcome.node);
+  }
   return text.empty() ? "ok" : text;
 }
 
@@ -202,9 +206,12 @@ struct ReplayOptions {
   ImplementationChoice implementation;
 };
 
-// One input: a file, or standard input ("-") copied to a spool file as it is read.
+// One input: a file, standard input ("-") copied to a spool file as it is read, or a trace
+// already in memory (fuzz-replay's decoded inputs), named after where it came from.
 class Input {
  public:
+  Input(const std::string& name, const std::string& text)
+      : path_(name), text_(std::make_unique<std::istringstream>(text)), text_copy_(text) {}
   explicit Input(const std::string& path) : path_(path) {
     if (path != "-") {
       std::error_code error;
@@ -227,10 +234,14 @@ class Input {
     if (!spool_path_.empty() && !keep_spool_) std::filesystem::remove(spool_path_);
   }
 
-  std::istream& stream() { return tee_stream_ ? *tee_stream_ : file_; }
+  std::istream& stream() {
+    if (text_) return *text_;
+    return tee_stream_ ? *tee_stream_ : file_;
+  }
   const std::string& name() const { return path_ == "-" ? kStdinName : path_; }
   // The file holding the whole input, kept past the run.
   std::string whole_input() {
+    if (text_ && spool_path_.empty()) spool_text();
     if (spool_path_.empty()) return path_;
     keep_spool_ = true;
     spool_.flush();
@@ -253,13 +264,26 @@ class Input {
   std::ofstream spool_;
   std::unique_ptr<TeeBuffer> tee_;
   std::unique_ptr<std::istream> tee_stream_;
+  std::unique_ptr<std::istringstream> text_;
+  std::string text_copy_;
   bool keep_spool_ = false;
+
+  void spool_text() {
+    char name[] = "/tmp/iovacheck-trace-XXXXXX";
+    const int descriptor = mkstemp(name);
+    if (descriptor < 0) return;
+    close(descriptor);
+    spool_path_ = name;
+    std::ofstream(spool_path_, std::ios::binary) << text_copy_;
+  }
 };
 
 class FileReplay {
  public:
   FileReplay(const std::string& path, const ReplayOptions& options, Skips& skips)
       : path_(path), options_(options), skips_(skips), input_(path) {}
+  FileReplay(const std::string& name, const std::string& text, const ReplayOptions& options, Skips& skips)
+      : path_(name), options_(options), skips_(skips), input_(name, text) {}
 
   int run() {
     std::unique_ptr<TraceStream> stream;
@@ -485,6 +509,20 @@ int run_replay(const ParsedArgs& args) {
 }
 
 }  // namespace
+
+int replay_trace(const std::string& path, const Trace& trace, const std::optional<std::string>& variant_override,
+                 bool quiet) {
+  ReplayOptions options;
+  options.variant = variant_override;
+  options.quiet = quiet;
+  Skips skips;
+  try {
+    return FileReplay(path, print_trace(trace), options, skips).run();
+  } catch (const TraceFileError& error) {
+    std::cerr << error.what() << "\n";
+    return kExitBadInput;
+  }
+}
 
 const Verb& replay_verb() {
   static const Verb verb{

@@ -26,6 +26,8 @@ const Verb& emit_kunit_verb();
 const Verb& draw_verb();
 const Verb& explore_verb();
 const Verb& prove_verb();
+const Verb& fuzz_replay_verb();
+const Verb& campaign_verb();
 
 // The full help of one verb: usage, description, options.
 std::string verb_help(const Verb& verb);

@@ -158,21 +158,17 @@ CacheContents RangeCaches::contents() const {
 }
 
 std::optional<std::string> RangeCaches::validate_magazine(const Magazine& magazine, unsigned bin, unsigned cpu,
-                                                          const std::string& where,
                                                           const TreeAllocator& tree) const {
   if (magazine.size() > mag_size_)
-    return where + " holds " + std::to_string(magazine.size()) + " pfns, more than the magazine size " +
-           std::to_string(mag_size_);
+    return " holds " + std::to_string(magazine.size()) + " pfns, more than the magazine size " + std::to_string(mag_size_);
   if (cpu == CachedEntry::kDepot && !is_full(magazine))
-    return where + " holds " + std::to_string(magazine.size()) + " pfns: a depot magazine must be full";
+    return " holds " + std::to_string(magazine.size()) + " pfns: a depot magazine must be full";
   for (Pfn pfn : magazine) {
     const std::optional<Node> node = tree.find(pfn);
-    if (!node) return where + ": cached pfn " + hex(pfn) + " has no tree node";
-    if (node->pfn_lo != pfn)
-      return where + ": cached pfn " + hex(pfn) + " is inside node " + range_text(*node) + ", not its start";
+    if (!node) return ": cached pfn " + hex(pfn) + " has no tree node";
+    if (node->pfn_lo != pfn) return ": cached pfn " + hex(pfn) + " is inside node " + range_text(*node) + ", not its start";
     if (order_base_2(node_size(*node)) != bin)
-      return where + ": cached node " + range_text(*node) + " belongs to bin " +
-             std::to_string(order_base_2(node_size(*node)));
+      return ": cached node " + range_text(*node) + " belongs to bin " + std::to_string(order_base_2(node_size(*node)));
   }
   return std::nullopt;
 }
@@ -180,19 +176,18 @@ std::optional<std::string> RangeCaches::validate_magazine(const Magazine& magazi
 std::optional<std::string> RangeCaches::validate(const TreeAllocator& tree) const {
   if (drained_without_node_)
     return "a drain met cached pfn " + hex(*drained_without_node_) + " with no tree node (the kernel's WARN_ON(!iova))";
+  const auto bin_name = [](unsigned bin) { return "rcache bin " + std::to_string(bin); };
   for (unsigned bin = 0; bin < kBins; ++bin) {
-    const std::string name = "rcache bin " + std::to_string(bin);
     const auto& cpus = bins_[bin].cpus;
     for (unsigned cpu = 0; cpu < cpus.size(); ++cpu) {
-      const std::string on_cpu = name + " cpu " + std::to_string(cpu);
-      if (auto error = validate_magazine(cpus[cpu].loaded, bin, cpu, on_cpu + " loaded", tree)) return error;
-      if (auto error = validate_magazine(cpus[cpu].prev, bin, cpu, on_cpu + " prev", tree)) return error;
+      const auto on_cpu = [&] { return bin_name(bin) + " cpu " + std::to_string(cpu); };
+      if (auto problem = validate_magazine(cpus[cpu].loaded, bin, cpu, tree)) return on_cpu() + " loaded" + *problem;
+      if (auto problem = validate_magazine(cpus[cpu].prev, bin, cpu, tree)) return on_cpu() + " prev" + *problem;
     }
     const auto& depot = bins_[bin].depot;
     for (std::size_t index = 0; index < depot.size(); ++index)
-      if (auto error = validate_magazine(depot[index], bin, CachedEntry::kDepot,
-                                         name + " depot magazine " + std::to_string(index), tree))
-        return error;
+      if (auto problem = validate_magazine(depot[index], bin, CachedEntry::kDepot, tree))
+        return bin_name(bin) + " depot magazine " + std::to_string(index) + *problem;
   }
   std::unordered_set<Pfn> seen;
   for (const CachedEntry& entry : entries())

@@ -59,8 +59,11 @@ class RangeCaches {
   static constexpr unsigned kNoSlot = CachedEntry::kDepot - 1;  // record(): the entries leave the caches
 
   bool is_full(const Magazine& magazine) const { return magazine.size() >= mag_size_; }
+  // What is wrong with the magazine, worded to follow its location (" holds ...", ": cached
+  // ..."): the caller names the location only when there is something wrong, since validate()
+  // runs after every step of every engine.
   std::optional<std::string> validate_magazine(const Magazine& magazine, unsigned bin, unsigned cpu,
-                                               const std::string& where, const TreeAllocator& tree) const;
+                                               const TreeAllocator& tree) const;
   static std::optional<Pfn> pop_at_or_below(Magazine& magazine, Pfn bound);
   void give_back(Magazine& magazine, unsigned bin, unsigned cpu, TreeAllocator& tree);
   void record(const Magazine& magazine, unsigned bin, unsigned from_cpu, unsigned to_cpu);

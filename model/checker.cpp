@@ -58,11 +58,15 @@ class Names {
 
  private:
   std::string fresh_name() {
-    std::string name;
-    do name = "r" + std::to_string(++counter_);
-    while (taken_.maybe_contains(name) || (is_trace_name_ && is_trace_name_(name)));
-    if (!is_trace_name_) taken_.add(name);
-    return name;
+    // Built by appending to a fresh string: GCC 12 at -O3 reports a false -Wrestrict on
+    // "r" + to_string() and on assigning a literal to a reused string (GCC bug 105329).
+    for (;;) {
+      std::string name(1, 'r');
+      name += std::to_string(++counter_);
+      if (taken_.maybe_contains(name) || (is_trace_name_ && is_trace_name_(name))) continue;
+      if (!is_trace_name_) taken_.add(name);
+      return name;
+    }
   }
 
   std::function<bool(std::string_view)> is_trace_name_;

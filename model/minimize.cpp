@@ -120,7 +120,8 @@ std::optional<Trace> renumbered(const Trace& trace) {
     if (auto* alloc = std::get_if<Alloc>(&step.op)) name = &alloc->name;
     if (auto* fast = std::get_if<FastAlloc>(&step.op)) name = &fast->name;
     if (name && !name->empty()) {
-      const std::string fresh = "a" + std::to_string(renamed.size() + 1);
+      std::string fresh(1, 'a');  // not "a" + to_string(): GCC 12 -O3's false -Wrestrict (bug 105329)
+      fresh += std::to_string(renamed.size() + 1);
       renamed[*name] = fresh;
       *name = fresh;
     }

@@ -10,6 +10,9 @@ template <class... Handlers>
 struct Overloaded : Handlers... {
   using Handlers::operator()...;
 };
+// Aggregate deduction (P1816) arrives in clang 17; the guide lets clang 14 deduce too.
+template <class... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 using Kind = Expectation::Kind;
 

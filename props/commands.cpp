@@ -137,7 +137,9 @@ const Allocation* GenModel::find(const std::string& name) const { return numbere
 std::string GenModel::fresh_name() const {
   unsigned last = 0;
   for (const Allocation& allocation : allocations) last = std::max(last, allocation.number);
-  return "a" + std::to_string(last + 1);
+  std::string name(1, 'a');  // not "a" + to_string(): GCC 12 -O3's false -Wrestrict (bug 105329)
+  name += std::to_string(last + 1);
+  return name;
 }
 
 void record(GenModel& model, const Op& op) {

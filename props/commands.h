@@ -26,7 +26,11 @@ struct Allocation {
   Pfn size = 0;
   bool fast = false;
   bool freed = false;
-  std::string name() const { return "a" + std::to_string(number); }
+  std::string name() const {
+    std::string text(1, 'a');  // not "a" + to_string(): GCC 12 -O3's false -Wrestrict (bug 105329)
+    text += std::to_string(number);
+    return text;
+  }
 };
 
 struct GenModel {

@@ -7,6 +7,7 @@ packages=(
   libgtest-dev librapidcheck-dev libbenchmark-dev libz3-dev
   clang-14 libclang-rt-14-dev
   chromium  # draw's rendering test (headless); ~350 MB installed with chromium-common, plus its libraries
+  llvm-14 zip unzip
 )
 # The real drivers/iommu/iova.c (kernel/): 153 MB + 139 MB of downloads, of which the build
 # extracts six files once (about 10 s per package, cached in ~/.cache/iovacheck/kernel).

@@ -1,0 +1,149 @@
+// iovacheck campaign: the nightly fuzz campaign (fuzz/campaign.h); options and the summary only.
+#include <algorithm>
+#include <array>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/trace_file.h"
+#include "cli/verb.h"
+#include "fuzz/campaign.h"
+#include "fuzz/campaign_report.h"
+#include "fuzz/text_files.h"
+#include "harness/implementation.h"
+
+namespace iovacheck::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::array kOptions{
+    OptionSpec{"minutes", "M", "wall-clock budget of the whole campaign (default 10)"},
+    OptionSpec{"runs", "N", "executions per job instead of a time budget"},
+    OptionSpec{"jobs", "J", "jobs at once, one per CPU (default 1)"},
+    OptionSpec{"variants", "LIST", "comma-separated variants for the per-variant harnesses (default: all)"},
+    OptionSpec{"harnesses", "LIST", "comma-separated harnesses (default: every one the fuzz build lists)"},
+    OptionSpec{"out", "DIR", "corpora, findings and reports; a second run resumes (default campaign)"},
+    OptionSpec{"seed", "S", "libFuzzer's seed for the first job, then +1 per job (default 0)"},
+    OptionSpec{"fail-on-new", "", "exit 1 when a finding is new"},
+    OptionSpec{"fuzz-build", "DIR", "the fuzz preset's build (default: build/fuzz of the repository)"},
+    OptionSpec{"coverage-build", "DIR", "the fuzz-coverage preset's build (default: build/fuzz-coverage)"},
+};
+
+// The repository: the working directory when it holds corpus/ and fuzz/, else an ancestor of the binary.
+fs::path repository() {
+  std::error_code error;
+  if (fs::is_directory("corpus", error) && fs::is_directory("fuzz", error)) return fs::current_path();
+  const fs::path binary = fs::canonical("/proc/self/exe", error);
+  for (fs::path dir = binary.parent_path(); !error && !dir.empty(); dir = dir.parent_path()) {
+    if (fs::is_directory(dir / "corpus", error) && fs::is_directory(dir / "fuzz", error)) return dir;
+    if (dir == dir.root_path()) break;
+  }
+  return fs::current_path();
+}
+
+fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
+  if (!args.positional.empty()) throw UsageError("iovacheck campaign: unexpected argument '" + args.positional.front() + "'");
+  fuzz::CampaignOptions options;
+  if (args.value("minutes") && args.value("runs")) throw UsageError("iovacheck campaign: give --minutes or --runs, not both");
+  if (args.value("runs")) options.runs = number_option(args, "campaign", "runs", 0, UINT32_MAX);
+  else options.minutes = static_cast<double>(number_option(args, "campaign", "minutes", 10, 100'000));
+  if ((options.runs && *options.runs == 0) || (options.minutes && *options.minutes == 0))
+    throw UsageError("iovacheck campaign: the budget must be at least 1");
+  options.jobs = static_cast<unsigned>(number_option(args, "campaign", "jobs", 1, 1024));
+  if (options.jobs == 0) throw UsageError("iovacheck campaign: --jobs expects at least 1");
+  options.seed = number_option(args, "campaign", "seed", 0, UINT32_MAX);
+
+  const fs::path root = repository();
+  options.corpus_root = root / "corpus";
+  const fs::path fuzz_build = args.value("fuzz-build").value_or((root / "build" / "fuzz").string());
+  const fs::path manifest = fuzz_build / "fuzz" / "harnesses.tsv";
+  std::vector<fuzz::HarnessEntry> listed;
+  try {
+    listed = fuzz::read_manifest(manifest);
+  } catch (const fuzz::CampaignError& error) {
+    throw UsageError("iovacheck campaign: " + std::string(error.what()) + " (cmake --preset fuzz && cmake --build --preset fuzz)");
+  }
+  if (const auto names = args.value("harnesses")) {
+    for (const std::string& name : fuzz::split_list(*names)) {
+      const auto found = std::find_if(listed.begin(), listed.end(), [&](const auto& entry) { return entry.name == name; });
+      if (found == listed.end()) throw UsageError("iovacheck campaign: unknown harness '" + name + "' (not in " + manifest.string() + ")");
+      options.harnesses.push_back(*found);
+    }
+  } else {
+    options.harnesses = listed;
+  }
+  for (const fuzz::HarnessEntry& harness : options.harnesses) {
+    std::error_code error;
+    if (!fs::exists(harness.binary, error)) throw UsageError("iovacheck campaign: harness binary " + harness.binary.string() + " is missing (build the fuzz preset)");
+  }
+  if (const auto names = args.value("variants")) {
+    options.variants = fuzz::split_list(*names);
+    for (const std::string& variant : options.variants)
+      if (const std::string unknown = unknown_variant_message(variant); !unknown.empty()) throw UsageError("iovacheck campaign: " + unknown);
+  } else {
+    for (const VariantInfo& variant : implemented_variants()) options.variants.push_back(variant.name);
+  }
+  if (options.harnesses.empty() || options.variants.empty()) throw UsageError("iovacheck campaign: nothing to run");
+  options.out = args.value("out").value_or("campaign");
+  const fs::path coverage_build = args.value("coverage-build").value_or((root / "build" / "fuzz-coverage").string());
+  options.coverage_manifest = coverage_build / "fuzz" / "harnesses.tsv";
+  std::error_code error;
+  fs::create_directories(options.out, error);
+  if (error || !fs::is_directory(options.out)) throw UsageError("iovacheck campaign: cannot create --out " + options.out.string());
+  return options;
+}
+
+int run_campaign_verb(const ParsedArgs& args) {
+  const fuzz::CampaignOptions options = parse_options(args);
+  fuzz::CampaignResult result;
+  try {
+    result = fuzz::run_campaign(options);
+  } catch (const fuzz::CampaignStopped& stopped) {
+    std::cerr << "iovacheck campaign: " << stopped.what() << "\n";
+    return 128 + SIGINT;
+  }
+  fuzz::write_reports(result, options, options.out);
+  std::size_t fresh = 0;
+  for (const fuzz::Finding& finding : result.findings) {
+    fresh += finding.known ? 0 : 1;
+    std::cout << (finding.known ? "known " : "NEW   ") << (options.out / "findings" / finding.file).string() << "  "
+              << finding.signature << "\n";
+  }
+  std::cout << "campaign: " << result.jobs.size() << " jobs, " << result.findings.size() << " findings (" << fresh
+            << " new); reports: " << (options.out / "report.md").string() << ", report.json, junit.xml\n";
+  return args.flag("fail-on-new") && result.any_new() ? kExitFinding : kExitOk;
+}
+
+}  // namespace
+
+const Verb& campaign_verb() {
+  static const Verb verb{
+      .name = "campaign",
+      .summary = "run the nightly fuzz campaign: every harness x variant, findings minimized and triaged",
+      .usage = "iovacheck campaign [--minutes M | --runs N] [--jobs J] [--variants LIST] [--harnesses LIST] [--out DIR] "
+               "[--seed S] [--fail-on-new]",
+      .description =
+          "Runs every harness of the fuzz build (build/fuzz, 'cmake --preset fuzz') on every variant\n"
+          "under libFuzzer, J jobs at once, with a persistent corpus per (harness, variant) under\n"
+          "DIR/corpus, so a second run resumes; merges the corpora at the end (-merge=1). Each crash\n"
+          "is replayed with the shared checker, minimized by the shared minimizer under the same\n"
+          "predicate as 'check', deduplicated by signature (variant, property, operation shape)\n"
+          "and written to DIR/findings/ marked new or known. With a coverage build\n"
+          "(build/fuzz-coverage) it measures line and branch coverage of model/ and impl/ into\n"
+          "DIR/coverage/html. Writes DIR/report.json, report.md and junit.xml; progress on stderr.\n"
+          "Every file is written through a rename: a killed campaign loses nothing written.\n"
+          "\n"
+          "Exit: 0 completed, whatever it found; 1 with --fail-on-new when a finding is new; 2 bad\n"
+          "usage (nothing started); 3 a defect in iovacheck.",
+      .options = kOptions,
+      .run = run_campaign_verb,
+  };
+  return verb;
+}
+
+}  // namespace iovacheck::cli

@@ -1,0 +1,15 @@
+#pragma once
+// Replaying one trace as `replay` does, for the verbs that obtain traces otherwise (fuzz-replay).
+#include <optional>
+#include <string>
+
+#include "model/trace.h"
+
+namespace iovacheck::cli {
+
+// Runs `trace` (named `path` in the output) on `variant_override` or its own variant, prints
+// the steps (unless `quiet`) and the verdict; returns the ExitCode.
+int replay_trace(const std::string& path, const Trace& trace, const std::optional<std::string>& variant_override,
+                 bool quiet);
+
+}  // namespace iovacheck::cli

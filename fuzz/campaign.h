@@ -1,0 +1,88 @@
+#pragma once
+// The nightly campaign: every harness x variant under libFuzzer, persistent corpora, crash
+// triage into minimized, deduplicated findings marked new or known, coverage, reports.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace iovacheck::fuzz {
+
+// One line of the fuzz build's harnesses.tsv (fuzz/CMakeLists.txt writes it).
+struct HarnessEntry {
+  std::string name;
+  std::string input;  // ops, trace or raw
+  bool per_variant = false;
+  std::filesystem::path binary;
+  std::filesystem::path seeds;
+  std::filesystem::path dict;     // empty: none
+  std::filesystem::path options;  // empty: none
+};
+
+// A manifest that cannot be read or a line that does not fit; what() names file and line.
+class CampaignError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// SIGINT or SIGTERM stopped the campaign: its jobs are stopped, every file it wrote is whole,
+// and the next run resumes.
+class CampaignStopped : public std::runtime_error {
+ public:
+  CampaignStopped() : std::runtime_error("stopped by a signal; the next run resumes") {}
+};
+
+std::vector<HarnessEntry> read_manifest(const std::filesystem::path& path);
+
+struct CampaignOptions {
+  std::optional<double> minutes;       // wall-clock budget of the whole campaign
+  std::optional<std::uint64_t> runs;   // or: executions per job
+  unsigned jobs = 1;                   // jobs run at once (CPUs)
+  std::vector<std::string> variants;   // for per-variant harnesses
+  std::vector<HarnessEntry> harnesses;
+  std::filesystem::path out;
+  std::uint64_t seed = 0;
+  std::filesystem::path coverage_manifest;  // harnesses.tsv of the coverage build; empty: none
+  std::filesystem::path corpus_root;        // the repository's corpus/, for known findings
+};
+
+struct Finding {
+  std::string file;  // under out/findings/
+  std::string harness;
+  std::string variant;
+  std::string property;
+  std::string signature;
+  std::size_t steps = 0;
+  bool known = false;
+  double first_seen_seconds = 0;  // into its job
+};
+
+struct JobResult {
+  std::string harness;
+  std::string variant;  // empty for a harness that is not per variant
+  double seconds = 0;
+  std::uint64_t execs = 0;
+  std::size_t edges = 0;  // libFuzzer's "cov:", the coverage counters reached
+  std::size_t corpus_files = 0;
+  std::optional<double> first_finding_seconds;
+  std::size_t crashes = 0;
+  int exit_status = 0;
+};
+
+struct CampaignResult {
+  std::vector<JobResult> jobs;
+  std::vector<Finding> findings;  // every finding under out/findings/, this run's and earlier ones
+  std::optional<double> line_coverage;    // percent, model/ and impl/
+  std::optional<double> branch_coverage;  // percent
+  std::string coverage_note;              // why there is none, or where the HTML is
+  double seconds = 0;
+  bool any_new() const;
+};
+
+// Runs the campaign; throws CampaignError on a defect of the environment (a harness that does
+// not start). Progress goes to stderr.
+CampaignResult run_campaign(const CampaignOptions& options);
+
+}  // namespace iovacheck::fuzz

@@ -1,0 +1,123 @@
+#include "fuzz/campaign_report.h"
+
+#include "fuzz/text_files.h"
+
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <string>
+
+namespace iovacheck::fuzz {
+
+namespace {
+
+std::string escaped_json(const std::string& text) {
+  std::ostringstream out;
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out << '\\' << c;
+    else if (static_cast<unsigned char>(c) < 0x20) out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int(c) << std::dec;
+    else out << c;
+  }
+  return out.str();
+}
+
+std::string escaped_xml(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else if (c == '"') out += "&quot;";
+    else out += c;
+  }
+  return out;
+}
+
+std::string number(double value, int precision = 1) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(precision) << value;
+  return out.str();
+}
+
+std::string optional_number(const std::optional<double>& value) { return value ? number(*value) : "null"; }
+
+double rate(const JobResult& job) { return job.seconds > 0 ? static_cast<double>(job.execs) / job.seconds : 0; }
+
+std::string job_name(const JobResult& job) { return job.variant.empty() ? job.harness : job.harness + "." + job.variant; }
+
+std::string json_report(const CampaignResult& result, const CampaignOptions& options) {
+  std::ostringstream out;
+  out << "{\n  \"seconds\": " << number(result.seconds) << ",\n  \"seed\": " << options.seed
+      << ",\n  \"coverage\": {\"lines_percent\": " << optional_number(result.line_coverage)
+      << ", \"branches_percent\": " << optional_number(result.branch_coverage) << ", \"note\": \""
+      << escaped_json(result.coverage_note) << "\"},\n  \"jobs\": [";
+  for (std::size_t i = 0; i < result.jobs.size(); ++i) {
+    const JobResult& job = result.jobs[i];
+    out << (i ? "," : "") << "\n    {\"harness\": \"" << job.harness << "\", \"variant\": \"" << job.variant
+        << "\", \"seconds\": " << number(job.seconds) << ", \"execs\": " << job.execs
+        << ", \"exec_per_s\": " << number(rate(job), 0) << ", \"edges\": " << job.edges << ", \"corpus\": " << job.corpus_files
+        << ", \"crashes\": " << job.crashes << ", \"first_finding_s\": " << optional_number(job.first_finding_seconds)
+        << ", \"exit\": " << job.exit_status << "}";
+  }
+  out << "\n  ],\n  \"findings\": [";
+  for (std::size_t i = 0; i < result.findings.size(); ++i) {
+    const Finding& finding = result.findings[i];
+    out << (i ? "," : "") << "\n    {\"file\": \"findings/" << escaped_json(finding.file) << "\", \"harness\": \""
+        << finding.harness << "\", \"variant\": \"" << finding.variant << "\", \"property\": \"" << finding.property
+        << "\", \"status\": \"" << (finding.known ? "known" : "new") << "\", \"steps\": " << finding.steps
+        << ", \"signature\": \"" << escaped_json(finding.signature) << "\"}";
+  }
+  out << "\n  ]\n}\n";
+  return out.str();
+}
+
+std::string markdown_report(const CampaignResult& result, const std::filesystem::path& out_dir) {
+  std::ostringstream out;
+  std::size_t fresh = 0;
+  for (const Finding& finding : result.findings) fresh += finding.known ? 0 : 1;
+  out << "# iovacheck campaign\n\n" << number(result.seconds, 0) << " s; " << result.findings.size() << " findings, "
+      << fresh << " new.\n\nCoverage of model/ and impl/: lines "
+      << (result.line_coverage ? number(*result.line_coverage) + " %" : "n/a") << ", branches "
+      << (result.branch_coverage ? number(*result.branch_coverage) + " %" : "n/a") << " (" << result.coverage_note
+      << ")\n\n## Jobs\n\n| job | s | execs | exec/s | edges | corpus | crashes | first finding s |\n|---|---|---|---|---|---|---|---|\n";
+  for (const JobResult& job : result.jobs)
+    out << "| " << job_name(job) << " | " << number(job.seconds, 0) << " | " << job.execs << " | " << number(rate(job), 0)
+        << " | " << job.edges << " | " << job.corpus_files << " | " << job.crashes << " | "
+        << (job.first_finding_seconds ? number(*job.first_finding_seconds, 0) : "-") << " |\n";
+  out << "\n## Findings\n\n";
+  for (const Finding& finding : result.findings) {
+    out << "### " << (finding.known ? "known" : "NEW") << ": " << finding.file << "\n\n" << finding.signature << "\n\n";
+    if (finding.file.ends_with(".trace")) out << "```\n" << read_text(out_dir / "findings" / finding.file) << "```\n\n";
+  }
+  return out.str();
+}
+
+std::string junit_report(const CampaignResult& result) {
+  std::ostringstream out;
+  std::size_t failures = 0;
+  for (const Finding& finding : result.findings) failures += finding.known ? 0 : 1;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"iovacheck-campaign\" tests=\""
+      << result.jobs.size() + result.findings.size() << "\" failures=\"" << failures << "\" time=\""
+      << number(result.seconds) << "\">\n";
+  for (const JobResult& job : result.jobs)
+    out << "  <testcase classname=\"jobs\" name=\"" << job_name(job) << "\" time=\"" << number(job.seconds) << "\"/>\n";
+  for (const Finding& finding : result.findings) {
+    out << "  <testcase classname=\"findings\" name=\"" << escaped_xml(finding.file) << "\">";
+    if (finding.known) out << "<skipped message=\"known\"/>";
+    else out << "<failure message=\"new finding\">" << escaped_xml(finding.signature) << "</failure>";
+    out << "</testcase>\n";
+  }
+  out << "</testsuite>\n";
+  return out.str();
+}
+
+}  // namespace
+
+void write_reports(const CampaignResult& result, const CampaignOptions& options, const std::filesystem::path& out) {
+  for (const auto& [name, text] : {std::pair{"report.json", json_report(result, options)},
+                                   std::pair{"report.md", markdown_report(result, out)},
+                                   std::pair{"junit.xml", junit_report(result)}})
+    if (!write_atomically(out / name, text)) throw CampaignError("cannot write " + (out / name).string());
+}
+
+}  // namespace iovacheck::fuzz

@@ -1,0 +1,84 @@
+// The byte form: every byte string decodes to a valid, printable trace; the encoding inverts it.
+#include "fuzz/byte_trace.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "model/trace_io.h"
+
+namespace iovacheck::fuzz {
+namespace {
+
+TEST(ByteTrace, EmptyInputIsTheSmallestDomainWithNoSteps) {
+  const Trace trace = decode_trace({});
+  EXPECT_EQ(trace.variant, "mainline");
+  EXPECT_EQ(trace.geometry.granule, 0x1000u);
+  EXPECT_EQ(trace.geometry.dma32_pfn, 0x2u);
+  EXPECT_EQ(trace.geometry.start_pfn, 0x0u);
+  EXPECT_EQ(trace.geometry.mag_size, 1u);
+  EXPECT_EQ(trace.geometry.cpus, 1u);
+  EXPECT_TRUE(trace.steps.empty());
+}
+
+TEST(ByteTrace, HeaderBytesFavourTheEdgesAndReachTheRest) {
+  std::size_t real_granule = 0, small_dma32 = 0, default_mag = 0, few_cpus = 0;
+  for (unsigned byte = 0; byte < 256; ++byte) {
+    auto with = [byte](std::size_t field) {  // that header field set to `byte`, the others 0
+      Bytes bytes(kHeaderBytes, 0);
+      bytes[field] = static_cast<std::uint8_t>(byte);
+      return decode_trace(bytes).geometry;
+    };
+    real_granule += with(1).granule == 0x1000;
+    small_dma32 += with(2).dma32_pfn <= 64;
+    default_mag += with(3).mag_size == 127;
+    few_cpus += with(4).cpus <= 4;
+  }
+  EXPECT_EQ(real_granule, 192u + 2);  // and every other power of two up to 2^31 twice
+  EXPECT_EQ(small_dma32, 160u);
+  EXPECT_EQ(default_mag, 64u);
+  EXPECT_EQ(few_cpus, 224u);
+}
+
+TEST(ByteTrace, RandomBytesDecodeToTracesThatPrintAndParseBack) {
+  std::mt19937_64 random(7);
+  int encoded = 0;
+  for (int i = 0; i < 2000; ++i) {
+    Bytes bytes(random() % 400);
+    for (auto& byte : bytes) byte = static_cast<std::uint8_t>(random());
+    const Trace trace = decode_trace(bytes);
+    ASSERT_FALSE(geometry_error(trace.geometry).has_value());
+    EXPECT_EQ(trace.steps.size(), bytes.size() > kHeaderBytes ? (bytes.size() - kHeaderBytes) / kRecordBytes : 0);
+    EXPECT_EQ(parse_trace(print_trace(trace)), trace) << print_trace(trace);
+    try {  // values of the hashed class mostly have no shorter form; the rest must round-trip
+      EXPECT_EQ(decode_trace(encode_trace(trace)), trace) << print_trace(trace);
+      ++encoded;
+    } catch (const EncodeError&) {
+    }
+  }
+  EXPECT_GT(encoded, 100);
+}
+
+TEST(ByteTrace, OneByteFlipChangesOneOperation) {
+  Bytes bytes(kHeaderBytes + 3 * kRecordBytes, 0);
+  const Trace before = decode_trace(bytes);
+  bytes[kHeaderBytes + kRecordBytes + 2] ^= 0x5;  // inside the second record's value A
+  const Trace after = decode_trace(bytes);
+  EXPECT_EQ(after.steps[0], before.steps[0]);
+  EXPECT_NE(after.steps[1], before.steps[1]);
+  EXPECT_EQ(after.steps[2], before.steps[2]);
+}
+
+TEST(ByteTrace, ValuesNoClassExpressesAreRefusedNamingTheStep) {
+  Trace trace;
+  trace.steps.push_back(Step{Find{0x123456789abcdefULL}, std::nullopt, 0});
+  try {
+    encode_trace(trace);
+    FAIL() << "encoded";
+  } catch (const EncodeError& error) {
+    EXPECT_NE(std::string(error.what()).find("step 1 (find 0x123456789abcdef)"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace iovacheck::fuzz

@@ -1,0 +1,54 @@
+#!/bin/bash
+# The campaign end to end on the harnesses fuzz.clusterfuzzlite built: a short run finds z5's
+# distinguishing violation and writes its reports; a run killed mid-way leaves only whole files;
+# the next run resumes the corpora and keeps the findings.
+# usage: campaign-e2e.sh IOVACHECK FUZZ_BUILD
+set -euo pipefail
+iovacheck=$1
+fuzz_build=$2
+out=$(mktemp -d)
+logs=$(mktemp -d)
+trap 'rm -rf "$out" "$logs"' EXIT
+fail() { echo "campaign-e2e: $*" >&2; exit 1; }
+run() { "$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out" "$@"; }
+
+run --runs 1000 --jobs 2 --variants z5-no-underflow-guard >"$logs/stdout" 2>"$logs/stderr" ||
+  { cat "$logs/stdout" "$logs/stderr"; fail "first run exited $?"; }
+cat "$logs/stdout"
+for report in report.json report.md junit.xml; do [ -s "$out/$report" ] || fail "no $report"; done
+ls "$out"/findings/z5-no-underflow-guard-*.trace >/dev/null 2>&1 || fail "no z5 finding"
+grep -q '"harness": "differential", "variant": "z5-no-underflow-guard"' "$out/report.json" || fail "report.json has no z5 job"
+grep -q '<testsuite name="iovacheck-campaign"' "$out/junit.xml" || fail "junit.xml malformed"
+for finding in "$out"/findings/*.trace; do
+  "$iovacheck" replay --quiet "$finding" >/dev/null && fail "$finding does not violate"
+done
+findings=$(ls "$out/findings" | wc -l)
+corpus=$(ls "$out/corpus/differential.z5-no-underflow-guard" | wc -l)
+[ "$corpus" -gt 0 ] || fail "empty corpus after the run"
+
+# Killed outright mid-run: the next run resumes. A SIGKILL cannot reach the libFuzzer job (in a
+# process group of its own), so the killed run's job is short and finishes its 300 runs alone.
+"$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out" --runs 300 \
+  --variants z5-no-underflow-guard --harnesses differential >/dev/null 2>&1 &
+campaign=$!
+sleep 1
+kill -9 "$campaign" 2>/dev/null || true
+wait "$campaign" 2>/dev/null || true
+sleep 5
+# SIGTERM: the campaign stops its jobs and exits 130, saying the next run resumes.
+"$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out" --minutes 1 \
+  --variants z5-no-underflow-guard --harnesses differential >/dev/null 2>"$logs/terminated" &
+campaign=$!
+sleep 2
+kill -TERM "$campaign"
+status=0
+wait "$campaign" || status=$?
+[ "$status" -eq 130 ] || fail "SIGTERM: exit $status, expected 130"
+grep -q "stopped by a signal; the next run resumes" "$logs/terminated" || fail "SIGTERM: no message"
+
+run --runs 300 --variants z5-no-underflow-guard --harnesses differential >"$logs/stdout" 2>"$logs/stderr" ||
+  { cat "$logs/stdout" "$logs/stderr"; fail "resumed run exited $?"; }
+[ "$(ls "$out/findings" | grep -c '\.trace$')" -ge "$(echo "$findings")" ] || fail "findings lost on resume"
+[ "$(ls "$out/corpus/differential.z5-no-underflow-guard" | wc -l)" -gt 0 ] || fail "corpus lost on resume"
+grep -q "NEW\|known" "$logs/stdout" || fail "resumed run lists no findings"
+echo "campaign-e2e: ok ($findings findings, corpus $corpus inputs, resumed)"

@@ -1,0 +1,106 @@
+#!/bin/bash
+# Measures the fuzz engine (docs/fuzz.md "Figures"); a benchmark, not a test.
+#  1. exec/s of each harness with and without sanitizers: 2000 fixed random inputs of 30
+#     operations (370 bytes) each run once, and libFuzzer's own exec/s over a 10 s run from
+#     the seeds (differential: -max_len=370 -len_control=0);
+#  2. for every z-variant, the seconds from an empty corpus to the first distinguishing finding
+#     on one core (the harness aborts on it), and from the seeds without corpus/variants and
+#     corpus/findings, and from an empty corpus with the operation-level custom mutator
+#     (differential_opmut); RUNS runs each (seeds 1..RUNS), at most LIMIT s each; the finding's
+#     length after `iovacheck fuzz-replay --minimize` (the shared minimizer).
+# usage: tools/measure-fuzz.sh [RUNS] [LIMIT]    (default 5 runs, 60 s)
+# Needs build/fuzz (cmake --preset fuzz), build/fuzz-fast and build/release's iovacheck ($IOVACHECK).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+limit=${2:-60}
+cli=${IOVACHECK:-build/release/cli/iovacheck}  # any build without sanitizers
+for needed in build/fuzz/fuzz/differential build/fuzz-fast/fuzz/differential "$cli"; do
+  [ -x "$needed" ] || { echo "measure-fuzz: $needed missing (build the fuzz, fuzz-fast and release presets)" >&2; exit 2; }
+done
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+# Every variant but z4, whose stale read ASan reports as a use-after-free by design.
+no_z4=$("$cli" variants | awk '/^[a-z0-9-]+ / && $1 != "z4-stale-cached32" {printf "%s%s", sep, $1; sep=","}')
+
+python3 - "$scratch/fixed" <<'PY'
+import os, random, sys
+random.seed(1)
+os.makedirs(sys.argv[1])
+for i in range(2000):
+    with open(os.path.join(sys.argv[1], "%04d" % i), "wb") as f:
+        f.write(bytes(random.getrandbits(8) for _ in range(10 + 30 * 12)))
+PY
+
+echo "== exec/s ($(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the start: a shared machine)"
+printf "%-14s %-10s %14s %18s\n" harness build "fixed 30 ops" "libFuzzer 10 s"
+for build in fuzz fuzz-fast; do
+  for harness in differential trace_parser; do
+    binary=build/$build/fuzz/$harness
+    start=$(date +%s.%N)
+    IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 "$binary" -runs=0 "$scratch/fixed" >/dev/null 2>&1
+    end=$(date +%s.%N)
+    fixed=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.0f", 2000 / (e - s) }')
+    mkdir -p "$scratch/run-$build-$harness"
+    extra=()
+    [ "$harness" = differential ] && extra=(-max_len=370 -len_control=0)
+    [ "$harness" = trace_parser ] && extra=(-dict=fuzz/trace_parser.dict)
+    IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 "$binary" -max_total_time=10 -print_final_stats=1 "${extra[@]}" \
+      "$scratch/run-$build-$harness" "corpus/fuzz/$harness" >"$scratch/log" 2>&1 || true
+    rate=$(awk '/^stat::average_exec_per_sec/ {print $2}' "$scratch/log")
+    printf "%-14s %-10s %14s %18s\n" "$harness" "$build" "$fixed" "${rate:-?}"
+  done
+done
+
+# The same fixed inputs under callgrind (no sanitizers: valgrind cannot run ASan builds):
+# instructions per execution of LLVMFuzzerTestOneInput, a figure the machine's load leaves alone.
+if command -v valgrind >/dev/null; then
+  mkdir -p "$scratch/fixed200" && cp "$scratch/fixed"/0[01]* "$scratch/fixed200/"
+  IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 valgrind --tool=callgrind --callgrind-out-file="$scratch/cg" \
+    build/fuzz-fast/fuzz/differential -runs=0 "$scratch/fixed200" >/dev/null 2>&1
+  callgrind_annotate --inclusive=yes "$scratch/cg" 2>/dev/null | awk -v n="$(ls "$scratch/fixed200" | wc -l)" '
+    /LLVMFuzzerTestOneInput/ { gsub(",", "", $1); printf "differential, fuzz-fast, fixed 30 ops: %.0f instructions per execution (callgrind, %d inputs)\n", $1 / n, n; exit }'
+fi
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+maximum() { sort -n | tail -1; }
+
+mkdir -p "$scratch/seeds"
+for seed in corpus/fuzz/differential/*; do
+  case $(basename "$seed") in variants.* | findings.*) ;; *) cp "$seed" "$scratch/seeds/" ;; esac
+done
+
+echo
+echo "== time to the first distinguishing finding, one core, ASan+UBSan build (build/fuzz), $runs runs, limit $limit s"
+echo "   seeded: $(ls "$scratch/seeds" | wc -l) seeds from corpus/ without corpus/variants and corpus/findings"
+printf "%-24s %-7s %6s %10s %8s %10s  %s\n" variant corpus found "median s" "max s" "min. len" "what"
+for variant in $("$cli" variants | awk '/^z[0-9]/ {print $1}'); do
+  for mode in empty seeded opmut; do
+    : >"$scratch/times"; : >"$scratch/lengths"; found=0; kinds=""
+    for run in $(seq 1 "$runs"); do
+      dir="$scratch/ttf-$variant-$mode-$run"
+      mkdir -p "$dir/corpus" "$dir/crash"
+      dirs=("$dir/corpus")
+      [ "$mode" = seeded ] && dirs+=("$scratch/seeds")
+      start=$(date +%s.%N)
+      harness=build/fuzz/fuzz/differential
+      [ "$mode" = opmut ] && harness=build/fuzz/fuzz/differential_opmut
+      IOVACHECK_FUZZ_VARIANTS=$variant timeout $((limit + 10)) "$harness" -seed="$run" \
+        -max_total_time="$limit" -max_len=400 -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
+      end=$(date +%s.%N)
+      crash=$(ls "$dir/crash" 2>/dev/null | head -1)
+      [ -n "$crash" ] || continue
+      found=$((found + 1))
+      awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f\n", e - s }' >>"$scratch/times"
+      if grep -q "^iovacheck finding:" "$dir/log"; then
+        kinds="$kinds $(grep -m1 '^iovacheck finding:' "$dir/log" | sed 's/.*\.//' || true)"
+        "$cli" fuzz-replay --quiet --minimize --variant "$variant" "$dir/crash/$crash" |
+          awk '/minimized from/ { print $(NF - 1) }' >>"$scratch/lengths" || true  # exit 1: the violation
+      else
+        kinds="$kinds $(grep -m1 -oE 'SUMMARY: [A-Za-z]+: [a-z-]+' "$dir/log" | sed 's/SUMMARY: //; s/: /:/' || echo other)"
+      fi
+    done
+    printf "%-24s %-7s %3d/%-2d %10s %8s %10s  %s\n" "$variant" "$mode" "$found" "$runs" "$(median <"$scratch/times")" \
+      "$(maximum <"$scratch/times")" "$(median <"$scratch/lengths")" "$(echo $kinds | tr ' ' '\n' | grep -v '^$' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
+  done
+done
