@@ -37,6 +37,7 @@ constexpr std::array kOptions{
     OptionSpec{"out", "DIR", "where report.json, report.md and report.html go (default: verify-report)"},
     OptionSpec{"corpus", "DIR", "the corpus to replay (default: corpus/ in the working directory or the repository)"},
     OptionSpec{"fail-on-new", "", "exit 1 when a finding is new"},
+    OptionSpec{"fuzz-build", "DIR", "the libFuzzer build the fuzz engine runs (default: build/fuzz of the repository)"},
 };
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -200,6 +201,7 @@ int run_verify(const ParsedArgs& args) {
   const fs::path out = chosen_out(args);
   options.work_dir = out / "runs";
   options.binary = binary_path();
+  options.fuzz_build = args.value("fuzz-build").value_or("");
   options.progress = [](const std::string& line) { std::cerr << "verify: " << line << "\n"; };
 
   std::cout << "iovacheck verify: " << counted(options.variants.size(), "variant") << ", engines corpus";

@@ -109,7 +109,6 @@ class Encoding {
   unsigned max_nodes_;
   unsigned slots_;  // max_nodes + 1: room for the anchor; a state has at most this many
   unsigned pfn_bits_;
-  mutable unsigned fresh_ = 0;
 };
 
 }  // namespace iovacheck::smt

@@ -17,6 +17,7 @@ struct CellRequest {
   std::uint64_t seed = 0;
   std::string work_dir;  // where the cell may write (its counterexample, its output)
   std::string corpus;    // the corpus directory (field logs live in its field/)
+  std::string fuzz_build;  // the libFuzzer build the fuzz engine runs (empty: the campaign's default)
 };
 
 struct Engine {

@@ -122,7 +122,7 @@ VerifyResult run_verification(const VerifyOptions& options) {
       } else {
         pending.push_back(PendingCell{result.cells.size(), &engine,
                                       CellRequest{options.binary, variant, share, options.seed, dir.string(),
-                                                  options.corpus.string()}});
+                                                  options.corpus.string(), options.fuzz_build}});
       }
       result.cells.push_back(std::move(cell));
     }

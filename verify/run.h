@@ -20,6 +20,7 @@ struct VerifyOptions {
   unsigned jobs = 2;
   std::uint64_t seed = 0;
   std::filesystem::path work_dir;  // each cell writes under work_dir/<variant>/<engine>/
+  std::string fuzz_build;          // the libFuzzer build (empty: build/fuzz of the repository)
   std::function<void(const std::string&)> progress;  // one line per event
 };
 
