@@ -33,6 +33,7 @@
 #include "harness/implementation.h"
 #include "harness/known.h"
 #include "model/trace_io.h"
+#include "verify/annotation.h"
 
 namespace iovacheck::cli {
 
@@ -355,20 +356,45 @@ class FileReplay {
     input_.read_to_end();
     listing.flush();
     const CheckReport& report = session.report();
+    int verdict = kExitOk;
     if (report.violation) {
       if (violation_line == 0) violation_line = window.empty() ? 0 : window.back().line;
       print_violation(start, session.steps_run(), window, *report.violation, violation_line);
-      return kExitFinding;
-    }
-    if (report.miss) {
+      verdict = kExitFinding;
+    } else if (report.miss) {
       std::cout << input_.name() << ":" << violation_line << ": " << describe_miss(*report.miss) << "\n";
-      return kExitFinding;
+      verdict = kExitFinding;
+    } else {
+      std::cout << input_.name() << ": ok, " << counted(session.steps_run(), "step")
+                << (session.steps_run() == 1 ? " holds" : " hold") << "\n";
     }
-    std::cout << input_.name() << ": ok, " << session.steps_run() << " steps hold\n";
-    return kExitOk;
+    if (checking.check_expectations && variant == head.variant && report_annotation(report) != kExitOk)
+      verdict = kExitFinding;
+    return verdict;
   }
 
  private:
+  // A corpus trace's annotations ("# expect-exit:", "# expect-violation:") say what its own
+  // variant must do: replay says whether it did, and a trace that no longer does is a failure
+  // even when every step holds (a finding that went away).
+  int report_annotation(const CheckReport& report) {
+    if (path_ == "-" || !std::filesystem::is_regular_file(path_)) return kExitOk;
+    verify::CorpusAnnotation annotation;
+    try {
+      annotation = verify::read_corpus_annotation(path_);
+    } catch (const TraceFileError& error) {
+      std::cout << error.what() << "\n";
+      return kExitBadInput;
+    }
+    if (annotation.expected_exit == 0 && !annotation.expected_violation) return kExitOk;
+    if (const std::optional<std::string> mismatch = verify::annotation_mismatch(annotation, report)) {
+      std::cout << input_.name() << ": NOT as annotated: " << *mismatch << "\n";
+      return kExitFinding;
+    }
+    std::cout << input_.name() << ": as annotated\n";
+    return kExitOk;
+  }
+
   int parse_error(const TraceError& error) {
     std::cerr << input_.name() << ":" << error.line() << ":" << error.column() << ": error: " << error.message() << "\n";
     return kExitBadInput;
