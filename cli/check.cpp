@@ -195,6 +195,9 @@ int run_check(const ParsedArgs& args) {
   options.known = !args.flag("no-known") && !implementation.kernel;
   options.tests = static_cast<int>(number_option(args, "check", "tests", props::kDefaultTests, 100'000'000));
   options.seed = number_option(args, "check", "seed", 0, UINT64_MAX);
+  if (const auto output = args.value("output")) {
+    if (const auto reason = unwritable_reason(*output)) throw UsageError("iovacheck check: -o: " + *reason);
+  }
   if (options.tests == 0) throw UsageError("iovacheck check: --tests expects at least 1");
   options.checking = checking_options(args, "check", options.checking);
 

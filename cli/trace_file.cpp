@@ -1,5 +1,7 @@
 #include "cli/trace_file.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 
@@ -12,6 +14,10 @@ bool write_text_output(const std::optional<std::string>& path, const std::string
     std::cout << text;
     return true;
   }
+  if (write_text_file(*path, text)) return true;
+  std::cerr << "iovacheck " << verb << ": cannot write " << *path << "\n";
+  return false;
+}
   std::ofstream file(*path);
   file << text;
   if (file) return true;
@@ -23,6 +29,15 @@ std::string unknown_variant_message(std::string_view name) { return variant_prob
 
 std::string describe_miss(const ExpectationMiss& miss) {
   return "expectation not met: expected " + miss.expected + ", got " + miss.actual;
+}
+
+std::optional<std::string> unwritable_reason(const std::filesystem::path& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) return "'" + path.string() + "' is a directory";
+  const std::filesystem::path parent = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(parent, error)) return "no directory '" + parent.string() + "' to write into";
+  if (access(parent.c_str(), W_OK) != 0) return "cannot write into '" + parent.string() + "'";
+  return std::nullopt;
 }
 
 bool write_text_file(const std::filesystem::path& path, const std::string& text) {

@@ -19,6 +19,10 @@ bool write_text_output(const std::optional<std::string>& path, const std::string
 // "unknown variant 'x' (known: mainline, z1-max32-reset, ...)", or empty when `name` is implemented.
 std::string unknown_variant_message(std::string_view name);
 
+// Why `path` cannot be written (a directory, a missing or read-only directory), or nullopt: for
+// checking an output option before any work starts.
+std::optional<std::string> unwritable_reason(const std::filesystem::path& path);
+
 // Writes `text` to `path`; false when it cannot.
 bool write_text_file(const std::filesystem::path& path, const std::string& text);
 
