@@ -18,12 +18,6 @@ bool write_text_output(const std::optional<std::string>& path, const std::string
   std::cerr << "iovacheck " << verb << ": cannot write " << *path << "\n";
   return false;
 }
-  std::ofstream file(*path);
-  file << text;
-  if (file) return true;
-  std::cerr << "iovacheck " << verb << ": cannot write " << *path << "\n";
-  return false;
-}
 
 std::string unknown_variant_message(std::string_view name) { return variant_problem(name); }
 
