@@ -110,8 +110,8 @@ int run_campaign_verb(const ParsedArgs& args) {
   fuzz::write_reports(result, options, options.out);
   std::size_t fresh = 0;
   for (const fuzz::Finding& finding : result.findings) {
-    fresh += finding.known ? 0 : 1;
-    std::cout << (finding.known ? "known " : "NEW   ") << (options.out / "findings" / finding.file).string() << "  "
+    fresh += finding.known() ? 0 : 1;
+    std::cout << (finding.known() ? "known " : "NEW   ") << (options.out / "findings" / finding.file).string() << "  "
               << finding.signature << "\n";
   }
   std::cout << "campaign: " << result.jobs.size() << " jobs, " << result.findings.size() << " findings (" << fresh

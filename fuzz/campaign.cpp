@@ -294,7 +294,7 @@ class Campaign {
 
   std::size_t new_findings() const {
     return static_cast<std::size_t>(std::count_if(result_.findings.begin(), result_.findings.end(),
-                                                  [](const Finding& finding) { return !finding.known; }));
+                                                  [](const Finding& finding) { return !finding.known(); }));
   }
 
   // Findings of earlier runs (DIR/findings/*.trace), from their header comments, so that a
@@ -316,7 +316,8 @@ class Campaign {
         if (key == "variant") finding.variant = value;
         if (key == "property") finding.property = value;
         if (key == "signature") finding.signature = value;
-        if (key == "status") finding.known = value == "known";
+        if (key == "status" && value.rfind("known", 0) == 0)
+          finding.known_as = value.size() > 9 ? value.substr(9) : std::string("known");  // "known as F1"
         if (key == "steps") finding.steps = std::stoul(value);
       }
       if (finding.signature.empty()) continue;
@@ -404,7 +405,7 @@ class Campaign {
     finding.property = std::string(property_name(property));
     finding.signature = signature;
     finding.steps = minimized.steps.size();
-    finding.known = is_known_finding(minimized, property, options_.corpus_root);
+    finding.known_as = finding_identity(minimized);
     finding.first_seen_seconds = result.first_finding_seconds.value_or(result.seconds);
     finding.file = minimized.variant + "-" + finding.property + "-" + digest(signature) + ".trace";
     std::vector<StepComment> comments;
@@ -439,7 +440,7 @@ class Campaign {
   std::string header(const Finding& finding) const {
     return "# iovacheck campaign finding\n# harness: " + finding.harness + "\n# variant: " + finding.variant +
            "\n# property: " + finding.property + "\n# signature: " + finding.signature +
-           "\n# status: " + (finding.known ? "known" : "new") + "\n# steps: " + std::to_string(finding.steps) + "\n";
+           "\n# status: " + (finding.known() ? "known as " + *finding.known_as : std::string("new")) + "\n# steps: " + std::to_string(finding.steps) + "\n";
   }
 
   // libFuzzer's -merge=1 into a fresh directory, then swapped in: a kill leaves one whole corpus.
@@ -532,7 +533,7 @@ class Campaign {
 }  // namespace
 
 bool CampaignResult::any_new() const {
-  return std::any_of(findings.begin(), findings.end(), [](const Finding& finding) { return !finding.known; });
+  return std::any_of(findings.begin(), findings.end(), [](const Finding& finding) { return !finding.known(); });
 }
 
 std::vector<HarnessEntry> read_manifest(const fs::path& path) {

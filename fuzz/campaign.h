@@ -45,7 +45,7 @@ struct CampaignOptions {
   std::filesystem::path out;
   std::uint64_t seed = 0;
   std::filesystem::path coverage_manifest;  // harnesses.tsv of the coverage build; empty: none
-  std::filesystem::path corpus_root;        // the repository's corpus/, for known findings
+  std::filesystem::path corpus_root;        // the repository's corpus/ (its parent is the source tree)
 };
 
 struct Finding {
@@ -55,7 +55,8 @@ struct Finding {
   std::string property;
   std::string signature;
   std::size_t steps = 0;
-  bool known = false;
+  std::optional<std::string> known_as;  // "F1", "delta" (harness/known.h); nullopt: new
+  bool known() const { return known_as.has_value(); }
   double first_seen_seconds = 0;  // into its job
 };
 

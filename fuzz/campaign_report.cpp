@@ -64,7 +64,7 @@ std::string json_report(const CampaignResult& result, const CampaignOptions& opt
     const Finding& finding = result.findings[i];
     out << (i ? "," : "") << "\n    {\"file\": \"findings/" << escaped_json(finding.file) << "\", \"harness\": \""
         << finding.harness << "\", \"variant\": \"" << finding.variant << "\", \"property\": \"" << finding.property
-        << "\", \"status\": \"" << (finding.known ? "known" : "new") << "\", \"steps\": " << finding.steps
+        << "\", \"status\": \"" << (finding.known() ? "known as " + *finding.known_as : std::string("new")) << "\", \"steps\": " << finding.steps
         << ", \"signature\": \"" << escaped_json(finding.signature) << "\"}";
   }
   out << "\n  ]\n}\n";
@@ -74,7 +74,7 @@ std::string json_report(const CampaignResult& result, const CampaignOptions& opt
 std::string markdown_report(const CampaignResult& result, const std::filesystem::path& out_dir) {
   std::ostringstream out;
   std::size_t fresh = 0;
-  for (const Finding& finding : result.findings) fresh += finding.known ? 0 : 1;
+  for (const Finding& finding : result.findings) fresh += finding.known() ? 0 : 1;
   out << "# iovacheck campaign\n\n" << number(result.seconds, 0) << " s; " << result.findings.size() << " findings, "
       << fresh << " new.\n\nCoverage of model/ and impl/: lines "
       << (result.line_coverage ? number(*result.line_coverage) + " %" : "n/a") << ", branches "
@@ -86,7 +86,7 @@ std::string markdown_report(const CampaignResult& result, const std::filesystem:
         << (job.first_finding_seconds ? number(*job.first_finding_seconds, 0) : "-") << " |\n";
   out << "\n## Findings\n\n";
   for (const Finding& finding : result.findings) {
-    out << "### " << (finding.known ? "known" : "NEW") << ": " << finding.file << "\n\n" << finding.signature << "\n\n";
+    out << "### " << (finding.known() ? "known as " + *finding.known_as : std::string("NEW")) << ": " << finding.file << "\n\n" << finding.signature << "\n\n";
     if (finding.file.ends_with(".trace")) out << "```\n" << read_text(out_dir / "findings" / finding.file) << "```\n\n";
   }
   return out.str();
@@ -95,7 +95,7 @@ std::string markdown_report(const CampaignResult& result, const std::filesystem:
 std::string junit_report(const CampaignResult& result) {
   std::ostringstream out;
   std::size_t failures = 0;
-  for (const Finding& finding : result.findings) failures += finding.known ? 0 : 1;
+  for (const Finding& finding : result.findings) failures += finding.known() ? 0 : 1;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"iovacheck-campaign\" tests=\""
       << result.jobs.size() + result.findings.size() << "\" failures=\"" << failures << "\" time=\""
       << number(result.seconds) << "\">\n";
@@ -103,7 +103,7 @@ std::string junit_report(const CampaignResult& result) {
     out << "  <testcase classname=\"jobs\" name=\"" << job_name(job) << "\" time=\"" << number(job.seconds) << "\"/>\n";
   for (const Finding& finding : result.findings) {
     out << "  <testcase classname=\"findings\" name=\"" << escaped_xml(finding.file) << "\">";
-    if (finding.known) out << "<skipped message=\"known\"/>";
+    if (finding.known()) out << "<skipped message=\"known\"/>";
     else out << "<failure message=\"new finding\">" << escaped_xml(finding.signature) << "</failure>";
     out << "</testcase>\n";
   }

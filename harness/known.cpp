@@ -90,6 +90,12 @@ std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::stri
   return std::nullopt;
 }
 
+std::optional<std::string> known_identity(const Trace& trace, std::size_t step) {
+  if (const std::optional<unsigned> known = known_as(trace, step)) return known_label(known);
+  if (known_as_delta(trace, step)) return std::string("delta");
+  return std::nullopt;
+}
+
 std::string known_label(const std::optional<unsigned>& known) {
   return known ? "F" + std::to_string(*known) : std::string("new");
 }

@@ -23,6 +23,10 @@ std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::stri
 // violation is the one the variant exists to show (docs/variants.md). False on mainline itself.
 bool known_as_delta(const Trace& trace, std::size_t step, std::string_view variant = {});
 
+// The identity every report gives the violation at `step`: "FN" when known as FN, "delta" when
+// it is the variant's own bug (known_as_delta), nullopt when it is new.
+std::optional<std::string> known_identity(const Trace& trace, std::size_t step);
+
 // "F1", or "new" for nullopt: how reports name a violation's identity.
 std::string known_label(const std::optional<unsigned>& known);
 

@@ -56,14 +56,6 @@ Cell failed_run(const CellRequest& request, const std::string& engine, const Com
   return cell_for(request, engine, CellKind::Error, how + ": " + tail(result.output), result);
 }
 
-// The violation's identity by the one rule for "known" (harness/known.h): a finding FN, the
-// variant's own delta, or nullopt for new.
-std::optional<std::string> identity(const Trace& trace, std::size_t step) {
-  if (const std::optional<unsigned> known = known_as(trace, step)) return known_label(known);
-  if (known_as_delta(trace, step)) return std::string("delta");
-  return std::nullopt;
-}
-
 // Reads an engine's counterexample file and replays it through the one checker: the verdict
 // verify reports is the checker's, and a trace that does not replay is a defect.
 Cell counterexample_cell(const CellRequest& request, const std::string& engine, const std::string& path,
@@ -85,7 +77,7 @@ Cell counterexample_cell(const CellRequest& request, const std::string& engine, 
   }
   Cell cell = cell_for(request, engine, CellKind::Violation,
                        "on " + trace.variant + ": " + violation_comment(*report.violation), result);
-  cell.known_as = identity(trace, report.violation->step);
+  cell.known_as = known_identity(trace, report.violation->step);
   cell.counterexample = Counterexample{.property = std::string(property_name(report.violation->property)),
                                        .reason = report.violation->reason,
                                        .trace_text = text,
