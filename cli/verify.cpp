@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -168,14 +170,37 @@ void print_summary(const verify::VerifyResult& result, const fs::path& out) {
   std::cout << "\n" << counted(result.findings.size(), "finding") << ", " << result.new_findings() << " new";
   if (!result.findings.empty()) std::cout << " (each with its trace in " << (out / "report.md").string() << ")";
   std::cout << "\n";
+  // New findings one line each; known ones one line per identity, so the summary fits a screen.
   std::size_t id_width = 0;
   for (const verify::Finding& finding : result.findings) id_width = std::max(id_width, finding.id.size());
+  std::map<std::string, std::pair<std::size_t, std::set<std::string>>> known;  // id -> count, variants
   for (const verify::Finding& finding : result.findings) {
     std::string variants;
-    for (const std::string& variant : finding.variants) variants += (variants.empty() ? "" : ",") + short_name(variant);
-    std::string line = "  " + padded(finding.id, id_width) + (finding.known_as ? "  known " : "  NEW   ") + finding.property + " on " +
-                       variants + ": " + finding.example.reason;
+    for (const std::string& variant : finding.variants) {
+      variants += (variants.empty() ? "" : ",") + short_name(variant);
+      if (finding.known_as) known[finding.id].second.insert(short_name(variant));
+    }
+    if (finding.known_as) {
+      ++known[finding.id].first;
+      continue;
+    }
+    std::string line = "  " + padded(finding.id, id_width) + "  NEW   " + finding.property + " on " + variants + ": " +
+                       finding.example.reason;
     if (line.size() > 118) line = line.substr(0, 115) + "...";
+    std::cout << line << "\n";
+  }
+  if (!known.empty()) {
+    std::string line = "  known:";
+    for (const auto& [id, seen] : known) {
+      std::string on;
+      for (const std::string& variant : seen.second) on += (on.empty() ? "" : ",") + variant;
+      std::string item = " " + id + (seen.first > 1 ? " x" + std::to_string(seen.first) : "") + " (" + on + ")";
+      if (line.size() + item.size() > 110) {
+        std::cout << line << "\n";
+        line = "        ";
+      }
+      line += item;
+    }
     std::cout << line << "\n";
   }
   for (const std::string& note : verify::budget_notes(result)) std::cout << "note: " << note << "\n";
