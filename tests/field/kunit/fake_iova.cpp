@@ -1,4 +1,4 @@
-// A userspace backend for <linux/iova.h> (include/linux/iova.h) over iovacheck's own
+// A userspace backend for <linux/iova.h> (our iova_api.h, placed there by CMake) over iovacheck's own
 // implementations (impl/), the variant chosen by IOVACHECK_FAKE_VARIANT (default mainline): it
 // shows that an emitted KUnit test passes where the allocator is right and fails where it is not.
 // The real-kernel harness (iova.c built in userspace) is another backend for the same header.
