@@ -16,6 +16,7 @@
 #include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
+#include "fuzz/text_files.h"
 #include "harness/implementation.h"
 #include "verify/corpus.h"
 #include "verify/engines.h"
@@ -42,33 +43,17 @@ constexpr std::array kOptions{
     OptionSpec{"fuzz-build", "DIR", "the libFuzzer build the fuzz engine runs (default: build/fuzz of the repository)"},
 };
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream stream(text);
-  for (std::string item; std::getline(stream, item, ',');) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
-// A variant's full name from its full or short name ("z1" for "z1-max32-reset").
-std::optional<std::string> resolve_variant(const std::string& name) {
-  for (const VariantInfo& variant : implemented_variants()) {
-    if (variant.name == name || variant.name.substr(0, variant.name.find('-')) == name) return variant.name;
-  }
-  return std::nullopt;
-}
-
 std::vector<std::string> chosen_variants(const ParsedArgs& args) {
   std::vector<std::string> names;
   if (!args.value("variants")) {
     for (const VariantInfo& variant : implemented_variants()) names.push_back(variant.name);
     return names;
   }
-  for (const std::string& name : split_list(*args.value("variants"))) {
-    const std::optional<std::string> full = resolve_variant(name);
-    if (!full) throw UsageError("iovacheck verify: " + unknown_variant_message(name));
-    if (std::find(names.begin(), names.end(), *full) == names.end()) names.push_back(*full);
+  for (const std::string& name : fuzz::split_list(*args.value("variants"))) {
+    if (const std::string unknown = unknown_variant_message(name); !unknown.empty())
+      throw UsageError("iovacheck verify: " + unknown);
+    const std::string full = canonical_variant(name);
+    if (std::find(names.begin(), names.end(), full) == names.end()) names.push_back(full);
   }
   if (names.empty()) throw UsageError("iovacheck verify: --variants names no variant");
   return names;
@@ -80,7 +65,7 @@ std::vector<std::string> chosen_engines(const ParsedArgs& args) {
     for (const verify::Engine& engine : verify::all_engines()) names.push_back(engine.name);
     return names;
   }
-  for (const std::string& name : split_list(*args.value("engines"))) {
+  for (const std::string& name : fuzz::split_list(*args.value("engines"))) {
     if (name == "corpus") continue;  // always run
     if (verify::find_engine(name) == nullptr) {
       std::string known = "corpus";

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fuzz/text_files.h"
 #include "harness/implementation.h"
 #include "harness/known.h"
 #include "model/trace_io.h"
@@ -15,13 +16,6 @@ namespace iovacheck::verify {
 namespace {
 
 constexpr double kNominalCasesPerSecond = 1000;  // measured: about 3700/s on one core
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
 
 // The last lines of an engine's output, for an error cell.
 std::string tail(const std::string& output, std::size_t lines = 6) {
@@ -60,7 +54,7 @@ Cell failed_run(const CellRequest& request, const std::string& engine, const Com
 // verify reports is the checker's, and a trace that does not replay is a defect.
 Cell counterexample_cell(const CellRequest& request, const std::string& engine, const std::string& path,
                          const CommandResult& result) {
-  const std::string text = read_file(path);
+  const std::string text = fuzz::read_text(path);
   Trace trace;
   try {
     trace = parse_trace(text);

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "fuzz/text_files.h"
+
 namespace iovacheck::verify {
 
 namespace {
@@ -77,17 +79,8 @@ std::string headline(const VerifyResult& result) {
   return text;
 }
 
-void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path temporary = path.string() + ".partial";
-  {
-    std::ofstream file(temporary, std::ios::binary);
-    file << text;
-    file.close();
-    if (!file) throw std::runtime_error("cannot write '" + temporary.string() + "'");
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) throw std::runtime_error("cannot rename '" + temporary.string() + "': " + error.message());
+void write_or_throw(const std::filesystem::path& path, const std::string& text) {
+  if (!fuzz::write_atomically(path, text)) throw std::runtime_error("cannot write '" + path.string() + "'");
 }
 
 const char* kHtmlStyle = R"(
@@ -304,9 +297,9 @@ std::string report_html(const VerifyResult& result) {
 
 void write_reports(const VerifyResult& result, const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
-  write_atomically(dir / "report.json", report_json(result));
-  write_atomically(dir / "report.md", report_markdown(result));
-  write_atomically(dir / "report.html", report_html(result));
+  write_or_throw(dir / "report.json", report_json(result));
+  write_or_throw(dir / "report.md", report_markdown(result));
+  write_or_throw(dir / "report.html", report_html(result));
 }
 
 }  // namespace iovacheck::verify

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fuzz/text_files.h"
 #include "verify/corpus.h"
 #include "verify/engines.h"
 #include "verify/subprocess.h"
@@ -40,13 +41,6 @@ struct PendingCell {
   CellRequest request;
 };
 
-std::string read_text(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 // Each finding's picture (iovacheck draw, the violating step) and KUnit reproducer (iovacheck
 // emit-kunit, or its reason for refusing), when the binary has those verbs.
 void illustrate_findings(const VerifyOptions& options, std::vector<Finding>& findings) {
@@ -63,9 +57,9 @@ void illustrate_findings(const VerifyOptions& options, std::vector<Finding>& fin
     Finding& finding = findings[index / 2];
     const std::string base = (dir / finding.id).string();
     const bool ok = result.exit_code == 0 && result.signal == 0 && !result.timed_out;
-    if (index % 2 == 0 && ok) finding.picture_svg = read_text(base + ".svg");
+    if (index % 2 == 0 && ok) finding.picture_svg = fuzz::read_text(base + ".svg");
     if (index % 2 == 1) {
-      if (ok) finding.kunit_c = read_text(base + ".c");
+      if (ok) finding.kunit_c = fuzz::read_text(base + ".c");
       else finding.kunit_refusal = result.output;
     }
   });

@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "fuzz/text_files.h"
+
 extern char** environ;
 
 namespace iovacheck::verify {
@@ -47,13 +49,6 @@ pid_t spawn(const Command& command) {
   return pid;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -80,7 +75,7 @@ void run_commands(const std::vector<Command>& commands, unsigned jobs,
       result.timed_out = killed[pid];
       if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
       if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-      result.output = read_file(commands[done.index].output_path);
+      result.output = fuzz::read_text(commands[done.index].output_path);
       on_done(done.index, result);
       continue;
     }
