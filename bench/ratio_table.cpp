@@ -1,6 +1,7 @@
 #include "bench/ratio_table.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <iomanip>
 #include <sstream>
@@ -86,6 +87,70 @@ void RatioReporter::print_table(std::ostream& out) const {
   for (const RegisteredScenario& registered : scenarios())
     if (auto found = scenarios_.find(registered.scenario.name); found != scenarios_.end())
       print_scenario(out, registered, found->second);
+  print_checker_summary(out);
+}
+
+std::optional<double> RatioReporter::per_op_us(const std::string& scenario, const std::string& subject) const {
+  const auto found = scenarios_.find(scenario);
+  if (found == scenarios_.end()) return std::nullopt;
+  const auto result = found->second.find(subject);
+  if (result == found->second.end() || !result->second.cpu_seconds_per_iteration()) return std::nullopt;
+  for (const RegisteredScenario& registered : scenarios())
+    if (registered.scenario.name == scenario)
+      return *result->second.cpu_seconds_per_iteration() / std::max(registered.scenario.ops_per_iteration, 1u) * 1e6;
+  return std::nullopt;
+}
+
+void RatioReporter::print_checker_summary(std::ostream& out) const {
+  static constexpr std::array<const char*, 3> kLive = {"1000", "10000", "100000"};
+  struct Workload {
+    const char* label;
+    const char* scenario;  // + live count
+  };
+  static constexpr std::array<Workload, 2> kWorkloads = {{{"pair", "pair/live:"}, {"steady", "steady-checked/live:"}}};
+  bool any = false;
+  for (const Workload& workload : kWorkloads)
+    for (const char* live : kLive) any = any || per_op_us(std::string(workload.scenario) + live, kBaseline);
+  if (!any) return;
+  out << "\n== the checker at scale: us per allocator operation (CPU, fastest repetition), side by side ==\n"
+      << "  " << std::left << std::setw(44) << "" << std::right << std::setw(12) << "1k live" << std::setw(12)
+      << "10k live" << std::setw(12) << "100k live\n";
+  auto row = [&](const std::string& label, auto value_at) {
+    out << "  " << std::left << std::setw(44) << label << std::right;
+    for (const char* live : kLive) {
+      const std::optional<double> value = value_at(std::string(live));
+      out << std::setw(12) << (value ? fixed(*value, *value < 10 ? 3 : 1) : "-");
+    }
+    out << "\n";
+  };
+  for (const Workload& workload : kWorkloads) {
+    const std::string label = workload.label;
+    auto at = [&](const char* subject) {
+      return [&, subject](const std::string& live) { return per_op_us(workload.scenario + live, subject); };
+    };
+    auto difference = [&](const char* subject) {
+      return [&, subject](const std::string& live) -> std::optional<double> {
+        const auto checked = per_op_us(workload.scenario + live, subject);
+        const auto alone = per_op_us(workload.scenario + live, kBaseline);
+        if (!checked || !alone) return std::nullopt;
+        return *checked - *alone;
+      };
+    };
+    auto ratio = [&](const char* subject) {
+      return [&, subject](const std::string& live) -> std::optional<double> {
+        const auto checked = per_op_us(workload.scenario + live, subject);
+        const auto alone = per_op_us(workload.scenario + live, kBaseline);
+        if (!checked || !alone || *alone <= 0) return std::nullopt;
+        return *checked / *alone;
+      };
+    };
+    row(label + ": mainline alone", at(kBaseline));
+    row(label + ": mainline + checker (fast)", at("checker-step"));
+    row(label + ": checker overhead, fast (step - alone)", difference("checker-step"));
+    row(label + ": ratio (impl + checker) / impl alone, fast", ratio("checker-step"));
+    row(label + ": mainline + checker (paranoid)", at("checker-paranoid"));
+    row(label + ": ratio, paranoid", ratio("checker-paranoid"));
+  }
 }
 
 void RatioReporter::print_environment(std::ostream& out) const {

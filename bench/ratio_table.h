@@ -20,8 +20,11 @@ class RatioReporter final : public benchmark::ConsoleReporter {
   bool ReportContext(const Context& context) override;
   void ReportRuns(const std::vector<Run>& runs) override;
 
-  // The environment, then one block per scenario that ran.
+  // The environment, then one block per scenario that ran, then the checker's summary.
   void print_table(std::ostream& out) const;
+  // The implementation alone next to the implementation with the checker, per live-range count
+  // side by side (issue 8's targets): pair and steady workloads, fast and paranoid.
+  void print_checker_summary(std::ostream& out) const;
 
  private:
   struct Result {
@@ -37,6 +40,8 @@ class RatioReporter final : public benchmark::ConsoleReporter {
 
   void print_environment(std::ostream& out) const;
   void print_scenario(std::ostream& out, const RegisteredScenario& registered, const ScenarioResults& results) const;
+  // CPU microseconds per operation of a subject in a scenario, if it ran.
+  std::optional<double> per_op_us(const std::string& scenario, const std::string& subject) const;
 
   int cpus_ = 0;
   double mhz_ = 0;

@@ -28,7 +28,9 @@ namespace {
 constexpr std::array kOptions{
     OptionSpec{"variant", "NAME[+fN...]", "the variant to check, short names and fixes allowed (required)"},
     OptionSpec{"no-known", "", "check the variant as named: stop at the first violation, known findings included"},
-    OptionSpec{"tests", "N", "number of generated cases (default 30000)"},
+    OptionSpec{"tests", "N", "number of generated cases (default 30000; 20 with --profile scale)"},
+    OptionSpec{"profile", "NAME", "ordinary (default) or scale: the real geometry and driver-shaped traces of 10^4 ops and up"},
+    OptionSpec{"max-ops", "N", "with --profile scale: the longest case (default 200000; from 10000, log-uniform)"},
     OptionSpec{"seed", "S", "RapidCheck's seed, decimal or 0x hex (default 0); same seed, same run"},
     OptionSpec{"output", "FILE", "write the minimized counterexample trace to FILE", 'o'},
     OptionSpec{"impl", "IMPL", "what runs the variant: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
@@ -176,6 +178,8 @@ int run_check(const ParsedArgs& args) {
     throw UsageError("iovacheck check: " + unknown);
   const ImplementationChoice implementation = implementation_option(args, "check");
   if (args.value("against")) {
+    if (args.value("profile").value_or("ordinary") != "ordinary" || args.value("max-ops"))
+      throw UsageError("iovacheck check: --profile scale does not apply to --against");
     const std::uint64_t tests = number_option(args, "check", "tests", 1000, 100'000'000);
     if (tests == 0) throw UsageError("iovacheck check: --tests expects at least 1");
     return run_differential_check(args, *variant, implementation, tests, number_option(args, "check", "seed", 0, UINT64_MAX));
@@ -193,7 +197,21 @@ int run_check(const ParsedArgs& args) {
   options.real_magazine_size = implementation.kernel && !args.flag("mag-copies");
   // A kernel runs its own code: no fix can be applied to it, so it is checked as it is.
   options.known = !args.flag("no-known") && !implementation.kernel;
-  options.tests = static_cast<int>(number_option(args, "check", "tests", props::kDefaultTests, 100'000'000));
+  const std::string profile = args.value("profile").value_or("ordinary");
+  if (profile != "ordinary" && profile != "scale")
+    throw UsageError("iovacheck check: --profile expects ordinary or scale, got '" + profile + "'");
+  const bool scale = profile == "scale";
+  if (args.value("max-ops") && !scale) throw UsageError("iovacheck check: --max-ops needs --profile scale");
+  if (scale) {
+    options.profile = props::Profile::Scale;
+    options.scale_max_ops = number_option(args, "check", "max-ops", props::kDefaultScaleMaxOps, 10'000'000);
+    if (options.scale_max_ops == 0) throw UsageError("iovacheck check: --max-ops expects at least 1");
+    options.scale_min_ops = std::min(props::kDefaultScaleMinOps, options.scale_max_ops);
+    // validate() is O(n) at tens of thousands of live ranges: spaced (automatic) unless asked.
+    options.checking.validate_every = 0;
+  }
+  options.tests = static_cast<int>(
+      number_option(args, "check", "tests", scale ? props::kDefaultScaleTests : props::kDefaultTests, 100'000'000));
   options.seed = number_option(args, "check", "seed", 0, UINT64_MAX);
   if (const auto output = args.value("output")) {
     if (const auto reason = unwritable_reason(*output)) throw UsageError("iovacheck check: -o: " + *reason);
@@ -227,7 +245,8 @@ const Verb& check_verb() {
       .name = "check",
       .summary = "property-test a variant against the model and minimize what fails",
       .usage = "iovacheck check --variant NAME[+fN...] [--no-known] [--impl IMPL] [--against IMPL] [--tests N]\n"
-               "                       [--seed S] [-o FILE] [--paranoid] [--validate-every K]",
+               "                       [--seed S] [-o FILE] [--paranoid] [--validate-every K]\n"
+               "                       [--profile scale [--max-ops N]]",
       .description =
           "Runs a RapidCheck stateful property: random geometries and operation sequences (every\n"
           "operation, edge-weighted arguments, caller errors included), each step judged by the\n"
@@ -244,6 +263,14 @@ const Verb& check_verb() {
           "when V+fN, on the same trace, observes the same at every step before k and does not\n"
           "violate at k. The minimized counterexample keeps its identity under that rule.\n"
           "--no-known checks the variant as named and stops at its first violation.\n"
+          "\n"
+          "--profile scale draws cases at kernel scale instead: the real geometry (4 KiB granule,\n"
+          "dma32 0x100000, magazine size 127, 4 to 64 CPUs) and traces of 10^4 to --max-ops\n"
+          "operations shaped like drivers (NIC rings refilled and completed on several CPUs, NVMe\n"
+          "bursts of mixed sizes completed out of order, 64-bit devices asking below 4 GiB first as\n"
+          "iommu-dma does, a 32-bit device sharing the domain, periodic trims, CPUs going offline),\n"
+          "with the ordinary operations mixed in. validate() runs every max(1024, live ranges)\n"
+          "steps (--validate-every K to change it). The length shrinks to the shortest failing prefix.\n"
           "\n"
           "Prints 'passed N tests' or the minimized trace followed by the tests until failure and\n"
           "the lengths of the failing, shrunk and minimized traces.\n"

@@ -5,10 +5,12 @@
 namespace iovacheck::impl {
 namespace {
 
-// Sums the events of each key; calls emit(key, net) for every key whose net is not zero.
+// Sums the events of each key; calls emit(key, net) for every key whose net is not zero, in
+// ascending key order. A sum does not depend on the order of its terms, so any sort will do
+// (std::sort, which needs no scratch buffer, unlike stable_sort).
 template <typename Key, typename Emit>
 void net(std::vector<std::pair<Key, int>>& events, Emit emit) {
-  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (std::size_t i = 0; i < events.size();) {
     int total = 0;
     std::size_t j = i;

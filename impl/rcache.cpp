@@ -1,6 +1,6 @@
 #include "impl/rcache.h"
 
-#include <unordered_set>
+#include <algorithm>
 #include <utility>
 
 #include "impl/pfn_math.h"
@@ -189,9 +189,11 @@ std::optional<std::string> RangeCaches::validate(const TreeAllocator& tree) cons
       if (auto problem = validate_magazine(depot[index], bin, CachedEntry::kDepot, tree))
         return bin_name(bin) + " depot magazine " + std::to_string(index) + *problem;
   }
-  std::unordered_set<Pfn> seen;
-  for (const CachedEntry& entry : entries())
-    if (!seen.insert(entry.pfn).second) return "pfn " + hex(entry.pfn) + " is cached twice";
+  std::vector<Pfn> pfns;
+  for (const CachedEntry& entry : entries()) pfns.push_back(entry.pfn);
+  std::sort(pfns.begin(), pfns.end());
+  if (auto twice = std::adjacent_find(pfns.begin(), pfns.end()); twice != pfns.end())
+    return "pfn " + hex(*twice) + " is cached twice";
   return std::nullopt;
 }
 

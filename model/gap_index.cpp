@@ -161,7 +161,18 @@ void GapIndex::reshape(Pfn lo, const Range& bounds) {
   nodes_[t].lo = bounds.lo;
   nodes_[t].hi = bounds.hi;
   pull(t);
-  while (depth > 0) pull(path[--depth]);
+  // An ancestor's aggregates depend on its own bounds (unchanged) and its children's aggregates:
+  // once one comes out as it was, every one above it does too.
+  while (depth > 0 && pull_changed(path[--depth])) {
+  }
+}
+
+bool GapIndex::pull_changed(Index t) {
+  const Node before = nodes_[t];
+  pull(t);
+  const Node& after = nodes_[t];
+  return after.longest != before.longest ||
+         !std::equal(std::begin(after.aligned_room), std::end(after.aligned_room), std::begin(before.aligned_room));
 }
 
 // ---- The treap ------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ class GapIndex {
   Index erase_below(Index t, Pfn lo, bool& erased);
   Index make(Pfn lo, Pfn hi);
   void pull(Index t);
+  bool pull_changed(Index t);  // pulls; whether the aggregates changed
   void split(Index t, Pfn key, Index& below, Index& rest);  // below: lo < key
   Index merge(Index a, Index b);
 

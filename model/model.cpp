@@ -95,8 +95,8 @@ class ObservedAfter {
  public:
   ObservedAfter(const ModelState& before, const ChangeReport& changes)
       : before_(before), changes_(changes),
-        nodes_gone_(by_start(changes.nodes_gone)), nodes_new_(by_start(changes.nodes_new)),
-        cached_gone_(by_pfn(changes.cached_gone)), cached_new_(by_pfn(changes.cached_new)) {
+        nodes_gone_(by_start(changes.nodes_gone, sorted_nodes_gone_)), nodes_new_(by_start(changes.nodes_new, sorted_nodes_new_)),
+        cached_gone_(by_pfn(changes.cached_gone, sorted_cached_gone_)), cached_new_(by_pfn(changes.cached_new, sorted_cached_new_)) {
     for (std::size_t i = 0; i < cached_new_.size(); ++i) {
       const Pfn pfn = cached_new_[i].pfn;
       const bool repeated = i > 0 && cached_new_[i - 1].pfn == pfn;
@@ -130,18 +130,16 @@ class ObservedAfter {
     return before_.cached_total() - changes_.cached_gone.size() + changes_.cached_new.size();
   }
 
-  // The starts of every node the step touched, and the pfns of every cache entry it touched.
-  std::vector<Pfn> touched_node_starts() const {
-    std::vector<Pfn> starts;
+  // Appends the starts of every node the step touched.
+  void add_touched_node_starts(std::vector<Pfn>& starts) const {
     for (const Range& node : nodes_gone_) starts.push_back(node.lo);
     for (const Range& node : nodes_new_) starts.push_back(node.lo);
-    return starts;
   }
-  std::vector<Pfn> touched_cached_pfns() const {
-    std::vector<Pfn> pfns;
-    for (const CachedPfn& entry : cached_gone_) pfns.push_back(entry.pfn);
-    for (const CachedPfn& entry : cached_new_) pfns.push_back(entry.pfn);
-    return pfns;
+  // Calls visit(pfn) for every cache entry the step touched.
+  template <class Visit>
+  void for_each_touched_cached_pfn(Visit visit) const {
+    for (const CachedPfn& entry : cached_gone_) visit(entry.pfn);
+    for (const CachedPfn& entry : cached_new_) visit(entry.pfn);
   }
   const std::vector<Pfn>& cached_twice() const { return twice_; }
   const std::vector<CachedPfn>& cached_new() const { return cached_new_; }  // ascending by pfn
@@ -157,13 +155,21 @@ class ObservedAfter {
   }
 
  private:
-  static std::vector<Range> by_start(std::vector<Range> nodes) {
-    std::sort(nodes.begin(), nodes.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
-    return nodes;
+  // The report's own list when it is sorted already (a journal's netting sorts it; so does
+  // difference_to), else a sorted copy kept in `storage`: no copy in the usual case.
+  static const std::vector<Range>& by_start(const std::vector<Range>& nodes, std::vector<Range>& storage) {
+    auto by_lo = [](const Range& a, const Range& b) { return a.lo < b.lo; };
+    if (std::is_sorted(nodes.begin(), nodes.end(), by_lo)) return nodes;
+    storage = nodes;
+    std::sort(storage.begin(), storage.end(), by_lo);
+    return storage;
   }
-  static std::vector<CachedPfn> by_pfn(std::vector<CachedPfn> entries) {
-    std::stable_sort(entries.begin(), entries.end(), [](const CachedPfn& a, const CachedPfn& b) { return a.pfn < b.pfn; });
-    return entries;
+  static const std::vector<CachedPfn>& by_pfn(const std::vector<CachedPfn>& entries, std::vector<CachedPfn>& storage) {
+    auto by_pfn = [](const CachedPfn& a, const CachedPfn& b) { return a.pfn < b.pfn; };
+    if (std::is_sorted(entries.begin(), entries.end(), by_pfn)) return entries;
+    storage = entries;
+    std::stable_sort(storage.begin(), storage.end(), by_pfn);
+    return storage;
   }
   static const Range* find_start(const std::vector<Range>& nodes, Pfn lo) {
     auto it = std::lower_bound(nodes.begin(), nodes.end(), lo, [](const Range& node, Pfn key) { return node.lo < key; });
@@ -181,10 +187,13 @@ class ObservedAfter {
 
   const ModelState& before_;
   const ChangeReport& changes_;
-  std::vector<Range> nodes_gone_;
-  std::vector<Range> nodes_new_;
-  std::vector<CachedPfn> cached_gone_;
-  std::vector<CachedPfn> cached_new_;
+  // Sorted copies, for a report that did not come sorted (declared before the views into them).
+  std::vector<Range> sorted_nodes_gone_, sorted_nodes_new_;
+  std::vector<CachedPfn> sorted_cached_gone_, sorted_cached_new_;
+  const std::vector<Range>& nodes_gone_;
+  const std::vector<Range>& nodes_new_;
+  const std::vector<CachedPfn>& cached_gone_;
+  const std::vector<CachedPfn>& cached_new_;
   std::vector<Pfn> twice_;
 };
 
@@ -255,6 +264,7 @@ class Rules {
       ways.push_back(to_ruling(fast_failure(op, request)));
       return ways;
     }
+    ways.reserve(4);  // at most four ways: one allocation
     const bool hit_possible = state_.cached(outcome.pfn) != nullptr;
     const bool flushed = observed_.drained();
     // A drain shows as cached ranges gone from the tree; it happens only after a miss, so a
@@ -497,8 +507,10 @@ class TransitionCheck {
  public:
   using Adopted = std::map<Pfn, std::optional<OwnedRange>>;
 
-  TransitionCheck(const Geometry& geometry, const ModelState& before, Transition transition, const ObservedAfter& observed)
-      : geometry_(geometry), before_(before), transition_(std::move(transition)), observed_(observed) {
+  // `scratch` is working storage lent by the model, so a step allocates no lists of its own.
+  TransitionCheck(const Geometry& geometry, const ModelState& before, Transition transition, const ObservedAfter& observed,
+                  std::vector<Pfn>& scratch)
+      : geometry_(geometry), before_(before), transition_(std::move(transition)), observed_(observed), scratch_(scratch) {
     for (const auto& [lo, owned] : transition_.changes)
       if (owned && is_cached(*owned) && before_.cached(owned->owner.pfn) == nullptr) newly_cached_.emplace(owned->owner.pfn, lo);
   }
@@ -533,8 +545,11 @@ class TransitionCheck {
     return owned && is_cached(*owned) ? std::optional<Pfn>(fresh->second) : std::nullopt;
   }
 
-  std::vector<Pfn> touched_node_starts() const {
-    std::vector<Pfn> starts = observed_.touched_node_starts();
+  // Ascending and without repeats, in the scratch list (valid until the next use of it).
+  const std::vector<Pfn>& touched_node_starts() {
+    std::vector<Pfn>& starts = scratch_;
+    starts.clear();
+    observed_.add_touched_node_starts(starts);
     for (const auto& [lo, owned] : transition_.changes) starts.push_back(lo);
     std::sort(starts.begin(), starts.end());
     starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
@@ -542,7 +557,7 @@ class TransitionCheck {
   }
 
   std::optional<Judgement> match_nodes() {
-    const std::vector<Pfn> starts = touched_node_starts();
+    const std::vector<Pfn>& starts = touched_node_starts();
     for (Pfn lo : starts) {
       const std::optional<OwnedRange> owned = after_at(lo);
       if (!owned || observed_.has_node(owned->range)) continue;
@@ -577,10 +592,12 @@ class TransitionCheck {
   }
 
   std::optional<Judgement> match_cache() {
-    std::vector<Pfn> starts;
+    std::vector<Pfn>& starts = scratch_;
+    starts.clear();
     for (const auto& [lo, owned] : transition_.changes) starts.push_back(lo);
-    for (Pfn pfn : observed_.touched_cached_pfns())
+    observed_.for_each_touched_cached_pfn([&](Pfn pfn) {
       if (auto lo = after_cached_start(pfn)) starts.push_back(*lo);
+    });
     std::sort(starts.begin(), starts.end());
     starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
     for (Pfn lo : starts) {
@@ -654,11 +671,11 @@ class TransitionCheck {
       const auto [bin, cpu] = key;
       const std::size_t count = before_.cached_count(bin, CacheSlot{cpu}) + change;
       if (count == 0) continue;
-      const std::string where = "bin " + std::to_string(bin) + " " + slot_name(CacheSlot{cpu});
+      auto where = [bin, cpu] { return "bin " + std::to_string(bin) + " " + slot_name(CacheSlot{cpu}); };  // for a verdict only
       if (CacheSlot{cpu}.in_depot() && count % geometry_.mag_size != 0)
-        return judgement(Property::RangeCache, where + " holds " + std::to_string(count) + " pfns, not whole magazines of " + std::to_string(geometry_.mag_size));
+        return judgement(Property::RangeCache, where() + " holds " + std::to_string(count) + " pfns, not whole magazines of " + std::to_string(geometry_.mag_size));
       if (!CacheSlot{cpu}.in_depot() && count > 2 * std::size_t{geometry_.mag_size})
-        return judgement(Property::RangeCache, where + " holds " + std::to_string(count) + " pfns, more than two magazines");
+        return judgement(Property::RangeCache, where() + " holds " + std::to_string(count) + " pfns, more than two magazines");
     }
     return std::nullopt;
   }
@@ -667,6 +684,7 @@ class TransitionCheck {
   const ModelState& before_;
   Transition transition_;
   const ObservedAfter& observed_;
+  std::vector<Pfn>& scratch_;
   std::unordered_map<Pfn, Pfn> newly_cached_;  // magazine pfn -> start, for ranges the step caches
 };
 
@@ -703,7 +721,7 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
       if (!first_problem) first_problem = *problem;
       continue;
     }
-    auto verdict = TransitionCheck(geometry_, state_, std::move(std::get<Transition>(way)), observed).run();
+    auto verdict = TransitionCheck(geometry_, state_, std::move(std::get<Transition>(way)), observed, scratch_).run();
     if (auto* adopted = std::get_if<TransitionCheck::Adopted>(&verdict)) {
       // Removals first: a range may move to a start below its old one (reserve). A range that
       // only changes owner stays put.
@@ -728,7 +746,7 @@ std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const Chan
   if (outcome.status != Outcome::Status::Rejected)
     return judgement(Property::Rejection, "the implementation accepted input the API must refuse");
   const ObservedAfter observed(state_, changes);
-  auto verdict = TransitionCheck(geometry_, state_, Transition{}, observed).run();
+  auto verdict = TransitionCheck(geometry_, state_, Transition{}, observed, scratch_).run();
   if (auto* problem = std::get_if<Judgement>(&verdict))
     return judgement(Property::Rejection, "a refused op changed the state: " + problem->reason);
   return std::nullopt;
@@ -737,7 +755,7 @@ std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const Chan
 std::optional<Judgement> Model::whole_state_difference(const Observation& observed) const {
   const ChangeReport difference = difference_to(observed);
   const ObservedAfter after(state_, difference);
-  auto verdict = TransitionCheck(geometry_, state_, Transition{}, after).run();
+  auto verdict = TransitionCheck(geometry_, state_, Transition{}, after, scratch_).run();
   if (auto* problem = std::get_if<Judgement>(&verdict)) return *problem;
   return std::nullopt;
 }

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "model/geometry.h"
 #include "model/model_state.h"
@@ -62,6 +63,7 @@ class Model {
  private:
   Geometry geometry_;
   ModelState state_;
+  mutable std::vector<Pfn> scratch_;  // working storage of one judgement, kept to spare allocations
 };
 
 }  // namespace iovacheck

@@ -33,15 +33,13 @@ std::optional<std::size_t> NameTable::line_of(std::string_view name) const {
   if (slots_.empty()) return std::nullopt;
   const Slot& slot = slots_[slot_of(name, hash_of(name))];
   if (slot.entry == kEmpty) return std::nullopt;
-  const char* line = entry_at(slot.entry) + name.size() + 1;
-  std::size_t value = 0;
-  std::from_chars(line, line + std::strlen(line), value);
-  return value;
+  std::uint64_t line = 0;
+  std::memcpy(&line, entry_at(slot.entry) + name.size() + 1, kLineBytes);
+  return static_cast<std::size_t>(line);
 }
 
 std::uint32_t NameTable::store(std::string_view name, std::size_t line) {
-  const std::string line_text = std::to_string(line);
-  const std::size_t size = name.size() + line_text.size() + 2;
+  const std::size_t size = name.size() + 1 + kLineBytes;
   if (size > kChunk) throw std::length_error("NameTable: a name longer than 1 MiB");
   if (used_in_last_ + size > kChunk) {
     if (chunks_.size() >= (std::size_t{1} << (32 - kChunkBits)) - 1) throw std::length_error("NameTable: more than 4 GiB of names");
@@ -51,19 +49,25 @@ std::uint32_t NameTable::store(std::string_view name, std::size_t line) {
   char* at = chunks_.back().get() + used_in_last_;
   std::memcpy(at, name.data(), name.size());
   at[name.size()] = '\0';
-  std::memcpy(at + name.size() + 1, line_text.c_str(), line_text.size() + 1);
+  const auto line_value = static_cast<std::uint64_t>(line);
+  std::memcpy(at + name.size() + 1, &line_value, kLineBytes);
   const auto entry = static_cast<std::uint32_t>(((chunks_.size() - 1) << kChunkBits) | used_in_last_);
   used_in_last_ += size;
   return entry;
 }
 
-void NameTable::add(std::string_view name, std::size_t line) {
+std::optional<std::size_t> NameTable::add(std::string_view name, std::size_t line) {
   if ((count_ + 1) * 10 > slots_.size() * 7) grow();
   const std::uint64_t hash = hash_of(name);
   Slot& slot = slots_[slot_of(name, hash)];
-  if (slot.entry != kEmpty) return;
+  if (slot.entry != kEmpty) {
+    std::uint64_t earlier = 0;
+    std::memcpy(&earlier, entry_at(slot.entry) + name.size() + 1, kLineBytes);
+    return static_cast<std::size_t>(earlier);
+  }
   slot = Slot{static_cast<std::uint32_t>(hash >> 32), store(name, line)};
   ++count_;
+  return std::nullopt;
 }
 
 void NameTable::grow() {

@@ -18,16 +18,18 @@ class NameTable {
   // The line that defined `name`, if a line did.
   std::optional<std::size_t> line_of(std::string_view name) const;
   bool contains(std::string_view name) const { return line_of(name).has_value(); }
-  // Records a name not recorded yet.
-  void add(std::string_view name, std::size_t line);
+  // Records the name with its line; when it was recorded already, changes nothing and returns
+  // the line that defined it (one lookup for "is it new" and "remember it").
+  std::optional<std::size_t> add(std::string_view name, std::size_t line);
   std::size_t size() const { return count_; }
   std::size_t bytes() const { return chunks_.size() * kChunk + slots_.capacity() * sizeof(Slot); }
 
  private:
   struct Slot {
     std::uint32_t hash = 0;        // the hash's high half
-    std::uint32_t entry = kEmpty;  // chunk << 20 | offset of: name, '\0', line in decimal, '\0'
+    std::uint32_t entry = kEmpty;  // chunk << 20 | offset of: name, '\0', the line's 8 bytes
   };
+  static constexpr std::size_t kLineBytes = sizeof(std::uint64_t);
   static constexpr std::uint32_t kEmpty = ~std::uint32_t{0};
   static constexpr std::size_t kChunkBits = 20;
   static constexpr std::size_t kChunk = std::size_t{1} << kChunkBits;

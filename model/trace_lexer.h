@@ -30,10 +30,13 @@ inline bool is_blank(char c) { return c == ' ' || c == '\t'; }
 // Printable ASCII other than space; everything else outside a comment is an error.
 inline bool is_token_char(char c) { return c > ' ' && c < '\x7f'; }
 
-inline Statement lex_line(std::string_view text, std::size_t line) {
+// Cuts one line into `statement`, reusing its storage (no allocation per line once warm).
+inline void lex_line(std::string_view text, std::size_t line, Statement& statement) {
   if (text.ends_with('\r')) text.remove_suffix(1);
   text = text.substr(0, text.find('#'));
-  Statement statement{line, {}, 1};
+  statement.line = line;
+  statement.tokens.clear();
+  statement.end_column = 1;
   std::size_t at = 0;
   while (at < text.size()) {
     if (is_blank(text[at])) {
@@ -49,14 +52,14 @@ inline Statement lex_line(std::string_view text, std::size_t line) {
     statement.tokens.push_back(Token{text.substr(start, at - start), start + 1});
     statement.end_column = at + 1;
   }
-  return statement;
 }
 
-// Where the parser's statements come from. A statement's tokens stay valid until the next call.
+// Where the parser's statements come from. A statement (and its tokens) stays valid until the
+// next call; nullptr at the end.
 class StatementSource {
  public:
   virtual ~StatementSource() = default;
-  virtual std::optional<Statement> next() = 0;
+  virtual const Statement* next() = 0;
   // Where "end of input" is reported: the line after the last one.
   virtual std::size_t end_line() const = 0;
 };
@@ -66,15 +69,15 @@ class StatementReader final : public StatementSource {
  public:
   explicit StatementReader(std::string_view text) : rest_(text) {}
 
-  std::optional<Statement> next() override {
+  const Statement* next() override {
     while (!rest_.empty()) {
       const std::size_t end = rest_.find('\n');
       const std::string_view line = rest_.substr(0, end);
       rest_.remove_prefix(end == std::string_view::npos ? rest_.size() : end + 1);
-      Statement statement = lex_line(line, ++lines_read_);
-      if (!statement.tokens.empty()) return statement;
+      lex_line(line, ++lines_read_, statement_);
+      if (!statement_.tokens.empty()) return &statement_;
     }
-    return std::nullopt;
+    return nullptr;
   }
 
   std::size_t end_line() const override { return lines_read_ + 1; }
@@ -82,6 +85,7 @@ class StatementReader final : public StatementSource {
  private:
   std::string_view rest_;
   std::size_t lines_read_ = 0;
+  Statement statement_;
 };
 
 // Statements read from a stream a block at a time, holding one line (at most max_line bytes).
@@ -89,12 +93,12 @@ class StreamStatementReader final : public StatementSource {
  public:
   StreamStatementReader(std::istream& in, std::size_t max_line) : in_(in), max_line_(max_line) {}
 
-  std::optional<Statement> next() override {
+  const Statement* next() override {
     while (auto line = next_line()) {
-      Statement statement = lex_line(*line, ++lines_read_);
-      if (!statement.tokens.empty()) return statement;
+      lex_line(*line, ++lines_read_, statement_);
+      if (!statement_.tokens.empty()) return &statement_;
     }
-    return std::nullopt;
+    return nullptr;
   }
 
   std::size_t end_line() const override { return lines_read_ + 1; }
@@ -142,6 +146,7 @@ class StreamStatementReader final : public StatementSource {
   std::size_t lines_read_ = 0;
   std::uint64_t bytes_read_ = 0;
   bool at_end_ = false;
+  Statement statement_;
 };
 
 enum class NumberStatus { Ok, NotANumber, TooLarge };

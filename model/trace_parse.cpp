@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -80,6 +81,16 @@ bool is_variant_syntax(std::string_view text) {
   return true;
 }
 
+// What was expected at a place, in up to three pieces joined only when an error message is built:
+// a statement that parses allocates nothing for its messages.
+struct Expected {
+  Expected(const char* text) : first(text) {}        // NOLINT: implicit, as a plain wording
+  Expected(std::string_view text) : first(text) {}  // NOLINT: implicit, as a plain wording
+  Expected(std::string_view a, std::string_view b, std::string_view c) : first(a), second(b), third(c) {}
+  std::string text() const { return concat(first, second, third); }
+  std::string_view first, second, third;
+};
+
 // A token as quoted in a message; long junk is cut so the message stays readable.
 std::string quoted(std::string_view text) {
   constexpr std::size_t kShown = 40;
@@ -122,10 +133,10 @@ class Cursor {
     Cursor before = *this;
     before.tokens_ = rest.first(length);
     before.next_ = 0;
-    before.end_expected_ = concat("'", separator, "' or end of line");
+    before.separator_ = separator;
     if (found != rest.end()) {
       before.end_column_ = found->column;
-      before.end_found_ = concat("'", separator, "'");
+      before.separator_found_ = true;
     }
     next_ += length;
     return before;
@@ -137,31 +148,35 @@ class Cursor {
   [[noreturn]] void fail_at_end(const std::string& message) const { throw TraceError(line_, end_column_, message); }
 
   // The next token; fails saying `expected` when there is none.
-  const Token& expect(std::string_view expected) {
-    if (at_end()) fail_at_end(concat("expected ", expected, ", got ", end_found_));
+  const Token& expect(const Expected& expected) {
+    if (at_end()) fail_at_end(concat("expected ", expected.text(), ", got ", end_found()));
     return take();
   }
   void expect_end() const {
-    if (!at_end()) fail(tokens_[next_], concat("expected ", end_expected_, ", got ", quoted(tokens_[next_].text)));
+    if (!at_end()) fail(tokens_[next_], concat("expected ", end_expected(), ", got ", quoted(tokens_[next_].text)));
   }
 
-  Pfn number(const Token& token, std::string_view expected) const {
+  Pfn number(const Token& token, const Expected& expected) const {
     const auto read = trace_lexer::read_number(token.text);
     if (read.status == trace_lexer::NumberStatus::NotANumber)
-      fail(token, concat("expected ", expected, ", got ", quoted(token.text)));
+      fail(token, concat("expected ", expected.text(), ", got ", quoted(token.text)));
     if (read.status == trace_lexer::NumberStatus::TooLarge)
-      fail(token, concat("expected ", expected, " no larger than ", hex(kMaxPfn), ", got ", quoted(token.text)));
+      fail(token, concat("expected ", expected.text(), " no larger than ", hex(kMaxPfn), ", got ", quoted(token.text)));
     return read.value;
   }
-  Pfn take_number(std::string_view expected) { return number(expect(expected), expected); }
+  Pfn take_number(const Expected& expected) { return number(expect(expected), expected); }
 
  private:
   std::size_t line_;
   std::span<const Token> tokens_;
   std::size_t next_ = 0;
   std::size_t end_column_;
-  std::string end_found_ = "end of line";     // what the last token is followed by
-  std::string end_expected_ = "end of line";  // what may follow the last token
+  // Set by until(): the separator that may follow the last token, and whether it does.
+  std::string_view separator_;
+  bool separator_found_ = false;
+
+  std::string end_found() const { return separator_found_ ? concat("'", separator_, "'") : "end of line"; }
+  std::string end_expected() const { return separator_.empty() ? "end of line" : concat("'", separator_, "' or end of line"); }
 };
 
 // The key=value arguments and flags after a statement's positional arguments: any order,
@@ -171,19 +186,22 @@ class Options {
   Options(Cursor& cursor, std::string_view statement, std::initializer_list<std::string_view> keys,
           std::initializer_list<std::string_view> flags)
       : cursor_(cursor), statement_(statement) {
+    if (keys.size() > kMostKeys || flags.size() > kMostKeys) throw std::logic_error("Options: more keys than kMostKeys");
     while (!cursor.at_end()) add(cursor.take(), keys, flags);
   }
 
-  bool has(std::string_view key) const { return values_.contains(key); }
-  bool has_flag(std::string_view flag) const { return std::ranges::find(flags_, flag) != flags_.end(); }
+  bool has(std::string_view key) const { return find_value(key) != nullptr; }
+  bool has_flag(std::string_view flag) const {
+    return std::ranges::find(flags_.begin(), flags_.begin() + flag_count_, flag) != flags_.begin() + flag_count_;
+  }
 
   // The value part of key=value; a required key fails when absent.
   const Token& value(std::string_view key) const {
-    const auto found = values_.find(key);
-    if (found == values_.end()) cursor_.fail_at_end(concat("expected a '", key, "=' argument for '", statement_, "'"));
-    return found->second;
+    const Token* found = find_value(key);
+    if (!found) cursor_.fail_at_end(concat("expected a '", key, "=' argument for '", statement_, "'"));
+    return *found;
   }
-  Pfn number(std::string_view key) const { return cursor_.number(value(key), concat("a number after '", key, "='")); }
+  Pfn number(std::string_view key) const { return cursor_.number(value(key), Expected("a number after '", key, "='")); }
 
  private:
   void add(const Token& token, std::initializer_list<std::string_view> keys,
@@ -198,10 +216,17 @@ class Options {
     if (is_flag ? has_flag(key) : has(key))
       cursor_.fail(token, concat("expected '", token.text.substr(0, equals + (is_flag ? 0 : 1)),
                                  "' at most once, got it again"));
+    // Each key and flag at most once, so the arrays never hold more than the statement knows.
     if (is_flag)
-      flags_.push_back(key);
+      flags_[flag_count_++] = key;
     else
-      values_.emplace(key, suffix_token(token, equals + 1));
+      values_[value_count_++] = {key, suffix_token(token, equals + 1)};
+  }
+
+  const Token* find_value(std::string_view key) const {
+    for (std::size_t i = 0; i < value_count_; ++i)
+      if (values_[i].first == key) return &values_[i].second;
+    return nullptr;
   }
 
   static std::string allowed(std::initializer_list<std::string_view> keys,
@@ -212,10 +237,13 @@ class Options {
     return join_alternatives(words);
   }
 
+  static constexpr std::size_t kMostKeys = 8;  // the domain statement's six are the most
   Cursor& cursor_;
   std::string_view statement_;
-  std::map<std::string_view, Token> values_;
-  std::vector<std::string_view> flags_;
+  std::array<std::pair<std::string_view, Token>, kMostKeys> values_{};
+  std::size_t value_count_ = 0;
+  std::array<std::string_view, kMostKeys> flags_{};
+  std::size_t flag_count_ = 0;
 };
 
 // Collects the snapshot statements; checks what one line can check at once and node
@@ -287,7 +315,7 @@ class SnapshotReader {
 
   void parse_reference(Cursor& cursor, const Token& keyword, std::optional<Reference>& slot) {
     fail_if_repeated(cursor, keyword, slot ? std::optional(slot->line) : std::nullopt);
-    const std::string expected = concat("a node's LO or 'anchor' after '", keyword.text, "'");
+    const Expected expected("a node's LO or 'anchor' after '", keyword.text, "'");
     const Token& token = cursor.expect(expected);
     NodeRef ref;
     if (token.text != "anchor") ref.lo = cursor.number(token, expected);
@@ -358,10 +386,10 @@ class Parser {
   bool defines(std::string_view name) const { return names_.contains(name); }
 
  private:
-  Statement next_or_fail(std::string_view expected) {
-    auto statement = reader_.next();
+  const Statement& next_or_fail(std::string_view expected) {
+    const Statement* statement = reader_.next();
     if (!statement) throw TraceError(reader_.end_line(), 1, concat("expected ", expected, ", got end of input"));
-    return std::move(*statement);
+    return *statement;
   }
 
   void parse_header(const Statement& statement) {
@@ -395,10 +423,10 @@ class Parser {
   }
 
   static unsigned count_value(const Cursor& cursor, const Token& token, std::string_view key) {
-    const std::string expected = concat("a count after '", key, "='");
+    const Expected expected("a count after '", key, "='");
     const Pfn value = cursor.number(token, expected);
     if (value > std::numeric_limits<unsigned>::max())
-      cursor.fail(token, concat("expected ", expected, " below 2^32, got ", quoted(token.text)));
+      cursor.fail(token, concat("expected ", expected.text(), " below 2^32, got ", quoted(token.text)));
     return static_cast<unsigned>(value);
   }
 
@@ -446,11 +474,11 @@ class Parser {
     const Token& first = cursor.take();
     if (first.text.ends_with(':')) {
       const Token name{first.text.substr(0, first.text.size() - 1), first.column};
-      return {name, cursor.expect(concat("'alloc' or 'fast' after '", first.text, "'"))};
+      return {name, cursor.expect(Expected("'alloc' or 'fast' after '", first.text, "'"))};
     }
     if (cursor.peek() != nullptr && cursor.peek()->text == ":") {
       cursor.take();
-      return {first, cursor.expect(concat("'alloc' or 'fast' after '", first.text, " :'"))};
+      return {first, cursor.expect(Expected("'alloc' or 'fast' after '", first.text, " :'"))};
     }
     return {std::nullopt, first};
   }
@@ -469,10 +497,9 @@ class Parser {
       cursor.fail(name, concat("expected a name ([a-z][a-z0-9_]*) before ':', got ", quoted(name.text)));
     if (is_reserved(name.text))
       cursor.fail(name, concat("expected a name that is not a keyword before ':', got '", name.text, "'"));
-    if (const auto earlier = names_.line_of(name.text))
+    if (const auto earlier = names_.add(name.text, cursor.line()))
       cursor.fail(name, concat("expected a name not used before, got '", name.text, "' (defined on line ",
                                std::to_string(*earlier), ")"));
-    names_.add(name.text, cursor.line());
     return std::string(name.text);
   }
 
@@ -576,13 +603,13 @@ class Parser {
   }
 
   Target parse_target(Cursor& cursor, std::string_view statement) const {
-    const std::string expected = concat("a pfn or an allocation name after '", statement, "'");
+    const Expected expected("a pfn or an allocation name after '", statement, "'");
     const Token& token = cursor.expect(expected);
     Target target;
     if (is_digit(token.text.front())) {
       target.pfn = cursor.number(token, expected);
     } else if (!is_name_syntax(token.text)) {
-      cursor.fail(token, concat("expected ", expected, ", got ", quoted(token.text)));
+      cursor.fail(token, concat("expected ", expected.text(), ", got ", quoted(token.text)));
     } else if (!names_.contains(token.text)) {
       cursor.fail(token, concat("expected the name of an allocation on an earlier line after '", statement, "', got '",
                                 token.text, "', which no earlier line defines"));

@@ -14,6 +14,7 @@
 #include "harness/predicates.h"
 #include "props/commands.h"
 #include "props/generators.h"
+#include "props/scale.h"
 
 namespace iovacheck::props {
 namespace {
@@ -89,6 +90,32 @@ class Runs {
   std::optional<std::string> error_;
 };
 
+// Builds the case's system and runs `body` on it, turning its outcome into RapidCheck's verdict
+// and the run's bookkeeping. A start the implementation refuses (a kernel's geometry) is skipped.
+template <class Body>
+void run_checked(const PropertyOptions& options, const Trace& start, const std::string& unfixed, Runs& runs, Body body) {
+  std::optional<CheckedSystem> built;
+  try {
+    built.emplace(start, runs.log, options.implementation, options.checking, unfixed);
+  } catch (const std::invalid_argument& refusal) {
+    runs.skipped(refusal.what());  // counted and reported: a pass never hides them
+    return;
+  }
+  try {
+    CheckedSystem& system = *built;
+    body(system);
+    if (const auto failure = system.finish()) RC_FAIL(*failure);
+  } catch (const rc::detail::CaseResult& result) {
+    if (result.type == rc::detail::CaseResult::Type::Failure) runs.checker_failed();
+    throw;
+  } catch (const rc::GenerationFailure&) {
+    throw;  // RapidCheck's own business: it discards the case
+  } catch (const std::exception& error) {
+    runs.threw(error.what());
+    throw;
+  }
+}
+
 // One case: a geometry, then commands run through the checker until one fails the property.
 // `variant` is the one searched (with its fixes), `unfixed` the one counted alongside.
 void run_case(const PropertyOptions& options, const std::string& variant, const std::string& unfixed, Runs& runs) {
@@ -103,30 +130,31 @@ void run_case(const PropertyOptions& options, const std::string& variant, const 
   if (options.real_magazine_size) start.geometry.mag_size = kDefaultMagazineSize;
   start.variant = variant;
   const Swarm swarm = *rc::gen::noShrink(swarms());
-  std::optional<CheckedSystem> built;
-  try {
-    built.emplace(start, runs.log, options.implementation, options.checking, unfixed);
-  } catch (const std::invalid_argument& refusal) {
-    runs.skipped(refusal.what());  // counted and reported: a pass never hides them
-    return;
-  }
-  try {
-    CheckedSystem& system = *built;
+  run_checked(options, start, unfixed, runs, [&](CheckedSystem& system) {
     const GenModel model{start.geometry, swarm, {}, {}};
     // rc::state::check with the case length drawn from the same range in every test, rather
     // than growing with the test's index: the minimizer makes the traces small afterwards.
     const auto drawn = *rc::gen::resize(max_commands, rc::state::gen::commands(model, &commands));
     rc::state::runAll(drawn, model, system);
-    if (const auto failure = system.finish()) RC_FAIL(*failure);
-  } catch (const rc::detail::CaseResult& result) {
-    if (result.type == rc::detail::CaseResult::Type::Failure) runs.checker_failed();
-    throw;
-  } catch (const rc::GenerationFailure&) {
-    throw;  // RapidCheck's own business: it discards the case
-  } catch (const std::exception& error) {
-    runs.threw(error.what());
-    throw;
-  }
+  });
+}
+
+// One case of the scale profile: its steps come from the driver workload (props/scale.h), which
+// sees each outcome as a driver would. Only the length shrinks: a shorter case is a prefix.
+void run_scale_case(const PropertyOptions& options, const std::string& variant, const std::string& unfixed, Runs& runs) {
+  if (runs.shrink_budget_spent()) return;
+  runs.start_case();
+  const ScaleCase scale_case = *scale_cases(options.scale_min_ops, options.scale_max_ops);
+  Trace start;
+  start.geometry = scale_case.geometry;
+  start.variant = variant;
+  run_checked(options, start, unfixed, runs, [&](CheckedSystem& system) {
+    ScaleWorkload workload(scale_case);
+    for (std::size_t index = 0; index < scale_case.ops; ++index) {
+      if (const auto failure = system.step(workload.next())) RC_FAIL(*failure);
+      workload.observe(system.last_outcome());
+    }
+  });
 }
 
 std::size_t tests_run(const rc::detail::TestResult& outcome) {
@@ -175,7 +203,10 @@ PropertyResult run_property(const PropertyOptions& options) {
   params.maxSuccess = options.tests;
   SilentListener listener;
   const rc::detail::Property property =
-      rc::detail::toProperty([&] { run_case(options, result.variant, result.unfixed, runs); });
+      rc::detail::toProperty([&] {
+        if (options.profile == Profile::Scale) run_scale_case(options, result.variant, result.unfixed, runs);
+        else run_case(options, result.variant, result.unfixed, runs);
+      });
   const rc::detail::TestResult outcome = rc::detail::checkProperty(
       property, rc::detail::TestMetadata{}, params, listener, std::unordered_map<std::string, rc::detail::Reproduce>{});
 

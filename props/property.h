@@ -15,6 +15,14 @@ namespace iovacheck::props {
 
 inline constexpr int kDefaultTests = 30000;
 
+// Which cases are generated: the ordinary ones (any geometry, up to max_commands operations), or
+// the scale profile's (props/scale.h: the real geometry, driver-shaped traces of scale_min_ops
+// to scale_max_ops operations with the ordinary operations mixed in).
+enum class Profile { Ordinary, Scale };
+inline constexpr int kDefaultScaleTests = 20;
+inline constexpr std::size_t kDefaultScaleMinOps = 10'000;
+inline constexpr std::size_t kDefaultScaleMaxOps = 200'000;
+
 struct PropertyOptions {
   std::string variant = "mainline";  // NAME[+fN...]
   ImplementationChoice implementation;  // what runs the variant: impl/ or a kernel
@@ -28,6 +36,9 @@ struct PropertyOptions {
   int tests = kDefaultTests;
   std::uint64_t seed = 0;
   int max_commands = 100;           // case lengths are uniform in 1 .. max_commands + 1
+  Profile profile = Profile::Ordinary;
+  std::size_t scale_min_ops = kDefaultScaleMinOps;
+  std::size_t scale_max_ops = kDefaultScaleMaxOps;
   std::size_t shrink_runs = 500;    // bound on the runs RapidCheck's shrinking may take
   MinimizeOptions minimize;
   CheckOptions checking = CheckedSystem::property_checking();  // --paranoid, --validate-every

@@ -55,6 +55,12 @@ std::optional<std::string> CheckedSystem::step(const Step& step) {
   return failure();
 }
 
+std::optional<Outcome> CheckedSystem::last_outcome() const {
+  const CheckReport& report = session_.report();
+  if (report.steps.empty() || report.steps.back().caller_error) return std::nullopt;
+  return report.steps.back().outcome;
+}
+
 std::optional<std::string> CheckedSystem::finish() {
   if (violated_ || session_.finish()) return std::nullopt;
   return failure();

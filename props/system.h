@@ -48,6 +48,9 @@ class CheckedSystem {
   std::optional<std::string> step(const Step& step);
   // Ends the case: validate() and the whole-state comparison; the failure to report, if any.
   std::optional<std::string> finish();
+  // What the last step returned; nullopt when it was a caller error the checker did not apply
+  // (or no step ran).
+  std::optional<Outcome> last_outcome() const;
 
   // The property's checking: fast judgement, validate() after every step (the states are small).
   static CheckOptions property_checking();
