@@ -668,7 +668,8 @@ class TransitionCheck {
       if (owned && is_cached(*owned)) ++per_slot[BinSlot{owned->owner.bin, owned->owner.slot.cpu}];
     }
     for (const auto& [key, change] : per_slot) {
-      const auto [bin, cpu] = key;
+      const unsigned bin = key.first;  // not a structured binding: clang 14 cannot capture one
+      const unsigned cpu = key.second;
       const std::size_t count = before_.cached_count(bin, CacheSlot{cpu}) + change;
       if (count == 0) continue;
       auto where = [bin, cpu] { return "bin " + std::to_string(bin) + " " + slot_name(CacheSlot{cpu}); };  // for a verdict only

@@ -75,7 +75,11 @@ class ScaleWorkload::Drivers {
     for (unsigned q = 0; q < queues; ++q)
       nic_.push_back(Ring{q, draw(256, 2048), chance(1, 5) ? Pfn{16} : Pfn{1}, {}});
     nvme_target_ = draw(64, 4096);
-    legacy_target_ = draw(16, 8192);
+    // Half the cases give the 32-bit device large buffers and enough of them to fill the space
+    // below 4 GiB (a million pages): allocations fail, the fast path flushes every CPU's caches
+    // and retries, at the real magazine size.
+    legacy_large_ = chance(1, 2);
+    legacy_target_ = legacy_large_ ? draw(2048, 16384) : draw(16, 8192);
     device_limit_ = chance(1, 2) ? kLimit48 : kLimit64;
   }
 
@@ -243,7 +247,8 @@ class ScaleWorkload::Drivers {
   // must), and some plain alloc_iova / free_iova.
   Step legacy_step() {
     if (batch_.allocating) {
-      Buffer buffer{fresh("lgc"), draw(1, 8), batch_.cpu, !chance(1, 5)};
+      const Pfn size = legacy_large_ ? draw(1, Pfn{1} << draw(0, 9)) : draw(1, 8);
+      Buffer buffer{fresh("lgc"), size, batch_.cpu, !chance(1, 5)};
       if (buffer.fast)
         pending_.op = FastAlloc{buffer.name, buffer.size, kLimit32, buffer.cpu, true};
       else
@@ -281,6 +286,7 @@ class ScaleWorkload::Drivers {
   Buffers legacy_;
   std::size_t nvme_target_ = 0;
   std::size_t legacy_target_ = 0;
+  bool legacy_large_ = false;
   Pfn device_limit_ = kLimit64;
   Batch batch_;
   Pending pending_;

@@ -29,7 +29,8 @@ namespace iovacheck::props {
 enum class DriverShape : unsigned {
   NicRings,        // per-CPU rx/tx rings: refills in batches, completions in order, some on another CPU
   NvmeBursts,      // per-CPU bursts of mixed sizes up to 1 MiB, completed out of order
-  Legacy32,        // a 32-bit-only device beside the 64-bit ones: long-lived buffers below 4 GiB
+  Legacy32,        // a 32-bit-only device beside the 64-bit ones: long-lived buffers below 4 GiB,
+                   // in half the cases large and many enough to fill that space
   CpuHotplug,      // now and then a CPU goes offline: its magazines are flushed
   kCount,
 };
