@@ -27,6 +27,15 @@ TEST(RunCommands, ReportsExitCodeAndOutput) {
   EXPECT_EQ(results[0].output, "out\nerr\n");
 }
 
+TEST(RunCommands, SetsTheCommandsEnvironmentOverTheInheritedOne) {
+  setenv("IOVACHECK_SUBPROCESS_TEST", "inherited", 1);
+  setenv("IOVACHECK_SUBPROCESS_KEPT", "kept", 1);
+  const auto results = run({Command{{"/bin/sh", "-c", "echo $IOVACHECK_SUBPROCESS_TEST $IOVACHECK_SUBPROCESS_KEPT"},
+                                    scratch("environment"), 0, {"IOVACHECK_SUBPROCESS_TEST=set"}}},
+                           1);
+  EXPECT_EQ(results[0].output, "set kept\n");
+}
+
 TEST(RunCommands, ReportsASignalAsSuch) {
   const auto results = run({Command{{"/bin/sh", "-c", "kill -ABRT $$"}, scratch("signal"), 0}}, 1);
   EXPECT_EQ(results[0].signal, 6);
