@@ -18,7 +18,7 @@ constexpr const char* kCov = "/usr/bin/llvm-cov-14";
 // One tool run to its end; its output (stdout and stderr) and whether it succeeded.
 CommandResult run_tool(std::vector<std::string> argv, const fs::path& log) {
   CommandResult outcome;
-  run_commands({Command{std::move(argv), log.string(), 600}}, 1,
+  run_commands({Command{std::move(argv), log.string(), 600, {}}}, 1,
                [&](std::size_t, const CommandResult& result) { outcome = result; });
   return outcome;
 }
@@ -93,7 +93,7 @@ Coverage measure_coverage(const CoverageBuild& build, const fs::path& work_dir, 
   // scope -> merged profile and the binaries that wrote it
   const auto measure = [&](const std::string& scope, const std::vector<std::string>& profiles,
                            const std::vector<fs::path>& objects) -> std::optional<std::string> {
-    CoverageFigure figure{.scope = scope};
+    CoverageFigure figure{.scope = scope, .lines_percent = {}, .branches_percent = {}, .note = {}};
     const fs::path merged = dir / (scope + ".profdata");
     if (profiles.empty()) {
       figure.note = "no profile: the engine ran nothing instrumented";

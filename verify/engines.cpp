@@ -103,7 +103,8 @@ Command property_command(const CellRequest& request) {
                           std::to_string(property_cases_for(request.share_seconds)), "--seed",
                           std::to_string(request.seed), "-o", property_output(request)},
                  .output_path = request.work_dir + "/props.out",
-                 .deadline_seconds = 3 * request.share_seconds + 30};
+                 .deadline_seconds = 3 * request.share_seconds + 30,
+                 .environment = {}};
 }
 
 Cell property_verdict(const CellRequest& request, const CommandResult& result) {
@@ -143,11 +144,11 @@ std::string history_output(const CellRequest& request) { return request.work_dir
 Command field_log_command(const CellRequest& request) {
   std::vector<std::string> argv{request.binary, "log-check"};
   const std::vector<std::string> logs = field_logs(request);
-  if (logs.empty()) return Command{{"/bin/true"}, request.work_dir + "/logs.out", 0};
+  if (logs.empty()) return Command{{"/bin/true"}, request.work_dir + "/logs.out", 0, {}};
   argv.insert(argv.end(), logs.begin(), logs.end());
   for (const char* argument : {"--variant", request.variant.c_str(), "--emit-history"}) argv.emplace_back(argument);
   argv.push_back(history_output(request));
-  return Command{argv, request.work_dir + "/logs.out", 3 * request.share_seconds + 60};
+  return Command{argv, request.work_dir + "/logs.out", 3 * request.share_seconds + 60, {}};
 }
 
 Cell field_log_verdict(const CellRequest& request, const CommandResult& result) {
@@ -198,7 +199,7 @@ Command proof_command(const CellRequest& request) {
   std::vector<std::string> argv{request.binary, "prove", "--variant", request.variant, "--timeout",
                                 std::to_string(timeout), "-o", proof_output(request)};
   if (request.variant != kDefaultVariant) argv.insert(argv.end(), {"--distinguish", kDefaultVariant});
-  return Command{argv, request.work_dir + "/smt.out", 2.0 * static_cast<double>(timeout) + 30};
+  return Command{argv, request.work_dir + "/smt.out", 2.0 * static_cast<double>(timeout) + 30, {}};
 }
 
 Cell proof_verdict(const CellRequest& request, const CommandResult& result) {
@@ -247,7 +248,7 @@ Command fuzz_command(const CellRequest& request) {
                                 "--seed", std::to_string(request.seed % 4294967296u), "--out", campaign_dir(request)};
   if (!request.fuzz_build.empty()) argv.insert(argv.end(), {"--fuzz-build", request.fuzz_build});
   if (!request.coverage_build.empty()) argv.insert(argv.end(), {"--coverage-build", request.coverage_build});
-  return Command{argv, request.work_dir + "/fuzz.out", 3 * request.share_seconds + 120};
+  return Command{argv, request.work_dir + "/fuzz.out", 3 * request.share_seconds + 120, {}};
 }
 
 // When the campaign's job first wrote a finding, in seconds from the job's start: the earliest

@@ -62,9 +62,10 @@ std::string html_escape(const std::string& text) {
   return out;
 }
 
+// Two decimals below 10 s, so that a search that found something at once does not read "0.0 s".
 std::string seconds_text(double seconds) {
   std::ostringstream out;
-  out << std::fixed << std::setprecision(1) << seconds << " s";
+  out << std::fixed << std::setprecision(seconds < 10 ? 2 : 1) << seconds << " s";
   return out.str();
 }
 

@@ -81,7 +81,8 @@ std::vector<FirstFinding> first_findings(const VerifyResult& result) {
   std::vector<FirstFinding> engines;
   for (const std::string& engine : result.engines) {
     if (engine == "corpus") continue;  // a replay, not a search
-    FirstFinding first{.engine = engine};
+    FirstFinding first;
+    first.engine = engine;
     std::vector<double> times;
     for (const Cell& cell : result.cells) {
       if (cell.engine != engine || cell.kind == CellKind::NotBuilt) continue;

@@ -30,7 +30,7 @@ std::string duration_text(double seconds) {
 bool engine_built(const std::string& binary, const Engine& engine, const fs::path& work_dir) {
   bool built = false;
   const Command probe{.argv = {binary, "help", engine.verb}, .output_path = (work_dir / ("probe-" + engine.name)).string(),
-                      .deadline_seconds = 30};
+                      .deadline_seconds = 30, .environment = {}};
   run_commands({probe}, 1, [&](std::size_t, const CommandResult& result) { built = result.exit_code == 0; });
   return built;
 }
@@ -50,8 +50,8 @@ void illustrate_findings(const VerifyOptions& options, std::vector<Finding>& fin
   for (const Finding& finding : findings) {
     const std::string base = (dir / finding.id).string();
     std::ofstream(base + ".trace", std::ios::binary) << finding.example.trace_text;
-    commands.push_back(Command{{options.binary, "draw", base + ".trace", "-o", base + ".svg"}, base + ".draw.out", 60});
-    commands.push_back(Command{{options.binary, "emit-kunit", base + ".trace", "-o", base + ".c"}, base + ".kunit.out", 60});
+    commands.push_back(Command{{options.binary, "draw", base + ".trace", "-o", base + ".svg"}, base + ".draw.out", 60, {}});
+    commands.push_back(Command{{options.binary, "emit-kunit", base + ".trace", "-o", base + ".c"}, base + ".kunit.out", 60, {}});
   }
   run_commands(commands, options.jobs, [&](std::size_t index, const CommandResult& result) {
     Finding& finding = findings[index / 2];
@@ -134,7 +134,7 @@ VerifyResult run_verification(const VerifyOptions& options) {
         cell.detail = "this iovacheck has no '" + engine.verb + "' verb: the " + name + " engine is not built";
       } else {
         CellRequest request{options.binary, variant, share, options.seed, dir.string(), options.corpus.string(),
-                            options.fuzz_build};
+                            options.fuzz_build, {}};
         if (coverage) {
           if (engine.runs_in_cli) request.binary = coverage->cli.string();
           request.coverage_build = coverage->dir.string();
