@@ -1,7 +1,6 @@
 #include "verify/coverage.h"
 
 #include <algorithm>
-#include <regex>
 
 #include "fuzz/campaign.h"
 #include "verify/subprocess.h"
@@ -24,17 +23,6 @@ CommandResult run_tool(std::vector<std::string> argv, const fs::path& log) {
 }
 
 bool succeeded(const CommandResult& result) { return result.exit_code == 0 && result.signal == 0 && !result.timed_out; }
-
-// The totals of `llvm-cov export -summary-only` for one kind ("lines", "branches").
-std::optional<double> total_percent(const std::string& json, const std::string& kind) {
-  const std::size_t totals = json.rfind("\"totals\"");
-  if (totals == std::string::npos) return std::nullopt;
-  const std::regex pattern("\"" + kind + R"(":\{"count":(\d+),"covered":(\d+))");
-  std::smatch match;
-  const std::string tail = json.substr(totals);
-  if (!std::regex_search(tail, match, pattern) || std::stod(match[1]) == 0) return std::nullopt;
-  return 100.0 * std::stod(match[2]) / std::stod(match[1]);
-}
 
 // Every profile the scope's runs left: the CLI engines' online-merged .profraw files, the fuzz
 // campaigns' merged all.profdata.
@@ -111,8 +99,8 @@ Coverage measure_coverage(const CoverageBuild& build, const fs::path& work_dir, 
     for (std::size_t i = 1; i < objects.size(); ++i) exported.insert(exported.end(), {"-object", objects[i].string()});
     exported.insert(exported.end(), filter.begin(), filter.end());
     const CommandResult summary = run_tool(exported, dir / (scope + ".json"));
-    figure.lines_percent = total_percent(summary.output, "lines");
-    figure.branches_percent = total_percent(summary.output, "branches");
+    figure.lines_percent = fuzz::coverage_total_percent(summary.output, "lines");
+    figure.branches_percent = fuzz::coverage_total_percent(summary.output, "branches");
     if (!figure.lines_percent) figure.note = "llvm-cov found no model/ or impl/ lines: " + (dir / (scope + ".json")).string();
     coverage.figures.push_back(figure);
     return merged.string();
