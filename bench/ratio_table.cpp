@@ -113,10 +113,10 @@ void RatioReporter::print_checker_summary(std::ostream& out) const {
     for (const char* live : kLive) any = any || per_op_us(std::string(workload.scenario) + live, kBaseline);
   if (!any) return;
   out << "\n== the checker at scale: us per allocator operation (CPU, fastest repetition), side by side ==\n"
-      << "  " << std::left << std::setw(44) << "" << std::right << std::setw(12) << "1k live" << std::setw(12)
-      << "10k live" << std::setw(12) << "100k live\n";
+      << "  " << std::left << std::setw(48) << "" << std::right << std::setw(12) << "1k live" << std::setw(12)
+      << "10k live" << std::setw(12) << "100k live" << "\n";
   auto row = [&](const std::string& label, auto value_at) {
-    out << "  " << std::left << std::setw(44) << label << std::right;
+    out << "  " << std::left << std::setw(48) << label << std::right;
     for (const char* live : kLive) {
       const std::optional<double> value = value_at(std::string(live));
       out << std::setw(12) << (value ? fixed(*value, *value < 10 ? 3 : 1) : "-");

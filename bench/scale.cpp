@@ -118,7 +118,10 @@ std::size_t heap_in_use() {
 
 void register_scale_benchmarks() {
   for (const std::size_t live : kLiveCounts) {
-    const Scenario scenario{"steady-checked/live:" + std::to_string(live), 2};
+    // Fixed and equal iteration counts: mainline's walk length changes along the churn, so the
+    // subjects must run the same stretch of it for their difference to be the checker's cost.
+    const benchmark::IterationCount iterations = live >= 100'000 ? 2'000 : 10'000;
+    const Scenario scenario{"steady-checked/live:" + std::to_string(live), 2, iterations};
     add_case(scenario, kBaseline, [live](benchmark::State& state) { steady_alone(state, live); });
     add_case(scenario, "checker-step", [live](benchmark::State& state) { steady_checked(state, live, false); });
     add_case(scenario, "checker-paranoid", [live](benchmark::State& state) { steady_checked(state, live, true); });

@@ -1,6 +1,7 @@
 #include "harness/known.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <tuple>
 #include <vector>
 
@@ -10,11 +11,14 @@
 namespace iovacheck {
 namespace {
 
-// What the checker saw of one step: whether it was a caller error, the result, the state after.
+// What the checker saw of one step: whether it was a caller error, the result, and the state
+// after it as a 64-bit digest of the whole observation. Keeping every observation made a long
+// trace's classification take O(steps x live ranges) memory (gigabytes at 60,000 steps of the
+// scale profile); two different states share a digest with odds of about 2^-64.
 struct StepSeen {
   bool caller_error = false;
   Outcome outcome;
-  Observation observed;
+  std::uint64_t state = 0;
 };
 
 bool same_outcome(const Outcome& a, const Outcome& b) {
@@ -22,14 +26,36 @@ bool same_outcome(const Outcome& a, const Outcome& b) {
 }
 
 bool same_step(const StepSeen& a, const StepSeen& b) {
-  return a.caller_error == b.caller_error && same_outcome(a.outcome, b.outcome) && a.observed.nodes == b.observed.nodes &&
-         a.observed.cached == b.observed.cached;
+  return a.caller_error == b.caller_error && same_outcome(a.outcome, b.outcome) && a.state == b.state;
 }
 
 // Cached pfns come in any order; sorted, two observations compare as sets.
 Observation normalized(Observation observed) {
   std::ranges::sort(observed.cached, {}, [](const CachedPfn& entry) { return std::tuple(entry.pfn, entry.bin, entry.slot.cpu); });
   return observed;
+}
+
+// Every node and cache entry in order, and the counts, mixed into 64 bits (splitmix64 steps).
+std::uint64_t digest(const Observation& observed) {
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto mix = [&state](std::uint64_t value) {
+    state += value + 0x9e3779b97f4a7c15ull;
+    std::uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    state = z ^ (z >> 31);
+  };
+  mix(observed.nodes.size());
+  for (const Range& node : observed.nodes) {
+    mix(node.lo);
+    mix(node.hi);
+  }
+  mix(observed.cached.size());
+  for (const CachedPfn& entry : observed.cached) {
+    mix(entry.pfn);
+    mix((std::uint64_t{entry.bin} << 32) | entry.slot.cpu);
+  }
+  return state;
 }
 
 struct ObservedRun {
@@ -44,7 +70,7 @@ ObservedRun run_observed(const Trace& trace, std::string_view variant) {
   for (const Step& step : trace.steps) {
     const bool ok = session.step(step);
     const StepRecord& record = session.report().steps.back();
-    run.seen.push_back(StepSeen{record.caller_error.has_value(), record.outcome, normalized(implementation->observe())});
+    run.seen.push_back(StepSeen{record.caller_error.has_value(), record.outcome, digest(normalized(implementation->observe()))});
     if (!ok) {
       run.violation = session.report().violation;
       return run;

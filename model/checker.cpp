@@ -32,13 +32,13 @@ class Names {
     return it->second;
   }
 
-  // The live name of the allocation inside `range` (a range may have grown under a reserve).
-  // Its pfn is the range's start unless a reserve lowered the start since: then a scan.
+  // The live name of the allocation inside `range` (a range may have grown under a reserve, so
+  // its pfn may lie above the range's start): the lowest named pfn in the range. O(log n): a
+  // scan here made every free of an unnamed range (a snapshot's) cost O(live names).
   std::optional<std::string> owner_in(const Range& range) const {
-    if (auto it = by_pfn_.find(range.lo); it != by_pfn_.end()) return it->second;
-    for (const auto& [pfn, name] : by_pfn_)
-      if (range.contains(pfn)) return name;
-    return std::nullopt;
+    auto it = by_pfn_.lower_bound(range.lo);
+    if (it == by_pfn_.end() || it->first > range.hi) return std::nullopt;
+    return it->second;
   }
 
   // Binds the allocation; returns the name used (the trace's own, or a fresh r<N>).
@@ -72,7 +72,7 @@ class Names {
   std::function<bool(std::string_view)> is_trace_name_;
   NameFingerprints taken_;  // every name the trace binds; a false hit only skips a fresh name
   std::unordered_map<std::string, Pfn> live_;  // name -> the pfn its allocation returned
-  std::unordered_map<Pfn, std::string> by_pfn_;  // the same, by pfn
+  std::map<Pfn, std::string> by_pfn_;  // the same, by pfn, ordered for owner_in
   unsigned counter_ = 0;
 };
 
