@@ -12,6 +12,9 @@
 #   - ctest (the whole suite): killed when any test fails.
 # The patch is reverted before the next. Prints one line per mutant and the kill rates by class.
 # usage: tests/mutants/run.sh [SEEDS] [PATCH...]   (default 3, every patch); SCRATCH=dir keeps the copy
+#   BUILD=DIR (with CTEST=0) skips the copy: each mutant is applied to this checkout itself and
+#   the CLI rebuilt in DIR, an existing build of it (e.g. build/ci): no build from scratch, which
+#   on a shared machine takes longer than the mutants. The checkout's impl/ is restored on exit.
 #   KERNEL=kernel:6.12 (default) names the differential's kernel; CTEST=0 skips the ctest column.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,17 +25,27 @@ patches=("$@")
 scratch=${SCRATCH:-$(mktemp -d)}
 jobs=${JOBS:-2}
 kernel=${KERNEL:-kernel:6.12}
-echo "mutation test: scratch copy $scratch, seeds 1..$seeds" >&2
-
-mkdir -p "$scratch/src"
-(cd "$repo" && git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T -) | tar -xf - -C "$scratch/src"
-build="$scratch/build"
 # Without the ctest column only the CLI is needed: no test targets to relink per mutant.
 target=()
 tests_option=ON
 if [ "${CTEST:-1}" = 0 ]; then target=(--target iovacheck); tests_option=OFF; fi
-cmake -S "$scratch/src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOVACHECK_BENCH=OFF \
-  -DIOVACHECK_TESTS=$tests_option >/dev/null
+
+if [ -n "${BUILD:-}" ]; then
+  [ "${CTEST:-1}" = 0 ] || { echo "run.sh: BUILD=DIR needs CTEST=0 (the tests would run on a mutated checkout)" >&2; exit 2; }
+  [ -z "$(git -C "$repo" status --porcelain -- impl)" ] || { echo "run.sh: impl/ has uncommitted changes" >&2; exit 2; }
+  build=$(cd "$BUILD" && pwd)
+  mkdir -p "$scratch"
+  ln -sfn "$repo" "$scratch/src"
+  trap 'git -C "$repo" checkout -- impl' EXIT
+  echo "mutation test: in place in $repo, build $build, seeds 1..$seeds" >&2
+else
+  echo "mutation test: scratch copy $scratch, seeds 1..$seeds" >&2
+  mkdir -p "$scratch/src"
+  (cd "$repo" && git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T -) | tar -xf - -C "$scratch/src"
+  build="$scratch/build"
+  cmake -S "$scratch/src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOVACHECK_BENCH=OFF \
+    -DIOVACHECK_TESTS=$tests_option >/dev/null
+fi
 nice cmake --build "$build" -j"$jobs" "${target[@]}" >/dev/null
 cp "$build/cli/iovacheck" "$scratch/original-iovacheck"
 original="$scratch/original-iovacheck"
