@@ -51,6 +51,23 @@ nice cmake --build "$build" -j"$jobs" "${target[@]}" >/dev/null
 cp "$build/cli/iovacheck" "$scratch/original-iovacheck"
 original="$scratch/original-iovacheck"
 
+# Exit status of `iovacheck ARGS...` run on the mutant in the copy (never fails the script).
+run_mutant() {
+  set +e
+  (cd "$scratch/src" && timeout 900 "$build/cli/iovacheck" "$@") >"$scratch/run.out" 2>&1
+  local status=$?
+  set -e
+  return $status
+}
+
+# True when TRACE, replayed on the unmutated build with REPLAY-OPTIONS, runs clean there: what
+# the mutant showed on it is the mutant's own doing.
+clean_on_original() {
+  local trace=$1
+  shift
+  "$original" replay --quiet "$@" "$trace" >/dev/null 2>&1
+}
+
 # killed|survived by check on VARIANT with seeds 1..SEEDS, with the reason.
 check_verdict() {
   local variant=$1 seed status
@@ -58,19 +75,12 @@ check_verdict() {
   local found=0
   for seed in $(seq 1 "$seeds"); do
     rm -f "$scratch/found.trace"
-    set +e
-    (cd "$scratch/src" && timeout 900 "$build/cli/iovacheck" check --variant "$variant" --seed "$seed" -o "$scratch/found.trace") \
-      >"$scratch/check.out" 2>&1
-    status=$?
-    set -e
+    status=0
+    run_mutant check --variant "$variant" --seed "$seed" -o "$scratch/found.trace" || status=$?
     if [ "$status" -ge 2 ]; then echo "killed (seed $seed: exit $status)"; return; fi
     if [ "$status" -eq 1 ]; then
       found=$((found + 1))
-      set +e
-      "$original" replay --quiet "$scratch/found.trace" >/dev/null 2>&1
-      local on_original=$?
-      set -e
-      if [ "$on_original" -eq 0 ]; then
+      if clean_on_original "$scratch/found.trace"; then
         echo "killed (seed $seed: $(grep -m1 '^# violation:' "$scratch/found.trace" | cut -c3-90))"
         return
       fi
@@ -85,18 +95,11 @@ kernel_verdict() {
   local variant=$1 status
   case "$variant" in mainline | mainline+*) ;; *) echo "n/a (no kernel runs $variant)"; return ;; esac
   rm -f "$scratch/diff.trace"
-  set +e
-  (cd "$scratch/src" && timeout 900 "$build/cli/iovacheck" check --variant "$variant" --against "$kernel" -o "$scratch/diff.trace") \
-    >"$scratch/diff.out" 2>&1
-  status=$?
-  set -e
+  status=0
+  run_mutant check --variant "$variant" --against "$kernel" -o "$scratch/diff.trace" || status=$?
   if [ "$status" -eq 0 ]; then echo "survived"; return; fi
   if [ "$status" -ge 2 ]; then echo "killed (exit $status)"; return; fi
-  set +e
-  "$original" replay --quiet --against "$kernel" "$scratch/diff.trace" >/dev/null 2>&1
-  local on_original=$?
-  set -e
-  if [ "$on_original" -eq 0 ]; then
+  if clean_on_original "$scratch/diff.trace" --against "$kernel"; then
     echo "killed ($(grep -m1 '^# difference:' "$scratch/diff.trace" | cut -c3-90))"
   else
     echo "survived (its difference also shows unmutated: $(grep -m1 '^# difference:' "$scratch/diff.trace" | cut -c15-70))"
