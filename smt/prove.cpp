@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 
 #include <z3++.h>
 
@@ -19,9 +21,6 @@ double since(Clock::time_point start) { return std::chrono::duration<double>(Clo
 const impl::Variant& variant_named(const std::string& name) {
   const impl::Variant* variant = impl::find_variant(name);
   if (!variant) throw std::invalid_argument("unknown variant '" + name + "'");
-  if (variant->search == impl::Search::BestFit)
-    throw std::invalid_argument("the Z3 encoding covers mainline, z1-z5, p2, p3 and the F1 candidates; " + name +
-                                " is not encoded yet");
   return *variant;
 }
 
@@ -67,7 +66,7 @@ ProveResult bounded_model_check(const ProveOptions& options, const std::function
   const impl::Variant& variant = variant_named(options.variant);
   const impl::Variant* reference = options.reference ? &variant_named(*options.reference) : nullptr;
   z3::context context;
-  const Encoding encoding(context, options.alphabet, options.nodes);
+  const Encoding encoding(context, options.alphabet, options.nodes, options.depth);
   z3::solver solver = make_solver(context, SolverMode::Incremental);  // holds the assertions of every depth
   ProveResult result;
 
@@ -104,6 +103,9 @@ ProveResult bounded_model_check(const ProveOptions& options, const std::function
       if (!budget(*fresh, context, options, start)) break;
       for (const z3::expr& assertion : solver.assertions()) fresh->add(assertion);
       fresh->add(violates);
+      if (const char* dir = std::getenv("IOVACHECK_DUMP")) {  // TEMPORARY
+        std::ofstream(std::string(dir) + "/b" + std::to_string(depth) + ".smt2") << fresh->to_smt2();
+      }
       answer = fresh->check();
     } else {
       answer = solver.check(assumptions);
@@ -138,8 +140,11 @@ ProveResult bounded_model_check(const ProveOptions& options, const std::function
 ProveResult prove_by_induction(const ProveOptions& options, const std::function<void(const InductionCase&)>& progress) {
   const Clock::time_point start = Clock::now();
   const impl::Variant& variant = variant_named(options.variant);
+  // Allocation numbers only name nodes: the pre-state's are 1..K (or 0, a reservation), the
+  // steps' own come after them.
+  const unsigned first_step = options.nodes + 1;
   z3::context context;
-  const Encoding encoding(context, options.alphabet, options.nodes);
+  const Encoding encoding(context, options.alphabet, options.nodes, first_step + 2);
   ProveResult result;
   auto invariant = [&](const EncodedState& state) {
     return encoding.well_formed(state) && encoding.hint_invariant(variant, state);
@@ -164,6 +169,10 @@ ProveResult prove_by_induction(const ProveOptions& options, const std::function<
       return std::nullopt;
     }
     solver.add(query);
+    if (const char* dir = std::getenv("IOVACHECK_DUMP")) {  // TEMPORARY
+      static int n = 0;
+      std::ofstream(std::string(dir) + "/q" + std::to_string(n++) + ".smt2") << solver.to_smt2();
+    }
     const z3::check_result answer = solver.check();
     if (answer == z3::unknown) result.reason = unknown_reason(solver.reason_unknown());
     if (answer != z3::sat) return std::nullopt;
@@ -173,21 +182,27 @@ ProveResult prove_by_induction(const ProveOptions& options, const std::function<
   // The inductive step, one query per node count and operation kind (each smaller for the
   // solver): from any state satisfying the invariants, the operation neither violates a
   // property nor leaves the invariants. All unsat is the proof.
-  // Allocation numbers only name nodes; the pre-state's stay below the steps' own.
-  constexpr unsigned kFirstStep = 200;
   for (unsigned count = 0; count <= options.nodes; ++count) {
     for (unsigned kind : {Encoding::kAllocKind, Encoding::kFreeKind, Encoding::kReserveKind}) {
       const Clock::time_point case_start = Clock::now();
       const EncodedState pre = encoding.fresh_state("s_", count);
       z3::expr assumptions = invariant(pre);
-      for (unsigned i = 0; i < count; ++i) assumptions = assumptions && z3::ult(pre.id[i], context.bv_val(kFirstStep, 8));
+      for (unsigned i = 0; i < count; ++i) assumptions = assumptions && z3::ult(pre.id[i], encoding.id(first_step));
       const EncodedOp first = encoding.fresh_op("o1_");
-      const EncodedStep one = encoding.step(variant, pre, first, kFirstStep);
+      const EncodedStep one = encoding.step(variant, pre, first, first_step);
       const z3::expr steps_ok =
           first.kind == context.bv_val(kind, 2) && encoding.in_alphabet(first, pre) && one.in_bounds;
       // Two queries: a violation; then, with "no violation" as a proved lemma (completeness of
       // the search helps the solver with the hint), the invariant after the step.
-      std::optional<z3::model> step_model = check(assumptions && steps_ok && one.violation());
+      std::optional<z3::model> step_model;
+      if (std::getenv("IOVACHECK_SPLIT")) {  // TEMPORARY
+        std::vector<z3::expr> parts{one.soundness, one.structure};
+        for (const z3::expr& e : one.completeness_by_gap) parts.push_back(e);
+        for (const z3::expr& part : parts)
+          if (!step_model && result.reason.empty()) step_model = check(assumptions && steps_ok && part);
+      } else {
+        step_model = check(assumptions && steps_ok && one.violation());
+      }
       if (!step_model && result.reason.empty())
         step_model = check(assumptions && steps_ok && !one.violation() && !invariant(one.next));
       if (progress) progress(InductionCase{count, kind, since(case_start), since(start)});
@@ -204,17 +219,17 @@ ProveResult prove_by_induction(const ProveOptions& options, const std::function<
         result.verdict = Verdict::Counterexample;
       };
       if (step_model->eval(one.violation(), true).is_true()) {
-        snapshot_counterexample(*step_model, {encoding.decode_op(*step_model, first, kFirstStep, &pre)});
+        snapshot_counterexample(*step_model, {encoding.decode_op(*step_model, first, first_step, &pre)});
       } else {
         // The invariant breaks without a violation; a violation one step later makes it concrete.
         const EncodedOp second = encoding.fresh_op("o2_");
-        const EncodedStep two = encoding.step(variant, one.next, second, kFirstStep + 1);
+        const EncodedStep two = encoding.step(variant, one.next, second, first_step + 1);
         if (auto model = check(assumptions && steps_ok && !one.violation() && encoding.in_alphabet(second, one.next) &&
                                two.in_bounds && two.violation())) {
-          snapshot_counterexample(*model, {encoding.decode_op(*model, first, kFirstStep, &pre),
-                                           encoding.decode_op(*model, second, kFirstStep + 1, &one.next)});
+          snapshot_counterexample(*model, {encoding.decode_op(*model, first, first_step, &pre),
+                                           encoding.decode_op(*model, second, first_step + 1, &one.next)});
         } else if (result.reason.empty()) {
-          const Trace trace = trace_of(options, {encoding.decode_op(*step_model, first, kFirstStep, &pre)},
+          const Trace trace = trace_of(options, {encoding.decode_op(*step_model, first, first_step, &pre)},
                                        encoding.decode_state(*step_model, pre));
           result.counterexample = Counterexample{
               trace, Violation{0, Property::Completeness, "the hint invariant does not hold after this step", "", ""}};
