@@ -111,6 +111,10 @@ expr Encoding::in_alphabet(const EncodedOp& op, const EncodedState& state) const
          (op.kind == kind(kReserveKind) && reserve_ok);
 }
 
+expr Encoding::canonical(const EncodedOp& before, const EncodedOp& after) const {
+  return z3::implies(before.kind == kind(kReserveKind) && after.kind == kind(kReserveKind), z3::ult(before.lo, after.lo));
+}
+
 Encoding::Walk Encoding::walk(const EncodedState& state, const expr& from, const expr& high0, const expr& size,
                               const expr& mask, const expr& low) const {
   Walk result{pfn(0), pfn(0), index(0)};

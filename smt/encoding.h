@@ -61,6 +61,11 @@ class Encoding {
   EncodedOp fresh_op(const std::string& prefix) const;
   // The op belongs to the alphabet in `state` (a free names a live allocation of `state`).
   z3::expr in_alphabet(const EncodedOp& op, const EncodedState& state) const;
+  // Symmetry breaking for BMC: two reservations in a row come in ascending order. They commute
+  // (a reservation touches neither the cached nodes nor the estimates, and its node's place
+  // depends only on its range), so every trace has a twin of the same length, with the same
+  // states after the pair, that satisfies this.
+  z3::expr canonical(const EncodedOp& before, const EncodedOp& after) const;
   // Applies `op` as step number `step` (0-based) of a trace on `variant`.
   EncodedStep step(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op, unsigned step) const;
 
