@@ -533,17 +533,8 @@ class Campaign {
     summary.insert(summary.end(), base.begin(), base.end());
     summary.insert(summary.end(), sources.begin(), sources.end());
     const std::string json = run_captured(summary, {}, dir / "summary.json");
-    const auto percent = [&](const std::string& kind) -> std::optional<double> {
-      const std::size_t totals = json.rfind("\"totals\"");
-      if (totals == std::string::npos) return std::nullopt;
-      const std::regex pattern("\"" + kind + R"(":\{"count":(\d+),"covered":(\d+))");
-      std::smatch match;
-      const std::string tail = json.substr(totals);
-      if (!std::regex_search(tail, match, pattern) || std::stod(match[1]) == 0) return std::nullopt;
-      return 100.0 * std::stod(match[2]) / std::stod(match[1]);
-    };
-    result_.line_coverage = percent("lines");
-    result_.branch_coverage = percent("branches");
+    result_.line_coverage = coverage_total_percent(json, "lines");
+    result_.branch_coverage = coverage_total_percent(json, "branches");
     result_.coverage_note = (dir / "html" / "index.html").string();
   }
 
@@ -560,6 +551,16 @@ class Campaign {
 
 bool CampaignResult::any_new() const {
   return std::any_of(findings.begin(), findings.end(), [](const Finding& finding) { return !finding.known(); });
+}
+
+std::optional<double> coverage_total_percent(const std::string& summary_json, const std::string& kind) {
+  const std::size_t totals = summary_json.rfind("\"totals\"");
+  if (totals == std::string::npos) return std::nullopt;
+  const std::regex pattern("\"" + kind + R"(":\{"count":(\d+),"covered":(\d+))");
+  std::smatch match;
+  const std::string tail = summary_json.substr(totals);
+  if (!std::regex_search(tail, match, pattern) || std::stod(match[1]) == 0) return std::nullopt;
+  return 100.0 * std::stod(match[2]) / std::stod(match[1]);
 }
 
 std::vector<HarnessEntry> read_manifest(const fs::path& path) {
