@@ -47,7 +47,7 @@ for build in fuzz fuzz-fast; do
     fixed=$(awk '{ printf "%.0f (%.0f per CPU s)", 2000 / $1, 2000 / ($2 + $3) }' "$scratch/time")
     mkdir -p "$scratch/run-$build-$harness"
     extra=()
-    [ "$harness" = differential ] && extra=(-max_len=370 -len_control=0)
+    [ "$harness" = differential ] && extra=(-max_len=370 -len_control=0 -entropic=0)
     [ "$harness" = trace_parser ] && extra=(-dict=fuzz/trace_parser.dict)
     IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 /usr/bin/time -f "%e %U %S" -o "$scratch/time" \
       "$binary" -max_total_time=10 -print_final_stats=1 "${extra[@]}" \
@@ -69,6 +69,12 @@ if command -v valgrind >/dev/null; then
 fi
 
 fi
+
+# The differential harness's [libfuzzer] settings, as the campaign passes them.
+options=()
+while IFS= read -r line; do
+  [[ $line =~ ^([a-z_]+)\ *=\ *(.*)$ ]] && options+=("-${BASH_REMATCH[1]}=${BASH_REMATCH[2]}")
+done <fuzz/differential.options
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 maximum() { sort -n | tail -1; }
@@ -93,7 +99,7 @@ for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
       harness=build/fuzz/fuzz/differential
       [ "$mode" = opmut ] && harness=build/fuzz/fuzz/differential_opmut
       IOVACHECK_FUZZ_VARIANTS=$variant /usr/bin/time -f "%e %U %S" -o "$dir/time" timeout $((limit + 10)) "$harness" \
-        -seed="$run" -max_total_time="$limit" -max_len=400 -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
+        -seed="$run" -max_total_time="$limit" "${options[@]}" -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
       crash=$(ls "$dir/crash" 2>/dev/null | head -1)
       [ -n "$crash" ] || continue
       found=$((found + 1))
