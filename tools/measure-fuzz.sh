@@ -7,7 +7,8 @@
 #     on one core (the harness aborts on it), and from the seeds without corpus/variants and
 #     corpus/findings, and from an empty corpus with the operation-level custom mutator
 #     (differential_opmut); RUNS runs each (seeds 1..RUNS), at most LIMIT s each; the finding's
-#     length after `iovacheck fuzz-replay --minimize` (the shared minimizer). Times are the
+#     length after `iovacheck fuzz-replay --minimize` (the shared minimizer). LIMIT is CPU
+#     seconds (prlimit --cpu). Times are the
 #     harness's CPU seconds (user + sys: what one core spends, whatever else loads the machine)
 #     and wall seconds.
 # usage: tools/measure-fuzz.sh [RUNS] [LIMIT]    (default 5 runs, 60 s)
@@ -85,7 +86,7 @@ for seed in corpus/fuzz/differential/*; do
 done
 
 echo
-echo "== time to the first distinguishing finding, one core, ASan+UBSan build (build/fuzz), $runs runs, limit $limit s"
+echo "== time to the first distinguishing finding, one core, ASan+UBSan build (build/fuzz), $runs runs, limit $limit CPU s"
 echo "   seeded: $(ls "$scratch/seeds" | wc -l) seeds from corpus/ without corpus/variants and corpus/findings"
 printf "%-24s %-7s %6s %12s %9s %11s %10s %10s  %s\n" variant corpus found "median cpu s" "max cpu s" "median wall" "max wall" "min. len" "what"
 for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
@@ -98,8 +99,9 @@ for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
       [ "$mode" = seeded ] && dirs+=("$scratch/seeds")
       harness=build/fuzz/fuzz/differential
       [ "$mode" = opmut ] && harness=build/fuzz/fuzz/differential_opmut
-      IOVACHECK_FUZZ_VARIANTS=$variant /usr/bin/time -f "%e %U %S" -o "$dir/time" timeout $((limit + 10)) "$harness" \
-        -seed="$run" -max_total_time="$limit" "${options[@]}" -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
+      # LIMIT is CPU seconds (RLIMIT_CPU), so that a loaded machine does not cut runs short.
+      IOVACHECK_FUZZ_VARIANTS=$variant /usr/bin/time -f "%e %U %S" -o "$dir/time" prlimit --cpu="$limit" "$harness" \
+        -seed="$run" -max_total_time=$((limit * 30)) "${options[@]}" -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
       crash=$(ls "$dir/crash" 2>/dev/null | head -1)
       [ -n "$crash" ] || continue
       found=$((found + 1))
