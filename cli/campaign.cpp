@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/repository.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
 #include "fuzz/campaign.h"
@@ -34,18 +35,6 @@ constexpr std::array kOptions{
     OptionSpec{"coverage-build", "DIR", "the fuzz-coverage preset's build (default: build/fuzz-coverage)"},
 };
 
-// The repository: the working directory when it holds corpus/ and fuzz/, else an ancestor of the binary.
-fs::path repository() {
-  std::error_code error;
-  if (fs::is_directory("corpus", error) && fs::is_directory("fuzz", error)) return fs::current_path();
-  const fs::path binary = fs::canonical("/proc/self/exe", error);
-  for (fs::path dir = binary.parent_path(); !error && !dir.empty(); dir = dir.parent_path()) {
-    if (fs::is_directory(dir / "corpus", error) && fs::is_directory(dir / "fuzz", error)) return dir;
-    if (dir == dir.root_path()) break;
-  }
-  return fs::current_path();
-}
-
 fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
   if (!args.positional.empty()) throw UsageError("iovacheck campaign: unexpected argument '" + args.positional.front() + "'");
   fuzz::CampaignOptions options;
@@ -58,7 +47,7 @@ fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
   if (options.jobs == 0) throw UsageError("iovacheck campaign: --jobs expects at least 1");
   options.seed = number_option(args, "campaign", "seed", 0, UINT32_MAX);
 
-  const fs::path root = repository();
+  const fs::path root = repository_root().value_or(fs::current_path());
   options.corpus_root = root / "corpus";
   const fs::path fuzz_build = args.value("fuzz-build").value_or((root / "build" / "fuzz").string());
   const fs::path manifest = fuzz_build / "fuzz" / "harnesses.tsv";

@@ -18,6 +18,7 @@ struct CellRequest {
   std::string work_dir;  // where the cell may write (its counterexample, its output)
   std::string corpus;    // the corpus directory (field logs live in its field/)
   std::string fuzz_build;  // the libFuzzer build the fuzz engine runs (empty: the campaign's default)
+  std::string coverage_build;  // the fuzz-coverage build, when coverage is measured (else empty)
 };
 
 struct Engine {
@@ -25,6 +26,9 @@ struct Engine {
   std::string verb;  // the iovacheck verb it runs; the engine is built when the binary has it
   Command (*command)(const CellRequest& request);
   Cell (*verdict)(const CellRequest& request, const CommandResult& result);
+  // Coverage: true, the engine's work runs in the iovacheck it is given (the coverage build's CLI
+  // then, with a profile file); false, it measures its own with the coverage build (the campaign).
+  bool runs_in_cli = true;
 };
 
 // Every engine verify knows, in the order of the matrix's columns.

@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <variant>
 #include <vector>
 
+#include "verify/coverage.h"
 #include "verify/result.h"
 
 namespace iovacheck::verify {
@@ -21,6 +23,9 @@ struct VerifyOptions {
   std::uint64_t seed = 0;
   std::filesystem::path work_dir;  // each cell writes under work_dir/<variant>/<engine>/
   std::string fuzz_build;          // the libFuzzer build (empty: build/fuzz of the repository)
+  // The coverage-instrumented build the engines run on so that coverage is measured, or why
+  // there is none (the report says "not measured" and why).
+  std::variant<CoverageBuild, std::string> coverage = std::string("not asked for");
   std::function<void(const std::string&)> progress;  // one line per event
 };
 
