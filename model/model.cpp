@@ -157,19 +157,19 @@ class ObservedAfter {
  private:
   // The report's own list when it is sorted already (a journal's netting sorts it; so does
   // difference_to), else a sorted copy kept in `storage`: no copy in the usual case.
-  static const std::vector<Range>& by_start(const std::vector<Range>& nodes, std::vector<Range>& storage) {
-    auto by_lo = [](const Range& a, const Range& b) { return a.lo < b.lo; };
-    if (std::is_sorted(nodes.begin(), nodes.end(), by_lo)) return nodes;
-    storage = nodes;
-    std::sort(storage.begin(), storage.end(), by_lo);
+  template <class Entry, class Key>
+  static const std::vector<Entry>& sorted_by(const std::vector<Entry>& entries, std::vector<Entry>& storage, Key key) {
+    auto before = [key](const Entry& a, const Entry& b) { return key(a) < key(b); };
+    if (std::is_sorted(entries.begin(), entries.end(), before)) return entries;
+    storage = entries;
+    std::stable_sort(storage.begin(), storage.end(), before);
     return storage;
   }
+  static const std::vector<Range>& by_start(const std::vector<Range>& nodes, std::vector<Range>& storage) {
+    return sorted_by(nodes, storage, [](const Range& node) { return node.lo; });
+  }
   static const std::vector<CachedPfn>& by_pfn(const std::vector<CachedPfn>& entries, std::vector<CachedPfn>& storage) {
-    auto by_pfn = [](const CachedPfn& a, const CachedPfn& b) { return a.pfn < b.pfn; };
-    if (std::is_sorted(entries.begin(), entries.end(), by_pfn)) return entries;
-    storage = entries;
-    std::stable_sort(storage.begin(), storage.end(), by_pfn);
-    return storage;
+    return sorted_by(entries, storage, [](const CachedPfn& entry) { return entry.pfn; });
   }
   static const Range* find_start(const std::vector<Range>& nodes, Pfn lo) {
     auto it = std::lower_bound(nodes.begin(), nodes.end(), lo, [](const Range& node, Pfn key) { return node.lo < key; });
