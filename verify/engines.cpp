@@ -226,7 +226,9 @@ Cell proof_verdict(const CellRequest& request, const CommandResult& result) {
   } else {
     cell = failed_run(request, "smt", result);
   }
-  cell.bounds = (header.empty() ? "the prove verb's defaults" : header.substr(std::string("bounded model checking on ").size())) +
+  // "bounded model checking on V[ against R], in a 5-bit space (...), at most 6 nodes": from the space on.
+  const std::size_t space = header.find(", in a ");
+  cell.bounds = (space == std::string::npos ? "the prove verb's defaults" : header.substr(space + 2)) +
                 ", the tree only (the range caches are not encoded)" +
                 (request.variant == kDefaultVariant ? "" : ", looking for a difference from mainline");
   return cell;
@@ -269,7 +271,7 @@ Cell fuzz_verdict(const CellRequest& request, const CommandResult& result) {
   const bool exited = result.signal == 0 && !result.timed_out;
   Cell cell;
   if (exited && result.exit_code == 2 && result.output.find("fuzz") != std::string::npos) {
-    cell = cell_for(request, "fuzz", CellKind::NotBuilt, "the libFuzzer build is missing: " + tail(result.output, 2), result);
+    cell = cell_for(request, "fuzz", CellKind::NotBuilt, "the libFuzzer build is missing: " + line_starting(result.output, "iovacheck campaign: "), result);
   } else if (exited && result.exit_code == 0) {
     std::optional<std::string> shortest;
     std::size_t shortest_size = 0;
