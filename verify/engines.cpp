@@ -209,10 +209,10 @@ Cell proof_verdict(const CellRequest& request, const CommandResult& result) {
   if (exited && result.exit_code == 0 && has_range_cache_delta(request.variant)) {
     // The encoding has no range caches: the variant's delta is not in what was proved.
     cell = cell_for(request, "smt", CellKind::NotApplicable,
-                    "the variant's delta lives in the range caches, which the Z3 encoding does not model; what was proved "
-                    "is about its tree only: " + line_starting(result.output, "proved "),
+                    "n/a: range-cache variant; tree-level proof only. The variant's delta lives in the range caches, which "
+                    "the Z3 encoding does not model; what was proved is about its tree: " + line_starting(result.output, "proved "),
                     result);
-    cell.label = "n/a: range-cache variant; tree-level proof only";
+    cell.label = "n/a: range-cache variant";
   } else if (exited && result.exit_code == 0) {
     cell = cell_for(request, "smt", CellKind::Proved, line_starting(result.output, "proved "), result);
   } else if (exited && result.exit_code == 1) {
@@ -223,6 +223,7 @@ Cell proof_verdict(const CellRequest& request, const CommandResult& result) {
     cell = cell_for(request, "smt", CellKind::Unknown, tail(result.output), result);
   } else if (exited && result.exit_code == 2 && result.output.find("is not encoded") != std::string::npos) {
     cell = cell_for(request, "smt", CellKind::NotApplicable, "the Z3 encoding does not cover this variant", result);
+    cell.label = "n/a: not encoded";
   } else {
     cell = failed_run(request, "smt", result);
   }

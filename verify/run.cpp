@@ -8,6 +8,7 @@
 #include "fuzz/text_files.h"
 #include "verify/corpus.h"
 #include "verify/engines.h"
+#include "verify/report.h"
 #include "verify/subprocess.h"
 
 namespace iovacheck::verify {
@@ -163,7 +164,7 @@ VerifyResult run_verification(const VerifyOptions& options) {
     const double spent = elapsed() - engines_start;
     const double left = spent / static_cast<double>(done) * static_cast<double>(commands.size() - done);
     say("[" + std::to_string(done) + "/" + std::to_string(commands.size()) + "] " + cell.request.variant + " " +
-        cell.engine->name + ": " + std::string(cell_kind_name(result.cells[cell.cell_index].kind)) + "  (" +
+        cell.engine->name + ": " + cell_label(result.cells[cell.cell_index]) + "  (" +
         duration_text(elapsed()) + " elapsed, about " + duration_text(left) + " left)");
   });
 
