@@ -42,12 +42,18 @@ struct Settings {
 
 Settings settings;
 
+std::string finding_name(const std::string& variant, Property property) {
+  return variant + "." + std::string(property_name(property));
+}
+
+std::set<std::string> reported;  // keep-going: the (variant, property) names printed so far
+bool already_reported(const std::string& name) { return reported.contains(name); }
+
 void report_finding(const Trace& failing, const Violation& violation, std::span<const std::uint8_t> input) {
   const std::string text =
       print_trace(failing, {StepComment{violation.step, violation_comment(violation)}});
-  const std::string name = failing.variant + "." + std::string(property_name(violation.property));
+  const std::string name = finding_name(failing.variant, violation.property);
   if (settings.keep_going) {
-    static std::set<std::string> reported;
     if (!reported.insert(name).second) return;
     std::fprintf(stderr, "iovacheck finding (keep going): %s\n", name.c_str());
     // The first input showing it stays: its time is the job's time to that finding.
@@ -90,6 +96,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!settings.variants.empty()) trace.variant = settings.variants[(size > 0 ? data[0] : 0) % settings.variants.size()];
   const CheckReport report = check_on(trace, trace.variant, CheckOptions{.check_expectations = false});
   if (!report.violation) return 0;
+  // Keep-going prints a (variant, property) once: a repeat needs no judging.
+  if (settings.keep_going && already_reported(finding_name(trace.variant, report.violation->property))) return 0;
   Trace failing = report.named;
   failing.steps.resize(report.violation->step + 1);
   if (counterexample_predicate(trace.variant, report.violation->property)(failing)) report_finding(failing, *report.violation, {data, size});

@@ -191,13 +191,15 @@ std::string line_starting(const std::string& output, const std::string& prefix) 
 std::string proof_output(const CellRequest& request) { return request.work_dir + "/smt.trace"; }
 
 // Bounded model checking at the prove verb's default bounds (a 5-bit space, depth 5, 6 nodes),
-// with the cell's share as the solver's time limit. The encoding has no fixes, so on a variant
-// other than mainline it looks for the shortest trace that tells the variant from mainline
-// (--distinguish): mainline's own F1 (two operations) would otherwise answer for every variant.
+// with the cell's share as the solver's time limit; after a bounded proof, induction with what
+// is left of it (--then-induction), whose proof covers every length when it finishes in time.
+// The encoding has no fixes, so on a variant other than mainline it looks for the shortest trace
+// that tells the variant from mainline (--distinguish): mainline's own F1 (two operations) would
+// otherwise answer for every variant.
 Command proof_command(const CellRequest& request) {
   const auto timeout = static_cast<std::uint64_t>(std::max(10.0, request.share_seconds));
   std::vector<std::string> argv{request.binary, "prove", "--variant", request.variant, "--timeout",
-                                std::to_string(timeout), "-o", proof_output(request)};
+                                std::to_string(timeout), "--then-induction", "-o", proof_output(request)};
   if (request.variant != kDefaultVariant) argv.insert(argv.end(), {"--distinguish", kDefaultVariant});
   return Command{argv, request.work_dir + "/smt.out", 2.0 * static_cast<double>(timeout) + 30, {}};
 }
