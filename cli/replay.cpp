@@ -537,13 +537,16 @@ int run_replay(const ParsedArgs& args) {
 }  // namespace
 
 int replay_trace(const std::string& path, const Trace& trace, const std::optional<std::string>& variant_override,
-                 bool quiet) {
+                 bool quiet, const ImplementationChoice& implementation) {
   ReplayOptions options;
+  options.implementation = implementation;
   options.variant = variant_override;
   options.quiet = quiet;
   Skips skips;
   try {
-    return FileReplay(path, print_trace(trace), options, skips).run();
+    const int status = FileReplay(path, print_trace(trace), options, skips).run();
+    for (const auto& [reason, count] : skips.reasons) std::cout << "  skipped " << count << ": " << reason << "\n";
+    return status;
   } catch (const TraceFileError& error) {
     std::cerr << error.what() << "\n";
     return kExitBadInput;

@@ -256,6 +256,12 @@ ImplementationChoice built_kernel(std::string tree) {
   return ImplementationChoice{true, std::move(tree)};
 }
 
+std::string implementation_name(const ImplementationChoice& choice) {
+  if (!choice.kernel) return choice.text();
+  const KernelPlan plan = plan_kernel(choice.tree, Trace{});
+  return plan.build ? "kernel:" + plan.build->version : choice.text();
+}
+
 ImplementationChoice parse_implementation(std::string_view text) {
   if (text == "impl") return ImplementationChoice{};
   if (text == "kernel") return built_kernel("6.12");

@@ -82,6 +82,10 @@ struct ImplementationChoice {
   std::string text() const { return kernel ? "kernel:" + tree : "impl"; }
 };
 
+// The implementation as reports name it: impl, kernel:6.12.117, kernel:/src/linux@v6.13-rc1-dirty
+// (the unmodified build's version; a run on a magazine copy names the copy itself).
+std::string implementation_name(const ImplementationChoice& choice);
+
 // A design some kernel tree has had (mainline, z1..z9), as opposed to a proposal (p1..p3).
 bool is_kernel_design(std::string_view variant);
 

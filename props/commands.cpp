@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <ostream>
+#include <type_traits>
 #include <variant>
 
 #include "model/trace_io.h"
@@ -55,6 +56,12 @@ void mark_freed(GenModel& model, const Target& target) {
 // Op's alternatives in order: alloc, fast, free, ffree, reserve, flush, trim, find.
 constexpr std::array<std::size_t, 8> kCommandWeights{20, 20, 10, 14, 4, 4, 3, 5};
 static_assert(kCommandWeights.size() == std::variant_size_v<Op>);
+constexpr std::size_t kFastKind = 1;
+constexpr std::size_t kFastFreeKind = 3;
+constexpr std::uint32_t kDrains = 1u << 5 | 1u << 6;  // flush, trim
+static_assert(std::is_same_v<std::variant_alternative_t<kFastKind, Op>, FastAlloc>);
+static_assert(std::is_same_v<std::variant_alternative_t<kFastFreeKind, Op>, FastFree>);
+static_assert(std::is_same_v<std::variant_alternative_t<6, Op>, Trim>);
 
 bool coin(std::size_t yes, std::size_t no) { return *rc::gen::weightedElement<bool>({{yes, true}, {no, false}}); }
 
@@ -87,7 +94,18 @@ Alloc generate_alloc(const GenModel& model) {
   return op;
 }
 
+// Run mode: whether the op continues the run the last ops make (same kind, CPU and size).
+bool continues_run(const GenModel& model, std::size_t kind) {
+  return model.swarm.run_magazines > 0 && model.last_kind == kind &&
+         model.run_count < model.swarm.run_length(model.geometry.mag_size);
+}
+
 FastAlloc generate_fast(const GenModel& model) {
+  if (continues_run(model, kFastKind)) {
+    FastAlloc op = model.last_fast;
+    op.name = model.fresh_name();
+    return op;
+  }
   FastAlloc op;
   op.name = model.fresh_name();
   op.size = *sizes(model.geometry, model.swarm.sizes);
@@ -112,6 +130,12 @@ Free generate_free(const GenModel& model) {
 // Fast frees of live fast allocations with their size mostly; with a wrong size, of any name,
 // or of an address sometimes.
 FastFree generate_fast_free(const GenModel& model) {
+  if (continues_run(model, kFastFreeKind)) {
+    std::vector<const Allocation*> same;
+    for (const Allocation* allocation : live_allocations(model, true))
+      if (allocation->size == model.last_free_size) same.push_back(allocation);
+    if (!same.empty()) return FastFree{Target{0, pick(same).name()}, model.last_free_size, model.last_free_cpu};
+  }
   const auto live = live_allocations(model, true);
   const Aim aim = *rc::gen::weightedElement<Aim>({{weight_if(!live.empty(), 20), Aim::Live},
                                                   {weight_if(!live.empty(), 2), Aim::WrongSize},
@@ -143,6 +167,13 @@ std::string GenModel::fresh_name() const {
 }
 
 void record(GenModel& model, const Op& op) {
+  model.run_count = model.last_kind == op.index() ? model.run_count + 1 : 1;
+  model.last_kind = op.index();
+  if (const auto* fast = std::get_if<FastAlloc>(&op)) model.last_fast = *fast;
+  if (const auto* free = std::get_if<FastFree>(&op)) {
+    model.last_free_cpu = free->cpu;
+    model.last_free_size = free->size;
+  }
   if (const auto* alloc = std::get_if<Alloc>(&op)) {
     model.allocations.push_back(Allocation{number_of(alloc->name), alloc->size, false, false});
     see_allocation(model.seen, alloc->size, alloc->limit);
@@ -185,9 +216,23 @@ FlushCommand::FlushCommand(const GenModel& model) : OpCommand(*flushes(model.geo
 TrimCommand::TrimCommand(const GenModel&) : OpCommand(Trim{}) {}
 FindCommand::FindCommand(const GenModel& model) : OpCommand(Find{*pfns(model.geometry, model.seen)}) {}
 
+// The next op's kind: in run mode a run goes on (15 in 16: something may come between) until
+// its length, and a finished run of frees is mostly followed by a drain.
+std::size_t next_kind(const GenModel& model) {
+  const Swarm& swarm = model.swarm;
+  if (swarm.run_magazines > 0 && (model.last_kind == kFastKind || model.last_kind == kFastFreeKind)) {
+    if (model.run_count < swarm.run_length(model.geometry.mag_size)) {
+      if (coin(15, 1)) return model.last_kind;
+    } else if (model.last_kind == kFastFreeKind && coin(3, 1)) {
+      return *weighted_index(kCommandWeights, kDrains);
+    }
+  }
+  return *weighted_index(kCommandWeights, swarm.ops);
+}
+
 rc::Gen<CommandPtr> commands(const GenModel& model) {
   return rc::gen::exec([model = std::make_shared<const GenModel>(model)]() -> CommandPtr {
-    switch (*weighted_index(kCommandWeights, model->swarm.ops)) {
+    switch (next_kind(*model)) {
       case 0: return std::make_shared<const AllocCommand>(*model);
       case 1: return std::make_shared<const FastCommand>(*model);
       case 2: return std::make_shared<const FreeCommand>(*model);

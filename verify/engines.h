@@ -18,6 +18,7 @@ struct CellRequest {
   std::string work_dir;  // where the cell may write (its counterexample, its output)
   std::string corpus;    // the corpus directory (field logs live in its field/)
   std::string fuzz_build;  // the libFuzzer build the fuzz engine runs (empty: the campaign's default)
+  std::string impl = "impl";  // what runs the variant, as --impl spells it
 };
 
 struct Engine {
@@ -25,6 +26,7 @@ struct Engine {
   std::string verb;  // the iovacheck verb it runs; the engine is built when the binary has it
   Command (*command)(const CellRequest& request);
   Cell (*verdict)(const CellRequest& request, const CommandResult& result);
+  bool runs_code = true;  // false: it checks the spec's design (smt), not an implementation's code
 };
 
 // Every engine verify knows, in the order of the matrix's columns.

@@ -93,7 +93,7 @@ VerifyResult run_verification(const VerifyOptions& options) {
   say("corpus: replaying " + std::to_string(traces.size()) + " traces on " + std::to_string(options.variants.size()) +
       " variants");
   for (const fs::path& relative : traces) {
-    result.corpus.push_back(replay_corpus_trace(options.corpus, relative, options.variants));
+    result.corpus.push_back(replay_corpus_trace(options.corpus, relative, options.variants, options.implementation));
   }
 
   std::vector<PendingCell> pending;
@@ -113,10 +113,15 @@ VerifyResult run_verification(const VerifyOptions& options) {
       fs::create_directories(dir);
       if (!built[e]) {
         cell.detail = "this iovacheck has no '" + engine.verb + "' verb: the " + name + " engine is not built";
+      } else if (options.implementation.kernel && !engine.runs_code) {
+        cell.kind = CellKind::NotApplicable;
+        cell.detail = "the " + name + " engine checks the spec's encoding of the design, not " +
+                      options.implementation.text() + "'s code";
       } else {
         pending.push_back(PendingCell{result.cells.size(), &engine,
                                       CellRequest{options.binary, variant, share, options.seed, dir.string(),
-                                                  options.corpus.string(), options.fuzz_build}});
+                                                  options.corpus.string(), options.fuzz_build,
+                                                  options.implementation.text()}});
       }
       result.cells.push_back(std::move(cell));
     }

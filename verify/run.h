@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/implementation.h"
 #include "verify/result.h"
 
 namespace iovacheck::verify {
@@ -21,6 +22,7 @@ struct VerifyOptions {
   std::uint64_t seed = 0;
   std::filesystem::path work_dir;  // each cell writes under work_dir/<variant>/<engine>/
   std::string fuzz_build;          // the libFuzzer build (empty: build/fuzz of the repository)
+  ImplementationChoice implementation;  // what runs the variants: impl/ or a kernel (--impl)
   std::function<void(const std::string&)> progress;  // one line per event
 };
 
