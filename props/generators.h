@@ -40,6 +40,9 @@ struct Swarm {
   unsigned run_magazines = 0;     // run mode: magazines a run pushes past the CPU's two; 0: off
   // The length of a run of fast allocations or frees for a magazine size.
   std::size_t run_length(unsigned mag_size) const { return (run_magazines + 2) * std::size_t{mag_size}; }
+  // A case's length scale: a run-mode case may be longer, since a run past a 32-magazine cap
+  // needs 34 allocations and as many frees per pfn a magazine holds.
+  int length_scale() const { return run_magazines > 32 ? 3 : run_magazines > 0 ? 2 : 1; }
 };
 
 rc::Gen<Swarm> swarms();
