@@ -238,7 +238,7 @@ const Verb& check_verb() {
           "The same seed gives the same run.\n"
           "\n"
           "By default the search goes past known findings: it runs the variant with every fix\n"
-          "of docs/findings.md that applies to it (mainline: mainline+f1+f2+f4+f5), reports the\n"
+          "of docs/findings.md that applies to it (mainline: mainline+f1+f2+f3+f4+f5+f9), reports the\n"
           "first violation that remains, and counts the cases where the variant as named met a\n"
           "known finding, by the one rule for \"known\": a violation on V at step k is known as FN\n"
           "when V+fN, on the same trace, observes the same at every step before k and does not\n"

@@ -47,7 +47,9 @@ class CachedTree final : public TreeAllocator {
     return Node{node->pfn_lo, node->pfn_hi};
   }
 
-  ReserveResult reserve(Pfn pfn_lo, Pfn pfn_hi) override { return reserve_range(nodes_, pfn_lo, pfn_hi); }
+  ReserveResult reserve(Pfn pfn_lo, Pfn pfn_hi) override {
+    return reserve_range(nodes_, pfn_lo, pfn_hi, ReserveGrowth::of(variant_.fixes));
+  }
 
   std::vector<Node> nodes() const override {
     std::vector<Node> result;

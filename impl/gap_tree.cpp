@@ -34,7 +34,8 @@ std::optional<Span> clip(Pfn gap_lo, Pfn gap_hi, const GapQuery& query) {
 class GapTree final : public TreeAllocator {
  public:
   GapTree(const Config& config, const Variant& variant, const TreeSnapshot* snapshot)
-      : config_(config), search_(variant.search), exact_fit_fallback_(variant.fixes.f7), max32_(config, variant) {
+      : config_(config), search_(variant.search), exact_fit_fallback_(variant.fixes.f7),
+        reserve_growth_(ReserveGrowth::of(variant.fixes)), max32_(config, variant) {
     if (config.dma32_pfn == 0) throw std::invalid_argument("gap tree: dma32_pfn must be at least 1");
     if (snapshot != nullptr) {
       load(*snapshot);
@@ -80,7 +81,7 @@ class GapTree final : public TreeAllocator {
 
   ReserveResult reserve(Pfn pfn_lo, Pfn pfn_hi) override {
     if (pfn_lo > pfn_hi) return {Status::BadInput, {}};
-    return reserve_range(tree_, pfn_lo, pfn_hi);
+    return reserve_range(tree_, pfn_lo, pfn_hi, reserve_growth_);
   }
 
   std::vector<Node> nodes() const override { return tree_.nodes(); }
@@ -180,6 +181,7 @@ class GapTree final : public TreeAllocator {
   Config config_;
   Search search_;
   bool exact_fit_fallback_;  // f7
+  ReserveGrowth reserve_growth_;  // f3, f9
   GapAvl tree_;
   Max32Estimate max32_;
   Pfn max32_bound_ = 0;

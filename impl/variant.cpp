@@ -89,10 +89,12 @@ constexpr Variant kVariants[] = {
 constexpr FixInfo kFixes[] = {
     {1, &Fixes::f1, "max32_alloc_size set only by a failure that searched the whole 32-bit space, to size + A - 1"},
     {2, &Fixes::f2, "limit_pfn 2^64-1 taken as 2^64-2: L does not wrap to 0"},
+    {3, &Fixes::f3, "reserve extends no node but the anchor: the free part below an overlapped node becomes a node of its own"},
     {4, &Fixes::f4, "max32_alloc_size starts and resets at dma32 + 1: a request of dma32 pages is searched (start_pfn 0)"},
     {5, &Fixes::f5, "a range-cache get with limit_pfn + 1 < size misses instead of wrapping its bound"},
     {6, &Fixes::f6, "p2/p3 also set max32_alloc_size on a failure above dma32, to size + A - 1 as f1 does"},
     {7, &Fixes::f7, "p3 falls back to the highest exact aligned fit when no gap holds size + A - 1"},
+    {9, &Fixes::f9, "reserve never extends the anchor: the part of a reserve below 2^64-1 becomes a node of its own"},
 };
 
 const FixInfo* find_fix(unsigned number) {
@@ -135,7 +137,9 @@ std::string fix_conflict(const Variant& variant, unsigned number) {
     case 4:
       if (!uses_max32(variant)) return name + " has no max32_alloc_size";
       return {};
-    case 2: return {};
+    case 2:
+    case 3:
+    case 9: return {};
     case 5:
       if (variant.rcache_bound_ignores_size) return name + "'s range-cache bound is limit_pfn, which cannot wrap";
       return {};
@@ -175,7 +179,7 @@ Variant parse_variant(std::string_view spec) {
       std::string known;
       for (const FixInfo& each : kFixes) known += (known.empty() ? "f" : ", f") + std::to_string(each.number);
       throw std::invalid_argument("unknown fix '" + std::string(text) + "' in variant '" + std::string(spec) +
-                                  "' (fixes: " + known + "; F3 has none, see docs/findings.md)");
+                                  "' (fixes: " + known + ")");
     }
     if (variant.fixes.*fix->flag)
       throw std::invalid_argument("fix f" + std::to_string(fix->number) + " named twice in '" + std::string(spec) + "'");

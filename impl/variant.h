@@ -16,8 +16,8 @@ enum class Search {
 };
 
 // The fixes of the project's findings (docs/findings.md), each a declared delta named after the
-// finding it removes, applied on top of any variant it fits: `NAME[+fN...]`. F3 has no fix: its
-// only fix changes what reserve_iova returns, which the spec pins (docs/findings.md, F3).
+// finding it removes, applied on top of any variant it fits: `NAME[+fN...]`. F8 is not a
+// finding (the number was never given out).
 struct Fixes {
   // f1: a failure sets max32_alloc_size only when its search covered [start_pfn, dma32-1]
   // (L >= dma32 and the whole window searched), and to size + A - 1 for alignment A: an aligned
@@ -26,6 +26,10 @@ struct Fixes {
   // may replace it.
   bool f1 = false;
   bool f2 = false;  // f2: limit_pfn 2^64-1 is taken as 2^64-2 (the anchor's pfn is never free): L no longer wraps
+  // f3: reserve_iova never extends an overlapped node other than the anchor (a live, cached or
+  // reserved one) down to lo: the free part of [lo, hi] below it becomes a node of its own, and
+  // the result is the node the spec's walk ends on, unextended (docs/spec.md, section 3).
+  bool f3 = false;
   bool f4 = false;  // f4: max32_alloc_size's "nothing known" value (initial, reset) is dma32 + 1, not dma32
   bool f5 = false;  // f5: a range-cache get with limit_pfn + 1 < size finds nothing, as its bound cannot be met
   // f6: p2/p3 also learn from a failure under a limit above dma32 (which searched the whole
@@ -33,6 +37,9 @@ struct Fixes {
   // bring back its unsound size-only estimate (the p2 pin max32-only-below-dma32).
   bool f6 = false;
   bool f7 = false;  // f7: p3 falls back to the highest exact aligned fit when no gap holds size + A - 1
+  // f9: reserve_iova never extends the anchor: a reserve reaching 2^64-1 (granule 1) gets a node
+  // of its own below the anchor, as f3 does for every other node.
+  bool f9 = false;
   friend bool operator==(const Fixes&, const Fixes&) = default;
 };
 

@@ -455,37 +455,80 @@ class Rules {
   const ObservedAfter& observed_;
 };
 
-// reserve_iova as section 3 states it, on the model's ranges.
-std::vector<Ruling> Rules::operator()(const Reserve& op, const Outcome& outcome) const {
+// Which overlapped nodes a reserve extends down to its lo (docs/spec.md, section 3): the spec's
+// walk extends every one; the decision on F3 and F9 also allows a reserve that extends no node
+// but the anchor, the anchor alone, or none, and reserves the free part below each node it does
+// not extend as a node of its own. Each policy is one exact way the step may go. Whatever the
+// policy, a reserve that hands free pages to a caller's or a cache's range breaks the property
+// (F3): they would leave the tree with that range.
+struct ReserveGrowth {
+  bool nodes = true;
+  bool anchor = true;
+  bool extends(const Range& node) const { return node.hi == kMaxPfn ? anchor : nodes; }
+};
+
+struct ReserveWalk {
   Transition transition;
-  const Ranges& ranges = state_.ranges();
-  Pfn lo = op.lo;
-  const Pfn hi = op.hi;
-  std::optional<Range> returned;
+  Range returned;
+  bool extends_a_node = false;  // the walk lowered (or would lower) a node other than the anchor
+  bool extends_anchor = false;
+  std::optional<OwnedRange> extended_foreign;  // the first range not a reservation it lowered
+};
+
+ReserveWalk walk_reserve(const Ranges& ranges, Pfn lo, const Pfn hi, const ReserveGrowth& growth) {
+  ReserveWalk walk;
   auto it = ranges.upper_bound(lo);
   if (it != ranges.begin() && std::prev(it)->second.range.hi >= lo) --it;
   for (; it != ranges.end() && it->second.range.lo <= hi; ++it) {
     OwnedRange node = it->second;
-    if (lo < node.range.lo) {  // lower pfn_lo in place, whoever owns the node
-      transition.remove(node.range.lo);
-      node.range.lo = lo;
-      transition.put(node.range, node.owner);
+    if (lo < node.range.lo) {
+      (node.range.hi == kMaxPfn ? walk.extends_anchor : walk.extends_a_node) = true;
+      if (growth.extends(node.range)) {  // lower pfn_lo in place, whoever owns the node
+        if (node.owner.kind != Kind::Reserved && !walk.extended_foreign) walk.extended_foreign = node;
+        walk.transition.remove(node.range.lo);
+        node.range.lo = lo;
+        walk.transition.put(node.range, node.owner);
+      } else {  // the free part below the node is reserved on its own
+        walk.transition.put(Range{lo, node.range.lo - 1}, Owner::reserved());
+        lo = node.range.lo;
+      }
     }
     if (hi > node.range.hi) lo = node.range.hi + 1;
     if (lo >= node.range.lo && hi <= node.range.hi) {
-      returned = node.range;
-      break;
+      walk.returned = node.range;
+      return walk;
     }
   }
-  if (!returned) {
-    returned = Range{lo, hi};
-    transition.put(*returned, Owner::reserved());
-  }
+  walk.returned = Range{lo, hi};
+  walk.transition.put(walk.returned, Owner::reserved());
+  return walk;
+}
+
+// reserve_iova as section 3 states it, on the model's ranges, then the policies the decision on
+// F3 and F9 allows where they differ from it.
+std::vector<Ruling> Rules::operator()(const Reserve& op, const Outcome& outcome) const {
   if (outcome.status != Outcome::Status::Ok)
     return {judgement(Property::Reserve, "reserve " + hex(op.lo) + " " + hex(op.hi) + " failed; it cannot fail")};
-  if (outcome.node != returned)
-    return {judgement(Property::Reserve, "reserve returned " + to_string(outcome.node.value_or(Range{})) + ", the spec returns " + to_string(*returned))};
-  return only(std::move(transition));
+  const ReserveWalk spec = walk_reserve(state_.ranges(), op.lo, op.hi, ReserveGrowth{});
+  std::vector<ReserveGrowth> policies{ReserveGrowth{}};
+  if (spec.extends_a_node) policies.push_back(ReserveGrowth{.nodes = false, .anchor = true});
+  if (spec.extends_anchor) policies.push_back(ReserveGrowth{.nodes = true, .anchor = false});
+  if (spec.extends_a_node && spec.extends_anchor) policies.push_back(ReserveGrowth{.nodes = false, .anchor = false});
+  std::vector<Ruling> ways;
+  for (const ReserveGrowth& growth : policies) {
+    ReserveWalk walk = walk_reserve(state_.ranges(), op.lo, op.hi, growth);
+    if (walk.extended_foreign) {
+      ways.push_back(judgement(Property::Reserve, "reserve " + hex(op.lo) + " " + hex(op.hi) + " extends " +
+                                                      describe_range(*walk.extended_foreign) + " down to " + hex(op.lo) +
+                                                      ": the reserved pages would leave the tree with that range"));
+    } else if (outcome.node != walk.returned) {
+      const std::string how = growth.nodes && growth.anchor ? "the spec returns " : "reserving only the free parts below unextended nodes returns ";
+      ways.push_back(judgement(Property::Reserve, "reserve returned " + to_string(outcome.node.value_or(Range{})) + ", " + how + to_string(walk.returned)));
+    } else {
+      ways.push_back(std::move(walk.transition));
+    }
+  }
+  return ways;
 }
 
 // ---- Comparing a transition with what the implementation shows --------------------------------

@@ -16,7 +16,7 @@ constexpr Pfn kHalfSpace = Pfn{1} << 63;
 constexpr std::array<std::size_t, 6> kSizeWeights{30, 20, 6, 15, 5, 1};
 constexpr std::array<std::size_t, 8> kLimitWeights{20, 8, 12, 4, 5, 10, 3, 2};
 constexpr std::array<std::size_t, 4> kPfnWeights{12, 3, 5, 2};
-constexpr std::array<std::size_t, 5> kReserveWeights{12, 3, 3, 1, 1};
+constexpr std::array<std::size_t, 6> kReserveWeights{12, 3, 3, 1, 1, 1};
 constexpr std::array<std::size_t, 3> kFlushWeights{3, 2, 2};
 
 Pfn saturating_add(Pfn a, Pfn b) { return a > kTop - b ? kTop : a + b; }
@@ -188,9 +188,12 @@ rc::Gen<Reserve> reserves(const Geometry& geometry, const Seen& seen) {
         const Pfn hi = std::min(*pfns(geometry, seen), kTop - 1);
         return Reserve{saturating_add(hi, *uniform(1, 4)), hi};
       }
-      default: {  // beyond 2^64-1 >> shift
+      case 4: {  // beyond 2^64-1 >> shift
         const Pfn lo = saturating_sub(reservable, *uniform(0, 3));
         return Reserve{lo, saturating_add(reservable, *uniform(1, 4))};
+      }
+      default: {  // up to 2^64-1 >> shift itself, the top of what reserve accepts (the anchor with granule 1)
+        return Reserve{saturating_sub(reservable, *uniform(0, 3)), reservable};
       }
     }
   });

@@ -68,16 +68,22 @@ TEST(Implementations, NamedTraceRoundTripsAndReplaysTheSame) {
   for (std::size_t i = 0; i < first.steps.size(); ++i) EXPECT_EQ(second.steps[i].outcome.pfn, first.steps[i].outcome.pfn);
 }
 
-TEST(Implementations, AFreeOfARangeAReserveGrewIsStillAFreeByName) {
-  // reserve lowers r1's pfn_lo to 0x5; freeing 0x5 frees r1.
-  const CheckReport report = check_on(parse_trace(R"(iova-trace 1
+// Mainline's reserve lowers r1's pfn_lo to 0x5 (finding F3, reported at the reserve); with f3
+// the free part [0x5, 0xf] is reserved on its own and r1 keeps [0x10, 0x10], freed by name.
+TEST(Implementations, AReserveBelowALiveRangeIsF3AndWithF3TheRangeIsStillFreedByName) {
+  const Trace trace = parse_trace(R"(iova-trace 1
 domain granule=0x1000 start=0x1 dma32=0x100
 alloc 0x1 limit=0x10
 reserve 0x5 0x10
-free 0x5
-)"));
-  ASSERT_TRUE(report.ok());
-  EXPECT_EQ(std::get<Free>(report.named.steps[2].op).target, (Target{0, "r1"}));
+free 0x10
+)");
+  const CheckReport mainline = check_on(trace, "mainline");
+  ASSERT_TRUE(mainline.violation);
+  EXPECT_EQ(mainline.violation->step, 1u);
+  EXPECT_EQ(mainline.violation->property, Property::Reserve);
+  const CheckReport fixed = check_on(trace, "mainline+f3");
+  ASSERT_TRUE(fixed.ok());
+  EXPECT_EQ(std::get<Free>(fixed.named.steps[2].op).target, (Target{0, "r1"}));
 }
 
 TEST(Implementations, StaleCached32IsCaughtByValidateOnZ4) {

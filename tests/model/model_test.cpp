@@ -355,17 +355,45 @@ TEST(ModelRangeCache, AMissOnAnEmptyCpuStillLoadsTheDepotMagazine) {
   accept(model, FastAlloc{"", 1, 0x5, 0, true}, ok_at(0x5, {0x5, 0x5}), tree({{0x5, 0x5}, {0x11, 0x11}}, {on_cpu(0x11, 0, 0)}));
 }
 
-TEST(ModelReserve, LowersAnAllocatedNodeInPlace) {
+// F3 (docs/findings.md): extending a caller's range hands it the reserved pages. The model
+// reports it at the reserve, and accepts the fix's way: the free part reserved on its own.
+TEST(ModelReserve, ExtendingAnAllocatedNodeIsF3AndTheFreePartOnItsOwnIsAccepted) {
   Model model(small_geometry());
   accept(model, Alloc{"", 4, 0xff, true}, ok_at(0x10, {0x10, 0x13}), tree({{0x10, 0x13}}));
-  // [0xc, 0x11] overlaps [0x10, 0x13]: the node is lowered to 0xc and returned.
-  accept(model, Reserve{0xc, 0x11}, Outcome{Outcome::Status::Ok, 0, Range{0xc, 0x13}}, tree({{0xc, 0x13}}));
-  EXPECT_EQ(model.ranges().at(0xc).owner.kind, Owner::Kind::Allocated);
+  // [0xc, 0x11] overlaps [0x10, 0x13]: the spec lowers the node to 0xc and returns it.
+  EXPECT_EQ(rejected_for(model, Reserve{0xc, 0x11}, Outcome{Outcome::Status::Ok, 0, Range{0xc, 0x13}}, tree({{0xc, 0x13}})),
+            Property::Reserve);
+  // f3: [0xc, 0xf] becomes a reservation, the allocation keeps [0x10, 0x13] and is the result.
+  accept(model, Reserve{0xc, 0x11}, Outcome{Outcome::Status::Ok, 0, Range{0x10, 0x13}}, tree({{0xc, 0xf}, {0x10, 0x13}}));
+  EXPECT_EQ(model.ranges().at(0xc).owner.kind, Owner::Kind::Reserved);
+  EXPECT_EQ(model.ranges().at(0x10).owner.kind, Owner::Kind::Allocated);
+  // The fix's way is judged exactly too: another result, or the part not inserted, is wrong.
+  EXPECT_EQ(rejected_for(model, Reserve{0x8, 0x10}, Outcome{Outcome::Status::Ok, 0, Range{0x8, 0xb}}, tree({{0x8, 0xb}, {0xc, 0xf}, {0x10, 0x13}})),
+            Property::Reserve);
+}
+
+TEST(ModelReserve, ExtendsAReservationEitherWay) {
+  Model spec(small_geometry());
+  accept(spec, Reserve{0x10, 0x13}, Outcome{Outcome::Status::Ok, 0, Range{0x10, 0x13}}, tree({{0x10, 0x13}}));
+  accept(spec, Reserve{0xc, 0x11}, Outcome{Outcome::Status::Ok, 0, Range{0xc, 0x13}}, tree({{0xc, 0x13}}));
   // [0x12, 0x20]: lo moves past the node, the rest becomes a new node.
-  accept(model, Reserve{0x12, 0x20}, Outcome{Outcome::Status::Ok, 0, Range{0x14, 0x20}}, tree({{0xc, 0x13}, {0x14, 0x20}}));
-  EXPECT_EQ(rejected_for(model, Reserve{0x30, 0x31}, Outcome{Outcome::Status::Ok, 0, Range{0x30, 0x32}},
+  accept(spec, Reserve{0x12, 0x20}, Outcome{Outcome::Status::Ok, 0, Range{0x14, 0x20}}, tree({{0xc, 0x13}, {0x14, 0x20}}));
+  EXPECT_EQ(rejected_for(spec, Reserve{0x30, 0x31}, Outcome{Outcome::Status::Ok, 0, Range{0x30, 0x32}},
                          tree({{0xc, 0x13}, {0x14, 0x20}, {0x30, 0x31}})),
             Property::Reserve);
+  Model fixed(small_geometry());
+  accept(fixed, Reserve{0x10, 0x13}, Outcome{Outcome::Status::Ok, 0, Range{0x10, 0x13}}, tree({{0x10, 0x13}}));
+  accept(fixed, Reserve{0xc, 0x11}, Outcome{Outcome::Status::Ok, 0, Range{0x10, 0x13}}, tree({{0xc, 0xf}, {0x10, 0x13}}));
+}
+
+TEST(ModelReserve, TheAnchorIsExtendedOrLeftAlone) {
+  Geometry geometry = small_geometry();
+  geometry.granule = 1;
+  Model spec(geometry);
+  accept(spec, Reserve{kMaxPfn - 3, kMaxPfn}, Outcome{Outcome::Status::Ok, 0, Range{kMaxPfn - 3, kMaxPfn}},
+         Observation{{{kMaxPfn - 3, kMaxPfn}}, {}});
+  Model fixed(geometry);  // f9
+  accept(fixed, Reserve{kMaxPfn - 3, kMaxPfn}, Outcome{Outcome::Status::Ok, 0, kAnchor}, tree({{kMaxPfn - 3, kMaxPfn - 1}}));
 }
 
 TEST(ModelFind, AgreesWithTheRanges) {

@@ -5,10 +5,14 @@
 #   - `iovacheck check` on the mutant's variant with the default budget and seeds 1..SEEDS: the
 #     mutant is killed when a counterexample it yields does not violate on the unmutated build
 #     (replayed there), or when check reports a defect (exit 3) or crashes;
+#   - on a mainline mutant, the exact differential against the real kernel, `iovacheck check
+#     --variant mainline --against kernel:6.12` (its default 1000 generated traces, seed 0):
+#     killed when its minimized difference does not differ on the unmutated build (replayed
+#     there with --against), or on a defect or crash; other variants have no kernel: "n/a";
 #   - ctest (the whole suite): killed when any test fails.
 # The patch is reverted before the next. Prints one line per mutant and the kill rates by class.
-# The exact differential against the real kernel (kernel:6.12) does not exist yet: no column.
 # usage: tests/mutants/run.sh [SEEDS] [PATCH...]   (default 3, every patch); SCRATCH=dir keeps the copy
+#   KERNEL=kernel:6.12 (default) names the differential's kernel; CTEST=0 skips the ctest column.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 seeds=${1:-3}
@@ -17,13 +21,19 @@ patches=("$@")
 [ ${#patches[@]} -gt 0 ] || patches=("$repo"/tests/mutants/*.patch)
 scratch=${SCRATCH:-$(mktemp -d)}
 jobs=${JOBS:-2}
+kernel=${KERNEL:-kernel:6.12}
 echo "mutation test: scratch copy $scratch, seeds 1..$seeds" >&2
 
 mkdir -p "$scratch/src"
 (cd "$repo" && git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T -) | tar -xf - -C "$scratch/src"
 build="$scratch/build"
-cmake -S "$scratch/src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOVACHECK_BENCH=OFF >/dev/null
-nice cmake --build "$build" -j"$jobs" >/dev/null
+# Without the ctest column only the CLI is needed: no test targets to relink per mutant.
+target=()
+tests_option=ON
+if [ "${CTEST:-1}" = 0 ]; then target=(--target iovacheck); tests_option=OFF; fi
+cmake -S "$scratch/src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOVACHECK_BENCH=OFF \
+  -DIOVACHECK_TESTS=$tests_option >/dev/null
+nice cmake --build "$build" -j"$jobs" "${target[@]}" >/dev/null
 cp "$build/cli/iovacheck" "$scratch/original-iovacheck"
 original="$scratch/original-iovacheck"
 
@@ -51,7 +61,30 @@ check_verdict() {
   echo "survived (every counterexample also violates unmutated: $(grep -m1 '^# violation:' "$scratch/found.trace" 2>/dev/null | cut -c14-60))"
 }
 
+# killed|survived by the exact differential of mainline against the real kernel.
+kernel_verdict() {
+  local variant=$1 status
+  case "$variant" in mainline | mainline+*) ;; *) echo "n/a (no kernel runs $variant)"; return ;; esac
+  set +e
+  (cd "$scratch/src" && timeout 900 "$build/cli/iovacheck" check --variant "$variant" --against "$kernel" -o "$scratch/diff.trace") \
+    >"$scratch/diff.out" 2>&1
+  status=$?
+  set -e
+  if [ "$status" -eq 0 ]; then echo "survived"; return; fi
+  if [ "$status" -ge 2 ]; then echo "killed (exit $status)"; return; fi
+  set +e
+  "$original" replay --quiet --against "$kernel" "$scratch/diff.trace" >/dev/null 2>&1
+  local on_original=$?
+  set -e
+  if [ "$on_original" -eq 0 ]; then
+    echo "killed ($(grep -m1 '^# difference:' "$scratch/diff.trace" | cut -c3-90))"
+  else
+    echo "survived (its difference also shows unmutated: $(grep -m1 '^# difference:' "$scratch/diff.trace" | cut -c15-70))"
+  fi
+}
+
 ctest_verdict() {
+  if [ "${CTEST:-1}" = 0 ]; then echo "not run"; return; fi
   set +e
   (cd "$build" && ctest -j"$jobs" --timeout 300 >"$scratch/ctest.out" 2>&1)
   local status=$?
@@ -69,23 +102,25 @@ for patch in "${patches[@]}"; do
   class=$(sed -n 's/^Class: \([a-z-]*\).*/\1/p' "$patch")
   variant=$(sed -n 's/^Variant: //p' "$patch")
   (cd "$scratch/src" && patch -p1 -s <"$patch")
-  if nice cmake --build "$build" -j"$jobs" >"$scratch/build.out" 2>&1; then
+  if nice cmake --build "$build" -j"$jobs" "${target[@]}" >"$scratch/build.out" 2>&1; then
     check=$(check_verdict "$variant")
+    differential=$(kernel_verdict "$variant")
     tests=$(ctest_verdict)
   else
-    check="killed (does not build)"; tests="killed (does not build)"
+    check="killed (does not build)"; differential="killed (does not build)"; tests="killed (does not build)"
   fi
   (cd "$scratch/src" && patch -p1 -R -s <"$patch")
-  printf '%s\t%s\t%s\tcheck: %s\tctest: %s\n' "$name" "$class" "$variant" "$check" "$tests" | tee -a "$results"
+  printf '%s\t%s\t%s\tcheck: %s\tctest: %s\tkernel: %s\n' "$name" "$class" "$variant" "$check" "$tests" "$differential" |
+    tee -a "$results"
 done
-nice cmake --build "$build" -j"$jobs" >/dev/null  # the copy back to unmutated
+nice cmake --build "$build" -j"$jobs" "${target[@]}" >/dev/null  # the copy back to unmutated
 
 echo
-echo "kill rates (class: check alone, ctest):"
+echo "kill rates (class: check alone, ctest; $kernel differential on mainline mutants):"
 awk -F'\t' '
   { group = ($2 == "observable" || $2 == "equivalent") ? $2 : "soundness/completeness/model property"
     n[group]++; if ($4 ~ /^check: killed/) c[group]++; if ($5 ~ /^ctest: killed/) t[group]++; total++
-    if ($4 ~ /^check: killed/) call++; if ($5 ~ /^ctest: killed/) tall++ }
-  END { for (g in n) printf "  %-40s %2d mutants: check %2d (%3.0f%%), ctest %2d (%3.0f%%)\n", g, n[g], c[g], 100 * c[g] / n[g], t[g], 100 * t[g] / n[g]
-        printf "  %-40s %2d mutants: check %2d (%3.0f%%), ctest %2d (%3.0f%%)\n", "all", total, call, 100 * call / total, tall, 100 * tall / total }' "$results"
-echo "(kernel:6.12 exact differential: not available yet, no column)"
+    if ($4 ~ /^check: killed/) call++; if ($5 ~ /^ctest: killed/) tall++
+    if ($6 !~ /^kernel: n\/a/) { k[group]++; kall++; if ($6 ~ /^kernel: killed/) { kk[group]++; kkall++ } } }
+  END { for (g in n) printf "  %-40s %2d mutants: check %2d (%3.0f%%), ctest %2d (%3.0f%%), differential %d of %d mainline\n", g, n[g], c[g], 100 * c[g] / n[g], t[g], 100 * t[g] / n[g], kk[g], k[g]
+        printf "  %-40s %2d mutants: check %2d (%3.0f%%), ctest %2d (%3.0f%%), differential %d of %d mainline\n", "all", total, call, 100 * call / total, tall, 100 * tall / total, kkall, kall }' "$results"

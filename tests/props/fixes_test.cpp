@@ -5,6 +5,8 @@
 // change the variant's own bug: there only a violation mainline with the fix shares counts).
 #include <gtest/gtest.h>
 
+#include <variant>
+
 #include "harness/implementation.h"
 #include "harness/known.h"
 #include "model/trace_io.h"
@@ -16,9 +18,14 @@ namespace {
 constexpr int kCases = 300;
 constexpr int kCaseSize = 60;
 
-bool same_results(const CheckReport& a, const CheckReport& b) {
+// f3 and f9 change what a reserve does where it would extend a node (docs/findings.md): the
+// trees differ from there on, so their results are compared only before the first reserve.
+bool changes_reserve(unsigned fix) { return fix == 3 || fix == 9; }
+
+bool same_results(const Trace& trace, const CheckReport& a, const CheckReport& b, unsigned fix) {
   if (a.steps.size() != b.steps.size()) return false;
   for (std::size_t i = 0; i < a.steps.size(); ++i) {
+    if (changes_reserve(fix) && std::holds_alternative<Reserve>(trace.steps[i].op)) return true;
     const Outcome& x = a.steps[i].outcome;
     const Outcome& y = b.steps[i].outcome;
     if (x.status != y.status || x.pfn != y.pfn || x.node != y.node) return false;
@@ -52,7 +59,7 @@ TEST(Fixes, IntroduceNothingOnGeneratedCases) {
         // A fix may change what a historical variant's own delta does with the same input (z5
         // hands out a wrapped pfn for limit 2^64-1, z5+f2 another): results compared elsewhere.
         if (!historical) {
-          ASSERT_TRUE(same_results(plain, with)) << fixed << " changes a result, seed " << seed;
+          ASSERT_TRUE(same_results(trace, plain, with, fix)) << fixed << " changes a result, seed " << seed;
         }
         ++compared;
       }
