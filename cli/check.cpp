@@ -70,7 +70,7 @@ int report_counterexample(const props::PropertyOptions& options, const props::Pr
                           const std::optional<std::string>& output) {
   const props::Counterexample& minimized = *result.minimized;
   std::cout << "counterexample on " << result.variant << " after " << result.tests << " tests (seed " << options.seed
-            << ") on " << options.implementation.text() << ", "
+            << ") on " << implementation_name(options.implementation) << ", "
             << (result.known ? "known as " + known_label(result.known) : std::string("not known")) << ": "
             << violation_comment(minimized.violation) << "\n"
             << props::print_counterexample(minimized) << "tests until failure: " << result.tests
@@ -209,7 +209,7 @@ int run_check(const ParsedArgs& args) {
   }
   if (result.minimized) return report_counterexample(options, result, args.value("output"));
   std::cout << "passed " << result.tests << " tests on " << result.variant << " (seed " << options.seed << ") on "
-            << options.implementation.text() << (options.real_magazine_size ? ", magazine size 127" : "") << "\n"
+            << implementation_name(options.implementation) << (options.real_magazine_size ? ", magazine size 127" : "") << "\n"
             << "search: " << throughput(result.search) << "\n";
   if (options.implementation.kernel || result.skipped > 0)
     std::cout << "skipped " << result.skipped << " cases" << (result.skipped ? ": " + result.skip_reason : "") << "\n";
