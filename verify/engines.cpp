@@ -131,9 +131,9 @@ Command field_log_command(const CellRequest& request) {
   const std::vector<std::string> logs = field_logs(request);
   if (logs.empty()) return Command{{"/bin/true"}, request.work_dir + "/logs.out", 0};
   argv.insert(argv.end(), logs.begin(), logs.end());
-  for (const char* argument : {"--variant", request.variant.c_str(), "--emit-history"}) argv.emplace_back(argument);
-  argv.push_back(history_output(request));
-  argv.insert(argv.end(), {"--impl", request.impl});
+  argv.insert(argv.end(), {"--variant", request.variant, "--impl", request.impl});
+  // A kernel replays the failed request only, not the history between two dumps.
+  if (request.impl == "impl") argv.insert(argv.end(), {"--emit-history", history_output(request)});
   return Command{argv, request.work_dir + "/logs.out", 3 * request.share_seconds + 60};
 }
 
