@@ -51,8 +51,7 @@ void choose_implementations(const ParsedArgs& args, fuzz::CampaignOptions& optio
     }
     for (std::string& variant : options.variants) {
       variant = variant_for(options.implementation, variant, Trace{});
-      if (options.against && options.against->kernel && !is_kernel_design(variant))
-        throw std::invalid_argument(options.against->text() + ": " + variant + " is a proposal's design, no kernel runs it");
+      if (options.against) against_variant(*options.against, variant);
     }
   } catch (const std::invalid_argument& error) {
     throw UsageError("iovacheck campaign: " + std::string(error.what()));

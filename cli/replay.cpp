@@ -464,12 +464,10 @@ int differential_file(const std::string& path, const std::optional<std::string>&
     std::cerr << error.what() << "\n";
     return kExitBadInput;
   }
-  std::string variant, against_variant;
+  std::string variant, other_variant;
   try {
     variant = variant_for(choice, variant_override.value_or(""), trace);
-    against_variant = against.kernel ? variant_for(against, {}, trace) : variant;
-    if (against.kernel && !is_kernel_design(variant))
-      throw std::invalid_argument(variant + " is a proposal's design, no kernel runs it");
+    other_variant = against_variant(against, variant);
   } catch (const std::invalid_argument& error) {
     std::cerr << path << ": error: " << error.what() << "\n";
     return kExitBadInput;
@@ -477,7 +475,7 @@ int differential_file(const std::string& path, const std::optional<std::string>&
   auto side = [](const ImplementationChoice& which, const std::string& name) -> ExactFactory {
     return [which, name](const Trace& run) { return make_exact_implementation(run, name, which); };
   };
-  const DifferentialRun run = run_differential(trace, side(choice, variant), side(against, against_variant));
+  const DifferentialRun run = run_differential(trace, side(choice, variant), side(against, other_variant));
   if (run.refused) {
     std::cout << "== " << path << ": skipped: " << *run.refused << "\n";
     return kExitOk;

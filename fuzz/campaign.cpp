@@ -406,9 +406,9 @@ class Campaign {
   std::pair<ExactFactory, ExactFactory> sides(const std::string& variant) const {
     const ImplementationChoice primary = options_.implementation;
     const ImplementationChoice against = *options_.against;
-    const std::string against_variant = against.kernel ? variant_for(against, {}, Trace{}) : variant;
+    const std::string other = against_variant(against, variant);
     return {[primary, variant](const Trace& trace) { return make_exact_implementation(trace, variant, primary); },
-            [against, against_variant](const Trace& trace) { return make_exact_implementation(trace, against_variant, against); }};
+            [against, other](const Trace& trace) { return make_exact_implementation(trace, other, against); }};
   }
 
   // Exact differential mode: the input's first difference, minimized by the shared minimizer.

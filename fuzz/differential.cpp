@@ -136,8 +136,7 @@ void read_settings() {
     if (!is_implemented_variant(variant)) bad_setting("IOVACHECK_FUZZ_VARIANTS: unknown variant '" + variant + "'");
     try {
       variant = variant_for(settings.implementation, variant, Trace{});
-      if (settings.against && settings.against->kernel && !is_kernel_design(variant))
-        throw std::invalid_argument(settings.against->text() + ": " + variant + " is a proposal's design, no kernel runs it");
+      if (settings.against) against_variant(*settings.against, variant);
     } catch (const std::invalid_argument& error) {
       bad_setting(std::string("IOVACHECK_FUZZ_VARIANTS: ") + error.what());
     }
@@ -183,10 +182,10 @@ void check_one(const Trace& trace, std::span<const std::uint8_t> input) {
 // Exact differential mode: the kernel side runs its own design, the other side the trace's variant.
 void compare_one(const Trace& trace, std::span<const std::uint8_t> input) {
   const ImplementationChoice& against = *settings.against;
-  const std::string against_variant = against.kernel ? variant_for(against, {}, Trace{}) : trace.variant;
+  const std::string other = against_variant(against, trace.variant);
   const ImplementationChoice primary = settings.implementation;
   const ExactFactory a = [&](const Trace& each) { return make_exact_implementation(each, trace.variant, primary); };
-  const ExactFactory b = [&](const Trace& each) { return make_exact_implementation(each, against_variant, against); };
+  const ExactFactory b = [&](const Trace& each) { return make_exact_implementation(each, other, against); };
   const DifferentialRun run = run_differential(trace, a, b);
   if (run.refused) {
     skip(*run.refused);

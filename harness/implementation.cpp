@@ -287,6 +287,13 @@ std::string variant_for(const ImplementationChoice& choice, std::string_view req
   return asked;
 }
 
+std::string against_variant(const ImplementationChoice& against, const std::string& variant) {
+  if (!against.kernel) return variant;
+  if (!is_kernel_design(variant))
+    throw std::invalid_argument(against.text() + ": " + variant + " is a proposal's design, no kernel runs it");
+  return kernel_variant(against.tree);
+}
+
 std::unique_ptr<ExactSystemUnderTest> make_exact_implementation(const Trace& trace, std::string_view variant,
                                                                 const ImplementationChoice& choice) {
   if (!choice.kernel) return make_inspectable_implementation(trace, variant);

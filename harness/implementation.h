@@ -99,6 +99,11 @@ ImplementationChoice parse_implementation(std::string_view text);
 // z1 on 6.12); a user's tree may claim any historical variant.
 std::string variant_for(const ImplementationChoice& choice, std::string_view requested, const Trace& trace);
 
+// The variant the other side of the exact differential (`--against`) runs when the first side
+// runs `variant`: a kernel its own design, impl/ the same variant. Throws std::invalid_argument
+// when `variant` is a proposal's design and `against` a kernel (no kernel runs it).
+std::string against_variant(const ImplementationChoice& against, const std::string& variant);
+
 // The chosen implementation of `variant` for the trace; reports name it (impl:mainline,
 // kernel:6.12.117). Throws std::invalid_argument when it cannot run the trace (a refusal: the
 // kernel's magazine size, a snapshot) or the variant is unknown.
