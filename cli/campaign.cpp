@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/impl_option.h"
+#include "cli/repository.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
 #include "fuzz/campaign.h"
@@ -58,18 +59,6 @@ void choose_implementations(const ParsedArgs& args, fuzz::CampaignOptions& optio
   }
 }
 
-// The repository: the working directory when it holds corpus/ and fuzz/, else an ancestor of the binary.
-fs::path repository() {
-  std::error_code error;
-  if (fs::is_directory("corpus", error) && fs::is_directory("fuzz", error)) return fs::current_path();
-  const fs::path binary = fs::canonical("/proc/self/exe", error);
-  for (fs::path dir = binary.parent_path(); !error && !dir.empty(); dir = dir.parent_path()) {
-    if (fs::is_directory(dir / "corpus", error) && fs::is_directory(dir / "fuzz", error)) return dir;
-    if (dir == dir.root_path()) break;
-  }
-  return fs::current_path();
-}
-
 fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
   if (!args.positional.empty()) throw UsageError("iovacheck campaign: unexpected argument '" + args.positional.front() + "'");
   fuzz::CampaignOptions options;
@@ -91,7 +80,7 @@ fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
   }
   choose_implementations(args, options);
 
-  const fs::path root = repository();
+  const fs::path root = repository_root().value_or(fs::current_path());
   options.corpus_root = root / "corpus";
   const fs::path fuzz_build = args.value("fuzz-build").value_or((root / "build" / "fuzz").string());
   const fs::path manifest = fuzz_build / "fuzz" / "harnesses.tsv";

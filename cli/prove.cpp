@@ -17,6 +17,9 @@ const std::vector<OptionSpec>& options() {
       {"depth", "D", "BMC: longest trace (default 5)"},
       {"nodes", "K", "every state holds at most K nodes, the anchor excluded (default 6)"},
       {"induction", "", "prove for all lengths by induction over states of at most K nodes"},
+      {"then-induction", "",
+       "after a BMC proof, try induction on the variant with what is left of --timeout; its proof, when it "
+       "finishes, is the verdict"},
       {"timeout", "S", "give up after S seconds and answer unknown (default 60)"},
       {"incremental", "", "BMC on one incremental Z3 solver instead of a fresh SAT solver per depth"},
       {"output", "FILE", "write the counterexample trace to FILE", 'o'},
@@ -24,21 +27,59 @@ const std::vector<OptionSpec>& options() {
   return all;
 }
 
+std::string space_of(const smt::ProveOptions& options) {
+  return std::to_string(options.alphabet.width) + "-bit space (" + options.alphabet.bounds() + ")";
+}
+
+std::string restrictions_of(const smt::ProveOptions& options) {
+  const std::string restricted = options.alphabet.restrictions();
+  return restricted.empty() ? "" : "\n  with the restrictions: " + restricted;
+}
+
+void print_induction_proof(const smt::ProveOptions& options) {
+  std::cout << "proved for every trace whose states hold at most " << options.nodes << " nodes (k-induction), in a "
+            << space_of(options) << restrictions_of(options) << "\n";
+}
+
+void print_bounded_proof(const smt::ProveOptions& options) {
+  std::cout << "proved up to " << options.depth << " operations / " << options.nodes << " nodes in a "
+            << space_of(options)
+            << (options.reference
+                    ? "\n  (no trace violates on " + options.variant + " and holds on " + *options.reference + ")"
+                    : "")
+            << restrictions_of(options) << "\n";
+}
+
+// --then-induction after a BMC proof: the induction's proof leads (it covers every length, and
+// with it no trace violates on the variant, let alone distinguishes it); otherwise the bounded
+// proof stands and the induction's outcome is stated below it.
+int report_both(const smt::ProveOptions& options, const smt::ProveResult& bounded, const smt::ProveResult& induction) {
+  if (induction.verdict == smt::Verdict::Proved) {
+    print_induction_proof(options);
+    std::cout << "  and by bounded model checking: ";
+    print_bounded_proof(options);
+  } else {
+    print_bounded_proof(options);
+    std::cout << "  induction did not prove it: "
+              << (induction.verdict == smt::Verdict::Counterexample
+                      ? "a state satisfying the invariants leads to a violation (it may be unreachable)"
+                      : induction.reason)
+              << "\n";
+  }
+  std::cout << "solver time: " << seconds_text(bounded.seconds + induction.seconds) << " (bounded "
+            << seconds_text(bounded.seconds) << ", induction " << seconds_text(induction.seconds) << ")\n";
+  return kExitOk;
+}
+
 int report(const smt::ProveOptions& options, const smt::ProveResult& result, bool induction,
            const std::optional<std::string>& output) {
-  const std::string restricted = options.alphabet.restrictions();
-  const std::string with = restricted.empty() ? "" : "\n  with the restrictions: " + restricted;
-  const std::string space = std::to_string(options.alphabet.width) + "-bit space (" + options.alphabet.bounds() + ")";
+  const std::string with = restrictions_of(options);
+  const std::string space = space_of(options);
   if (result.verdict == smt::Verdict::Proved) {
     if (induction)
-      std::cout << "proved for every trace whose states hold at most " << options.nodes
-                << " nodes (k-induction), in a " << space << with << "\n";
+      print_induction_proof(options);
     else
-      std::cout << "proved up to " << options.depth << " operations / " << options.nodes << " nodes in a " << space
-                << (options.reference ? "\n  (no trace violates on " + options.variant + " and holds on " +
-                                            *options.reference + ")"
-                                      : "")
-                << with << "\n";
+      print_bounded_proof(options);
     std::cout << "solver time: " << seconds_text(result.seconds) << "\n";
     return kExitOk;
   }
@@ -78,30 +119,45 @@ int run_prove(const ParsedArgs& args) {
   options.nodes = static_cast<unsigned>(number_option(args, "prove", "nodes", 6, 60));
   options.timeout_seconds = static_cast<double>(number_option(args, "prove", "timeout", 60, 86400));
   const bool induction = args.flag("induction");
+  const bool then_induction = args.flag("then-induction");
   if (args.flag("incremental")) options.solver = smt::SolverMode::Incremental;
   if (options.depth == 0) throw UsageError("iovacheck prove: --depth expects at least 1");
   if (options.nodes == 0) throw UsageError("iovacheck prove: --nodes expects at least 1");
   if (induction && options.reference) throw UsageError("iovacheck prove: --induction does not take --distinguish");
+  if (induction && then_induction) throw UsageError("iovacheck prove: --then-induction follows BMC, not --induction");
 
   std::cout << (induction ? "induction" : "bounded model checking") << " on " << options.variant
             << (options.reference ? " against " + *options.reference : "") << ", in a "
             << options.alphabet.width << "-bit space (" << options.alphabet.bounds() << "), at most " << options.nodes
             << " nodes\n";
+  auto induction_progress = [](const smt::InductionCase& step) {
+    static const char* const kinds[] = {"alloc", "free", "reserve"};
+    std::cout << "  states of " << step.nodes << " nodes, " << kinds[step.kind] << ": solver "
+              << seconds_text(step.solver_seconds) << ", total " << seconds_text(step.total_seconds) << "\n"
+              << std::flush;
+  };
   try {
     smt::ProveResult result;
     if (induction) {
-      result = smt::prove_by_induction(options, [](const smt::InductionCase& step) {
-        static const char* const kinds[] = {"alloc", "free", "reserve"};
-        std::cout << "  states of " << step.nodes << " nodes, " << kinds[step.kind] << ": solver "
-                  << seconds_text(step.solver_seconds) << ", total " << seconds_text(step.total_seconds) << "\n"
-                  << std::flush;
-      });
+      result = smt::prove_by_induction(options, induction_progress);
     } else {
       result = smt::bounded_model_check(options, [](const smt::DepthReport& depth) {
         std::cout << "  depth " << depth.depth << ": solver " << seconds_text(depth.solver_seconds) << ", total "
                   << seconds_text(depth.total_seconds) << "\n"
                   << std::flush;
       });
+    }
+    if (then_induction && result.verdict == smt::Verdict::Proved) {
+      smt::ProveOptions alone = options;  // induction proves the variant itself, for every length
+      alone.reference.reset();
+      alone.timeout_seconds = options.timeout_seconds - result.seconds;
+      smt::ProveResult proof;
+      proof.reason = "no time was left of --timeout";
+      if (alone.timeout_seconds > 0) {
+        std::cout << "induction on " << options.variant << ", " << seconds_text(alone.timeout_seconds) << " left\n";
+        proof = smt::prove_by_induction(alone, induction_progress);
+      }
+      return report_both(options, result, proof);
     }
     return report(options, result, induction, args.value("output"));
   } catch (const smt::EngineDefect& defect) {
@@ -119,10 +175,10 @@ const Verb& prove_verb() {
       .name = "prove",
       .summary = "Z3: shortest counterexample by bounded model checking, or a proof by induction",
       .usage = "iovacheck prove --variant V [--distinguish REF] [--depth D] [--nodes K] [--width W] [--induction] "
-               "[--timeout S] [geometry and restrictions] [-o FILE]",
+               "[--then-induction] [--timeout S] [geometry and restrictions] [-o FILE]",
       .description =
-          "Encodes the tree-level semantics of the variant (mainline, z1-z5, p2, p3, the F1 candidates;\n"
-          "not p1) in Z3 over the alphabet `iovacheck explore` enumerates: alloc of any size 1..2^W\n"
+          "Encodes the tree-level semantics of the variant (mainline, z1-z5, p1-p3, the F1 candidates)\n"
+          "in Z3 over the alphabet `iovacheck explore` enumerates: alloc of any size 1..2^W\n"
           "under any limit up to 2^W-1, aligned or not; free of any live allocation; reserve of a free\n"
           "range. Properties: soundness, completeness (a fitting placement below the limit means\n"
           "success), structure.\n"
@@ -137,7 +193,8 @@ const Verb& prove_verb() {
           "disjointness, valid cached nodes, and the hint invariant: no free run of max32_alloc_size\n"
           "pages below dma32), no operation violates a property and every operation keeps the\n"
           "invariants; the empty domain satisfies them. A counterexample is a state, printed as a\n"
-          "snapshot trace and replayed by the checker.\n"
+          "snapshot trace and replayed by the checker. With --then-induction, induction follows a BMC\n"
+          "proof within what is left of --timeout, and its proof, when it finishes, is the verdict.\n"
           "\n"
           "Defaults: dma32=16, start=1 in a 5-bit space, depth 5, 6 nodes, timeout 60 s; every\n"
           "restriction is an option and is printed with the verdict.\n"

@@ -1,6 +1,7 @@
 // iovacheck verify: the corpus and every engine on every variant within a budget; a summary that
 // fits a screen, and the reports (report.json, report.md, report.html) under --out.
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -11,15 +12,18 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "cli/impl_option.h"
+#include "cli/repository.h"
 #include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
 #include "fuzz/text_files.h"
 #include "harness/implementation.h"
 #include "verify/corpus.h"
+#include "verify/coverage.h"
 #include "verify/engines.h"
 #include "verify/report.h"
 #include "verify/run.h"
@@ -43,6 +47,9 @@ constexpr std::array kOptions{
     OptionSpec{"fail-on-new", "", "exit 1 when a finding is new"},
     OptionSpec{"fuzz-build", "DIR", "the libFuzzer build the fuzz engine runs (default: build/fuzz of the repository)"},
     OptionSpec{"impl", "IMPL", "what runs the variants: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
+    OptionSpec{"coverage-build", "DIR",
+               "the fuzz-coverage build: engines run on it and coverage is measured (default: build/fuzz-coverage)"},
+    OptionSpec{"no-coverage", "", "do not measure coverage: every engine runs on this build"},
 };
 
 // On a kernel the variants default to the design it implements; a proposal's is bad usage.
@@ -92,9 +99,14 @@ std::vector<std::string> chosen_engines(const ParsedArgs& args) {
   return names;
 }
 
+std::optional<fs::path> repository_corpus() {
+  const std::optional<fs::path> root = repository_root();
+  return root ? std::optional<fs::path>(*root / "corpus") : std::nullopt;
+}
+
 fs::path chosen_corpus(const ParsedArgs& args) {
   const std::optional<fs::path> corpus =
-      args.value("corpus") ? std::optional<fs::path>(*args.value("corpus")) : verify::default_corpus();
+      args.value("corpus") ? std::optional<fs::path>(*args.value("corpus")) : repository_corpus();
   std::error_code error;
   if (!corpus || !fs::is_directory(*corpus, error)) {
     throw UsageError("iovacheck verify: no corpus directory" +
@@ -114,6 +126,22 @@ fs::path chosen_out(const ParsedArgs& args) {
   return out;
 }
 
+// The coverage build named, which must be usable; else the repository's, or why there is none.
+std::variant<verify::CoverageBuild, std::string> chosen_coverage(const ParsedArgs& args) {
+  if (args.flag("no-coverage")) {
+    if (args.value("coverage-build")) throw UsageError("iovacheck verify: give --coverage-build or --no-coverage, not both");
+    return std::string("not asked for (--no-coverage)");
+  }
+  if (const auto named = args.value("coverage-build")) {
+    auto build = verify::find_coverage_build(*named);
+    if (const auto* problem = std::get_if<std::string>(&build)) throw UsageError("iovacheck verify: --coverage-build: " + *problem);
+    return build;
+  }
+  const std::optional<fs::path> root = repository_root();
+  if (!root) return std::string("no repository found for the default build/fuzz-coverage; give --coverage-build DIR");
+  return verify::find_coverage_build(*root / "build" / "fuzz-coverage");
+}
+
 std::string binary_path() {
   std::error_code error;
   const fs::path self = fs::canonical("/proc/self/exe", error);
@@ -121,11 +149,9 @@ std::string binary_path() {
   return self.string();
 }
 
-std::string short_name(const std::string& variant) { return variant.substr(0, variant.find('-')); }
-
 void print_matrix(const verify::VerifyResult& result) {
   std::size_t width = 0;
-  for (const std::string& variant : result.variants) width = std::max(width, short_name(variant).size());
+  for (const std::string& variant : result.variants) width = std::max(width, short_variant(variant).size());
   std::vector<std::size_t> widths;
   for (const std::string& engine : result.engines) {
     std::size_t column = engine.size();
@@ -148,7 +174,7 @@ void print_matrix(const verify::VerifyResult& result) {
       const verify::Cell* cell = result.cell(variant, engine);
       cells.push_back(cell ? verify::cell_label(*cell) : "");
     }
-    print_row(short_name(variant), cells);
+    print_row(short_variant(variant), cells);
   }
   std::cout << "(FN: known as finding FN of docs/findings.md; delta: the variant's own bug, docs/variants.md;\n"
                " new: neither. Engines search each variant with the fixes of its known findings applied.)\n";
@@ -190,8 +216,8 @@ void print_summary(const verify::VerifyResult& result, const fs::path& out) {
   for (const verify::Finding& finding : result.findings) {
     std::string variants;
     for (const std::string& variant : finding.variants) {
-      variants += (variants.empty() ? "" : ",") + short_name(variant);
-      if (finding.known_as) known[finding.id].second.insert(short_name(variant));
+      variants += (variants.empty() ? "" : ",") + short_variant(variant);
+      if (finding.known_as) known[finding.id].second.insert(short_variant(variant));
     }
     if (finding.known_as) {
       ++known[finding.id].first;
@@ -215,6 +241,23 @@ void print_summary(const verify::VerifyResult& result, const fs::path& out) {
       line += item;
     }
     std::cout << line << "\n";
+  }
+  std::string firsts = "time to first finding:";
+  for (const verify::FirstFinding& first : verify::first_findings(result)) {
+    firsts += " " + first.engine + " " +
+              (first.earliest_seconds ? seconds_text(*first.earliest_seconds) : first.runs_finding ? "not timed" : "none found") + ";";
+  }
+  if (firsts.back() == ';') std::cout << firsts.substr(0, firsts.size() - 1) << "\n";
+  if (!result.coverage.measured) {
+    std::cout << "coverage: " << result.coverage.note << "\n";
+  } else {
+    for (const verify::CoverageFigure& figure : result.coverage.figures) {
+      if (figure.scope != "all") continue;
+      std::cout << "coverage of model/ and impl/ by all engines: lines "
+                << (figure.lines_percent ? std::to_string(std::lround(*figure.lines_percent)) + " %" : "n/a") << ", branches "
+                << (figure.branches_percent ? std::to_string(std::lround(*figure.branches_percent)) + " %" : "n/a")
+                << " (per engine in the report)\n";
+    }
   }
   for (const std::string& note : verify::budget_notes(result)) std::cout << "note: " << note << "\n";
   for (const verify::Cell& cell : result.cells) {
@@ -241,6 +284,7 @@ int run_verify(const ParsedArgs& args) {
   options.work_dir = out / "runs";
   options.binary = binary_path();
   options.fuzz_build = args.value("fuzz-build").value_or("");
+  options.coverage = chosen_coverage(args);
   options.progress = [](const std::string& line) { std::cerr << "verify: " << line << "\n"; };
 
   std::cout << "iovacheck verify on " << implementation_name(options.implementation) << ": "
@@ -268,7 +312,8 @@ const Verb& verify_verb() {
       .name = "verify",
       .summary = "the verification run: the corpus and every engine on every variant, with reports",
       .usage = "iovacheck verify [--budget SECONDS] [--variants LIST] [--engines LIST] [--jobs J] [--seed S]\n"
-               "                        [--out DIR] [--corpus DIR] [--fail-on-new] [--impl IMPL]",
+               "                        [--out DIR] [--corpus DIR] [--fail-on-new] [--fuzz-build DIR]\n"
+               "                        [--coverage-build DIR | --no-coverage] [--impl IMPL]",
       .description =
           "Replays every corpus trace on every chosen variant and checks that each behaves as its\n"
           "annotations say on its own variant ('# expect-exit:', '# expect-violation:'); says so\n"
@@ -280,7 +325,11 @@ const Verb& verify_verb() {
           "Prints the verdict matrix (variant x engine: 'no violation' within the stated bounds, a\n"
           "violation with its minimized length and whether it is known, 'proved', 'unknown', 'not\n"
           "built' or 'error'), the findings grouped across variants, and writes report.json,\n"
-          "report.md and report.html under --out with every trace and the bounds of every verdict.\n"
+          "report.md and report.html under --out with every trace and the bounds of every verdict,\n"
+          "when each engine first found a violation (from its own output), and the line and branch\n"
+          "coverage of model/ and impl/ by each engine: with a coverage build (the fuzz-coverage\n"
+          "preset) the engines run on its instrumented CLI and harness, slower than on a release\n"
+          "build; without one the reports say coverage was not measured and why.\n"
           "\n"
           "Deterministic for a given seed, budget and job count: each engine gets a fixed amount of\n"
           "work computed from its share (property engine: cases), not a wall-clock stop; only the\n"

@@ -5,10 +5,17 @@
 //
 //   header  10 bytes: variant, granule, dma32, mag, cpus (one byte each, weighted toward the
 //                     edges), start_pfn (a 5-byte value)
-//   record  12 bytes: kind+flags, value A (5 bytes), value B (5 bytes), cpu
-//   value    5 bytes: class, 32-bit little-endian payload; the class says how the payload maps
-//                     onto 64 bits (literal, near dma32, near start_pfn, near 2^64-1, a power of
-//                     two and its neighbours, near an earlier value, the high word, a hash)
+//   record  12 bytes: kind (low 6 bits, weighted as the property engine weights its commands)
+//                     + flags (top 2 bits), value A (5 bytes), value B (5 bytes), cpu
+//   value    5 bytes: selector, 32-bit little-endian payload. A selector below 128 draws one of
+//                     the field's edge classes by the property engine's weights (a size: 1..4,
+//                     2^k+-1, the caches' last bins, ...; a limit: dma32-1, near dma32, near a
+//                     value seen before, ...), the payload picking within it; from 128 on it
+//                     names an exact class that spells any value (literal, near dma32, near
+//                     start_pfn, near 2^64-1, a power of two and its neighbours, near an earlier
+//                     value, the high word, a hash). A free names a live allocation of its kind
+//                     (newest first) unless flagged, and a named fast free's size is its
+//                     allocation's unless its selector says otherwise.
 //
 // Shared by the harness (fuzz/differential.cpp) and the CLI (fuzz-replay), and the inverse,
 // encode, turns corpus traces into seed inputs.

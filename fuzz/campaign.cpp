@@ -1,13 +1,14 @@
 #include "fuzz/campaign.h"
 
 #include <fcntl.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -57,8 +58,36 @@ std::size_t count_files(const fs::path& dir) {
 volatile std::sig_atomic_t stop_requested = 0;
 extern "C" void request_stop(int) { stop_requested = 1; }
 
+// The supervisor of a job (a forked copy of the campaign that only makes async-signal-safe
+// calls): when the campaign dies, even by SIGKILL, the kernel sends it SIGHUP
+// (PR_SET_PDEATHSIG), and it kills its whole process group: the libFuzzer job and the fork-mode
+// workers that job started, which would otherwise run on as orphans.
+extern "C" void kill_own_group(int) { kill(0, SIGKILL); }
+
+[[noreturn]] void supervise(pid_t campaign, char* const* args, char* const* env, const char* log) {
+  struct sigaction on_hangup {};
+  on_hangup.sa_handler = kill_own_group;
+  sigaction(SIGHUP, &on_hangup, nullptr);
+  prctl(PR_SET_PDEATHSIG, SIGHUP);
+  if (getppid() != campaign) kill_own_group(0);  // the campaign died before the line above
+  const pid_t job = fork();
+  if (job == 0) {
+    signal(SIGHUP, SIG_DFL);
+    const int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0) _exit(127);
+    execve(args[0], args, env);
+    _exit(127);
+  }
+  if (job < 0) _exit(127);
+  int status = 0;
+  while (waitpid(job, &status, 0) < 0 && errno == EINTR) {
+  }
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));  // the job's code, as exit_code reads it
+}
+
 // A child process in a process group of its own (so that it and whatever it starts can be
-// stopped together), its output in `log`; environment = ours plus `extra`.
+// stopped together, and die with the campaign), its output in `log`; environment = ours plus
+// `extra`. An exec failure shows as exit code 127.
 pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra, const fs::path& log) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
@@ -68,19 +97,16 @@ pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>
   std::vector<char*> env;
   for (std::string& entry : env_strings) env.push_back(entry.data());
   env.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  pid_t pid = 0;
-  const int failed = posix_spawn(&pid, args[0], &actions, &attributes, args.data(), env.data());
-  posix_spawnattr_destroy(&attributes);
-  posix_spawn_file_actions_destroy(&actions);
-  if (failed != 0) throw CampaignError("cannot start " + argv[0]);
+  if (access(args[0], X_OK) != 0) throw CampaignError("cannot start " + argv[0]);
+  const std::string log_path = log.string();
+  const pid_t campaign = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) throw CampaignError("cannot start " + argv[0] + ": fork failed");
+  if (pid == 0) {
+    setpgid(0, 0);
+    supervise(campaign, args.data(), env.data(), log_path.c_str());
+  }
+  setpgid(pid, pid);  // also here, so that a kill of the group cannot come before the child's own
   return pid;
 }
 
@@ -597,17 +623,8 @@ class Campaign {
     summary.insert(summary.end(), base.begin(), base.end());
     summary.insert(summary.end(), sources.begin(), sources.end());
     const std::string json = run_captured(summary, {}, dir / "summary.json");
-    const auto percent = [&](const std::string& kind) -> std::optional<double> {
-      const std::size_t totals = json.rfind("\"totals\"");
-      if (totals == std::string::npos) return std::nullopt;
-      const std::regex pattern("\"" + kind + R"(":\{"count":(\d+),"covered":(\d+))");
-      std::smatch match;
-      const std::string tail = json.substr(totals);
-      if (!std::regex_search(tail, match, pattern) || std::stod(match[1]) == 0) return std::nullopt;
-      return 100.0 * std::stod(match[2]) / std::stod(match[1]);
-    };
-    result_.line_coverage = percent("lines");
-    result_.branch_coverage = percent("branches");
+    result_.line_coverage = coverage_total_percent(json, "lines");
+    result_.branch_coverage = coverage_total_percent(json, "branches");
     result_.coverage_note = (dir / "html" / "index.html").string();
   }
 
@@ -631,6 +648,16 @@ std::size_t CampaignResult::skipped() const {
 
 bool CampaignResult::any_new() const {
   return std::any_of(findings.begin(), findings.end(), [](const Finding& finding) { return !finding.known(); });
+}
+
+std::optional<double> coverage_total_percent(const std::string& summary_json, const std::string& kind) {
+  const std::size_t totals = summary_json.rfind("\"totals\"");
+  if (totals == std::string::npos) return std::nullopt;
+  const std::regex pattern("\"" + kind + R"(":\{"count":(\d+),"covered":(\d+))");
+  std::smatch match;
+  const std::string tail = summary_json.substr(totals);
+  if (!std::regex_search(tail, match, pattern) || std::stod(match[1]) == 0) return std::nullopt;
+  return 100.0 * std::stod(match[2]) / std::stod(match[1]);
 }
 
 std::vector<HarnessEntry> read_manifest(const fs::path& path) {

@@ -39,6 +39,10 @@ class CampaignStopped : public std::runtime_error {
 
 std::vector<HarnessEntry> read_manifest(const std::filesystem::path& path);
 
+// The "totals" percentage of one kind ("lines", "branches") in `llvm-cov export -summary-only`
+// output; nullopt when absent or when nothing of that kind was instrumented.
+std::optional<double> coverage_total_percent(const std::string& summary_json, const std::string& kind);
+
 struct CampaignOptions {
   std::optional<double> minutes;       // wall-clock budget of the whole campaign
   std::optional<std::uint64_t> runs;   // or: executions per job

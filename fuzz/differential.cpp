@@ -86,10 +86,12 @@ void skip(const std::string& reason) {
   if (++skipped_total % 1024 == 1) write_skips();
 }
 
+std::set<std::string> reported;  // keep-going: the (variant, property) names printed so far
+bool already_reported(const std::string& name) { return reported.contains(name); }
+
 void report(const Trace& failing, const std::string& name, const std::string& comment, std::size_t step,
             std::span<const std::uint8_t> input) {
   if (settings.keep_going) {
-    static std::set<std::string> reported;
     if (!reported.insert(name).second) return;
     std::fprintf(stderr, "iovacheck finding (keep going): %s\n", name.c_str());
     // The first input showing it stays: its time is the job's time to that finding.
@@ -171,12 +173,14 @@ void check_one(const Trace& trace, std::span<const std::uint8_t> input) {
     return;
   }
   if (!checked.violation) return;
+  const std::string name = trace.variant + "." + std::string(property_name(checked.violation->property));
+  // Keep-going prints a (variant, property) once: a repeat needs no judging.
+  if (settings.keep_going && already_reported(name)) return;
   Trace failing = checked.named;
   failing.steps.resize(checked.violation->step + 1);
   if (!counterexample_predicate(trace.variant, checked.violation->property, std::nullopt, settings.implementation)(failing))
     return;
-  report(failing, failing.variant + "." + std::string(property_name(checked.violation->property)),
-         violation_comment(*checked.violation), checked.violation->step, input);
+  report(failing, name, violation_comment(*checked.violation), checked.violation->step, input);
 }
 
 // Exact differential mode: the kernel side runs its own design, the other side the trace's variant.

@@ -1,5 +1,6 @@
 #include "harness/implementation.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "harness/kernel_implementation.h"
@@ -193,6 +194,18 @@ std::string variant_problem(std::string_view spec) {
 bool is_implemented_variant(std::string_view spec) { return variant_problem(spec).empty(); }
 
 std::string canonical_variant(std::string_view spec) { return impl::variant_name(impl::parse_variant(spec)); }
+
+std::string short_variant(std::string_view spec) {
+  try {
+    const impl::Variant variant = impl::parse_variant(spec);
+    const std::string full = impl::variant_name(variant);
+    return std::string(impl::short_name(variant)) + full.substr(std::min(full.size(), full.find('+')));
+  } catch (const std::invalid_argument&) {
+    return std::string(spec);
+  }
+}
+
+bool has_range_cache_delta(std::string_view spec) { return impl::has_range_cache_delta(impl::parse_variant(spec)); }
 
 std::string with_known_fixes(std::string_view spec) {
   return impl::variant_name(impl::with_all_fixes(impl::parse_variant(spec)));

@@ -36,6 +36,13 @@ std::string variant_problem(std::string_view spec);
 bool is_implemented_variant(std::string_view spec);
 // The canonical spelling: full name, fixes ascending. Throws std::invalid_argument when invalid.
 std::string canonical_variant(std::string_view spec);
+// The short spelling the matrices use: "z1" for z1-max32-reset, "z1+f1" with a fix; a spec that
+// names no variant is returned as given.
+std::string short_variant(std::string_view spec);
+// Whether the variant differs from mainline in the range caches (section 4: z6..z9, fix f5), which
+// the SMT encoding does not model: a proof there is about its tree only. Throws
+// std::invalid_argument when the spec names no variant.
+bool has_range_cache_delta(std::string_view spec);
 // The variant with every fix that applies to it: its known findings fixed.
 std::string with_known_fixes(std::string_view spec);
 // The variant without any fix.

@@ -47,14 +47,15 @@ TracePredicate violates_same_property(const std::string& variant, Property prope
 
 TracePredicate counterexample_predicate(const std::string& variant, Property property, std::optional<unsigned> known,
                                         const ImplementationChoice& choice) {
-  TracePredicate same_kind = without_fixes(variant) == kDefaultVariant
-                                 ? violates_same_property(variant, property, choice)
-                                 : distinguishes_from_mainline(variant, property, choice);
-  if (fixes_not_applied(variant).empty() && !known) return same_kind;  // nothing it could become known as
-  return unless_unrunnable([variant, known, choice, same_kind = std::move(same_kind)](const Trace& trace) {
-    if (!same_kind(trace)) return false;
+  const bool distinguishing = without_fixes(variant) != kDefaultVariant;
+  const bool may_be_known = !fixes_not_applied(variant).empty() || known;
+  // The variant runs once; mainline and the fixed variants only when it violates (the fuzzer
+  // asks this of every violating input).
+  return unless_unrunnable([=](const Trace& trace) {
     const std::optional<Violation> violation = violation_on(trace, variant, choice);
-    return known_as(trace, violation->step, variant) == known;
+    if (!violation || violation->property != property) return false;
+    if (distinguishing && violation_on(trace, mainline_with_fixes_of(variant))) return false;
+    return !may_be_known || known_as(trace, violation->step, variant) == known;
   });
 }
 

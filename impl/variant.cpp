@@ -125,6 +125,14 @@ unsigned fix_number(std::string_view text) {
 
 std::span<const FixInfo> all_fixes() { return kFixes; }
 
+bool has_range_cache_delta(const Variant& variant) {
+  const Variant& base = mainline();
+  return variant.rcache_bound_ignores_size != base.rcache_bound_ignores_size || variant.fast_rounds_size != base.fast_rounds_size ||
+         variant.fast_flush_drains_depot != base.fast_flush_drains_depot || variant.depot_capacity != base.depot_capacity ||
+         variant.depot_trimmed != base.depot_trimmed || variant.depot_flush_bottom_first != base.depot_flush_bottom_first ||
+         variant.fixes.f5 != base.fixes.f5;
+}
+
 std::string_view short_name(const Variant& variant) { return variant.name.substr(0, variant.name.find('-')); }
 
 std::string fix_conflict(const Variant& variant, unsigned number) {

@@ -78,7 +78,7 @@ struct Variant {
   bool underflow_guard = true;                   // z5: false, step 5 tests only cand < low
   Max32Policy max32_policy = Max32Policy::AnyFailure;  // F1 fix candidates (above)
 
-  // Range-cache deltas (section 4).
+  // Range-cache deltas (section 4; has_range_cache_delta lists them).
   bool rcache_bound_ignores_size = false;  // z6: get bound is limit_pfn
   bool fast_rounds_size = true;            // z7: false, alloc_iova_fast does not round up
   bool fast_flush_drains_depot = true;     // z8: false, the fast path's flush skips the depot
@@ -100,6 +100,9 @@ struct Variant {
 std::span<const Variant> all_variants();
 const Variant* find_variant(std::string_view name);
 const Variant& mainline();
+
+// Whether any range-cache delta (section 4, or fix f5) differs from mainline's.
+bool has_range_cache_delta(const Variant& variant);
 
 // "z1" for "z1-max32-reset"; "mainline" for mainline.
 std::string_view short_name(const Variant& variant);

@@ -12,6 +12,9 @@ namespace {
 expr umin(const expr& a, const expr& b) { return z3::ite(z3::ult(a, b), a, b); }
 expr umax(const expr& a, const expr& b) { return z3::ite(z3::ult(a, b), b, a); }
 
+// p1's best fit neither checks nor sets max32_alloc_size (section 5).
+bool has_estimate(const impl::Variant& variant) { return variant.search != impl::Search::BestFit; }
+
 }  // namespace
 
 // The walk of section 3, step 4, unrolled over the slots from the top: where it ended.
@@ -21,12 +24,16 @@ struct Encoding::Walk {
   expr end;  // the slot it ended on: the new node goes just below it
 };
 
-Encoding::Encoding(z3::context& context, const Alphabet& alphabet, unsigned max_nodes)
+Encoding::Encoding(z3::context& context, const Alphabet& alphabet, unsigned max_nodes, unsigned max_steps)
     : context_(context),
       alphabet_(alphabet),
       max_nodes_(max_nodes),
       slots_(max_nodes + 1),
-      pfn_bits_(alphabet.width + 1) {}
+      pfn_bits_(alphabet.width + 1),
+      // Slot indices reach slots_ (an insert position above the anchor's slot) plus one: the
+      // sums of the branches that are not taken must not wrap onto a real index either.
+      index_bits_(static_cast<unsigned>(std::bit_width(max_nodes + 2u))),
+      id_bits_(static_cast<unsigned>(std::bit_width(max_steps))) {}
 
 expr Encoding::select(const std::vector<expr>& slots, const expr& at) const {
   expr result = slots.back();
@@ -41,7 +48,7 @@ EncodedState Encoding::initial() const {
   // One slot, the anchor's: a state grows a slot with each insert, up to the node bound.
   return EncodedState{std::vector<expr>(1, anchor_pfn),
                       std::vector<expr>(1, anchor_pfn),
-                      std::vector<expr>(1, index(0)),
+                      std::vector<expr>(1, id(0)),
                       index(0),
                       index(0),
                       index(0),
@@ -54,15 +61,15 @@ EncodedState Encoding::fresh_state(const std::string& prefix, unsigned count) co
   EncodedState state = initial();
   state.lo.assign(count + 1, anchor());
   state.hi.assign(count + 1, anchor());
-  state.id.assign(count + 1, index(0));
+  state.id.assign(count + 1, id(0));
   for (unsigned i = 0; i < count; ++i) {
     state.lo[i] = bits("lo" + std::to_string(i), pfn_bits_);
     state.hi[i] = bits("hi" + std::to_string(i), pfn_bits_);
-    state.id[i] = bits("id" + std::to_string(i), kIndexBits);
+    state.id[i] = bits("id" + std::to_string(i), id_bits_);
   }
   state.count = index(count);
-  state.cached32 = bits("cached32", kIndexBits);
-  state.cached = bits("cached", kIndexBits);
+  state.cached32 = bits("cached32", index_bits_);
+  state.cached = bits("cached", index_bits_);
   state.max32 = bits("max32", pfn_bits_);
   state.max32_aligned = bits("max32_aligned", pfn_bits_);
   return state;
@@ -77,7 +84,7 @@ EncodedOp Encoding::fresh_op(const std::string& prefix) const {
                    bits("size", pfn_bits_),
                    one_limit ? pfn(alphabet_.limits.front()) : bits("limit", pfn_bits_),
                    alphabet_.aligned_only ? context_.bool_val(true) : context_.bool_const((prefix + "aligned").c_str()),
-                   bits("target", kIndexBits),
+                   bits("target", id_bits_),
                    bits("lo", pfn_bits_),
                    bits("hi", pfn_bits_)};
 }
@@ -94,7 +101,7 @@ expr Encoding::in_alphabet(const EncodedOp& op, const EncodedState& state) const
                         (alphabet_.aligned_only ? op.aligned : context_.bool_val(true));
   expr target_live = context_.bool_val(false);
   for (unsigned i = 0; i + 1 < slots(state); ++i) target_live = target_live || (live(state, i) && state.id[i] == op.target);
-  const expr free_ok = context_.bool_val(alphabet_.free) && op.target != index(0) && target_live;
+  const expr free_ok = context_.bool_val(alphabet_.free) && op.target != id(0) && target_live;
   expr disjoint = context_.bool_val(true);
   for (unsigned i = 0; i + 1 < slots(state); ++i)
     disjoint = disjoint && z3::implies(live(state, i), z3::ult(state.hi[i], op.lo) || z3::ugt(state.lo[i], op.hi));
@@ -102,6 +109,10 @@ expr Encoding::in_alphabet(const EncodedOp& op, const EncodedState& state) const
       context_.bool_val(alphabet_.reserve) && z3::ule(op.lo, op.hi) && z3::ule(op.hi, space_end) && disjoint;
   return (op.kind == kind(kAllocKind) && alloc_ok) || (op.kind == kind(kFreeKind) && free_ok) ||
          (op.kind == kind(kReserveKind) && reserve_ok);
+}
+
+expr Encoding::canonical(const EncodedOp& before, const EncodedOp& after) const {
+  return z3::implies(before.kind == kind(kReserveKind) && after.kind == kind(kReserveKind), z3::ult(before.lo, after.lo));
 }
 
 Encoding::Walk Encoding::walk(const EncodedState& state, const expr& from, const expr& high0, const expr& size,
@@ -148,7 +159,7 @@ EncodedState Encoding::padded(const EncodedState& state, unsigned size) const {
   EncodedState result = state;
   result.lo.resize(std::max<std::size_t>(size, state.lo.size()), anchor());
   result.hi.resize(std::max<std::size_t>(size, state.hi.size()), anchor());
-  result.id.resize(std::max<std::size_t>(size, state.id.size()), index(0));
+  result.id.resize(std::max<std::size_t>(size, state.id.size()), id(0));
   return result;
 }
 
@@ -177,7 +188,7 @@ EncodedState Encoding::erased(const EncodedState& state, const expr& at) const {
     const bool top = i + 1 == slots(state);
     next.lo[i] = z3::ite(z3::ult(index(i), at), state.lo[i], top ? anchor_pfn : state.lo[i + 1]);
     next.hi[i] = z3::ite(z3::ult(index(i), at), state.hi[i], top ? anchor_pfn : state.hi[i + 1]);
-    next.id[i] = z3::ite(z3::ult(index(i), at), state.id[i], top ? index(0) : state.id[i + 1]);
+    next.id[i] = z3::ite(z3::ult(index(i), at), state.id[i], top ? id(0) : state.id[i + 1]);
   }
   next.count = state.count - index(1);
   next.cached32 = z3::ite(z3::ugt(state.cached32, at), state.cached32 - index(1), state.cached32);
@@ -185,17 +196,24 @@ EncodedState Encoding::erased(const EncodedState& state, const expr& at) const {
   return next;
 }
 
-expr Encoding::placement_exists(const EncodedState& state, const expr& size, const expr& alignment,
-                                const expr& end) const {
+std::vector<expr> Encoding::placements(const EncodedState& state, const expr& size, const expr& alignment,
+                                       const expr& end) const {
   const expr start = pfn(alphabet_.geometry.start_pfn);
-  expr any = context_.bool_val(false);
+  std::vector<expr> in_gap;
   for (unsigned i = 0; i < slots(state); ++i) {
     // The gap below slot i (slot `count` is the anchor), clipped to [start_pfn, end).
     const expr bottom = i == 0 ? start : umax(state.hi[i - 1] + pfn(1), start);
     const expr top = umin(state.lo[i], end);
     const expr cand = (top - size) & ~(alignment - pfn(1));
-    any = any || (z3::ule(index(i), state.count) && z3::uge(top, size) && z3::uge(cand, bottom));
+    in_gap.push_back(z3::ule(index(i), state.count) && z3::uge(top, size) && z3::uge(cand, bottom));
   }
+  return in_gap;
+}
+
+expr Encoding::placement_exists(const EncodedState& state, const expr& size, const expr& alignment,
+                                const expr& end) const {
+  expr any = context_.bool_val(false);
+  for (const expr& here : placements(state, size, alignment, end)) any = any || here;
   return any;
 }
 
@@ -226,7 +244,9 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
   const expr below_dma32 = z3::ule(limit, dma32);
   const bool split = variant.max32_policy == Max32Policy::SplitByAlignment;
   const expr estimate = split ? z3::ite(op.aligned, state.max32_aligned, state.max32) : state.max32;
-  const expr early = below_dma32 && z3::uge(size, estimate);
+  // p1 neither checks nor sets the estimate (section 5).
+  const bool estimates = has_estimate(variant);
+  const expr early = estimates ? below_dma32 && z3::uge(size, estimate) : context_.bool_val(false);
 
   expr found = context_.bool_val(false);  // the search placed the range (the early check aside)
   expr cand = pfn(0);
@@ -254,6 +274,25 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
     found = !failed(first, start) || (retries && !failed(second, low));
     cand = z3::ite(failed(first, start), second.cand, first.cand);
     at = z3::ite(failed(first, start), second.end, first.end);
+  } else if (variant.search == impl::Search::BestFit) {
+    // p1 (section 5): in every gap the highest aligned position below min(L, gap top); among the
+    // gaps where it fits, the smallest whole gap (not clipped by L). The slots go up, so a
+    // higher gap of the same length wins the tie; the early stop on a gap of exactly `size`
+    // pages picks the highest of the smallest possible, the same gap.
+    expr best_length = pfn(0);
+    for (unsigned i = 0; i < slots(state); ++i) {
+      const expr bottom = i == 0 ? start : umax(state.hi[i - 1] + one, start);
+      const expr top = state.lo[i];
+      const expr high = umin(limit, top);
+      const expr gap_cand = (high - size) & mask;
+      const expr fits = z3::ule(index(i), state.count) && z3::ult(bottom, top) && z3::uge(high, size) &&
+                        z3::uge(gap_cand, bottom);
+      const expr better = fits && (!found || z3::ule(top - bottom, best_length));
+      found = found || fits;
+      cand = z3::ite(better, gap_cand, cand);
+      at = z3::ite(better, index(i), at);
+      best_length = z3::ite(better, top - bottom, best_length);
+    }
   } else {
     // p2/p3 (section 5): the highest gap whose part inside [start_pfn, L) holds the range
     // aligned (p2) or holds size + alignment - 1 pages (p3), the range at its aligned top.
@@ -274,8 +313,8 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
   const expr hi = cand + size - one;
 
   EncodedStep result{state, context_.bool_val(true), context_.bool_val(false), context_.bool_val(false),
-                     context_.bool_val(false)};
-  EncodedState placed = inserted(state, at, cand, hi, index(step + 1));
+                     context_.bool_val(false), {}};
+  EncodedState placed = inserted(state, at, cand, hi, id(step + 1));
   if (first_fit) {  // step 6's insert update; p2/p3 have no cached nodes
     placed.cached32 = z3::ite(z3::ult(hi, dma32), at, placed.cached32);
     placed.cached = z3::ite(z3::ult(hi, dma32), placed.cached, at);
@@ -286,8 +325,9 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
   const expr searched = !early && !hangs;
   const expr whole_space = z3::uge(limit, dma32);
   const expr unaligned = !op.aligned || size == one;
-  switch (variant.max32_policy) {
+  switch (estimates ? variant.max32_policy : Max32Policy::AnyFailure) {
     case Max32Policy::AnyFailure:
+      if (!estimates) break;
       // p2/p3 set the estimate only when L <= dma32 (section 5).
       refused.max32 = z3::ite(searched && (first_fit ? context_.bool_val(true) : below_dma32), size, state.max32);
       break;
@@ -312,6 +352,8 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
   const expr sound = z3::uge(cand, start) && z3::ule(cand, op.limit) && z3::ule(size - one, op.limit - cand) &&
                      (cand & (alignment - one)) == pfn(0) && disjoint;
   result.soundness = succeeds && !sound;
+  for (const expr& here : placements(state, size, alignment, limit))
+    result.completeness_by_gap.push_back(!succeeds && !hangs && here);
   result.completeness = !succeeds && !hangs && placement_exists(state, size, alignment, limit);
   result.structure = hangs;
   return result;
@@ -342,7 +384,7 @@ EncodedStep Encoding::free(const impl::Variant& variant, const EncodedState& sta
   const EncodedState removed = erased(moved, at);
 
   EncodedStep result{state, context_.bool_val(true), context_.bool_val(false), context_.bool_val(false),
-                     context_.bool_val(false)};
+                     context_.bool_val(false), {}};
   result.next = merged(found, removed, state);
   // z4: cached32_node left on the freed node dangles (validate() reports it at once).
   result.structure = found && is_cached32 && !moves_cached32;
@@ -354,8 +396,8 @@ EncodedStep Encoding::reserve(const EncodedState& state, const EncodedOp& op) co
   expr at = index(0);
   for (unsigned i = 0; i < slots(state); ++i)
     at = z3::ite(z3::ule(index(i), state.count) && z3::ult(state.lo[i], op.lo), index(i + 1), at);
-  EncodedStep result{inserted(state, at, op.lo, op.hi, index(0)), z3::ult(state.count, index(max_nodes_)),
-                     context_.bool_val(false), context_.bool_val(false), context_.bool_val(false)};
+  EncodedStep result{inserted(state, at, op.lo, op.hi, id(0)), z3::ult(state.count, index(max_nodes_)),
+                     context_.bool_val(false), context_.bool_val(false), context_.bool_val(false), {}};
   return result;
 }
 
@@ -372,6 +414,7 @@ EncodedStep Encoding::step(const impl::Variant& variant, const EncodedState& sta
   result.in_bounds = pick(a.in_bounds, f.in_bounds, r.in_bounds);
   result.soundness = is_alloc && a.soundness;
   result.completeness = is_alloc && a.completeness;
+  for (expr& in_gap : result.completeness_by_gap) in_gap = is_alloc && in_gap;
   // Structure after the step: ordered, disjoint, every node below the anchor; or a hang/dangle.
   expr broken = pick(a.structure, f.structure, r.structure);
   for (unsigned i = 0; i + 1 < slots(result.next); ++i)
@@ -405,18 +448,19 @@ expr Encoding::well_formed(const EncodedState& state) const {
        (state.cached == state.count || z3::uge(select(state.hi, state.cached), start));
   for (unsigned i = 0; i < slots(state); ++i) {
     const expr is_node = live(state, i);
-    ok = ok && z3::implies(is_node && state.id[i] != index(0), z3::uge(state.lo[i], start));
+    ok = ok && z3::implies(is_node && state.id[i] != id(0), z3::uge(state.lo[i], start));
     const expr is_anchor = state.count == index(i);
-    ok = ok && z3::implies(is_anchor, state.lo[i] == anchor_pfn && state.hi[i] == anchor_pfn && state.id[i] == index(0));
+    ok = ok && z3::implies(is_anchor, state.lo[i] == anchor_pfn && state.hi[i] == anchor_pfn && state.id[i] == id(0));
     ok = ok && z3::implies(is_node, z3::ule(state.lo[i], state.hi[i]) && z3::ule(state.hi[i], space_end));
     if (i + 1 < slots(state)) ok = ok && z3::implies(is_node, z3::ult(state.hi[i], state.lo[i + 1]));
     for (unsigned j = i + 1; j + 1 < slots(state); ++j)
-      ok = ok && z3::implies(live(state, j) && state.id[i] != index(0), state.id[i] != state.id[j]);
+      ok = ok && z3::implies(live(state, j) && state.id[i] != id(0), state.id[i] != state.id[j]);
   }
   return ok;
 }
 
 expr Encoding::hint_invariant(const impl::Variant& variant, const EncodedState& state) const {
+  if (!has_estimate(variant)) return context_.bool_val(true);  // p1: the estimate refuses nothing
   const expr dma32 = pfn(alphabet_.geometry.dma32_pfn);
   // With unaligned requests in the alphabet the estimate must refuse them too: no free run at
   // all; with aligned requests only, no aligned placement is what the early check needs.

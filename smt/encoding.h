@@ -42,6 +42,7 @@ struct EncodedStep {
   z3::expr soundness;    // a violation of each kind (Booleans)
   z3::expr completeness;
   z3::expr structure;
+  std::vector<z3::expr> completeness_by_gap;  // completeness, the fitting placement in the gap below slot i
   z3::expr violation() const { return soundness || completeness || structure; }
 };
 
@@ -49,8 +50,10 @@ class Encoding {
  public:
   static constexpr unsigned kAllocKind = 0, kFreeKind = 1, kReserveKind = 2;
 
-  // `max_nodes`: the bound K on the nodes of any state (the anchor excluded).
-  Encoding(z3::context& context, const Alphabet& alphabet, unsigned max_nodes);
+  // `max_nodes`: the bound K on the nodes of any state (the anchor excluded); `max_steps`: the
+  // highest allocation number a step may give (step numbers are 0-based, allocations 1-based).
+  // Both size the bit-vectors: the narrower, the smaller the SAT problem.
+  Encoding(z3::context& context, const Alphabet& alphabet, unsigned max_nodes, unsigned max_steps);
 
   EncodedState initial() const;
   // A symbolic state of exactly `count` nodes (induction splits on the count).
@@ -58,6 +61,11 @@ class Encoding {
   EncodedOp fresh_op(const std::string& prefix) const;
   // The op belongs to the alphabet in `state` (a free names a live allocation of `state`).
   z3::expr in_alphabet(const EncodedOp& op, const EncodedState& state) const;
+  // Symmetry breaking for BMC: two reservations in a row come in ascending order. They commute
+  // (a reservation touches neither the cached nodes nor the estimates, and its node's place
+  // depends only on its range), so every trace has a twin of the same length, with the same
+  // states after the pair, that satisfies this.
+  z3::expr canonical(const EncodedOp& before, const EncodedOp& after) const;
   // Applies `op` as step number `step` (0-based) of a trace on `variant`.
   EncodedStep step(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op, unsigned step) const;
 
@@ -77,13 +85,15 @@ class Encoding {
                  const EncodedState* free_by_pfn = nullptr) const;
   Snapshot decode_state(const z3::model& model, const EncodedState& state) const;
   unsigned max_nodes() const { return max_nodes_; }
+  // Allocation number `value` (0: a reservation or the anchor) as the encoding's bit-vector.
+  z3::expr id(unsigned value) const { return context_.bv_val(value, id_bits_); }
 
  private:
   struct Walk;
   z3::expr pfn(Pfn value) const { return context_.bv_val(static_cast<std::uint64_t>(value), pfn_bits_); }
   z3::expr kind(unsigned value) const { return context_.bv_val(value, 2); }
   z3::expr anchor() const { return pfn((Pfn{1} << pfn_bits_) - 1); }
-  z3::expr index(unsigned value) const { return context_.bv_val(value, kIndexBits); }
+  z3::expr index(unsigned value) const { return context_.bv_val(value, index_bits_); }
   z3::expr select(const std::vector<z3::expr>& slots, const z3::expr& at) const;
   z3::expr live(const EncodedState& state, unsigned slot) const;  // slot < count
   Walk walk(const EncodedState& state, const z3::expr& from, const z3::expr& high, const z3::expr& size,
@@ -99,16 +109,19 @@ class Encoding {
   // `alignment` (a power of two): the placement completeness and the hint invariant speak of.
   z3::expr placement_exists(const EncodedState& state, const z3::expr& size, const z3::expr& alignment,
                             const z3::expr& end) const;
+  std::vector<z3::expr> placements(const EncodedState& state, const z3::expr& size, const z3::expr& alignment,
+                                   const z3::expr& end) const;  // one per gap
   EncodedStep alloc(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op, unsigned step) const;
   EncodedStep free(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op) const;
   EncodedStep reserve(const EncodedState& state, const EncodedOp& op) const;
 
-  static constexpr unsigned kIndexBits = 8;  // slot indices and step numbers
   z3::context& context_;
   Alphabet alphabet_;
   unsigned max_nodes_;
   unsigned slots_;  // max_nodes + 1: room for the anchor; a state has at most this many
   unsigned pfn_bits_;
+  unsigned index_bits_;  // slot indices: the count, the cached nodes, insert positions
+  unsigned id_bits_;     // allocation numbers
 };
 
 }  // namespace iovacheck::smt

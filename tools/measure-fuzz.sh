@@ -7,8 +7,13 @@
 #     on one core (the harness aborts on it), and from the seeds without corpus/variants and
 #     corpus/findings, and from an empty corpus with the operation-level custom mutator
 #     (differential_opmut); RUNS runs each (seeds 1..RUNS), at most LIMIT s each; the finding's
-#     length after `iovacheck fuzz-replay --minimize` (the shared minimizer).
+#     length after `iovacheck fuzz-replay --minimize` (the shared minimizer). LIMIT is CPU
+#     seconds (prlimit --cpu). Times are the
+#     harness's CPU seconds (user + sys: what one core spends, whatever else loads the machine)
+#     and wall seconds.
 # usage: tools/measure-fuzz.sh [RUNS] [LIMIT]    (default 5 runs, 60 s)
+#   MODES="empty seeded opmut" (default) and VARIANTS="z1-max32-reset ..." (default every
+#   z-variant) narrow part 2; SKIP_RATES=1 skips part 1.
 # Needs build/fuzz (cmake --preset fuzz), build/fuzz-fast and build/release's iovacheck ($IOVACHECK).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +28,7 @@ trap 'rm -rf "$scratch"' EXIT
 # Every variant but z4, whose stale read ASan reports as a use-after-free by design.
 no_z4=$("$cli" variants | awk '/^[a-z0-9-]+ / && $1 != "z4-stale-cached32" {printf "%s%s", sep, $1; sep=","}')
 
+if [ -z "${SKIP_RATES:-}" ]; then
 python3 - "$scratch/fixed" <<'PY'
 import os, random, sys
 random.seed(1)
@@ -33,22 +39,23 @@ for i in range(2000):
 PY
 
 echo "== exec/s ($(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the start: a shared machine)"
-printf "%-14s %-10s %14s %18s\n" harness build "fixed 30 ops" "libFuzzer 10 s"
+printf "%-14s %-10s %28s %28s\n" harness build "fixed 30 ops" "libFuzzer 10 s"
 for build in fuzz fuzz-fast; do
   for harness in differential trace_parser; do
     binary=build/$build/fuzz/$harness
-    start=$(date +%s.%N)
-    IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 "$binary" -runs=0 "$scratch/fixed" >/dev/null 2>&1
-    end=$(date +%s.%N)
-    fixed=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.0f", 2000 / (e - s) }')
+    IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 /usr/bin/time -f "%e %U %S" -o "$scratch/time" \
+      "$binary" -runs=0 "$scratch/fixed" >/dev/null 2>&1
+    fixed=$(awk '{ printf "%.0f (%.0f per CPU s)", 2000 / $1, 2000 / ($2 + $3) }' "$scratch/time")
     mkdir -p "$scratch/run-$build-$harness"
     extra=()
-    [ "$harness" = differential ] && extra=(-max_len=370 -len_control=0)
+    [ "$harness" = differential ] && extra=(-max_len=370 -len_control=0 -entropic=0)
     [ "$harness" = trace_parser ] && extra=(-dict=fuzz/trace_parser.dict)
-    IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 "$binary" -max_total_time=10 -print_final_stats=1 "${extra[@]}" \
+    IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 /usr/bin/time -f "%e %U %S" -o "$scratch/time" \
+      "$binary" -max_total_time=10 -print_final_stats=1 "${extra[@]}" \
       "$scratch/run-$build-$harness" "corpus/fuzz/$harness" >"$scratch/log" 2>&1 || true
-    rate=$(awk '/^stat::average_exec_per_sec/ {print $2}' "$scratch/log")
-    printf "%-14s %-10s %14s %18s\n" "$harness" "$build" "$fixed" "${rate:-?}"
+    executed=$(awk '/^stat::number_of_executed_units/ {print $2}' "$scratch/log")
+    rate=$(awk -v n="${executed:-0}" '{ printf "%.0f (%.0f per CPU s)", n / $1, n / ($2 + $3) }' "$scratch/time")
+    printf "%-14s %-10s %28s %28s\n" "$harness" "$build" "$fixed" "${rate:-?}"
   done
 done
 
@@ -62,6 +69,14 @@ if command -v valgrind >/dev/null; then
     /LLVMFuzzerTestOneInput/ { gsub(",", "", $1); printf "differential, fuzz-fast, fixed 30 ops: %.0f instructions per execution (callgrind, %d inputs)\n", $1 / n, n; exit }'
 fi
 
+fi
+
+# The differential harness's [libfuzzer] settings, as the campaign passes them.
+options=()
+while IFS= read -r line; do
+  [[ $line =~ ^([a-z_]+)\ *=\ *(.*)$ ]] && options+=("-${BASH_REMATCH[1]}=${BASH_REMATCH[2]}")
+done <fuzz/differential.options
+
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 maximum() { sort -n | tail -1; }
 
@@ -71,27 +86,27 @@ for seed in corpus/fuzz/differential/*; do
 done
 
 echo
-echo "== time to the first distinguishing finding, one core, ASan+UBSan build (build/fuzz), $runs runs, limit $limit s"
+echo "== time to the first distinguishing finding, one core, ASan+UBSan build (build/fuzz), $runs runs, limit $limit CPU s"
 echo "   seeded: $(ls "$scratch/seeds" | wc -l) seeds from corpus/ without corpus/variants and corpus/findings"
-printf "%-24s %-7s %6s %10s %8s %10s  %s\n" variant corpus found "median s" "max s" "min. len" "what"
-for variant in $("$cli" variants | awk '/^z[0-9]/ {print $1}'); do
-  for mode in empty seeded opmut; do
-    : >"$scratch/times"; : >"$scratch/lengths"; found=0; kinds=""
+printf "%-24s %-7s %6s %12s %9s %11s %10s %10s  %s\n" variant corpus found "median cpu s" "max cpu s" "median wall" "max wall" "min. len" "what"
+for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
+  for mode in ${MODES:-empty seeded opmut}; do
+    : >"$scratch/times"; : >"$scratch/cpu"; : >"$scratch/lengths"; found=0; kinds=""
     for run in $(seq 1 "$runs"); do
       dir="$scratch/ttf-$variant-$mode-$run"
       mkdir -p "$dir/corpus" "$dir/crash"
       dirs=("$dir/corpus")
       [ "$mode" = seeded ] && dirs+=("$scratch/seeds")
-      start=$(date +%s.%N)
       harness=build/fuzz/fuzz/differential
       [ "$mode" = opmut ] && harness=build/fuzz/fuzz/differential_opmut
-      IOVACHECK_FUZZ_VARIANTS=$variant timeout $((limit + 10)) "$harness" -seed="$run" \
-        -max_total_time="$limit" -max_len=400 -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
-      end=$(date +%s.%N)
+      # LIMIT is CPU seconds (RLIMIT_CPU), so that a loaded machine does not cut runs short.
+      IOVACHECK_FUZZ_VARIANTS=$variant /usr/bin/time -f "%e %U %S" -o "$dir/time" prlimit --cpu="$limit" "$harness" \
+        -seed="$run" -max_total_time=$((limit * 30)) "${options[@]}" -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
       crash=$(ls "$dir/crash" 2>/dev/null | head -1)
       [ -n "$crash" ] || continue
       found=$((found + 1))
-      awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2f\n", e - s }' >>"$scratch/times"
+      tail -1 "$dir/time" | awk '{ printf "%.2f\n", $1 }' >>"$scratch/times"
+      tail -1 "$dir/time" | awk '{ printf "%.2f\n", $2 + $3 }' >>"$scratch/cpu"
       if grep -q "^iovacheck finding:" "$dir/log"; then
         kinds="$kinds $(grep -m1 '^iovacheck finding:' "$dir/log" | sed 's/.*\.//' || true)"
         "$cli" fuzz-replay --quiet --minimize --variant "$variant" "$dir/crash/$crash" |
@@ -100,7 +115,7 @@ for variant in $("$cli" variants | awk '/^z[0-9]/ {print $1}'); do
         kinds="$kinds $(grep -m1 -oE 'SUMMARY: [A-Za-z]+: [a-z-]+' "$dir/log" | sed 's/SUMMARY: //; s/: /:/' || echo other)"
       fi
     done
-    printf "%-24s %-7s %3d/%-2d %10s %8s %10s  %s\n" "$variant" "$mode" "$found" "$runs" "$(median <"$scratch/times")" \
-      "$(maximum <"$scratch/times")" "$(median <"$scratch/lengths")" "$(echo $kinds | tr ' ' '\n' | grep -v '^$' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
+    printf "%-24s %-7s %3d/%-2d %12s %9s %11s %10s %10s  %s\n" "$variant" "$mode" "$found" "$runs" "$(median <"$scratch/cpu")" \
+      "$(maximum <"$scratch/cpu")" "$(median <"$scratch/times")" "$(maximum <"$scratch/times")" "$(median <"$scratch/lengths")" "$(echo $kinds | tr ' ' '\n' | grep -v '^$' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
   done
 done

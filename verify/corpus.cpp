@@ -12,18 +12,6 @@ namespace iovacheck::verify {
 
 namespace fs = std::filesystem;
 
-std::optional<fs::path> default_corpus() {
-  std::error_code error;
-  if (fs::is_directory("corpus", error)) return fs::path("corpus");
-  const fs::path binary = fs::canonical("/proc/self/exe", error);
-  if (error) return std::nullopt;
-  for (fs::path dir = binary.parent_path(); !dir.empty(); dir = dir.parent_path()) {
-    if (fs::is_directory(dir / "corpus", error)) return dir / "corpus";
-    if (dir == dir.root_path()) break;
-  }
-  return std::nullopt;
-}
-
 std::vector<fs::path> corpus_traces(const fs::path& corpus) {
   std::vector<fs::path> traces;
   for (const fs::directory_entry& entry : fs::recursive_directory_iterator(corpus)) {

@@ -2,7 +2,6 @@
 // The corpus replay engine: every corpus trace on every variant, and each trace's annotations
 // checked on its own variant (a trace that no longer behaves as annotated is a regression).
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,9 +9,6 @@
 #include "verify/result.h"
 
 namespace iovacheck::verify {
-
-// The repository's corpus/: in the working directory, else beside an ancestor of the binary.
-std::optional<std::filesystem::path> default_corpus();
 
 // Every .trace file under `corpus`, relative to it, sorted. Throws std::filesystem::filesystem_error.
 std::vector<std::filesystem::path> corpus_traces(const std::filesystem::path& corpus);

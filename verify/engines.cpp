@@ -4,6 +4,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <regex>
 #include <sstream>
 
 #include "fuzz/text_files.h"
@@ -84,6 +86,21 @@ Cell counterexample_cell(const CellRequest& request, const std::string& engine, 
   return cell;
 }
 
+// The duration an engine printed after `prefix` at the start of a line ("search: 1.25 s, ..."), or
+// nullopt when it printed none.
+std::optional<double> seconds_after(const std::string& output, const std::string& prefix) {
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(prefix, 0) != 0) continue;
+    try {
+      return std::stod(line.substr(prefix.size()));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string property_output(const CellRequest& request) { return request.work_dir + "/props.trace"; }
 
 Command property_command(const CellRequest& request) {
@@ -91,7 +108,8 @@ Command property_command(const CellRequest& request) {
                           std::to_string(property_cases_for(request.share_seconds)), "--seed",
                           std::to_string(request.seed), "-o", property_output(request), "--impl", request.impl},
                  .output_path = request.work_dir + "/props.out",
-                 .deadline_seconds = 3 * request.share_seconds + 30};
+                 .deadline_seconds = 3 * request.share_seconds + 30,
+                 .environment = {}};
 }
 
 Cell property_verdict(const CellRequest& request, const CommandResult& result) {
@@ -102,6 +120,8 @@ Cell property_verdict(const CellRequest& request, const CommandResult& result) {
     cell = cell_for(request, "props", CellKind::NoViolation, "no violation in " + bounds, result);
   } else if (result.exit_code == 1 && result.signal == 0 && !result.timed_out) {
     cell = counterexample_cell(request, "props", property_output(request), result);
+    // The search stops at the first failing case; shrinking and minimizing come after.
+    if (cell.kind == CellKind::Violation) cell.first_finding_seconds = seconds_after(result.output, "search: ");
   } else {
     cell = failed_run(request, "props", result);
   }
@@ -129,12 +149,12 @@ std::string history_output(const CellRequest& request) { return request.work_dir
 Command field_log_command(const CellRequest& request) {
   std::vector<std::string> argv{request.binary, "log-check"};
   const std::vector<std::string> logs = field_logs(request);
-  if (logs.empty()) return Command{{"/bin/true"}, request.work_dir + "/logs.out", 0};
+  if (logs.empty()) return Command{{"/bin/true"}, request.work_dir + "/logs.out", 0, {}};
   argv.insert(argv.end(), logs.begin(), logs.end());
   argv.insert(argv.end(), {"--variant", request.variant, "--impl", request.impl});
   // A kernel replays the failed request only, not the history between two dumps.
   if (request.impl == "impl") argv.insert(argv.end(), {"--emit-history", history_output(request)});
-  return Command{argv, request.work_dir + "/logs.out", 3 * request.share_seconds + 60};
+  return Command{argv, request.work_dir + "/logs.out", 3 * request.share_seconds + 60, {}};
 }
 
 Cell field_log_verdict(const CellRequest& request, const CommandResult& result) {
@@ -147,6 +167,7 @@ Cell field_log_verdict(const CellRequest& request, const CommandResult& result) 
     cell.label = logs == 0 ? "no logs" : "consistent";
   } else if (exited && result.exit_code == 1 && std::filesystem::exists(history_output(request))) {
     cell = counterexample_cell(request, "logs", history_output(request), result);
+    cell.first_finding_seconds = result.seconds;  // log-check searches nothing: its verdict is its run
     if (cell.kind == CellKind::Error && cell.detail.find("does not replay") != std::string::npos) {
       // The logged failure does not happen on this variant: it cannot have produced the log.
       cell = cell_for(request, "logs", CellKind::NoViolation,
@@ -156,6 +177,7 @@ Cell field_log_verdict(const CellRequest& request, const CommandResult& result) 
   } else if (exited && result.exit_code == 1) {
     cell = cell_for(request, "logs", CellKind::Violation, "a log is inconsistent on this variant: " + tail(result.output),
                     result);
+    cell.first_finding_seconds = result.seconds;
   } else {
     cell = failed_run(request, "logs", result);
   }
@@ -175,25 +197,36 @@ std::string line_starting(const std::string& output, const std::string& prefix) 
 std::string proof_output(const CellRequest& request) { return request.work_dir + "/smt.trace"; }
 
 // Bounded model checking at the prove verb's default bounds (a 5-bit space, depth 5, 6 nodes),
-// with the cell's share as the solver's time limit. The encoding has no fixes, so on a variant
-// other than mainline it looks for the shortest trace that tells the variant from mainline
-// (--distinguish): mainline's own F1 (two operations) would otherwise answer for every variant.
+// with the cell's share as the solver's time limit; after a bounded proof, induction with what
+// is left of it (--then-induction), whose proof covers every length when it finishes in time.
+// The encoding has no fixes, so on a variant other than mainline it looks for the shortest trace
+// that tells the variant from mainline (--distinguish): mainline's own F1 (two operations) would
+// otherwise answer for every variant.
 Command proof_command(const CellRequest& request) {
   const auto timeout = static_cast<std::uint64_t>(std::max(10.0, request.share_seconds));
   std::vector<std::string> argv{request.binary, "prove", "--variant", request.variant, "--timeout",
-                                std::to_string(timeout), "-o", proof_output(request)};
+                                std::to_string(timeout), "--then-induction", "-o", proof_output(request)};
   if (request.variant != kDefaultVariant) argv.insert(argv.end(), {"--distinguish", kDefaultVariant});
-  return Command{argv, request.work_dir + "/smt.out", 2.0 * static_cast<double>(timeout) + 30};
+  return Command{argv, request.work_dir + "/smt.out", 2.0 * static_cast<double>(timeout) + 30, {}};
 }
 
 Cell proof_verdict(const CellRequest& request, const CommandResult& result) {
   const bool exited = result.signal == 0 && !result.timed_out;
   const std::string header = line_starting(result.output, "bounded model checking on ");
   Cell cell;
-  if (exited && result.exit_code == 0) {
+  if (exited && result.exit_code == 0 && has_range_cache_delta(request.variant)) {
+    // The encoding has no range caches: the variant's delta is not in what was proved.
+    cell = cell_for(request, "smt", CellKind::NotApplicable,
+                    "the variant's delta lives in the range caches, which the Z3 encoding does not model; what was proved "
+                    "is about its tree only: " + line_starting(result.output, "proved "),
+                    result);
+    cell.label = "n/a: range-cache variant; tree-level proof only";
+  } else if (exited && result.exit_code == 0) {
     cell = cell_for(request, "smt", CellKind::Proved, line_starting(result.output, "proved "), result);
   } else if (exited && result.exit_code == 1) {
     cell = counterexample_cell(request, "smt", proof_output(request), result);
+    // The search stops at its first (shortest) counterexample: the solver time it printed then.
+    if (cell.kind == CellKind::Violation) cell.first_finding_seconds = seconds_after(result.output, "solver time: ");
   } else if (exited && result.exit_code == 4) {
     cell = cell_for(request, "smt", CellKind::Unknown, tail(result.output), result);
   } else if (exited && result.exit_code == 2 && result.output.find("is not encoded") != std::string::npos) {
@@ -223,7 +256,21 @@ Command fuzz_command(const CellRequest& request) {
                                 "--seed", std::to_string(request.seed % 4294967296u), "--out", campaign_dir(request),
                                 "--impl", request.impl};
   if (!request.fuzz_build.empty()) argv.insert(argv.end(), {"--fuzz-build", request.fuzz_build});
-  return Command{argv, request.work_dir + "/fuzz.out", 3 * request.share_seconds + 120};
+  if (!request.coverage_build.empty()) argv.insert(argv.end(), {"--coverage-build", request.coverage_build});
+  return Command{argv, request.work_dir + "/fuzz.out", 3 * request.share_seconds + 120, {}};
+}
+
+// When the campaign's job first wrote a finding, in seconds from the job's start: the earliest
+// "first_finding_s" of its report.json (null for a job that found nothing).
+std::optional<double> campaign_first_finding(const CellRequest& request) {
+  static const std::regex field(R"("first_finding_s": ([0-9.eE+-]+))");
+  const std::string report = fuzz::read_text(campaign_dir(request) + "/report.json");
+  std::optional<double> first;
+  for (auto match = std::sregex_iterator(report.begin(), report.end(), field); match != std::sregex_iterator(); ++match) {
+    const double seconds = std::stod((*match)[1]);
+    if (!first || seconds < *first) first = seconds;
+  }
+  return first;
 }
 
 // The campaign's shortest finding on the variant, replayed through the checker.
@@ -246,6 +293,7 @@ Cell fuzz_verdict(const CellRequest& request, const CommandResult& result) {
     }
     cell = shortest ? counterexample_cell(request, "fuzz", *shortest, result)
                     : cell_for(request, "fuzz", CellKind::NoViolation, "no finding", result);
+    if (cell.kind == CellKind::Violation) cell.first_finding_seconds = campaign_first_finding(request);
   } else {
     cell = failed_run(request, "fuzz", result);
   }
@@ -264,7 +312,7 @@ std::uint64_t property_cases_for(double share_seconds) {
 const std::vector<Engine>& all_engines() {
   static const std::vector<Engine> engines{
       Engine{.name = "props", .verb = "check", .command = property_command, .verdict = property_verdict},
-      Engine{.name = "fuzz", .verb = "campaign", .command = fuzz_command, .verdict = fuzz_verdict},
+      Engine{.name = "fuzz", .verb = "campaign", .command = fuzz_command, .verdict = fuzz_verdict, .runs_in_cli = false},
       Engine{.name = "smt", .verb = "prove", .command = proof_command, .verdict = proof_verdict, .runs_code = false},
       Engine{.name = "logs", .verb = "log-check", .command = field_log_command, .verdict = field_log_verdict},
   };

@@ -18,7 +18,8 @@ struct CellRequest {
   std::string work_dir;  // where the cell may write (its counterexample, its output)
   std::string corpus;    // the corpus directory (field logs live in its field/)
   std::string fuzz_build;  // the libFuzzer build the fuzz engine runs (empty: the campaign's default)
-  std::string impl = "impl";  // what runs the variant, as --impl spells it
+  std::string coverage_build;  // the fuzz-coverage build, when coverage is measured (else empty)
+  std::string impl = "impl";   // what runs the variant, as --impl spells it
 };
 
 struct Engine {
@@ -26,6 +27,9 @@ struct Engine {
   std::string verb;  // the iovacheck verb it runs; the engine is built when the binary has it
   Command (*command)(const CellRequest& request);
   Cell (*verdict)(const CellRequest& request, const CommandResult& result);
+  // Coverage: true, the engine's work runs in the iovacheck it is given (the coverage build's CLI
+  // then, with a profile file); false, it measures its own with the coverage build (the campaign).
+  bool runs_in_cli = true;
   bool runs_code = true;  // false: it checks the spec's design (smt), not an implementation's code
 };
 

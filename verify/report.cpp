@@ -62,10 +62,31 @@ std::string html_escape(const std::string& text) {
   return out;
 }
 
+// Two decimals below 10 s, so that a search that found something at once does not read "0.0 s".
 std::string seconds_text(double seconds) {
   std::ostringstream out;
-  out << std::fixed << std::setprecision(1) << seconds << " s";
+  out << std::fixed << std::setprecision(seconds < 10 ? 2 : 1) << seconds << " s";
   return out.str();
+}
+
+std::string percent_text(const std::optional<double>& value) {
+  if (!value) return "n/a";
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << *value << " %";
+  return out.str();
+}
+
+std::string json_optional_number(const std::optional<double>& value) { return value ? json_number(*value) : "null"; }
+
+// One engine's time to first finding, as a table row's cells.
+std::vector<std::string> first_finding_cells(const FirstFinding& first) {
+  if (first.runs_finding == 0)
+    return {first.engine, "none found", "", "0 of " + std::to_string(first.runs)};
+  const std::string earliest = first.earliest_seconds ? seconds_text(*first.earliest_seconds) + " (" + first.earliest_variant + ")"
+                                                      : "not timed";
+  std::string found = std::to_string(first.runs_finding) + " of " + std::to_string(first.runs);
+  if (first.untimed != 0) found += ", " + std::to_string(first.untimed) + " not timed";
+  return {first.engine, earliest, first.median_seconds ? seconds_text(*first.median_seconds) : "", found};
 }
 
 // The headline every report opens with: did the corpus behave, and what is new.
@@ -150,13 +171,32 @@ std::string report_json(const VerifyResult& result) {
     out << (i ? "," : "") << "\n    {\"variant\": " << json_string(cell.variant) << ", \"engine\": "
         << json_string(cell.engine) << ", \"verdict\": " << json_string(std::string(cell_kind_name(cell.kind)))
         << ", \"bounds\": " << json_string(cell.bounds) << ", \"detail\": " << json_string(cell.detail)
-        << ", \"seconds\": " << json_number(cell.seconds) << ", \"known_as\": " << json_optional(cell.known_as)
+        << ", \"seconds\": " << json_number(cell.seconds)
+        << ", \"first_finding_seconds\": " << json_optional_number(cell.first_finding_seconds)
+        << ", \"known_as\": " << json_optional(cell.known_as)
         << ", \"property\": "
         << (cell.counterexample ? json_string(cell.counterexample->property) : std::string("null"))
         << ", \"length\": " << (cell.counterexample ? std::to_string(cell.counterexample->length) : "null")
         << ", \"trace\": " << (cell.counterexample ? json_string(cell.counterexample->trace_text) : "null") << "}";
   }
-  out << "\n  ],\n  \"findings\": [";
+  out << "\n  ],\n  \"first_findings\": [";
+  const std::vector<FirstFinding> firsts = first_findings(result);
+  for (std::size_t i = 0; i < firsts.size(); ++i) {
+    const FirstFinding& first = firsts[i];
+    out << (i ? "," : "") << "\n    {\"engine\": " << json_string(first.engine) << ", \"runs\": " << first.runs
+        << ", \"runs_finding\": " << first.runs_finding << ", \"earliest_seconds\": " << json_optional_number(first.earliest_seconds)
+        << ", \"earliest_variant\": " << (first.earliest_seconds ? json_string(first.earliest_variant) : "null")
+        << ", \"median_seconds\": " << json_optional_number(first.median_seconds) << ", \"untimed\": " << first.untimed << "}";
+  }
+  out << "\n  ],\n  \"coverage\": {\"measured\": " << (result.coverage.measured ? "true" : "false")
+      << ", \"note\": " << json_string(result.coverage.note) << ", \"figures\": [";
+  for (std::size_t i = 0; i < result.coverage.figures.size(); ++i) {
+    const CoverageFigure& figure = result.coverage.figures[i];
+    out << (i ? ", " : "") << "{\"scope\": " << json_string(figure.scope) << ", \"lines_percent\": "
+        << json_optional_number(figure.lines_percent) << ", \"branches_percent\": " << json_optional_number(figure.branches_percent)
+        << ", \"note\": " << json_string(figure.note) << "}";
+  }
+  out << "]},\n  \"findings\": [";
   for (std::size_t i = 0; i < result.findings.size(); ++i) {
     const Finding& finding = result.findings[i];
     out << (i ? "," : "") << "\n    {\"id\": " << json_string(finding.id) << ", \"property\": "
@@ -201,7 +241,29 @@ std::string report_markdown(const VerifyResult& result) {
     out << "- " << cell.variant << " / " << cell.engine << ": " << cell_kind_name(cell.kind);
     if (!cell.bounds.empty()) out << " within " << cell.bounds;
     if (!cell.detail.empty() && cell.kind != CellKind::NoViolation) out << ". " << cell.detail;
-    out << " (" << seconds_text(cell.seconds) << ")\n";
+    out << " (" << seconds_text(cell.seconds);
+    if (cell.first_finding_seconds) out << ", first finding after " << seconds_text(*cell.first_finding_seconds);
+    out << ")\n";
+  }
+  out << "\n## Time to first finding\n\n"
+      << "When each engine first found a violation, from its own output (the property engine's search time, the "
+         "campaign's first finding file, the SMT engine's solver time), into its run on a variant.\n\n"
+      << "| engine | earliest | median | runs with a finding |\n|---|---|---|---|\n";
+  for (const FirstFinding& first : first_findings(result)) {
+    out << "|";
+    for (const std::string& text : first_finding_cells(first)) out << " " << text << " |";
+    out << "\n";
+  }
+  out << "\n## Coverage of model/ and impl/\n\n";
+  if (!result.coverage.measured) {
+    out << "Coverage " << result.coverage.note << ".\n";
+  } else {
+    out << "| engine | lines | branches |\n|---|---|---|\n";
+    for (const CoverageFigure& figure : result.coverage.figures) {
+      out << "| " << (figure.scope == "all" ? "all engines" : figure.scope) << " | " << percent_text(figure.lines_percent) << " | "
+          << percent_text(figure.branches_percent) << (figure.note.empty() ? "" : " (" + figure.note + ")") << " |\n";
+    }
+    out << "\nMeasured with llvm-cov on the coverage build the engines ran on; line by line: " << result.coverage.note << "\n";
   }
   out << "\n## Findings\n\n";
   if (result.findings.empty()) out << "None within the bounds above.\n";
@@ -255,10 +317,31 @@ std::string report_html(const VerifyResult& result) {
   for (const Cell& cell : result.cells) {
     out << "<li>" << html_escape(cell.variant + " / " + cell.engine + ": " + cell_label(cell)) << " within "
         << html_escape(cell.bounds.empty() ? "no stated bounds" : cell.bounds) << " (" << seconds_text(cell.seconds)
-        << ")" << (cell.kind == CellKind::NoViolation ? "" : ". " + html_escape(cell.detail)) << "</li>";
+        << (cell.first_finding_seconds ? ", first finding after " + seconds_text(*cell.first_finding_seconds) : "") << ")" << (cell.kind == CellKind::NoViolation ? "" : ". " + html_escape(cell.detail)) << "</li>";
   }
   out << "</ul></details>\n";
   for (const std::string& note : budget_notes(result)) out << "<p class=\"note\">Note: " << html_escape(note) << ".</p>\n";
+  out << "<h2>Time to first finding</h2>\n<p>From each engine's own output, into its run on a variant.</p>\n"
+      << "<div class=\"scroll\"><table id=\"first-findings\"><thead><tr><th>engine</th><th>earliest</th><th>median</th>"
+      << "<th>runs with a finding</th></tr></thead><tbody>\n";
+  for (const FirstFinding& first : first_findings(result)) {
+    const std::vector<std::string> cells = first_finding_cells(first);
+    out << "<tr><th>" << html_escape(cells[0]) << "</th>";
+    for (std::size_t i = 1; i < cells.size(); ++i) out << "<td>" << html_escape(cells[i]) << "</td>";
+    out << "</tr>\n";
+  }
+  out << "</tbody></table></div>\n<h2>Coverage of model/ and impl/</h2>\n";
+  if (!result.coverage.measured) {
+    out << "<p id=\"coverage\">Coverage " << html_escape(result.coverage.note) << ".</p>\n";
+  } else {
+    out << "<div class=\"scroll\"><table id=\"coverage\"><thead><tr><th>engine</th><th>lines</th><th>branches</th></tr></thead><tbody>\n";
+    for (const CoverageFigure& figure : result.coverage.figures) {
+      out << "<tr><th>" << html_escape(figure.scope == "all" ? "all engines" : figure.scope) << "</th><td>"
+          << percent_text(figure.lines_percent) << "</td><td>" << percent_text(figure.branches_percent)
+          << (figure.note.empty() ? "" : " (" + html_escape(figure.note) + ")") << "</td></tr>\n";
+    }
+    out << "</tbody></table></div><p>Line by line: " << html_escape(result.coverage.note) << "</p>\n";
+  }
   out << "<h2>Findings</h2>\n";
   if (result.findings.empty()) out << "<p>None within the stated bounds.</p>\n";
   for (const Finding& finding : result.findings) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <regex>
 
+#include "harness/implementation.h"
+
 namespace iovacheck::verify {
 
 std::string_view cell_kind_name(CellKind kind) {
@@ -75,6 +77,37 @@ std::vector<std::string> budget_notes(const VerifyResult& result) {
   return notes;
 }
 
+std::vector<FirstFinding> first_findings(const VerifyResult& result) {
+  std::vector<FirstFinding> engines;
+  for (const std::string& engine : result.engines) {
+    if (engine == "corpus") continue;  // a replay, not a search
+    FirstFinding first;
+    first.engine = engine;
+    std::vector<double> times;
+    for (const Cell& cell : result.cells) {
+      if (cell.engine != engine || cell.kind == CellKind::NotBuilt) continue;
+      ++first.runs;
+      if (cell.kind != CellKind::Violation) continue;
+      ++first.runs_finding;
+      if (!cell.first_finding_seconds) {
+        ++first.untimed;
+        continue;
+      }
+      times.push_back(*cell.first_finding_seconds);
+      if (!first.earliest_seconds || *cell.first_finding_seconds < *first.earliest_seconds) {
+        first.earliest_seconds = cell.first_finding_seconds;
+        first.earliest_variant = cell.variant;
+      }
+    }
+    if (!times.empty()) {
+      std::sort(times.begin(), times.end());
+      first.median_seconds = times[times.size() / 2];
+    }
+    engines.push_back(std::move(first));
+  }
+  return engines;
+}
+
 std::vector<Finding> group_findings(const std::vector<Cell>& cells) {
   std::vector<Finding> findings;
   std::vector<std::string> keys;
@@ -97,9 +130,8 @@ std::vector<Finding> group_findings(const std::vector<Cell>& cells) {
   }
   std::size_t new_ones = 0;
   for (Finding& finding : findings) {
-    const std::string first = finding.variants.front().substr(0, finding.variants.front().find('-'));
     if (!finding.known_as) finding.id = "N" + std::to_string(++new_ones);
-    else if (*finding.known_as == "delta") finding.id = first + "-delta";
+    else if (*finding.known_as == "delta") finding.id = short_variant(without_fixes(finding.variants.front())) + "-delta";
     else finding.id = *finding.known_as;
   }
   return findings;

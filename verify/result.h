@@ -37,10 +37,24 @@ struct Cell {
   std::string bounds;  // what "no violation" or "proved" was established under
   std::string detail;  // the engine's own verdict line, or the error
   double seconds = 0;
-  std::optional<double> first_finding_seconds;
+  std::optional<double> first_finding_seconds;  // into the engine's run, from its own output
   std::optional<Counterexample> counterexample;
   std::optional<std::string> known_as;  // a Violation known by the one rule ("F1"); nullopt: new
   bool budgeted_search = false;  // a search cut by the budget: finding nothing may be the budget's fault
+};
+
+// Line and branch coverage of model/ and impl/ by one engine, or by the whole run ("all").
+struct CoverageFigure {
+  std::string scope;
+  std::optional<double> lines_percent;
+  std::optional<double> branches_percent;
+  std::string note;  // why a figure is missing
+};
+
+struct Coverage {
+  bool measured = false;
+  std::string note;  // "not measured: <why>", or where the HTML view is
+  std::vector<CoverageFigure> figures;
 };
 
 // One corpus trace: its annotations on its own variant, and its verdict on every variant.
@@ -79,6 +93,7 @@ struct VerifyResult {
   unsigned jobs = 1;
   std::uint64_t seed = 0;
   double elapsed_seconds = 0;
+  Coverage coverage;
 
   const Cell* cell(const std::string& variant, const std::string& engine) const;
   std::size_t corpus_regressions() const;  // traces not as annotated, or not loading
@@ -90,6 +105,18 @@ struct VerifyResult {
 // Cells that found nothing on a variant whose corpus pins a violation: the engine's share of the
 // budget was too small to find that bug again. One line each, naming the pinning trace.
 std::vector<std::string> budget_notes(const VerifyResult& result);
+
+// Per engine: when it first found a violation, over the variants it ran on.
+struct FirstFinding {
+  std::string engine;
+  std::size_t runs = 0;           // cells the engine ran
+  std::size_t runs_finding = 0;   // of which found a violation
+  std::optional<double> earliest_seconds;  // the earliest first finding, into its run
+  std::string earliest_variant;
+  std::optional<double> median_seconds;
+  std::size_t untimed = 0;  // findings whose engine printed no time
+};
+std::vector<FirstFinding> first_findings(const VerifyResult& result);
 
 // Groups the cells' counterexamples into findings (same property, same operations).
 std::vector<Finding> group_findings(const std::vector<Cell>& cells);

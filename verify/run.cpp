@@ -30,7 +30,7 @@ std::string duration_text(double seconds) {
 bool engine_built(const std::string& binary, const Engine& engine, const fs::path& work_dir) {
   bool built = false;
   const Command probe{.argv = {binary, "help", engine.verb}, .output_path = (work_dir / ("probe-" + engine.name)).string(),
-                      .deadline_seconds = 30};
+                      .deadline_seconds = 30, .environment = {}};
   run_commands({probe}, 1, [&](std::size_t, const CommandResult& result) { built = result.exit_code == 0; });
   return built;
 }
@@ -50,8 +50,8 @@ void illustrate_findings(const VerifyOptions& options, std::vector<Finding>& fin
   for (const Finding& finding : findings) {
     const std::string base = (dir / finding.id).string();
     std::ofstream(base + ".trace", std::ios::binary) << finding.example.trace_text;
-    commands.push_back(Command{{options.binary, "draw", base + ".trace", "-o", base + ".svg"}, base + ".draw.out", 60});
-    commands.push_back(Command{{options.binary, "emit-kunit", base + ".trace", "-o", base + ".c"}, base + ".kunit.out", 60});
+    commands.push_back(Command{{options.binary, "draw", base + ".trace", "-o", base + ".svg"}, base + ".draw.out", 60, {}});
+    commands.push_back(Command{{options.binary, "emit-kunit", base + ".trace", "-o", base + ".c"}, base + ".kunit.out", 60, {}});
   }
   run_commands(commands, options.jobs, [&](std::size_t index, const CommandResult& result) {
     Finding& finding = findings[index / 2];
@@ -63,6 +63,22 @@ void illustrate_findings(const VerifyOptions& options, std::vector<Finding>& fin
       else finding.kunit_refusal = result.output;
     }
   });
+}
+
+// The corpus engine runs in this process; for its coverage the coverage build's CLI replays the
+// same traces on every variant, the same checker with the same verdicts.
+void replay_corpus_for_coverage(const VerifyOptions& options, const CoverageBuild& coverage,
+                                const std::vector<fs::path>& traces) {
+  std::vector<Command> commands;
+  for (const std::string& variant : options.variants) {
+    Command command{{coverage.cli.string(), "replay", "--quiet", "--variant", variant},
+                    (options.work_dir / "coverage" / ("corpus-" + variant + ".out")).string(), 600,
+                    {"LLVM_PROFILE_FILE=" + profile_pattern(options.work_dir, "corpus")}};
+    for (const fs::path& trace : traces) command.argv.push_back((options.corpus / trace).string());
+    commands.push_back(std::move(command));
+  }
+  fs::create_directories(options.work_dir / "coverage");
+  run_commands(commands, options.jobs, [](std::size_t, const CommandResult&) {});
 }
 
 }  // namespace
@@ -96,6 +112,8 @@ VerifyResult run_verification(const VerifyOptions& options) {
     result.corpus.push_back(replay_corpus_trace(options.corpus, relative, options.variants, options.implementation));
   }
 
+  const CoverageBuild* coverage = std::get_if<CoverageBuild>(&options.coverage);
+  fs::remove_all(options.work_dir / "coverage");
   std::vector<PendingCell> pending;
   const double share = cell_share_seconds(options);
   std::vector<bool> built;
@@ -110,6 +128,7 @@ VerifyResult run_verification(const VerifyOptions& options) {
       cell.engine = name;
       cell.kind = CellKind::NotBuilt;
       const fs::path dir = options.work_dir / variant / name;
+      fs::remove_all(dir);  // a previous run's campaign would resume, its profiles would add up
       fs::create_directories(dir);
       if (!built[e]) {
         cell.detail = "this iovacheck has no '" + engine.verb + "' verb: the " + name + " engine is not built";
@@ -118,17 +137,24 @@ VerifyResult run_verification(const VerifyOptions& options) {
         cell.detail = "the " + name + " engine checks the spec's encoding of the design, not " +
                       options.implementation.text() + "'s code";
       } else {
-        pending.push_back(PendingCell{result.cells.size(), &engine,
-                                      CellRequest{options.binary, variant, share, options.seed, dir.string(),
-                                                  options.corpus.string(), options.fuzz_build,
-                                                  options.implementation.text()}});
+        CellRequest request{options.binary, variant, share, options.seed, dir.string(), options.corpus.string(),
+                            options.fuzz_build, {}, options.implementation.text()};
+        if (coverage) {
+          if (engine.runs_in_cli) request.binary = coverage->cli.string();
+          request.coverage_build = coverage->dir.string();
+        }
+        pending.push_back(PendingCell{result.cells.size(), &engine, request});
       }
       result.cells.push_back(std::move(cell));
     }
   }
 
   std::vector<Command> commands;
-  for (const PendingCell& cell : pending) commands.push_back(cell.engine->command(cell.request));
+  for (const PendingCell& cell : pending) {
+    commands.push_back(cell.engine->command(cell.request));
+    if (coverage && cell.engine->runs_in_cli)
+      commands.back().environment.push_back("LLVM_PROFILE_FILE=" + profile_pattern(options.work_dir, cell.engine->name));
+  }
   std::size_t done = 0;
   const double engines_start = elapsed();
   say("engines: " + std::to_string(commands.size()) + " runs of about " + duration_text(share) + " each on " +
@@ -136,8 +162,6 @@ VerifyResult run_verification(const VerifyOptions& options) {
   run_commands(commands, options.jobs, [&](std::size_t index, const CommandResult& command_result) {
     const PendingCell& cell = pending[index];
     Cell verdict = cell.engine->verdict(cell.request, command_result);
-    // The engine's whole run: search, then minimization of what it found.
-    if (verdict.kind == CellKind::Violation) verdict.first_finding_seconds = command_result.seconds;
     result.cells[cell.cell_index] = std::move(verdict);
     ++done;
     const double spent = elapsed() - engines_start;
@@ -149,6 +173,15 @@ VerifyResult run_verification(const VerifyOptions& options) {
 
   result.findings = group_findings(result.cells);
   illustrate_findings(options, result.findings);
+  if (coverage) {
+    say("coverage: the corpus on the coverage build, then llvm-cov over model/ and impl/");
+    replay_corpus_for_coverage(options, *coverage, traces);
+    std::vector<std::string> scopes{"corpus"};
+    for (const std::string& engine : options.engines) scopes.push_back(engine);
+    result.coverage = measure_coverage(*coverage, options.work_dir, fs::absolute(options.corpus).parent_path(), scopes);
+  } else {
+    result.coverage.note = "not measured: " + std::get<std::string>(options.coverage);
+  }
   result.elapsed_seconds = elapsed();
   return result;
 }

@@ -5,9 +5,11 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "harness/implementation.h"
+#include "verify/coverage.h"
 #include "verify/result.h"
 
 namespace iovacheck::verify {
@@ -23,6 +25,9 @@ struct VerifyOptions {
   std::filesystem::path work_dir;  // each cell writes under work_dir/<variant>/<engine>/
   std::string fuzz_build;          // the libFuzzer build (empty: build/fuzz of the repository)
   ImplementationChoice implementation;  // what runs the variants: impl/ or a kernel (--impl)
+  // The coverage-instrumented build the engines run on so that coverage is measured, or why
+  // there is none (the report says "not measured" and why).
+  std::variant<CoverageBuild, std::string> coverage = std::string("not asked for");
   std::function<void(const std::string&)> progress;  // one line per event
 };
 

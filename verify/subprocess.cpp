@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <map>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include "fuzz/text_files.h"
@@ -40,8 +42,19 @@ pid_t spawn(const Command& command) {
   std::vector<char*> argv;
   for (const std::string& argument : command.argv) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
+  // The command's entries first, and the inherited ones they do not name.
+  std::vector<char*> envp;
+  for (const std::string& entry : command.environment) envp.push_back(const_cast<char*>(entry.c_str()));
+  for (char** inherited = environ; *inherited != nullptr; ++inherited) {
+    const std::string_view entry(*inherited);
+    const bool overridden = std::any_of(command.environment.begin(), command.environment.end(), [&](const std::string& set) {
+      return entry.substr(0, entry.find('=') + 1) == std::string_view(set).substr(0, set.find('=') + 1);
+    });
+    if (!overridden) envp.push_back(*inherited);
+  }
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int error = posix_spawn(&pid, argv.front(), &actions, nullptr, argv.data(), environ);
+  const int error = posix_spawn(&pid, argv.front(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (error != 0) {
     throw std::runtime_error("cannot start '" + command.argv.front() + "': " + std::strerror(error));

@@ -12,6 +12,7 @@ struct Command {
   std::vector<std::string> argv;  // argv[0] is the executable's path
   std::string output_path;        // the child's stdout and stderr go here
   double deadline_seconds = 0;    // killed after this long (0: no deadline)
+  std::vector<std::string> environment;  // NAME=VALUE entries set on top of this process's own
 };
 
 struct CommandResult {

@@ -2,6 +2,9 @@
 #include "fuzz/byte_trace.h"
 
 #include <random>
+#include <set>
+#include <utility>
+#include <variant>
 
 #include <gtest/gtest.h>
 
@@ -67,6 +70,56 @@ TEST(ByteTrace, OneByteFlipChangesOneOperation) {
   EXPECT_EQ(after.steps[0], before.steps[0]);
   EXPECT_NE(after.steps[1], before.steps[1]);
   EXPECT_EQ(after.steps[2], before.steps[2]);
+}
+
+// The first head byte of each kind: the low six bits weighted 16 alloc, 16 fast, 8 free, 11 ffree, ...
+constexpr std::uint8_t kAllocHead = 0, kFastHead = 16, kFastFreeHead = 40;
+
+// One record with the head byte, the value selectors and payloads given.
+Bytes one_record(std::uint8_t head, std::uint8_t a_selector, std::uint32_t a, std::uint8_t b_selector, std::uint32_t b) {
+  Bytes bytes(kHeaderBytes, 0);
+  bytes[2] = 3;  // dma32 0x10
+  bytes.push_back(head);
+  for (const auto& [selector, payload] : {std::pair{a_selector, a}, std::pair{b_selector, b}}) {
+    bytes.push_back(selector);
+    for (unsigned i = 0; i < 4; ++i) bytes.push_back(static_cast<std::uint8_t>(payload >> (8 * i)));
+  }
+  bytes.push_back(0);
+  return bytes;
+}
+
+TEST(ByteTrace, EveryOperationKindIsOneByteAway) {
+  std::set<std::size_t> kinds;
+  for (unsigned head = 0; head < 256; ++head) kinds.insert(decode_trace(one_record(static_cast<std::uint8_t>(head), 0, 0, 0, 0)).steps.at(0).op.index());
+  EXPECT_EQ(kinds.size(), std::variant_size_v<Op>);
+}
+
+TEST(ByteTrace, ValuesFavourTheFieldsEdges) {
+  // Over every selector below 128 with payload 0: sizes of 1..4 pages and the limit dma32 - 1
+  // come most often, as the property engine draws them; the rest of the space stays reachable.
+  std::size_t small_sizes = 0, dma32_limits = 0;
+  for (unsigned selector = 0; selector < 128; ++selector) {
+    const Op op = decode_trace(one_record(kAllocHead, static_cast<std::uint8_t>(selector), 0, static_cast<std::uint8_t>(selector), 0)).steps.at(0).op;
+    small_sizes += std::get<Alloc>(op).size <= 4;
+    dma32_limits += std::get<Alloc>(op).limit == 0xf;
+  }
+  EXPECT_GE(small_sizes, 40u);
+  EXPECT_GE(dma32_limits, 35u);
+  const Op hashed = decode_trace(one_record(kAllocHead, 128 + 7, 0x12345, 128 + 7, 0x12345)).steps.at(0).op;
+  EXPECT_GT(std::get<Alloc>(hashed).size, Pfn{1} << 40);
+}
+
+TEST(ByteTrace, FastFreesNameALiveFastAllocationWithItsOwnSize) {
+  Bytes bytes = one_record(kFastHead, 0, 2, 0, 0);  // fast 3 limit 0xf
+  const Bytes alloc = one_record(kAllocHead, 0, 1, 0, 0);
+  bytes.insert(bytes.end(), alloc.begin() + kHeaderBytes, alloc.end());  // alloc 2 limit 0xf
+  const Bytes free = one_record(kFastFreeHead, 0, 0, 0, 0);
+  bytes.insert(bytes.end(), free.begin() + kHeaderBytes, free.end());  // ffree: the fast one, newest first
+  const Trace trace = decode_trace(bytes);
+  const auto& fast_free = std::get<FastFree>(trace.steps.at(2).op);
+  EXPECT_EQ(fast_free.target.name, "a1");
+  EXPECT_EQ(fast_free.size, 3u);
+  EXPECT_EQ(decode_trace(encode_trace(trace)), trace);
 }
 
 TEST(ByteTrace, ValuesNoClassExpressesAreRefusedNamingTheStep) {

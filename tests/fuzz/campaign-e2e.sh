@@ -26,15 +26,28 @@ findings=$(ls "$out/findings" | wc -l)
 corpus=$(ls "$out/corpus/differential.z5-no-underflow-guard" | wc -l)
 [ "$corpus" -gt 0 ] || fail "empty corpus after the run"
 
-# Killed outright mid-run: the next run resumes. A SIGKILL cannot reach the libFuzzer job (in a
-# process group of its own), so the killed run's job is short and finishes its 300 runs alone.
-"$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out" --runs 300 \
+# Killed outright mid-run (SIGKILL, once its libFuzzer job and that job's fork-mode worker are
+# running): no process of the campaign survives it (each job's supervisor kills its process
+# group when the campaign dies), and the next run resumes.
+"$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out" --minutes 1 \
   --variants z5-no-underflow-guard --harnesses differential >/dev/null 2>&1 &
 campaign=$!
-sleep 1
-kill -9 "$campaign" 2>/dev/null || true
+for _ in $(seq 1 100); do
+  [ "$(pgrep -f -- "-artifact_prefix=$out/" | wc -l)" -ge 2 ] && break
+  sleep 0.2
+done
+[ "$(pgrep -f -- "-artifact_prefix=$out/" | wc -l)" -ge 2 ] || fail "SIGKILL: the job and its worker never ran"
+kill -9 "$campaign"
 wait "$campaign" 2>/dev/null || true
-sleep 5
+for _ in $(seq 1 25); do
+  pgrep -f -- "$out" >/dev/null || break
+  sleep 0.2
+done
+if pgrep -f -- "$out" >/dev/null; then
+  pgrep -af -- "$out" >&2
+  kill -9 $(pgrep -f -- "$out") 2>/dev/null || true
+  fail "SIGKILL: processes of the killed campaign survive it"
+fi
 # SIGTERM: the campaign stops its jobs and exits 130, saying the next run resumes.
 "$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out" --minutes 1 \
   --variants z5-no-underflow-guard --harnesses differential >/dev/null 2>"$logs/terminated" &

@@ -42,6 +42,28 @@ TEST(Reports, MarkdownHasTheMatrixRowAndTheTrace) {
   EXPECT_NE(markdown.find("```\niova-trace 1\n```"), std::string::npos);
 }
 
+TEST(Reports, CoverageIsShownWhereMeasuredAndSaidNotMeasuredElsewhere) {
+  VerifyResult result = sample();
+  result.coverage.note = "not measured: no coverage build at build/fuzz-coverage";
+  EXPECT_NE(report_markdown(result).find("Coverage not measured: no coverage build at build/fuzz-coverage."), std::string::npos);
+  EXPECT_NE(report_json(result).find(R"("coverage": {"measured": false)"), std::string::npos);
+  result.coverage = Coverage{.measured = true, .note = "runs/coverage/html/index.html",
+                             .figures = {CoverageFigure{"props", 81.25, 60.5, ""}, CoverageFigure{"all", 90.0, std::nullopt, ""}}};
+  const std::string markdown = report_markdown(result);
+  EXPECT_NE(markdown.find("| props | 81.2 % | 60.5 % |"), std::string::npos);
+  EXPECT_NE(markdown.find("| all engines | 90.0 % | n/a |"), std::string::npos);
+  EXPECT_NE(report_html(result).find("<table id=\"coverage\">"), std::string::npos);
+}
+
+TEST(Reports, TimeToFirstFindingIsTheEnginesOwnOrNoneFound) {
+  VerifyResult result = sample();
+  result.cells[0].first_finding_seconds = 0.04;
+  result.cells[0].seconds = 9;
+  EXPECT_NE(report_markdown(result).find("| props | 0.04 s (mainline) | 0.04 s | 1 of 1 |"), std::string::npos);
+  result.cells[0].kind = CellKind::NoViolation;
+  EXPECT_NE(report_markdown(result).find("| props | none found |  | 0 of 1 |"), std::string::npos);
+}
+
 TEST(CellLabel, NamesLengthAndKnownness) {
   Cell cell = sample().cells[0];
   EXPECT_EQ(cell_label(cell), "completeness (2 ops, new)");

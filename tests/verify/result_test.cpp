@@ -18,6 +18,34 @@ Cell violation(const std::string& variant, const std::string& property, const st
   return cell;
 }
 
+TEST(FirstFindings, EarliestAndMedianOverTheVariantsOrNoneFound) {
+  VerifyResult result;
+  result.engines = {"corpus", "props", "smt"};
+  for (const auto& [variant, seconds] : {std::pair{"mainline", 0.5}, std::pair{"z1-max32-reset", 0.25}, std::pair{"z3-no-retry", 2.0}}) {
+    Cell cell = violation(variant, "completeness", "alloc 0x1 limit=0x0\n");
+    cell.first_finding_seconds = seconds;
+    cell.seconds = 10;  // the whole run, minimization included: not the first finding
+    result.cells.push_back(cell);
+  }
+  Cell proved;
+  proved.variant = "mainline";
+  proved.engine = "smt";
+  proved.kind = CellKind::Proved;
+  result.cells.push_back(proved);
+  const std::vector<FirstFinding> firsts = first_findings(result);
+  ASSERT_EQ(firsts.size(), 2u);  // the corpus replay is no search
+  EXPECT_EQ(firsts[0].engine, "props");
+  EXPECT_EQ(firsts[0].runs, 3u);
+  EXPECT_EQ(firsts[0].runs_finding, 3u);
+  EXPECT_EQ(firsts[0].earliest_seconds, 0.25);
+  EXPECT_EQ(firsts[0].earliest_variant, "z1-max32-reset");
+  EXPECT_EQ(firsts[0].median_seconds, 0.5);
+  EXPECT_EQ(firsts[1].engine, "smt");
+  EXPECT_EQ(firsts[1].runs, 1u);
+  EXPECT_EQ(firsts[1].runs_finding, 0u);
+  EXPECT_FALSE(firsts[1].earliest_seconds);
+}
+
 TEST(GroupFindings, TheSameOperationsOnSeveralVariantsAreOneFinding) {
   const auto findings = group_findings({violation("mainline", "completeness", "alloc 0x1 limit=0x0\n"),
                                         violation("z1-max32-reset", "completeness", "alloc 0x1 limit=0x0\n")});
