@@ -177,7 +177,8 @@ void print_matrix(const verify::VerifyResult& result) {
     print_row(short_variant(variant), cells);
   }
   std::cout << "(FN: known as finding FN of docs/findings.md; delta: the variant's own bug, docs/variants.md;\n"
-               " new: neither. Engines search each variant with the fixes of its known findings applied.)\n";
+               " new: neither. Engines search each variant with the fixes of its known findings applied.\n"
+               " smt n/a: the Z3 encoding does not model the variant; on a range-cache variant it proved the tree only.)\n";
 }
 
 void print_summary(const verify::VerifyResult& result, const fs::path& out) {
@@ -259,7 +260,8 @@ void print_summary(const verify::VerifyResult& result, const fs::path& out) {
                 << " (per engine in the report)\n";
     }
   }
-  for (const std::string& note : verify::budget_notes(result)) std::cout << "note: " << note << "\n";
+  if (const std::string missed = verify::budget_notes_summary(result); !missed.empty())
+    std::cout << wrapped("note: " + missed + " (each in the report)", 110, "      ");
   for (const verify::Cell& cell : result.cells) {
     if (cell.kind == verify::CellKind::Error) std::cout << "error: " << cell.variant << " " << cell.engine << ": " << cell.detail << "\n";
   }

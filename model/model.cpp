@@ -460,7 +460,8 @@ class Rules {
 // but the anchor, the anchor alone, or none, and reserves the free part below each node it does
 // not extend as a node of its own. Each policy is one exact way the step may go. Whatever the
 // policy, a reserve that hands free pages to a caller's or a cache's range breaks the property
-// (F3): they would leave the tree with that range.
+// (F3): they would leave the tree with that range; and so does one that extends the anchor (F9),
+// which must stay the one page at 2^64-1 (the kernel's teardown frees any other node).
 struct ReserveGrowth {
   bool nodes = true;
   bool anchor = true;
@@ -472,7 +473,7 @@ struct ReserveWalk {
   Range returned;
   bool extends_a_node = false;  // the walk lowered (or would lower) a node other than the anchor
   bool extends_anchor = false;
-  std::optional<OwnedRange> extended_foreign;  // the first range not a reservation it lowered
+  std::optional<OwnedRange> extended_foreign;  // the first range not a reservation it lowered, or the anchor
 };
 
 ReserveWalk walk_reserve(const Ranges& ranges, Pfn lo, const Pfn hi, const ReserveGrowth& growth) {
@@ -484,7 +485,8 @@ ReserveWalk walk_reserve(const Ranges& ranges, Pfn lo, const Pfn hi, const Reser
     if (lo < node.range.lo) {
       (node.range.hi == kMaxPfn ? walk.extends_anchor : walk.extends_a_node) = true;
       if (growth.extends(node.range)) {  // lower pfn_lo in place, whoever owns the node
-        if (node.owner.kind != Kind::Reserved && !walk.extended_foreign) walk.extended_foreign = node;
+        const bool foreign = node.owner.kind != Kind::Reserved || node.range.hi == kMaxPfn;
+        if (foreign && !walk.extended_foreign) walk.extended_foreign = node;
         walk.transition.remove(node.range.lo);
         node.range.lo = lo;
         walk.transition.put(node.range, node.owner);
@@ -518,9 +520,12 @@ std::vector<Ruling> Rules::operator()(const Reserve& op, const Outcome& outcome)
   for (const ReserveGrowth& growth : policies) {
     ReserveWalk walk = walk_reserve(state_.ranges(), op.lo, op.hi, growth);
     if (walk.extended_foreign) {
+      const bool anchor = walk.extended_foreign->range.hi == kMaxPfn;
       ways.push_back(judgement(Property::Reserve, "reserve " + hex(op.lo) + " " + hex(op.hi) + " extends " +
-                                                      describe_range(*walk.extended_foreign) + " down to " + hex(op.lo) +
-                                                      ": the reserved pages would leave the tree with that range"));
+                                                      (anchor ? "the anchor" : describe_range(*walk.extended_foreign)) +
+                                                      " down to " + hex(op.lo) +
+                                                      (anchor ? ": the anchor must stay the one page at 2^64-1"
+                                                              : ": the reserved pages would leave the tree with that range")));
     } else if (outcome.node != walk.returned) {
       const std::string how = growth.nodes && growth.anchor ? "the spec returns " : "reserving only the free parts below unextended nodes returns ";
       ways.push_back(judgement(Property::Reserve, "reserve returned " + to_string(outcome.node.value_or(Range{})) + ", " + how + to_string(walk.returned)));

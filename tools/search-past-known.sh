@@ -28,10 +28,10 @@ for variant in "${variants[@]}"; do
   while [ "$(date +%s)" -lt "$deadline" ]; do
     seed=$((seed + 1))
     set +e
-    "$binary" check --variant "$variant" --seed "$seed" "$@" -o "$out/$variant-seed$seed.trace" >"$out/run" 2>&1
+    "$binary" check --variant "$variant" --seed "$seed" "$@" -o "$out/$variant-seed$seed.trace" >"$out/$variant.run" 2>&1
     status=$?
     set -e
-    [ "$status" -le 1 ] || { echo "search-past-known: $variant seed $seed exited $status" >&2; cat "$out/run" >&2; exit 3; }
+    [ "$status" -le 1 ] || { echo "search-past-known: $variant seed $seed exited $status" >&2; cat "$out/$variant.run" >&2; exit 3; }
     awk -v seed="$seed" '
       /^counterexample on / { identity = ($0 ~ /known as F/) ? $0 : "new"; sub(/.*known as /, "", identity); sub(/:.*/, "", identity)
                               if ($0 ~ /not known/) identity = "new"; reason = $0; sub(/^[^:]*: violation: /, "", reason) }
@@ -40,9 +40,9 @@ for variant in "${variants[@]}"; do
       /^search:/ { seconds = $2 }
       /^known findings met/ { met = $0; sub(/^[^:]*: /, "", met) }
       END { printf "seed %d\ttests %d\tsearch_s %s\t%s\t%s\tmet: %s\n", seed, tests, seconds, identity, reason, met }
-    ' "$out/run" >>"$log"
+    ' "$out/$variant.run" >>"$log"
   done
-  rm -f "$out/run"
+  rm -f "$out/$variant.run"
   echo "== $variant: $seed seeds in ${budget} s"
   cat "$log"
   awk -F'\t' -v budget="$budget" '{ split($2, t, " "); split($3, s, " "); tests += t[2]; secs += s[2] }

@@ -93,7 +93,7 @@ Cell corpus_cell(const std::vector<CorpusTrace>& corpus, const std::string& vari
   Cell cell;
   cell.variant = variant;
   cell.engine = "corpus";
-  cell.bounds = std::to_string(own) + " corpus traces name this variant";
+  cell.bounds = "the " + std::to_string(own) + " corpus trace" + (own == 1 ? " that names" : "s that name") + " this variant";
   std::size_t skips = 0;
   std::string reasons;
   for (const auto& [reason, count] : skipped) {

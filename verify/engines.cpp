@@ -217,10 +217,10 @@ Cell proof_verdict(const CellRequest& request, const CommandResult& result) {
   if (exited && result.exit_code == 0 && has_range_cache_delta(request.variant)) {
     // The encoding has no range caches: the variant's delta is not in what was proved.
     cell = cell_for(request, "smt", CellKind::NotApplicable,
-                    "the variant's delta lives in the range caches, which the Z3 encoding does not model; what was proved "
-                    "is about its tree only: " + line_starting(result.output, "proved "),
+                    "n/a: range-cache variant; tree-level proof only. The variant's delta lives in the range caches, which "
+                    "the Z3 encoding does not model; what was proved is about its tree: " + line_starting(result.output, "proved "),
                     result);
-    cell.label = "n/a: range-cache variant; tree-level proof only";
+    cell.label = "n/a: range-cache variant";
   } else if (exited && result.exit_code == 0) {
     cell = cell_for(request, "smt", CellKind::Proved, line_starting(result.output, "proved "), result);
   } else if (exited && result.exit_code == 1) {
@@ -231,10 +231,13 @@ Cell proof_verdict(const CellRequest& request, const CommandResult& result) {
     cell = cell_for(request, "smt", CellKind::Unknown, tail(result.output), result);
   } else if (exited && result.exit_code == 2 && result.output.find("is not encoded") != std::string::npos) {
     cell = cell_for(request, "smt", CellKind::NotApplicable, "the Z3 encoding does not cover this variant", result);
+    cell.label = "n/a: not encoded";
   } else {
     cell = failed_run(request, "smt", result);
   }
-  cell.bounds = (header.empty() ? "the prove verb's defaults" : header.substr(std::string("bounded model checking on ").size())) +
+  // "bounded model checking on V[ against R], in a 5-bit space (...), at most 6 nodes": from the space on.
+  const std::size_t space = header.find(", in a ");
+  cell.bounds = (space == std::string::npos ? "the prove verb's defaults" : header.substr(space + 2)) +
                 ", the tree only (the range caches are not encoded)" +
                 (request.variant == kDefaultVariant ? "" : ", looking for a difference from mainline");
   return cell;
@@ -278,7 +281,7 @@ Cell fuzz_verdict(const CellRequest& request, const CommandResult& result) {
   const bool exited = result.signal == 0 && !result.timed_out;
   Cell cell;
   if (exited && result.exit_code == 2 && result.output.find("fuzz") != std::string::npos) {
-    cell = cell_for(request, "fuzz", CellKind::NotBuilt, "the libFuzzer build is missing: " + tail(result.output, 2), result);
+    cell = cell_for(request, "fuzz", CellKind::NotBuilt, "the libFuzzer build is missing: " + line_starting(result.output, "iovacheck campaign: "), result);
   } else if (exited && result.exit_code == 0) {
     std::optional<std::string> shortest;
     std::size_t shortest_size = 0;

@@ -105,6 +105,8 @@ struct VerifyResult {
 // Cells that found nothing on a variant whose corpus pins a violation: the engine's share of the
 // budget was too small to find that bug again. One line each, naming the pinning trace.
 std::vector<std::string> budget_notes(const VerifyResult& result);
+// The same in one line, by variant (short names) and engine; empty when there is none.
+std::string budget_notes_summary(const VerifyResult& result);
 
 // Per engine: when it first found a violation, over the variants it ran on.
 struct FirstFinding {

@@ -386,12 +386,15 @@ TEST(ModelReserve, ExtendsAReservationEitherWay) {
   accept(fixed, Reserve{0xc, 0x11}, Outcome{Outcome::Status::Ok, 0, Range{0x10, 0x13}}, tree({{0xc, 0xf}, {0x10, 0x13}}));
 }
 
-TEST(ModelReserve, TheAnchorIsExtendedOrLeftAlone) {
+// F9: the anchor extended is reported at the reserve; f9's way (the part below it on its own) is
+// accepted.
+TEST(ModelReserve, ExtendingTheAnchorIsF9AndThePartBelowItOnItsOwnIsAccepted) {
   Geometry geometry = small_geometry();
   geometry.granule = 1;
   Model spec(geometry);
-  accept(spec, Reserve{kMaxPfn - 3, kMaxPfn}, Outcome{Outcome::Status::Ok, 0, Range{kMaxPfn - 3, kMaxPfn}},
-         Observation{{{kMaxPfn - 3, kMaxPfn}}, {}});
+  EXPECT_EQ(rejected_for(spec, Reserve{kMaxPfn - 3, kMaxPfn}, Outcome{Outcome::Status::Ok, 0, Range{kMaxPfn - 3, kMaxPfn}},
+                         Observation{{{kMaxPfn - 3, kMaxPfn}}, {}}),
+            Property::Reserve);
   Model fixed(geometry);  // f9
   accept(fixed, Reserve{kMaxPfn - 3, kMaxPfn}, Outcome{Outcome::Status::Ok, 0, kAnchor}, tree({{kMaxPfn - 3, kMaxPfn - 1}}));
 }

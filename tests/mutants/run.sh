@@ -12,7 +12,11 @@
 #   - ctest (the whole suite): killed when any test fails.
 # The patch is reverted before the next. Prints one line per mutant and the kill rates by class.
 # usage: tests/mutants/run.sh [SEEDS] [PATCH...]   (default 3, every patch); SCRATCH=dir keeps the copy
-#   KERNEL=kernel:6.12 (default) names the differential's kernel; CTEST=0 skips the ctest column.
+#   BUILD=DIR (with CTEST=0) skips the copy: each mutant is applied to this checkout itself and
+#   the CLI rebuilt in DIR, an existing build of it (e.g. build/ci): no build from scratch, which
+#   on a shared machine takes longer than the mutants. The checkout's impl/ is restored on exit.
+#   KERNEL=kernel:6.12 (default) names the differential's kernel; CTEST=0 skips the ctest column,
+#   CHECK=0 the check column.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 seeds=${1:-3}
@@ -22,61 +26,80 @@ patches=("$@")
 scratch=${SCRATCH:-$(mktemp -d)}
 jobs=${JOBS:-2}
 kernel=${KERNEL:-kernel:6.12}
-echo "mutation test: scratch copy $scratch, seeds 1..$seeds" >&2
-
-mkdir -p "$scratch/src"
-(cd "$repo" && git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T -) | tar -xf - -C "$scratch/src"
-build="$scratch/build"
 # Without the ctest column only the CLI is needed: no test targets to relink per mutant.
 target=()
 tests_option=ON
 if [ "${CTEST:-1}" = 0 ]; then target=(--target iovacheck); tests_option=OFF; fi
-cmake -S "$scratch/src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOVACHECK_BENCH=OFF \
-  -DIOVACHECK_TESTS=$tests_option >/dev/null
+
+if [ -n "${BUILD:-}" ]; then
+  [ "${CTEST:-1}" = 0 ] || { echo "run.sh: BUILD=DIR needs CTEST=0 (the tests would run on a mutated checkout)" >&2; exit 2; }
+  [ -z "$(git -C "$repo" status --porcelain -- impl)" ] || { echo "run.sh: impl/ has uncommitted changes" >&2; exit 2; }
+  build=$(cd "$BUILD" && pwd)
+  mkdir -p "$scratch"
+  ln -sfn "$repo" "$scratch/src"
+  trap 'git -C "$repo" checkout -- impl' EXIT
+  echo "mutation test: in place in $repo, build $build, seeds 1..$seeds" >&2
+else
+  echo "mutation test: scratch copy $scratch, seeds 1..$seeds" >&2
+  mkdir -p "$scratch/src"
+  (cd "$repo" && git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T -) | tar -xf - -C "$scratch/src"
+  build="$scratch/build"
+  cmake -S "$scratch/src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOVACHECK_BENCH=OFF \
+    -DIOVACHECK_TESTS=$tests_option >/dev/null
+fi
 nice cmake --build "$build" -j"$jobs" "${target[@]}" >/dev/null
 cp "$build/cli/iovacheck" "$scratch/original-iovacheck"
 original="$scratch/original-iovacheck"
 
+# Exit status of `iovacheck ARGS...` run on the mutant in the copy (never fails the script).
+run_mutant() {
+  set +e
+  (cd "$scratch/src" && timeout 900 "$build/cli/iovacheck" "$@") >"$scratch/run.out" 2>&1
+  local status=$?
+  set -e
+  return $status
+}
+
+# True when TRACE, replayed on the unmutated build with REPLAY-OPTIONS, runs clean there: what
+# the mutant showed on it is the mutant's own doing.
+clean_on_original() {
+  local trace=$1
+  shift
+  "$original" replay --quiet "$@" "$trace" >/dev/null 2>&1
+}
+
 # killed|survived by check on VARIANT with seeds 1..SEEDS, with the reason.
 check_verdict() {
   local variant=$1 seed status
+  if [ "${CHECK:-1}" = 0 ]; then echo "not run"; return; fi
+  local found=0
   for seed in $(seq 1 "$seeds"); do
-    set +e
-    (cd "$scratch/src" && timeout 900 "$build/cli/iovacheck" check --variant "$variant" --seed "$seed" -o "$scratch/found.trace") \
-      >"$scratch/check.out" 2>&1
-    status=$?
-    set -e
+    rm -f "$scratch/found.trace"
+    status=0
+    run_mutant check --variant "$variant" --seed "$seed" -o "$scratch/found.trace" || status=$?
     if [ "$status" -ge 2 ]; then echo "killed (seed $seed: exit $status)"; return; fi
     if [ "$status" -eq 1 ]; then
-      set +e
-      "$original" replay --quiet "$scratch/found.trace" >/dev/null 2>&1
-      local on_original=$?
-      set -e
-      if [ "$on_original" -eq 0 ]; then
+      found=$((found + 1))
+      if clean_on_original "$scratch/found.trace"; then
         echo "killed (seed $seed: $(grep -m1 '^# violation:' "$scratch/found.trace" | cut -c3-90))"
         return
       fi
     fi
   done
-  echo "survived (every counterexample also violates unmutated: $(grep -m1 '^# violation:' "$scratch/found.trace" 2>/dev/null | cut -c14-60))"
+  if [ "$found" -eq 0 ]; then echo "survived (passed on every seed)"; return; fi
+  echo "survived ($found counterexamples, each also violates unmutated)"
 }
 
 # killed|survived by the exact differential of mainline against the real kernel.
 kernel_verdict() {
   local variant=$1 status
   case "$variant" in mainline | mainline+*) ;; *) echo "n/a (no kernel runs $variant)"; return ;; esac
-  set +e
-  (cd "$scratch/src" && timeout 900 "$build/cli/iovacheck" check --variant "$variant" --against "$kernel" -o "$scratch/diff.trace") \
-    >"$scratch/diff.out" 2>&1
-  status=$?
-  set -e
+  rm -f "$scratch/diff.trace"
+  status=0
+  run_mutant check --variant "$variant" --against "$kernel" -o "$scratch/diff.trace" || status=$?
   if [ "$status" -eq 0 ]; then echo "survived"; return; fi
   if [ "$status" -ge 2 ]; then echo "killed (exit $status)"; return; fi
-  set +e
-  "$original" replay --quiet --against "$kernel" "$scratch/diff.trace" >/dev/null 2>&1
-  local on_original=$?
-  set -e
-  if [ "$on_original" -eq 0 ]; then
+  if clean_on_original "$scratch/diff.trace" --against "$kernel"; then
     echo "killed ($(grep -m1 '^# difference:' "$scratch/diff.trace" | cut -c3-90))"
   else
     echo "survived (its difference also shows unmutated: $(grep -m1 '^# difference:' "$scratch/diff.trace" | cut -c15-70))"
