@@ -160,7 +160,8 @@ std::string cell_label(const Cell& cell) {
 
 std::string report_json(const VerifyResult& result) {
   std::ostringstream out;
-  out << "{\n  \"version\": " << json_string(result.version) << ",\n  \"seed\": " << result.seed
+  out << "{\n  \"version\": " << json_string(result.version) << ",\n  \"implementation\": "
+      << json_string(result.implementation) << ",\n  \"seed\": " << result.seed
       << ",\n  \"budget_seconds\": " << json_number(result.budget_seconds) << ",\n  \"jobs\": " << result.jobs
       << ",\n  \"elapsed_seconds\": " << json_number(result.elapsed_seconds)
       << ",\n  \"corpus_as_annotated\": " << (result.corpus_regressions() == 0 ? "true" : "false")
@@ -221,7 +222,7 @@ std::string report_json(const VerifyResult& result) {
 std::string report_markdown(const VerifyResult& result) {
   std::ostringstream out;
   out << "# iovacheck verify\n\n" << headline(result) << "\n\n"
-      << "iovacheck " << result.version << ", seed " << result.seed << ", budget " << seconds_text(result.budget_seconds)
+      << "iovacheck " << result.version << " on " << result.implementation << ", seed " << result.seed << ", budget " << seconds_text(result.budget_seconds)
       << " on " << result.jobs << " jobs, ran " << seconds_text(result.elapsed_seconds) << ".\n\n## Verdicts\n\n| variant |";
   for (const std::string& engine : result.engines) out << " " << engine << " |";
   out << "\n|---|";
@@ -300,7 +301,8 @@ std::string report_html(const VerifyResult& result) {
          "<title>iovacheck verify</title><style>"
       << kHtmlStyle << "</style></head><body>\n<h1>iovacheck verify</h1>\n<p class=\"headline"
       << (result.corpus_regressions() != 0 || result.new_findings() != 0 ? " bad" : "") << "\">"
-      << html_escape(headline(result)) << "</p>\n<p>iovacheck " << html_escape(result.version) << ", seed " << result.seed
+      << html_escape(headline(result)) << "</p>\n<p>iovacheck " << html_escape(result.version) << " on "
+      << html_escape(result.implementation) << ", seed " << result.seed
       << ", budget " << seconds_text(result.budget_seconds) << " on " << result.jobs << " jobs, ran "
       << seconds_text(result.elapsed_seconds) << ".</p>\n<h2>Verdicts</h2>\n<div class=\"scroll\"><table id=\"matrix\">"
       << "<thead><tr><th>variant</th>";

@@ -118,7 +118,7 @@ VerifyResult run_verification(const VerifyOptions& options) {
   say("corpus: replaying " + std::to_string(traces.size()) + " traces on " + std::to_string(options.variants.size()) +
       " variants");
   for (const fs::path& relative : traces) {
-    result.corpus.push_back(replay_corpus_trace(options.corpus, relative, options.variants));
+    result.corpus.push_back(replay_corpus_trace(options.corpus, relative, options.variants, options.implementation));
   }
 
   const CoverageBuild* coverage = std::get_if<CoverageBuild>(&options.coverage);
@@ -141,9 +141,13 @@ VerifyResult run_verification(const VerifyOptions& options) {
       fs::create_directories(dir);
       if (!built[e]) {
         cell.detail = "this iovacheck has no '" + engine.verb + "' verb: the " + name + " engine is not built";
+      } else if (options.implementation.kernel && !engine.runs_code) {
+        cell.kind = CellKind::NotApplicable;
+        cell.detail = "the " + name + " engine checks the spec's encoding of the design, not " +
+                      options.implementation.text() + "'s code";
       } else {
         CellRequest request{options.binary, variant, share, options.seed, dir.string(), options.corpus.string(),
-                            options.fuzz_build, {}};
+                            options.fuzz_build, {}, options.implementation.text()};
         if (coverage) {
           if (engine.runs_in_cli) request.binary = coverage->cli.string();
           request.coverage_build = coverage->dir.string();
