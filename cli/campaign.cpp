@@ -4,10 +4,12 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cli/impl_option.h"
 #include "cli/repository.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
@@ -33,7 +35,29 @@ constexpr std::array kOptions{
     OptionSpec{"fail-on-new", "", "exit 1 when a finding is new"},
     OptionSpec{"fuzz-build", "DIR", "the fuzz preset's build (default: build/fuzz of the repository)"},
     OptionSpec{"coverage-build", "DIR", "the fuzz-coverage preset's build (default: build/fuzz-coverage)"},
+    OptionSpec{"impl", "IMPL", "what runs the variants: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
+    OptionSpec{"against", "IMPL", "exact differential mode: every input compared step by step with IMPL"},
 };
+
+// --impl and --against, and the variants they can run: with a kernel on either side the default
+// is the design the kernel implements; a proposal's design with a kernel is bad usage.
+void choose_implementations(const ParsedArgs& args, fuzz::CampaignOptions& options) {
+  options.implementation = implementation_option(args, "campaign");
+  try {
+    if (const auto against = args.value("against")) options.against = parse_implementation(*against);
+    if (!args.value("variants") && (options.implementation.kernel || (options.against && options.against->kernel))) {
+      options.variants.clear();
+      const ImplementationChoice& kernel = options.implementation.kernel ? options.implementation : *options.against;
+      options.variants.push_back(variant_for(kernel, {}, Trace{}));
+    }
+    for (std::string& variant : options.variants) {
+      variant = variant_for(options.implementation, variant, Trace{});
+      if (options.against) against_variant(*options.against, variant);
+    }
+  } catch (const std::invalid_argument& error) {
+    throw UsageError("iovacheck campaign: " + std::string(error.what()));
+  }
+}
 
 fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
   if (!args.positional.empty()) throw UsageError("iovacheck campaign: unexpected argument '" + args.positional.front() + "'");
@@ -46,6 +70,15 @@ fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
   options.jobs = static_cast<unsigned>(number_option(args, "campaign", "jobs", 1, 1024));
   if (options.jobs == 0) throw UsageError("iovacheck campaign: --jobs expects at least 1");
   options.seed = number_option(args, "campaign", "seed", 0, UINT32_MAX);
+
+  if (const auto names = args.value("variants")) {
+    options.variants = fuzz::split_list(*names);
+    for (const std::string& variant : options.variants)
+      if (const std::string unknown = unknown_variant_message(variant); !unknown.empty()) throw UsageError("iovacheck campaign: " + unknown);
+  } else {
+    for (const VariantInfo& variant : implemented_variants()) options.variants.push_back(variant.name);
+  }
+  choose_implementations(args, options);
 
   const fs::path root = repository_root().value_or(fs::current_path());
   options.corpus_root = root / "corpus";
@@ -69,13 +102,6 @@ fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
   for (const fuzz::HarnessEntry& harness : options.harnesses) {
     std::error_code error;
     if (!fs::exists(harness.binary, error)) throw UsageError("iovacheck campaign: harness binary " + harness.binary.string() + " is missing (build the fuzz preset)");
-  }
-  if (const auto names = args.value("variants")) {
-    options.variants = fuzz::split_list(*names);
-    for (const std::string& variant : options.variants)
-      if (const std::string unknown = unknown_variant_message(variant); !unknown.empty()) throw UsageError("iovacheck campaign: " + unknown);
-  } else {
-    for (const VariantInfo& variant : implemented_variants()) options.variants.push_back(variant.name);
   }
   if (options.harnesses.empty() || options.variants.empty()) throw UsageError("iovacheck campaign: nothing to run");
   options.out = args.value("out").value_or("campaign");
@@ -103,6 +129,12 @@ int run_campaign_verb(const ParsedArgs& args) {
     std::cout << (finding.known() ? "known " : "NEW   ") << (options.out / "findings" / finding.file).string() << "  "
               << finding.signature << "\n";
   }
+  std::cout << "campaign on " << result.implementation << ": skipped " << result.skipped()
+            << " inputs the implementation refused\n";
+  std::map<std::string, std::size_t> reasons;
+  for (const fuzz::JobResult& job : result.jobs)
+    for (const auto& [reason, count] : job.skipped) reasons[reason] += count;
+  for (const auto& [reason, count] : reasons) std::cout << "  " << count << ": " << reason << "\n";
   std::cout << "campaign: " << result.jobs.size() << " jobs, " << result.findings.size() << " findings (" << fresh
             << " new); reports: " << (options.out / "report.md").string() << ", report.json, junit.xml\n";
   return args.flag("fail-on-new") && result.any_new() ? kExitFinding : kExitOk;
@@ -115,7 +147,8 @@ const Verb& campaign_verb() {
       .name = "campaign",
       .summary = "run the nightly fuzz campaign: every harness x variant, findings minimized and triaged",
       .usage = "iovacheck campaign [--minutes M | --runs N] [--jobs J] [--variants LIST] [--harnesses LIST] [--out DIR] "
-               "[--seed S] [--fail-on-new]",
+               "[--seed S] [--fail-on-new]\n"
+               "                       [--impl IMPL] [--against IMPL]",
       .description =
           "Runs every harness of the fuzz build (build/fuzz, 'cmake --preset fuzz') on every variant\n"
           "under libFuzzer, J jobs at once, with a persistent corpus per (harness, variant) under\n"
@@ -126,6 +159,13 @@ const Verb& campaign_verb() {
           "(build/fuzz-coverage) it measures line and branch coverage of model/ and impl/ into\n"
           "DIR/coverage/html. Writes DIR/report.json, report.md and junit.xml; progress on stderr.\n"
           "Every file is written through a rename: a killed campaign loses nothing written.\n"
+          "\n"
+          "--impl kernel[:6.12|:6.1|:/path] fuzzes the real drivers/iommu/iova.c (the variant list\n"
+          "defaults to the design the kernel implements; a proposal with a kernel is bad usage).\n"
+          "--against IMPL is the exact differential mode: each input runs on the variant and on\n"
+          "IMPL, every step's result and state compared; a difference is a finding (property\n"
+          "'difference'), minimized by the shared minimizer. Reports name the implementation and\n"
+          "count the inputs it refused (a magazine size no kernel copy was built for) by reason.\n"
           "\n"
           "Exit: 0 completed, whatever it found; 1 with --fail-on-new when a finding is new; 2 bad\n"
           "usage (nothing started); 3 a defect in iovacheck.",

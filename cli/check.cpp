@@ -72,7 +72,7 @@ int report_counterexample(const props::PropertyOptions& options, const props::Pr
                           const std::optional<std::string>& output) {
   const props::Counterexample& minimized = *result.minimized;
   std::cout << "counterexample on " << result.variant << " after " << result.tests << " tests (seed " << options.seed
-            << ") on " << options.implementation.text() << ", "
+            << ") on " << implementation_name(options.implementation) << ", "
             << (result.known ? "known as " + known_label(result.known) : std::string("not known")) << ": "
             << violation_comment(minimized.violation) << "\n"
             << props::print_counterexample(minimized) << "tests until failure: " << result.tests
@@ -99,20 +99,18 @@ ExactFactory side(const ImplementationChoice& choice, const std::string& variant
 int run_differential_check(const ParsedArgs& args, const std::string& variant, const ImplementationChoice& primary,
                            std::uint64_t tests, std::uint64_t seed) {
   ImplementationChoice against;
-  std::string against_variant = variant;
+  std::string other_variant = variant;
   try {
     against = parse_implementation(*args.value("against"));
     if (primary.kernel) variant_for(primary, variant, Trace{});
     // The kernel side runs its own design; the variant side may be any design with a kernel
     // tree (a difference is then the finding), never a proposal.
-    if (against.kernel && !is_kernel_design(variant))
-      throw std::invalid_argument(against.text() + ": " + variant + " is a proposal's design, no kernel runs it");
-    if (against.kernel) against_variant = variant_for(against, {}, Trace{});
+    other_variant = iovacheck::against_variant(against, variant);
   } catch (const std::invalid_argument& error) {
     throw UsageError(std::string("iovacheck check: ") + error.what());
   }
   const ExactFactory a = side(primary, variant);
-  const ExactFactory b = side(against, against_variant);
+  const ExactFactory b = side(against, other_variant);
   std::size_t traces = 0, steps = 0;
   std::map<std::string, std::size_t> refused;
   std::set<std::string> a_names, b_names;  // a kernel runs as itself or as a magazine copy
@@ -227,7 +225,7 @@ int run_check(const ParsedArgs& args) {
   }
   if (result.minimized) return report_counterexample(options, result, args.value("output"));
   std::cout << "passed " << result.tests << " tests on " << result.variant << " (seed " << options.seed << ") on "
-            << options.implementation.text() << (options.real_magazine_size ? ", magazine size 127" : "") << "\n"
+            << implementation_name(options.implementation) << (options.real_magazine_size ? ", magazine size 127" : "") << "\n"
             << "search: " << throughput(result.search) << "\n";
   if (options.implementation.kernel || result.skipped > 0)
     std::cout << "skipped " << result.skipped << " cases" << (result.skipped ? ": " + result.skip_reason : "") << "\n";

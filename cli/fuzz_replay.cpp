@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/impl_option.h"
 #include "cli/replay.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
@@ -27,6 +28,7 @@ constexpr std::array kOptions{
     OptionSpec{"minimize", "", "replay the failing prefix minimized by the shared minimizer, as 'check' does"},
     OptionSpec{"output", "FILE", "write the trace (one input only)", 'o'},
     OptionSpec{"quiet", "", "print only the verdicts and failures, not every step"},
+    OptionSpec{"impl", "IMPL", "what runs it, as the harness's IOVACHECK_IMPL: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
 };
 
 std::optional<std::string> read_file(const std::string& path) {
@@ -44,10 +46,10 @@ std::string trace_text(const std::string& input, bool ops) {
 
 // The failing prefix of `trace` on `variant`, minimized by the shared minimizer under the
 // predicate `check` uses; the trace itself when it holds or cannot be built.
-Trace minimized(const Trace& trace, const std::string& variant) {
+Trace minimized(const Trace& trace, const std::string& variant, const ImplementationChoice& implementation) {
   CheckReport report;
   try {
-    report = check_on(trace, variant, CheckOptions{.check_expectations = false});
+    report = check_on(trace, variant, implementation, CheckOptions{.check_expectations = false});
   } catch (const std::invalid_argument&) {
     return trace;  // replay_trace reports it
   }
@@ -55,7 +57,7 @@ Trace minimized(const Trace& trace, const std::string& variant) {
   Trace failing = report.named;
   failing.steps.resize(report.violation->step + 1);
   failing.variant = variant;
-  return minimize(failing, counterexample_predicate(variant, report.violation->property));
+  return minimize(failing, counterexample_predicate(variant, report.violation->property, std::nullopt, implementation));
 }
 
 bool write_text(const std::string& path, const std::string& text) {
@@ -66,7 +68,8 @@ bool write_text(const std::string& path, const std::string& text) {
 }
 
 int replay_input(const std::string& path, bool ops, const std::optional<std::string>& variant,
-                 const std::optional<std::string>& output, bool minimize_it, bool quiet) {
+                 const std::optional<std::string>& output, bool minimize_it, bool quiet,
+                 const ImplementationChoice& implementation) {
   const std::optional<std::string> input = read_file(path);
   if (!input) {
     std::cerr << path << ": error: cannot open\n";
@@ -82,7 +85,13 @@ int replay_input(const std::string& path, bool ops, const std::optional<std::str
   }
   if (minimize_it) {
     const std::size_t before = trace.steps.size();
-    text = print_trace(minimized(trace, variant.value_or(trace.variant)));
+    std::string name = variant.value_or(trace.variant);
+    try {
+      name = variant_for(implementation, variant.value_or(""), trace);
+    } catch (const std::invalid_argument&) {
+      // replay_trace reports it
+    }
+    text = print_trace(minimized(trace, name, implementation));
     trace = parse_trace(text);  // line numbers refer to the printed text
     std::cout << "== " << path << " minimized from " << before << " to " << trace.steps.size() << " steps:\n" << text;
   } else if (ops && !quiet) {
@@ -92,7 +101,7 @@ int replay_input(const std::string& path, bool ops, const std::optional<std::str
     std::cerr << "iovacheck fuzz-replay: cannot write '" << *output << "'\n";
     return kExitBadInput;
   }
-  return replay_trace(path, trace, variant, quiet);
+  return replay_trace(path, trace, variant, quiet, implementation);
 }
 
 int run_fuzz_replay(const ParsedArgs& args) {
@@ -102,6 +111,14 @@ int run_fuzz_replay(const ParsedArgs& args) {
     if (const std::string unknown = unknown_variant_message(*variant); !unknown.empty())
       throw UsageError("iovacheck fuzz-replay: " + unknown);
   }
+  const ImplementationChoice implementation = implementation_option(args, "fuzz-replay");
+  if (implementation.kernel) {
+    try {
+      variant_for(implementation, variant.value_or(""), Trace{});
+    } catch (const std::invalid_argument& error) {
+      throw UsageError("iovacheck fuzz-replay: " + std::string(error.what()));
+    }
+  }
   const std::string kind = args.value("input").value_or("ops");
   if (kind != "ops" && kind != "trace")
     throw UsageError("iovacheck fuzz-replay: --input expects ops or trace, got '" + kind + "'");
@@ -109,7 +126,8 @@ int run_fuzz_replay(const ParsedArgs& args) {
   if (output && args.positional.size() > 1) throw UsageError("iovacheck fuzz-replay: -o takes one input only");
   int worst = kExitOk;
   for (const std::string& path : args.positional)
-    worst = std::max(worst, replay_input(path, kind == "ops", variant, output, args.flag("minimize"), args.flag("quiet")));
+    worst = std::max(worst, replay_input(path, kind == "ops", variant, output, args.flag("minimize"), args.flag("quiet"),
+                                         implementation));
   return worst;
 }
 
@@ -119,7 +137,8 @@ const Verb& fuzz_replay_verb() {
   static const Verb verb{
       .name = "fuzz-replay",
       .summary = "turn fuzz harness inputs (crashes, corpus files) into traces and replay them",
-      .usage = "iovacheck fuzz-replay FILE... [--variant NAME] [--input ops|trace] [--minimize] [-o FILE] [--quiet]",
+      .usage = "iovacheck fuzz-replay FILE... [--variant NAME] [--impl IMPL] [--input ops|trace] [--minimize] [-o FILE]\n"
+               "                             [--quiet]",
       .description =
           "Decodes each input as the differential harness does (every byte string is a trace:\n"
           "docs/fuzz.md, 'Byte format'), prints the trace, and replays it like 'replay'; with\n"
@@ -127,7 +146,8 @@ const Verb& fuzz_replay_verb() {
           "harness runs every input on the variant its first byte picks, or on the one the\n"
           "campaign fixed: give that one with --variant. --minimize replays the failing prefix\n"
           "minimized under the predicate 'check' uses (on a variant other than mainline: still\n"
-          "violating, and mainline holding). -o writes the trace replayed.\n"
+          "violating, and mainline holding). -o writes the trace replayed. --impl runs it as the\n"
+          "harness did under IOVACHECK_IMPL (e.g. kernel:6.12: the variant is the kernel's design).\n"
           "\n"
           "Exit: 0 everything holds, 1 a property violated, 2 bad input; with several files, the worst.",
       .options = kOptions,

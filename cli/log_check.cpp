@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/impl_option.h"
 #include "cli/text.h"
 #include "cli/trace_file.h"
 #include "cli/verb.h"
@@ -19,6 +20,7 @@ constexpr std::array kOptions{
     OptionSpec{"variant", "NAME", "replay on this variant only (default: every variant); its violations count for the exit code"},
     OptionSpec{"emit-trace", "FILE", "write the last complete dump as a snapshot trace, the failed request its step"},
     OptionSpec{"emit-history", "FILE", "write the first history between two dumps as a trace: the earlier dump, the frees, the retry"},
+    OptionSpec{"impl", "IMPL", "replay the failed request on: impl (default, every variant), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
 };
 
 std::string where(std::size_t line) { return line ? "line " + std::to_string(line) + ": " : ""; }
@@ -56,7 +58,8 @@ std::string describe_run(const field::RequestRun& run) {
   if (run.error) return "cannot hold the state: " + *run.error;
   std::string text = run.placed ? "succeeds" : "fails";
   if (run.placed && run.node) text += " at " + to_string(*run.node);
-  text += ": " + field::describe_attempts(run.attempts);
+  if (!run.rebuilt.empty()) text += " (the dumped state rebuilt through the kernel's API: " + run.rebuilt + ")";
+  else text += ": " + field::describe_attempts(run.attempts);
   if (run.violation) text += "\n        " + violation_comment(*run.violation);
   return text;
 }
@@ -199,14 +202,23 @@ int run(const ParsedArgs& args) {
   const std::optional<std::string> variant = args.value("variant");
   if (variant)
     if (const std::string problem = unknown_variant_message(*variant); !problem.empty()) throw UsageError("iovacheck log-check: " + problem);
-  const std::vector<std::string> variants = variant ? std::vector<std::string>{*variant} : std::vector<std::string>{};
+  const ImplementationChoice implementation = implementation_option(args, "log-check");
+  std::vector<std::string> variants = variant ? std::vector<std::string>{*variant} : std::vector<std::string>{};
+  if (implementation.kernel) {
+    try {
+      variants = {variant_for(implementation, variant.value_or(""), Trace{})};
+    } catch (const std::invalid_argument& error) {
+      throw UsageError("iovacheck log-check: " + std::string(error.what()));
+    }
+    std::cout << "replaying on " << implementation_name(implementation) << " (" << variants.front() << ")\n";
+  }
   int worst = kExitOk;
   std::optional<std::string> emitted;
   std::optional<std::string> history_text;
   for (const std::string& path : args.positional) {
     field::LogReport report;
     try {
-      report = field::check_log(parse_dump_log(read_text_file(path)), variants);
+      report = field::check_log(parse_dump_log(read_text_file(path)), variants, implementation);
     } catch (const TraceFileError& error) {
       std::cerr << error.what() << "\n";
       worst = std::max(worst, int{kExitBadInput});
@@ -226,7 +238,7 @@ int run(const ParsedArgs& args) {
     for (const std::string& note : report.request_notes) std::cout << "note: " << note << "\n";
     for (std::size_t k = 0; k < report.dumps.size(); ++k) print_dump(k + 1, report.dumps[k], report.request);
     for (const field::History& history : report.histories) print_history(history);
-    const bool finding = report.inconsistent() || variant_violates(report, variant);
+    const bool finding = report.inconsistent() || variant_violates(report, implementation.kernel ? std::optional<std::string>(variants.front()) : variant);
     std::cout << "\n" << path << ": " << (finding ? "INCONSISTENT: the log shows a state or a failure the spec does not allow" : "consistent") << "\n";
     worst = std::max(worst, finding ? int{kExitFinding} : int{kExitOk});
     const std::string trace_variant = variant.value_or("mainline");
@@ -244,7 +256,7 @@ const Verb& log_check_verb() {
   static const Verb verb{
       "log-check",
       "check kernel logs with dump_iova_rbtree dumps and replay their failed request",
-      "iovacheck log-check FILE... [--variant NAME] [--emit-trace FILE] [--emit-history FILE]",
+      "iovacheck log-check FILE... [--variant NAME] [--impl IMPL] [--emit-trace FILE] [--emit-history FILE]",
       "Reads dump_iova_rbtree-style dumps of an iova_domain from kernel logs (timestamps and tags,\n"
       "mail-wrapped lines, values in bytes, \"lines omitted\" notes, several dumps per file). For each\n"
       "dump: validates the structure (order, overlaps, sizes, the count and total_size, the cached\n"
@@ -255,6 +267,11 @@ const Verb& log_check_verb() {
       "the retry). Two dumps with the fast path's flush between them are joined by the history the\n"
       "log records, and each variant is asked whether it reaches the later dump that way\n"
       "(--emit-history writes that history as a trace).\n"
+      "--impl kernel[:6.12|:6.1|:/path] replays the failed request on the real iova.c instead.\n"
+      "The kernel cannot start from a snapshot: the dumped state is rebuilt through its API\n"
+      "(reserve_iova for the nodes, alloc_iova for the two cached nodes, a failing alloc_iova\n"
+      "for max32_alloc_size) and compared with the dump; a state not reached that way is said\n"
+      "so, not replayed. Histories are replayed on impl/ only.\n"
       "Exit: 0 consistent, 1 an inconsistency (or with --variant, a violation on it), 2 bad input.",
       kOptions,
       run,

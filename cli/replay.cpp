@@ -464,12 +464,10 @@ int differential_file(const std::string& path, const std::optional<std::string>&
     std::cerr << error.what() << "\n";
     return kExitBadInput;
   }
-  std::string variant, against_variant;
+  std::string variant, other_variant;
   try {
     variant = variant_for(choice, variant_override.value_or(""), trace);
-    against_variant = against.kernel ? variant_for(against, {}, trace) : variant;
-    if (against.kernel && !is_kernel_design(variant))
-      throw std::invalid_argument(variant + " is a proposal's design, no kernel runs it");
+    other_variant = against_variant(against, variant);
   } catch (const std::invalid_argument& error) {
     std::cerr << path << ": error: " << error.what() << "\n";
     return kExitBadInput;
@@ -477,7 +475,7 @@ int differential_file(const std::string& path, const std::optional<std::string>&
   auto side = [](const ImplementationChoice& which, const std::string& name) -> ExactFactory {
     return [which, name](const Trace& run) { return make_exact_implementation(run, name, which); };
   };
-  const DifferentialRun run = run_differential(trace, side(choice, variant), side(against, against_variant));
+  const DifferentialRun run = run_differential(trace, side(choice, variant), side(against, other_variant));
   if (run.refused) {
     std::cout << "== " << path << ": skipped: " << *run.refused << "\n";
     return kExitOk;
@@ -537,13 +535,16 @@ int run_replay(const ParsedArgs& args) {
 }  // namespace
 
 int replay_trace(const std::string& path, const Trace& trace, const std::optional<std::string>& variant_override,
-                 bool quiet) {
+                 bool quiet, const ImplementationChoice& implementation) {
   ReplayOptions options;
+  options.implementation = implementation;
   options.variant = variant_override;
   options.quiet = quiet;
   Skips skips;
   try {
-    return FileReplay(path, print_trace(trace), options, skips).run();
+    const int status = FileReplay(path, print_trace(trace), options, skips).run();
+    for (const auto& [reason, count] : skips.reasons) std::cout << "  skipped " << count << ": " << reason << "\n";
+    return status;
   } catch (const TraceFileError& error) {
     std::cerr << error.what() << "\n";
     return kExitBadInput;

@@ -33,6 +33,27 @@ inline std::string indented(const std::string& text) {
   return result;
 }
 
+// `text` broken at spaces into lines of at most `width` characters, the continuation lines
+// starting with `indent`; each line ends in a newline.
+inline std::string wrapped(const std::string& text, std::size_t width, const std::string& indent) {
+  std::string result;
+  std::string line;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find(' ', start), text.size());
+    const std::string word = text.substr(start, end - start);
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      result += line + "\n";
+      line = indent;
+    } else if (!line.empty() && line != indent) {
+      line += " ";
+    }
+    line += word;
+    start = end + 1;
+  }
+  return result + line + "\n";
+}
+
 // "1.25 s": a duration as the engines print it.
 inline std::string seconds_text(double seconds) {
   std::ostringstream text;

@@ -4,6 +4,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "harness/rebuild.h"
 #include "model/free_space.h"
 
 namespace iovacheck::field {
@@ -70,12 +71,37 @@ Trace start_trace(const DumpState& state, const std::string& variant) {
 
 RequestRun request_run(const Trace& trace, const std::string& variant) {
   const InspectedRun run = run_inspected(trace, variant);
-  RequestRun result{variant, run.error, false, std::nullopt, {}, run.violation};
+  RequestRun result{variant, run.error, false, std::nullopt, {}, run.violation, {}};
   if (run.error || run.steps.empty()) return result;
   const StepView& last = run.steps.back();
   result.placed = last.outcome.status == Outcome::Status::Ok;
   result.node = last.outcome.node;
   result.attempts = last.attempts;
+  return result;
+}
+
+// The request on a kernel: the dumped state rebuilt through its API, checked to be the dump's
+// exactly, then the request (and the free before it, if any) replayed.
+RequestRun kernel_request_run(const Trace& trace, const std::string& variant, const ImplementationChoice& implementation) {
+  RequestRun result{implementation_name(implementation), std::nullopt, false, std::nullopt, {}, std::nullopt, {}};
+  const RebuiltTrace rebuilt = rebuild_through_api(trace, variant, implementation);
+  if (rebuilt.unreachable) {
+    result.error = "the kernel cannot start from a snapshot, and rebuilding the state through its API does not reach it: " +
+                   *rebuilt.unreachable;
+    return result;
+  }
+  result.rebuilt = rebuilt.how;
+  try {
+    const auto sut = make_exact_implementation(rebuilt.trace, variant, implementation);
+    result.variant = sut->name();
+    Outcome last;
+    for (const Step& step : rebuilt.trace.steps) last = sut->apply(step.op);
+    result.placed = last.status == Outcome::Status::Ok;
+    result.node = last.node;
+    result.violation = check_on(rebuilt.trace, variant, implementation, CheckOptions{.check_expectations = false}).violation;
+  } catch (const std::invalid_argument& refusal) {
+    result.error = refusal.what();
+  }
   return result;
 }
 
@@ -91,7 +117,11 @@ std::optional<Range> node_below_cached32(const DumpState& state) {
   return found;
 }
 
-DumpVerdict check_dump(const Dump& dump, const std::optional<FailedRequest>& request, const std::vector<std::string>& variants) {
+DumpVerdict check_dump(const Dump& dump, const std::optional<FailedRequest>& request, const std::vector<std::string>& variants,
+                       const ImplementationChoice& implementation) {
+  const auto replay = [&](const Trace& trace, const std::string& variant) {
+    return implementation.kernel ? kernel_request_run(trace, variant, implementation) : request_run(trace, variant);
+  };
   DumpVerdict verdict{read_dump(dump), {}, {}, std::nullopt, {}, {}};
   verdict.estimate = check_estimate(verdict.state);
   std::string why;
@@ -105,11 +135,11 @@ DumpVerdict check_dump(const Dump& dump, const std::optional<FailedRequest>& req
   }
   Trace trace = start_trace(verdict.state, "mainline");
   trace.steps.push_back(Step{request->op(), std::nullopt, 0});
-  for (const std::string& variant : variants) verdict.as_dumped.push_back(request_run(trace, variant));
+  for (const std::string& variant : variants) verdict.as_dumped.push_back(replay(trace, variant));
   verdict.freed_below_cached32 = node_below_cached32(verdict.state);
   if (!verdict.freed_below_cached32) return verdict;
   trace.steps.insert(trace.steps.begin(), Step{Free{Target{verdict.freed_below_cached32->lo, {}}}, std::nullopt, 0});
-  for (const std::string& variant : variants) verdict.after_free.push_back(request_run(trace, variant));
+  for (const std::string& variant : variants) verdict.after_free.push_back(replay(trace, variant));
   return verdict;
 }
 
@@ -351,17 +381,21 @@ bool LogReport::inconsistent() const {
   return std::ranges::any_of(dumps, [](const DumpVerdict& dump) { return dump.inconsistent(); });
 }
 
-LogReport check_log(const DumpLog& log, const std::vector<std::string>& variants) {
+LogReport check_log(const DumpLog& log, const std::vector<std::string>& variants, const ImplementationChoice& implementation) {
   const std::vector<std::string> names = variants.empty() ? all_variant_names() : variants;
   LogReport report;
   report.request = find_request(log, report.request_notes);
-  for (const Dump& dump : log.dumps) report.dumps.push_back(check_dump(dump, report.request, names));
+  for (const Dump& dump : log.dumps) report.dumps.push_back(check_dump(dump, report.request, names, implementation));
   for (std::size_t k = 0; k + 1 < report.dumps.size(); ++k) {
     const DumpState& a = report.dumps[k].state;
     const DumpState& b = report.dumps[k + 1].state;
     if (a.iovad != b.iovad) continue;
     if (const std::optional<std::size_t> flush = flush_between(log, a, b))
-      report.histories.push_back(HistoryBuilder(log, report, k, *flush).build(names));
+      report.histories.push_back(HistoryBuilder(log, report, k, *flush).build(implementation.kernel ? std::vector<std::string>{} : names));
+    if (implementation.kernel && !report.histories.empty() && report.histories.back().from == k && !report.histories.back().cannot)
+      report.histories.back().cannot = "not replayed on " + implementation_name(implementation) +
+                                       ": the history is judged by the hints after every step, which only impl/ reports; "
+                                       "the failed request is replayed on the kernel above";
   }
   return report;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "field/inspect.h"
+#include "harness/implementation.h"
 #include "model/dump_log.h"
 #include "model/dump_state.h"
 
@@ -32,6 +33,7 @@ struct RequestRun {
   std::optional<Range> node;
   std::vector<TreeAttempt> attempts;
   std::optional<Violation> violation;  // the checker's verdict on the request's step (or before)
+  std::string rebuilt;  // on a kernel: how its state was rebuilt through its API (no tree attempts)
 };
 
 struct DumpVerdict {
@@ -72,7 +74,11 @@ struct LogReport {
 };
 
 // Checks a parsed log; `variants` are the variants to replay on (every implemented one when empty).
-LogReport check_log(const DumpLog& log, const std::vector<std::string>& variants);
+// On a kernel (`implementation`), which cannot start from a snapshot, each dump's state is
+// rebuilt through its API (harness/rebuild.h) and the request replayed there when that reaches
+// the dumped state exactly; otherwise the run says why not. Histories are replayed on impl/ only.
+LogReport check_log(const DumpLog& log, const std::vector<std::string>& variants,
+                    const ImplementationChoice& implementation = {});
 
 // The state of a dump as a snapshot trace on `variant`, with the request as its one step when the
 // log names one with a limit; comments say where it came from. Throws std::invalid_argument for a

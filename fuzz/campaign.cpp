@@ -24,6 +24,7 @@
 #include "fuzz/byte_trace.h"
 #include "fuzz/known_finding.h"
 #include "fuzz/text_files.h"
+#include "harness/differential.h"
 #include "harness/implementation.h"
 #include "harness/predicates.h"
 #include "model/minimize.h"
@@ -152,15 +153,42 @@ struct Paths {
   fs::path crashes(const Job& job) const { return out / "crashes" / job.id(); }
   fs::path log(const Job& job) const { return out / "logs" / (job.id() + ".log"); }
   fs::path findings() const { return out / "findings"; }
+  fs::path skips(const Job& job) const { return out / "skips" / job.id(); }
   fs::path scratch() const { return out / "scratch"; }
 };
 
-// Violations are written to the job's crash directory and the run goes on (a crash would cost
-// a restart of libFuzzer's fork job each time); sanitizer reports still crash.
-std::vector<std::string> job_environment(const Job& job, const fs::path& crashes) {
-  std::vector<std::string> env{"IOVACHECK_FUZZ_KEEP_GOING=" + crashes.string()};
+// What the harness runs: the job's variant, on the campaign's implementation, against another.
+std::vector<std::string> harness_environment(const Job& job, const CampaignOptions& options) {
+  std::vector<std::string> env{"IOVACHECK_IMPL=" + options.implementation.text()};
   if (!job.variant.empty()) env.push_back("IOVACHECK_FUZZ_VARIANTS=" + job.variant);
+  if (options.against) env.push_back("IOVACHECK_AGAINST=" + options.against->text());
   return env;
+}
+
+// Violations are written to the job's crash directory and the run goes on (a crash would cost
+// a restart of libFuzzer's fork job each time); sanitizer reports still crash. Inputs the
+// implementation refuses are counted under skips/.
+std::vector<std::string> job_environment(const Job& job, const CampaignOptions& options, const fs::path& crashes,
+                                         const fs::path& skips) {
+  std::vector<std::string> env = harness_environment(job, options);
+  env.push_back("IOVACHECK_FUZZ_KEEP_GOING=" + crashes.string());
+  env.push_back("IOVACHECK_FUZZ_SKIPS=" + skips.string());
+  return env;
+}
+
+// The refusal counts the job's processes left (fuzz/differential.cpp), summed by reason.
+std::map<std::string, std::size_t> read_skips(const fs::path& dir) {
+  std::map<std::string, std::size_t> skipped;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    std::istringstream text(read_text(entry.path()));
+    for (std::string line; std::getline(text, line);) {
+      const std::size_t tab = line.find('\t');
+      if (tab == std::string::npos || tab == 0) continue;
+      skipped[line.substr(tab + 1)] += std::stoull(line.substr(0, tab));
+    }
+  }
+  return skipped;
 }
 
 // The harness's dictionary and the "key = value" lines of its .options file's [libfuzzer]
@@ -197,6 +225,9 @@ class Campaign {
   explicit Campaign(const CampaignOptions& options) : options_(options), paths_{options.out} {}
 
   CampaignResult run() {
+    result_.implementation = options_.against ? implementation_name(options_.implementation) + " vs " +
+                                                    implementation_name(*options_.against)
+                                              : implementation_name(options_.implementation);
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
     for (const HarnessEntry& harness : options_.harnesses) {
@@ -254,6 +285,8 @@ class Campaign {
   pid_t start(const Job& job) {
     fs::create_directories(paths_.corpus(job));
     fs::create_directories(paths_.crashes(job));
+    fs::remove_all(paths_.skips(job));
+    fs::create_directories(paths_.skips(job));
     std::vector<std::string> argv{job.harness->binary.string(), "-fork=1", "-ignore_crashes=1", "-ignore_timeouts=1",
                                   "-ignore_ooms=1", "-timeout=10", "-seed=" + std::to_string(options_.seed + jobs_started_++),
                                   "-artifact_prefix=" + paths_.crashes(job).string() + "/"};
@@ -263,7 +296,7 @@ class Campaign {
     argv.push_back(paths_.corpus(job).string());
     if (fs::is_directory(job.harness->seeds)) argv.push_back(job.harness->seeds.string());
     fs::remove(paths_.log(job));
-    return spawn(argv, job_environment(job, paths_.crashes(job)), paths_.log(job));
+    return spawn(argv, environment(job), paths_.log(job));
   }
 
   void finish(const Job& job, double seconds, int status) {
@@ -274,6 +307,7 @@ class Campaign {
     result.seconds = seconds;
     result.exit_status = status;
     read_job_log(paths_.log(job), result);
+    result.skipped = read_skips(paths_.skips(job));
     triage(job, result);
     result_.jobs.push_back(result);
   }
@@ -365,16 +399,60 @@ class Campaign {
     }
   }
 
-  // The first violation the input shows on the job's variant, as a named failing prefix.
-  std::optional<std::pair<Trace, Property>> violation_of(const Job& job, const std::string& input) const {
+  std::vector<std::string> environment(const Job& job) const {
+    return job_environment(job, options_, paths_.crashes(job), paths_.skips(job));
+  }
+
+  // The job's input as a trace on the job's variant (the harness picks the same).
+  Trace trace_of(const Job& job, const std::string& input) const {
     Trace trace = decode_trace({reinterpret_cast<const std::uint8_t*>(input.data()), input.size()});
-    if (!job.variant.empty()) trace.variant = job.variant;
-    const CheckReport report = check_on(trace, trace.variant, CheckOptions{.check_expectations = false});
+    if (!job.variant.empty()) trace.variant = variant_for(options_.implementation, job.variant, trace);
+    return trace;
+  }
+
+  // The first violation the input shows on the job's variant, as a named failing prefix; nullopt
+  // also when the implementation refuses the input.
+  std::optional<std::pair<Trace, Property>> violation_of(const Job& job, const std::string& input) const {
+    const Trace trace = trace_of(job, input);
+    CheckReport report;
+    try {
+      report = check_on(trace, trace.variant, options_.implementation, CheckOptions{.check_expectations = false});
+    } catch (const std::invalid_argument&) {
+      return std::nullopt;
+    }
     if (!report.violation) return std::nullopt;
     Trace failing = report.named;
     failing.steps.resize(report.violation->step + 1);
-    if (!counterexample_predicate(trace.variant, report.violation->property)(failing)) return std::nullopt;
+    if (!counterexample_predicate(trace.variant, report.violation->property, std::nullopt, options_.implementation)(failing))
+      return std::nullopt;
     return std::pair{failing, report.violation->property};
+  }
+
+  // The two sides of the exact differential for a trace of the job.
+  std::pair<ExactFactory, ExactFactory> sides(const std::string& variant) const {
+    const ImplementationChoice primary = options_.implementation;
+    const ImplementationChoice against = *options_.against;
+    const std::string other = against_variant(against, variant);
+    return {[primary, variant](const Trace& trace) { return make_exact_implementation(trace, variant, primary); },
+            [against, other](const Trace& trace) { return make_exact_implementation(trace, other, against); }};
+  }
+
+  // Exact differential mode: the input's first difference, minimized by the shared minimizer.
+  bool triage_difference(const Job& job, const std::string& input, const JobResult& result) {
+    const Trace trace = trace_of(job, input);
+    const auto [a, b] = sides(trace.variant);
+    const DifferentialRun run = run_differential(trace, a, b);
+    if (!run.difference) return false;
+    const Trace minimized = minimize_difference(trace, a, b);
+    const DifferentialRun shown = run_differential(minimized, a, b);
+    if (!shown.difference) return false;
+    Trace prefix = minimized;
+    prefix.steps.resize(shown.difference->step + 1);
+    std::string shape;
+    for (const Step& step : prefix.steps) shape += (shape.empty() ? "" : ",") + std::string(keyword(step.op));
+    record_finding(job, prefix, "difference", shape, {{shown.difference->step, "difference: " + shown.difference->what}},
+                   std::nullopt, result);
+    return true;
   }
 
   // libFuzzer's crash minimization (the violation aborts here: no keep-going), kept when the
@@ -382,8 +460,7 @@ class Campaign {
   std::string libfuzzer_minimized(const Job& job, const fs::path& crash, const std::string& input, Property property) {
     const fs::path minimized = paths_.scratch() / "minimized";
     fs::remove(minimized);
-    std::vector<std::string> env;
-    if (!job.variant.empty()) env.push_back("IOVACHECK_FUZZ_VARIANTS=" + job.variant);
+    const std::vector<std::string> env = harness_environment(job, options_);
     // -minimize_crash repeats its steps until one fails to shrink: the whole is bounded here.
     wait_for(spawn({job.harness->binary.string(), "-minimize_crash=1", "-runs=2000", "-max_total_time=5",
                     "-exact_artifact_path=" + minimized.string(), crash.string()},
@@ -397,11 +474,14 @@ class Campaign {
 
   void triage_one(const Job& job, const fs::path& crash, const JobResult& result) {
     const std::string input = read_text(crash);
-    if (job.harness->input == "ops") {
+    if (job.harness->input == "ops" && options_.against) {
+      if (triage_difference(job, input, result)) return;
+    } else if (job.harness->input == "ops") {
       if (const auto found = violation_of(job, input)) {
         const auto minimized = violation_of(job, libfuzzer_minimized(job, crash, input, found->second));
         const auto& [failing, property] = minimized ? *minimized : *found;
-        record_trace_finding(job, minimize(failing, counterexample_predicate(failing.variant, property)), property, result);
+        record_trace_finding(job, minimize(failing, counterexample_predicate(failing.variant, property, std::nullopt, options_.implementation)),
+                             property, result);
         return;
       }
     }
@@ -422,20 +502,29 @@ class Campaign {
   }
 
   void record_trace_finding(const Job& job, const Trace& minimized, Property property, const JobResult& result) {
+    const CheckReport replayed =
+        check_on(minimized, minimized.variant, options_.implementation, CheckOptions{.check_expectations = false});
+    std::vector<StepComment> comments;
+    if (replayed.violation) comments.push_back({replayed.violation->step, violation_comment(*replayed.violation)});
     const std::string signature = signature_of(minimized, property);
+    record_finding(job, minimized, std::string(property_name(property)), signature.substr(signature.rfind(' ') + 1), comments,
+                   finding_identity(minimized), result);
+  }
+
+  // A minimized trace as a finding, unless its signature (variant, property, shape) is known.
+  void record_finding(const Job& job, const Trace& minimized, const std::string& property, const std::string& shape,
+                      const std::vector<StepComment>& comments, std::optional<std::string> known_as, const JobResult& result) {
+    const std::string signature = minimized.variant + " " + property + " " + shape;
     if (!signatures_.insert(signature).second) return;
-    const CheckReport replayed = check_on(minimized, minimized.variant, CheckOptions{.check_expectations = false});
     Finding finding;
     finding.harness = job.harness->name;
     finding.variant = minimized.variant;
-    finding.property = std::string(property_name(property));
+    finding.property = property;
     finding.signature = signature;
     finding.steps = minimized.steps.size();
-    finding.known_as = finding_identity(minimized);
+    finding.known_as = std::move(known_as);
     finding.first_seen_seconds = result.first_finding_seconds.value_or(result.seconds);
     finding.file = minimized.variant + "-" + finding.property + "-" + digest(signature) + ".trace";
-    std::vector<StepComment> comments;
-    if (replayed.violation) comments.push_back({replayed.violation->step, violation_comment(*replayed.violation)});
     write_or_throw(paths_.findings() / finding.file, header(finding) + print_trace(minimized, comments));
     result_.findings.push_back(finding);
   }
@@ -443,7 +532,7 @@ class Campaign {
   // A crash that is no violation of a trace (a sanitizer report, a parser defect): the input is
   // the finding, its signature the harness's first report line.
   void record_crash_finding(const Job& job, const fs::path& crash, const std::string& input, const JobResult& result) {
-    const std::string output = run_captured({job.harness->binary.string(), crash.string()}, job_environment(job, paths_.crashes(job)),
+    const std::string output = run_captured({job.harness->binary.string(), crash.string()}, environment(job),
                                             paths_.scratch() / "replay.log");
     static const std::regex report_line(R"((SUMMARY: [^\n]*|\ntrace_parser: [^\n]*|==\d+==ERROR: [^\n]*))");
     std::smatch match;
@@ -464,7 +553,8 @@ class Campaign {
   }
 
   std::string header(const Finding& finding) const {
-    return "# iovacheck campaign finding\n# harness: " + finding.harness + "\n# variant: " + finding.variant +
+    return "# iovacheck campaign finding\n# harness: " + finding.harness + "\n# implementation: " + result_.implementation +
+           "\n# variant: " + finding.variant +
            "\n# property: " + finding.property + "\n# signature: " + finding.signature +
            "\n# status: " + (finding.known() ? "known as " + *finding.known_as : std::string("new")) + "\n# steps: " + std::to_string(finding.steps) + "\n";
   }
@@ -476,7 +566,7 @@ class Campaign {
     fs::remove_all(merged);
     fs::create_directories(merged);
     std::vector<std::string> argv{job.harness->binary.string(), "-merge=1", merged.string(), corpus.string()};
-    if (wait_for(spawn(argv, job_environment(job, paths_.crashes(job)), paths_.out / "logs" / (job.id() + ".merge.log"))) != 0) {
+    if (wait_for(spawn(argv, environment(job), paths_.out / "logs" / (job.id() + ".merge.log"))) != 0) {
       fs::remove_all(merged);
       return;
     }
@@ -506,7 +596,7 @@ class Campaign {
       if (found == instrumented.end()) continue;
       if (std::find(objects.begin(), objects.end(), found->binary.string()) == objects.end())
         objects.push_back(found->binary.string());
-      std::vector<std::string> env = job_environment(job, paths_.crashes(job));
+      std::vector<std::string> env = environment(job);
       env.push_back("LLVM_PROFILE_FILE=" + (dir / (job.id() + ".profraw")).string());
       wait_for(spawn({found->binary.string(), "-runs=0", paths_.corpus(job).string()}, env, dir / "run.log"));
     }
@@ -548,6 +638,13 @@ class Campaign {
 };
 
 }  // namespace
+
+std::size_t CampaignResult::skipped() const {
+  std::size_t total = 0;
+  for (const JobResult& job : jobs)
+    for (const auto& [reason, count] : job.skipped) total += count;
+  return total;
+}
 
 bool CampaignResult::any_new() const {
   return std::any_of(findings.begin(), findings.end(), [](const Finding& finding) { return !finding.known(); });

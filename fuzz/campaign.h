@@ -6,7 +6,10 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <map>
 #include <vector>
+
+#include "harness/implementation.h"
 
 namespace iovacheck::fuzz {
 
@@ -50,6 +53,8 @@ struct CampaignOptions {
   std::uint64_t seed = 0;
   std::filesystem::path coverage_manifest;  // harnesses.tsv of the coverage build; empty: none
   std::filesystem::path corpus_root;        // the repository's corpus/ (its parent is the source tree)
+  ImplementationChoice implementation;      // what runs the variants (IOVACHECK_IMPL of the harness)
+  std::optional<ImplementationChoice> against;  // exact differential mode (IOVACHECK_AGAINST)
 };
 
 struct Finding {
@@ -74,6 +79,7 @@ struct JobResult {
   std::optional<double> first_finding_seconds;
   std::size_t crashes = 0;
   int exit_status = 0;
+  std::map<std::string, std::size_t> skipped;  // inputs the implementation refused, by reason
 };
 
 struct CampaignResult {
@@ -83,6 +89,8 @@ struct CampaignResult {
   std::optional<double> branch_coverage;  // percent
   std::string coverage_note;              // why there is none, or where the HTML is
   double seconds = 0;
+  std::string implementation;  // as reports name it: impl, kernel:6.12.117, "impl:V vs kernel:6.12.117"
+  std::size_t skipped() const;
   bool any_new() const;
 };
 

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -47,7 +48,8 @@ std::string job_name(const JobResult& job) { return job.variant.empty() ? job.ha
 
 std::string json_report(const CampaignResult& result, const CampaignOptions& options) {
   std::ostringstream out;
-  out << "{\n  \"seconds\": " << number(result.seconds) << ",\n  \"seed\": " << options.seed
+  out << "{\n  \"implementation\": \"" << escaped_json(result.implementation) << "\",\n  \"seconds\": "
+      << number(result.seconds) << ",\n  \"seed\": " << options.seed << ",\n  \"skipped\": " << result.skipped()
       << ",\n  \"coverage\": {\"lines_percent\": " << optional_number(result.line_coverage)
       << ", \"branches_percent\": " << optional_number(result.branch_coverage) << ", \"note\": \""
       << escaped_json(result.coverage_note) << "\"},\n  \"jobs\": [";
@@ -57,7 +59,13 @@ std::string json_report(const CampaignResult& result, const CampaignOptions& opt
         << "\", \"seconds\": " << number(job.seconds) << ", \"execs\": " << job.execs
         << ", \"exec_per_s\": " << number(rate(job), 0) << ", \"edges\": " << job.edges << ", \"corpus\": " << job.corpus_files
         << ", \"crashes\": " << job.crashes << ", \"first_finding_s\": " << optional_number(job.first_finding_seconds)
-        << ", \"exit\": " << job.exit_status << "}";
+        << ", \"exit\": " << job.exit_status << ", \"skipped\": {";
+    bool first = true;
+    for (const auto& [reason, count] : job.skipped) {
+      out << (first ? "" : ", ") << "\"" << escaped_json(reason) << "\": " << count;
+      first = false;
+    }
+    out << "}}";
   }
   out << "\n  ],\n  \"findings\": [";
   for (std::size_t i = 0; i < result.findings.size(); ++i) {
@@ -71,12 +79,23 @@ std::string json_report(const CampaignResult& result, const CampaignOptions& opt
   return out.str();
 }
 
+// Inputs the implementation refused (a kernel's magazine size), summed over the jobs by reason.
+std::string skipped_text(const CampaignResult& result) {
+  std::map<std::string, std::size_t> reasons;
+  for (const JobResult& job : result.jobs)
+    for (const auto& [reason, count] : job.skipped) reasons[reason] += count;
+  std::string text = "Skipped " + std::to_string(result.skipped()) + " inputs the implementation refused" +
+                     (reasons.empty() ? "." : ":") + "\n";
+  for (const auto& [reason, count] : reasons) text += "- " + std::to_string(count) + ": " + reason + "\n";
+  return text + "\n";
+}
+
 std::string markdown_report(const CampaignResult& result, const std::filesystem::path& out_dir) {
   std::ostringstream out;
   std::size_t fresh = 0;
   for (const Finding& finding : result.findings) fresh += finding.known() ? 0 : 1;
-  out << "# iovacheck campaign\n\n" << number(result.seconds, 0) << " s; " << result.findings.size() << " findings, "
-      << fresh << " new.\n\nCoverage of model/ and impl/: lines "
+  out << "# iovacheck campaign\n\nOn " << result.implementation << ". " << number(result.seconds, 0) << " s; "
+      << result.findings.size() << " findings, " << fresh << " new.\n\n" << skipped_text(result) << "Coverage of model/ and impl/: lines "
       << (result.line_coverage ? number(*result.line_coverage) + " %" : "n/a") << ", branches "
       << (result.branch_coverage ? number(*result.branch_coverage) + " %" : "n/a") << " (" << result.coverage_note
       << ")\n\n## Jobs\n\n| job | s | execs | exec/s | edges | corpus | crashes | first finding s |\n|---|---|---|---|---|---|---|---|\n";

@@ -6,25 +6,43 @@
 //
 // Environment:
 //   IOVACHECK_FUZZ_VARIANTS   comma-separated variants the variant byte picks among (default:
-//                             every implemented variant); one name fixes the variant
+//                             every implemented variant; on a kernel, the design it implements);
+//                             one name fixes the variant
+//   IOVACHECK_IMPL            what runs the variant: impl (default), kernel, kernel:6.12,
+//                             kernel:6.1, kernel:/path (the --impl option of every verb)
+//   IOVACHECK_AGAINST         exact differential mode: each input runs on the variant and on this
+//                             implementation, every result and the whole exact state compared
+//                             after each step; a difference is the finding (property
+//                             "difference")
 //   IOVACHECK_FUZZ_TRACE_DIR  where a counted violation's trace is written (default: none)
 //   IOVACHECK_FUZZ_KEEP_GOING when set, a counted violation is printed once per variant and
 //                             property (its input written to that directory when the value is
 //                             one) and the run goes on at full speed: only sanitizer reports and
 //                             defects stop it (the campaign, CI's smoke runs)
+//   IOVACHECK_FUZZ_SKIPS      a directory: each process keeps there (skips.PID) how many inputs
+//                             an implementation refused (a kernel's magazine size), by reason
+//
+// A bad setting (an unknown implementation, a kernel with a proposal's design) exits 2 at start.
+// Refused inputs are counted and printed at exit ("iovacheck skipped N inputs: ...").
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <optional>
 #include <set>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #include "fuzz/byte_trace.h"
 #include "fuzz/text_files.h"
+#include "harness/differential.h"
 #include "harness/implementation.h"
 #include "harness/predicates.h"
 #include "model/trace_io.h"
@@ -35,24 +53,44 @@ using namespace iovacheck;
 
 struct Settings {
   std::vector<std::string> variants;
+  ImplementationChoice implementation;
+  std::optional<ImplementationChoice> against;
   std::string trace_dir;
   bool keep_going = false;
   std::string keep_going_dir;  // where keep-going findings' inputs go; empty: nowhere
+  std::string skips_dir;       // where the refusal counts go; empty: nowhere
 };
 
 Settings settings;
+std::map<std::string, std::size_t> skipped;  // refusals by reason
+std::size_t skipped_total = 0;
 
-std::string finding_name(const std::string& variant, Property property) {
-  return variant + "." + std::string(property_name(property));
+void write_skips() {
+  if (settings.skips_dir.empty() || skipped.empty()) return;
+  std::string text;
+  for (const auto& [reason, count] : skipped) text += std::to_string(count) + "\t" + reason + "\n";
+  fuzz::write_atomically(std::filesystem::path(settings.skips_dir) / ("skips." + std::to_string(getpid())), text);
+}
+
+void print_skips() {
+  if (skipped_total == 0) return;
+  std::fprintf(stderr, "iovacheck skipped %zu inputs the implementation refused:\n", skipped_total);
+  for (const auto& [reason, count] : skipped) std::fprintf(stderr, "  %zu: %s\n", count, reason.c_str());
+  write_skips();
+}
+
+// A refusal is counted, never a finding; the counts reach the file now and then, since libFuzzer
+// may end a process without running exit handlers.
+void skip(const std::string& reason) {
+  ++skipped[reason];
+  if (++skipped_total % 1024 == 1) write_skips();
 }
 
 std::set<std::string> reported;  // keep-going: the (variant, property) names printed so far
 bool already_reported(const std::string& name) { return reported.contains(name); }
 
-void report_finding(const Trace& failing, const Violation& violation, std::span<const std::uint8_t> input) {
-  const std::string text =
-      print_trace(failing, {StepComment{violation.step, violation_comment(violation)}});
-  const std::string name = finding_name(failing.variant, violation.property);
+void report(const Trace& failing, const std::string& name, const std::string& comment, std::size_t step,
+            std::span<const std::uint8_t> input) {
   if (settings.keep_going) {
     if (!reported.insert(name).second) return;
     std::fprintf(stderr, "iovacheck finding (keep going): %s\n", name.c_str());
@@ -62,25 +100,59 @@ void report_finding(const Trace& failing, const Violation& violation, std::span<
       fuzz::write_atomically(path, std::string(input.begin(), input.end()));
     return;
   }
+  const std::string text = print_trace(failing, {StepComment{step, comment}});
   std::fprintf(stderr, "iovacheck finding: %s\n%s", name.c_str(), text.c_str());
   if (!settings.trace_dir.empty()) {
     const std::size_t digest = std::hash<std::string>{}(text);
     fuzz::write_atomically(std::filesystem::path(settings.trace_dir) / (name + "." + std::to_string(digest) + ".trace"), text);
   }
+  print_skips();
   std::abort();
 }
 
-}  // namespace
+[[noreturn]] void bad_setting(const std::string& what) {
+  std::fprintf(stderr, "differential: %s\n", what.c_str());
+  std::exit(2);
+}
 
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* variants = std::getenv("IOVACHECK_FUZZ_VARIANTS");
-  if (variants != nullptr && *variants != '\0') {
+ImplementationChoice implementation_from(const char* name) {
+  const char* text = std::getenv(name);
+  try {
+    return parse_implementation(text);
+  } catch (const std::invalid_argument& error) {
+    bad_setting(std::string(name) + ": " + error.what());
+  }
+}
+
+// The settings, checked as the CLI checks its options: a pairing that makes no sense is exit 2.
+void read_settings() {
+  if (const char* impl = std::getenv("IOVACHECK_IMPL"); impl != nullptr && *impl != '\0')
+    settings.implementation = implementation_from("IOVACHECK_IMPL");
+  if (const char* against = std::getenv("IOVACHECK_AGAINST"); against != nullptr && *against != '\0')
+    settings.against = implementation_from("IOVACHECK_AGAINST");
+  if (const char* variants = std::getenv("IOVACHECK_FUZZ_VARIANTS"); variants != nullptr && *variants != '\0')
     settings.variants = fuzz::split_list(variants);
-    for (const std::string& variant : settings.variants) {
-      if (!is_implemented_variant(variant)) {
-        std::fprintf(stderr, "differential: IOVACHECK_FUZZ_VARIANTS: unknown variant '%s'\n", variant.c_str());
-        std::exit(2);
-      }
+  else if (settings.implementation.kernel)
+    settings.variants = {variant_for(settings.implementation, {}, Trace{})};
+  for (std::string& variant : settings.variants) {
+    if (!is_implemented_variant(variant)) bad_setting("IOVACHECK_FUZZ_VARIANTS: unknown variant '" + variant + "'");
+    try {
+      variant = variant_for(settings.implementation, variant, Trace{});
+      if (settings.against) against_variant(*settings.against, variant);
+    } catch (const std::invalid_argument& error) {
+      bad_setting(std::string("IOVACHECK_FUZZ_VARIANTS: ") + error.what());
+    }
+  }
+  if (settings.against && settings.variants.empty())
+    for (const VariantInfo& info : implemented_variants())
+      if (!settings.against->kernel || is_kernel_design(info.name)) settings.variants.push_back(info.name);
+  // A kernel library that does not load is bad usage, not a stream of refused inputs.
+  for (const ImplementationChoice* choice : {&settings.implementation, settings.against ? &*settings.against : nullptr}) {
+    if (choice == nullptr || !choice->kernel) continue;
+    try {
+      make_exact_implementation(Trace{}, variant_for(*choice, {}, Trace{}), *choice);
+    } catch (const std::invalid_argument& error) {
+      bad_setting(choice->text() + ": " + error.what());
     }
   }
   if (const char* dir = std::getenv("IOVACHECK_FUZZ_TRACE_DIR")) settings.trace_dir = dir;
@@ -88,18 +160,59 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     settings.keep_going = true;
     if (std::filesystem::is_directory(keep_going)) settings.keep_going_dir = keep_going;
   }
+  if (const char* dir = std::getenv("IOVACHECK_FUZZ_SKIPS"); dir != nullptr && std::filesystem::is_directory(dir))
+    settings.skips_dir = dir;
+}
+
+void check_one(const Trace& trace, std::span<const std::uint8_t> input) {
+  CheckReport checked;
+  try {
+    checked = check_on(trace, trace.variant, settings.implementation, CheckOptions{.check_expectations = false});
+  } catch (const std::invalid_argument& refusal) {
+    skip(refusal.what());
+    return;
+  }
+  if (!checked.violation) return;
+  const std::string name = trace.variant + "." + std::string(property_name(checked.violation->property));
+  // Keep-going prints a (variant, property) once: a repeat needs no judging.
+  if (settings.keep_going && already_reported(name)) return;
+  Trace failing = checked.named;
+  failing.steps.resize(checked.violation->step + 1);
+  if (!counterexample_predicate(trace.variant, checked.violation->property, std::nullopt, settings.implementation)(failing))
+    return;
+  report(failing, name, violation_comment(*checked.violation), checked.violation->step, input);
+}
+
+// Exact differential mode: the kernel side runs its own design, the other side the trace's variant.
+void compare_one(const Trace& trace, std::span<const std::uint8_t> input) {
+  const ImplementationChoice& against = *settings.against;
+  const std::string other = against_variant(against, trace.variant);
+  const ImplementationChoice primary = settings.implementation;
+  const ExactFactory a = [&](const Trace& each) { return make_exact_implementation(each, trace.variant, primary); };
+  const ExactFactory b = [&](const Trace& each) { return make_exact_implementation(each, other, against); };
+  const DifferentialRun run = run_differential(trace, a, b);
+  if (run.refused) {
+    skip(*run.refused);
+    return;
+  }
+  if (!run.difference) return;
+  Trace failing = trace;
+  failing.steps.resize(run.difference->step + 1);
+  report(failing, trace.variant + ".difference", "difference: " + run.difference->what, run.difference->step, input);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  read_settings();
+  std::atexit(print_skips);
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Trace trace = fuzz::decode_trace({data, size});
   if (!settings.variants.empty()) trace.variant = settings.variants[(size > 0 ? data[0] : 0) % settings.variants.size()];
-  const CheckReport report = check_on(trace, trace.variant, CheckOptions{.check_expectations = false});
-  if (!report.violation) return 0;
-  // Keep-going prints a (variant, property) once: a repeat needs no judging.
-  if (settings.keep_going && already_reported(finding_name(trace.variant, report.violation->property))) return 0;
-  Trace failing = report.named;
-  failing.steps.resize(report.violation->step + 1);
-  if (counterexample_predicate(trace.variant, report.violation->property)(failing)) report_finding(failing, *report.violation, {data, size});
+  if (settings.against) compare_one(trace, {data, size});
+  else check_one(trace, {data, size});
   return 0;
 }

@@ -21,13 +21,15 @@ std::uint8_t* record(std::uint8_t* data, std::size_t index) { return data + kHea
 
 // A value field set to an edge: small literal, dma32 +-1, start_pfn, 2^64-1, a power of two +-1.
 void edge_value(std::uint8_t* value, std::mt19937& random) {
-  static constexpr std::uint8_t kClasses[] = {0, 1, 2, 3, 4, 5};
+  // The byte form's exact classes (selector 128 + class): literal, near dma32, near start_pfn,
+  // near 2^64-1, a power of two, near an earlier value.
+  static constexpr std::uint8_t kClasses[] = {128, 129, 130, 131, 132, 133};
   value[0] = kClasses[random() % std::size(kClasses)];
   const std::int32_t offset = static_cast<std::int32_t>(random() % 5) - 2;
   std::uint32_t payload = static_cast<std::uint32_t>(offset);
-  if (value[0] == 0) payload = random() % 64;
-  if (value[0] == 4) payload = static_cast<std::uint32_t>(offset * 64) | (random() % 64);
-  if (value[0] == 5) payload = static_cast<std::uint32_t>(offset * 256) | (random() % 256);
+  if (value[0] == 128) payload = random() % 64;
+  if (value[0] == 132) payload = static_cast<std::uint32_t>(offset * 64) | (random() % 64);
+  if (value[0] == 133) payload = static_cast<std::uint32_t>(offset * 256) | (random() % 256);
   std::memcpy(value + 1, &payload, 4);
 }
 

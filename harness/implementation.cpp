@@ -269,6 +269,12 @@ ImplementationChoice built_kernel(std::string tree) {
   return ImplementationChoice{true, std::move(tree)};
 }
 
+std::string implementation_name(const ImplementationChoice& choice) {
+  if (!choice.kernel) return choice.text();
+  const KernelPlan plan = plan_kernel(choice.tree, Trace{});
+  return plan.build ? "kernel:" + plan.build->version : choice.text();
+}
+
 ImplementationChoice parse_implementation(std::string_view text) {
   if (text == "impl") return ImplementationChoice{};
   if (text == "kernel") return built_kernel("6.12");
@@ -292,6 +298,13 @@ std::string variant_for(const ImplementationChoice& choice, std::string_view req
     throw std::invalid_argument(choice.text() + " implements " + own + ", not " + std::string(requested) +
                                 " (a historical design runs on the kernel tree it comes from: kernel:/path)");
   return asked;
+}
+
+std::string against_variant(const ImplementationChoice& against, const std::string& variant) {
+  if (!against.kernel) return variant;
+  if (!is_kernel_design(variant))
+    throw std::invalid_argument(against.text() + ": " + variant + " is a proposal's design, no kernel runs it");
+  return kernel_variant(against.tree);
 }
 
 std::unique_ptr<ExactSystemUnderTest> make_exact_implementation(const Trace& trace, std::string_view variant,

@@ -89,6 +89,10 @@ struct ImplementationChoice {
   std::string text() const { return kernel ? "kernel:" + tree : "impl"; }
 };
 
+// The implementation as reports name it: impl, kernel:6.12.117, kernel:/src/linux@v6.13-rc1-dirty
+// (the unmodified build's version; a run on a magazine copy names the copy itself).
+std::string implementation_name(const ImplementationChoice& choice);
+
 // A design some kernel tree has had (mainline, z1..z9), as opposed to a proposal (p1..p3).
 bool is_kernel_design(std::string_view variant);
 
@@ -101,6 +105,11 @@ ImplementationChoice parse_implementation(std::string_view text);
 // sense: an unknown variant, or a kernel with a design it does not implement (a p-variant, or
 // z1 on 6.12); a user's tree may claim any historical variant.
 std::string variant_for(const ImplementationChoice& choice, std::string_view requested, const Trace& trace);
+
+// The variant the other side of the exact differential (`--against`) runs when the first side
+// runs `variant`: a kernel its own design, impl/ the same variant. Throws std::invalid_argument
+// when `variant` is a proposal's design and `against` a kernel (no kernel runs it).
+std::string against_variant(const ImplementationChoice& against, const std::string& variant);
 
 // The chosen implementation of `variant` for the trace; reports name it (impl:mainline,
 // kernel:6.12.117). Throws std::invalid_argument when it cannot run the trace (a refusal: the

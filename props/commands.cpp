@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <ostream>
+#include <type_traits>
 #include <variant>
 
 #include "model/trace_io.h"
@@ -55,6 +56,12 @@ void mark_freed(GenModel& model, const Target& target) {
 // Op's alternatives in order: alloc, fast, free, ffree, reserve, flush, trim, find.
 constexpr std::array<std::size_t, 8> kCommandWeights{20, 20, 10, 14, 4, 4, 3, 5};
 static_assert(kCommandWeights.size() == std::variant_size_v<Op>);
+constexpr std::size_t kFastKind = 1;
+constexpr std::size_t kFastFreeKind = 3;
+constexpr std::uint32_t kDrains = 1u << 5 | 1u << 6;  // flush, trim
+static_assert(std::is_same_v<std::variant_alternative_t<kFastKind, Op>, FastAlloc>);
+static_assert(std::is_same_v<std::variant_alternative_t<kFastFreeKind, Op>, FastFree>);
+static_assert(std::is_same_v<std::variant_alternative_t<6, Op>, Trim>);
 
 bool coin(std::size_t yes, std::size_t no) { return *rc::gen::weightedElement<bool>({{yes, true}, {no, false}}); }
 
@@ -87,11 +94,29 @@ Alloc generate_alloc(const GenModel& model) {
   return op;
 }
 
+// Run mode: whether the op continues the run the last ops make (same kind, CPU and size).
+bool continues_run(const GenModel& model, std::size_t kind) {
+  return model.swarm.run_magazines > 0 && model.run_kind == kind &&
+         model.run_count < model.swarm.run_length(model.geometry.mag_size);
+}
+
+// In a run most allocations aim high, so that a run fills magazines whatever the 32-bit
+// space holds: 2^64-1 and its neighbours, or anywhere.
+constexpr std::uint32_t kHighLimits = 1u << 6 | 1u << 7;
+
 FastAlloc generate_fast(const GenModel& model) {
+  const bool run_mode = model.swarm.run_magazines > 0;
+  if (continues_run(model, kFastKind)) {
+    FastAlloc op = model.last_fast;  // the same bin and CPU, a fresh limit
+    op.name = model.fresh_name();
+    op.limit = *limits(model.geometry, model.seen, coin(7, 1) ? kHighLimits : model.swarm.limits);
+    return op;
+  }
   FastAlloc op;
   op.name = model.fresh_name();
-  op.size = *sizes(model.geometry, model.swarm.sizes);
-  op.limit = *limits(model.geometry, model.seen, model.swarm.limits);
+  // A run starts at a size the range caches hold (1..32 pages), mostly the smallest bins.
+  op.size = run_mode ? (coin(3, 1) ? *uniform(1, 4) : *uniform(1, 32)) : *sizes(model.geometry, model.swarm.sizes);
+  op.limit = *limits(model.geometry, model.seen, run_mode && coin(1, 1) ? kHighLimits : model.swarm.limits);
   op.cpu = *cpus(model.geometry);
   op.flush = coin(4, 1);
   return op;
@@ -112,6 +137,15 @@ Free generate_free(const GenModel& model) {
 // Fast frees of live fast allocations with their size mostly; with a wrong size, of any name,
 // or of an address sometimes.
 FastFree generate_fast_free(const GenModel& model) {
+  if (continues_run(model, kFastFreeKind)) {
+    std::vector<const Allocation*> same;  // the same bin: sizes that round up alike
+    for (const Allocation* allocation : live_allocations(model, true))
+      if (roundup_pow2(allocation->size) == roundup_pow2(model.last_free_size)) same.push_back(allocation);
+    if (!same.empty()) {
+      const Allocation& freed = pick(same);
+      return FastFree{Target{0, freed.name()}, freed.size, model.last_free_cpu};
+    }
+  }
   const auto live = live_allocations(model, true);
   const Aim aim = *rc::gen::weightedElement<Aim>({{weight_if(!live.empty(), 20), Aim::Live},
                                                   {weight_if(!live.empty(), 2), Aim::WrongSize},
@@ -143,6 +177,16 @@ std::string GenModel::fresh_name() const {
 }
 
 void record(GenModel& model, const Op& op) {
+  model.last_kind = op.index();
+  if (op.index() == kFastKind || op.index() == kFastFreeKind) {
+    model.run_count = model.run_kind == op.index() ? model.run_count + 1 : 1;
+    model.run_kind = op.index();
+  }
+  if (const auto* fast = std::get_if<FastAlloc>(&op)) model.last_fast = *fast;
+  if (const auto* free = std::get_if<FastFree>(&op)) {
+    model.last_free_cpu = free->cpu;
+    model.last_free_size = free->size;
+  }
   if (const auto* alloc = std::get_if<Alloc>(&op)) {
     model.allocations.push_back(Allocation{number_of(alloc->name), alloc->size, false, false});
     see_allocation(model.seen, alloc->size, alloc->limit);
@@ -185,9 +229,26 @@ FlushCommand::FlushCommand(const GenModel& model) : OpCommand(*flushes(model.geo
 TrimCommand::TrimCommand(const GenModel&) : OpCommand(Trim{}) {}
 FindCommand::FindCommand(const GenModel& model) : OpCommand(Find{*pfns(model.geometry, model.seen)}) {}
 
+// The next op's kind: in run mode a run goes on until its length (1 in 16: another kind comes
+// between), and a finished run of frees is mostly followed by a drain.
+std::size_t next_kind(const GenModel& model) {
+  const Swarm& swarm = model.swarm;
+  if (swarm.run_magazines > 0 && (model.run_kind == kFastKind || model.run_kind == kFastFreeKind)) {
+    if (model.run_count < swarm.run_length(model.geometry.mag_size)) {
+      // Something else may come between, never the other half of the run: that would end it.
+      const std::uint32_t between = swarm.ops & ~(1u << kFastKind | 1u << kFastFreeKind);
+      if (between == 0 || coin(15, 1)) return model.run_kind;
+      return *weighted_index(kCommandWeights, between);
+    } else if (model.last_kind == kFastFreeKind && coin(3, 1)) {
+      return *weighted_index(kCommandWeights, kDrains);
+    }
+  }
+  return *weighted_index(kCommandWeights, swarm.ops);
+}
+
 rc::Gen<CommandPtr> commands(const GenModel& model) {
   return rc::gen::exec([model = std::make_shared<const GenModel>(model)]() -> CommandPtr {
-    switch (*weighted_index(kCommandWeights, model->swarm.ops)) {
+    switch (next_kind(*model)) {
       case 0: return std::make_shared<const AllocCommand>(*model);
       case 1: return std::make_shared<const FastCommand>(*model);
       case 2: return std::make_shared<const FreeCommand>(*model);
@@ -205,7 +266,8 @@ Trace sample_case(std::uint64_t seed, int size) {
   Trace trace;
   trace.geometry = geometries()(random.split(), size).value();
   const Swarm swarm = swarms()(random.split(), size).value();
-  const auto drawn = rc::state::gen::commands(GenModel{trace.geometry, swarm, {}, {}}, commands)(random.split(), size).value();
+  const auto drawn =
+      rc::state::gen::commands(GenModel{trace.geometry, swarm, {}, {}}, commands)(random.split(), size * swarm.length_scale()).value();
   for (const CommandPtr& command : drawn)
     trace.steps.push_back(Step{static_cast<const OpCommand&>(*command).op(), std::nullopt, 0});
   return trace;

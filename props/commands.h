@@ -38,6 +38,15 @@ struct GenModel {
   Swarm swarm;                          // the op kinds and argument classes this case draws
   std::vector<Allocation> allocations;  // in order of definition
   Seen seen;                            // newest last, bounded
+  // The run in progress (run mode, generators.h), derived from the ops by record(): fast
+  // allocations since the last fast free, or fast frees since the last fast allocation; other
+  // ops between them do not end it.
+  std::size_t last_kind = ~std::size_t{0};  // Op's alternative index of the last op
+  std::size_t run_kind = ~std::size_t{0};   // fast or ffree, whichever came last
+  std::size_t run_count = 0;                // ops of that kind since the other one
+  FastAlloc last_fast{};                    // the last fast allocation (size, limit, cpu)
+  unsigned last_free_cpu = 0;               // the CPU of the last fast free
+  Pfn last_free_size = 0;                   // its size
 
   const Allocation* find(const std::string& name) const;
   std::string fresh_name() const;  // a<one more than any so far>

@@ -97,6 +97,10 @@ rc::Gen<Swarm> swarms() {
     swarm.ops |= 1u << *uniform(0, 1);  // alloc or fast: something to work on
     swarm.sizes = subset(kSizeWeights.size());
     swarm.limits = subset(kLimitWeights.size());
+    if (*uniform(0, 1) == 0) {  // run mode: both fast kinds, depots past the CPU count or a 32 cap
+      swarm.ops |= 0b1010;      // fast (1) and ffree (3)
+      swarm.run_magazines = static_cast<unsigned>(*uniform(0, 1) == 0 ? *uniform(33, 40) : *uniform(1, 6));
+    }
     return swarm;
   });
 }

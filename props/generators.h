@@ -25,11 +25,24 @@ rc::Gen<Pfn> uniform(Pfn low, Pfn high);
 // of the op kinds and argument classes, so that long runs of a few kinds happen without the
 // others interfering (an allocation at a low limit, say, which sets max32_alloc_size). Every
 // subset is equally likely, so over many cases every kind and class is drawn.
+//
+// Run mode reaches the range caches' deep states, which independent draws practically never
+// build: fast allocations and fast frees come in runs on one CPU with one size and limit, each
+// run long enough to fill the CPU's two magazines and then `run_magazines` more into the depot
+// (magazine-size-aware: (run_magazines + 2) x the geometry's magazine size), past the CPU count
+// that 6.12's trim keeps or past a 32-magazine cap; a run of frees is mostly ended by a drain
+// (trim or flush). Any op may still come between, so runs cover the input space, not one shape.
 struct Swarm {
   static constexpr std::uint32_t kEvery = ~std::uint32_t{0};
   std::uint32_t ops = kEvery;     // bit i: the op kind of Op's alternative i
   std::uint32_t sizes = kEvery;   // bit i: the i-th size class sizes() lists
   std::uint32_t limits = kEvery;  // bit i: the i-th limit class limits() lists
+  unsigned run_magazines = 0;     // run mode: magazines a run pushes past the CPU's two; 0: off
+  // The length of a run of fast allocations or frees for a magazine size.
+  std::size_t run_length(unsigned mag_size) const { return (run_magazines + 2) * std::size_t{mag_size}; }
+  // A case's length scale: a run-mode case may be longer, since a run past a 32-magazine cap
+  // needs 34 allocations and as many frees per pfn a magazine holds.
+  int length_scale() const { return run_magazines > 32 ? 3 : run_magazines > 0 ? 2 : 1; }
 };
 
 rc::Gen<Swarm> swarms();

@@ -134,7 +134,7 @@ void run_case(const PropertyOptions& options, const std::string& variant, const 
     const GenModel model{start.geometry, swarm, {}, {}};
     // rc::state::check with the case length drawn from the same range in every test, rather
     // than growing with the test's index: the minimizer makes the traces small afterwards.
-    const auto drawn = *rc::gen::resize(max_commands, rc::state::gen::commands(model, &commands));
+    const auto drawn = *rc::gen::resize(max_commands * swarm.length_scale(), rc::state::gen::commands(model, &commands));
     rc::state::runAll(drawn, model, system);
   });
 }

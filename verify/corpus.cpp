@@ -1,6 +1,7 @@
 #include "verify/corpus.h"
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 #include "harness/implementation.h"
@@ -33,7 +34,7 @@ std::string label_of(const CheckReport& report) {
 }  // namespace
 
 CorpusTrace replay_corpus_trace(const fs::path& corpus, const fs::path& relative,
-                                const std::vector<std::string>& variants) {
+                                const std::vector<std::string>& variants, const ImplementationChoice& implementation) {
   CorpusTrace result;
   result.path = relative.string();
   Trace trace;
@@ -49,7 +50,7 @@ CorpusTrace replay_corpus_trace(const fs::path& corpus, const fs::path& relative
   if (annotation.expected_exit != 0) result.pinned_violation = annotation.expected_violation.value_or("some");
   // Expectations pin the trace's own variant; elsewhere only the properties are judged.
   const auto run = [&](const std::string& variant) {
-    return check_on(trace, variant, CheckOptions{.check_expectations = variant == trace.variant});
+    return check_on(trace, variant, implementation, CheckOptions{.check_expectations = variant == trace.variant});
   };
   const auto judge_annotation = [&](const CheckReport& report) {
     result.annotation_mismatch = annotation_mismatch(annotation, report);
@@ -63,11 +64,13 @@ CorpusTrace replay_corpus_trace(const fs::path& corpus, const fs::path& relative
         judge_annotation(report);
         own_variant_run = true;
       }
-    } catch (const std::invalid_argument&) {
-      result.labels.push_back("error");
+    } catch (const std::invalid_argument& error) {
+      result.labels.push_back(implementation.kernel ? "skip" : "error");
+      if (implementation.kernel) result.skipped = error.what();
     }
   }
-  if (!own_variant_run) {
+  // A kernel runs only its own design: a trace of another variant is not judged on it.
+  if (!own_variant_run && !implementation.kernel) {
     try {
       judge_annotation(run(trace.variant));
     } catch (const std::invalid_argument& error) {
@@ -79,8 +82,10 @@ CorpusTrace replay_corpus_trace(const fs::path& corpus, const fs::path& relative
 
 Cell corpus_cell(const std::vector<CorpusTrace>& corpus, const std::string& variant) {
   std::size_t own = 0;
+  std::map<std::string, std::size_t> skipped;
   std::vector<std::string> regressions;
   for (const CorpusTrace& trace : corpus) {
+    if (trace.skipped) ++skipped[*trace.skipped];
     if (trace.own_variant != variant) continue;
     ++own;
     if (trace.annotation_mismatch) regressions.push_back(trace.path + ": " + *trace.annotation_mismatch);
@@ -88,7 +93,14 @@ Cell corpus_cell(const std::vector<CorpusTrace>& corpus, const std::string& vari
   Cell cell;
   cell.variant = variant;
   cell.engine = "corpus";
-  cell.bounds = std::to_string(own) + " corpus traces name this variant";
+  cell.bounds = "the " + std::to_string(own) + " corpus trace" + (own == 1 ? " that names" : "s that name") + " this variant";
+  std::size_t skips = 0;
+  std::string reasons;
+  for (const auto& [reason, count] : skipped) {
+    skips += count;
+    reasons += (reasons.empty() ? "" : "; ") + std::to_string(count) + ": " + reason;
+  }
+  if (skips > 0) cell.bounds += "; skipped " + std::to_string(skips) + " traces the implementation cannot run (" + reasons + ")";
   if (regressions.empty()) {
     cell.kind = CellKind::NoViolation;
     cell.label = "as annotated";

@@ -107,16 +107,12 @@ Coverage measure_coverage(const CoverageBuild& build, const fs::path& work_dir, 
   };
 
   std::vector<std::string> all_profiles;
-  bool fuzz_profile = false;
   for (const std::string& engine : engines) {
-    const bool fuzz = engine == "fuzz";
-    const std::optional<std::string> merged =
-        measure(engine, profiles_of(work_dir, engine), {fuzz ? build.harness : build.cli});
+    // Every scope over both binaries, so that each percentage has the same lines to cover.
+    const std::optional<std::string> merged = measure(engine, profiles_of(work_dir, engine), {build.cli, build.harness});
     if (merged) all_profiles.push_back(*merged);
-    fuzz_profile = fuzz_profile || (fuzz && merged);
   }
-  std::vector<fs::path> objects{build.cli};
-  if (fuzz_profile) objects.push_back(build.harness);
+  const std::vector<fs::path> objects{build.cli, build.harness};
   const std::optional<std::string> all = measure("all", all_profiles, objects);
   if (!all) {
     coverage.note = "no engine left a profile";

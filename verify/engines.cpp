@@ -67,7 +67,12 @@ Cell counterexample_cell(const CellRequest& request, const std::string& engine, 
                     result);
   }
   // The engine may have run the variant with fixes applied: the trace's header says which.
-  const CheckReport report = check_on(trace, {}, CheckOptions{.check_expectations = false});
+  CheckReport report;
+  try {
+    report = check_on(trace, {}, parse_implementation(request.impl), CheckOptions{.check_expectations = false});
+  } catch (const std::invalid_argument& error) {
+    return cell_for(request, engine, CellKind::Error, "its counterexample " + path + " does not run: " + error.what(), result);
+  }
   if (!report.violation) {
     return cell_for(request, engine, CellKind::Error, "its counterexample " + path + " does not replay", result);
   }
@@ -101,7 +106,7 @@ std::string property_output(const CellRequest& request) { return request.work_di
 Command property_command(const CellRequest& request) {
   return Command{.argv = {request.binary, "check", "--variant", request.variant, "--tests",
                           std::to_string(property_cases_for(request.share_seconds)), "--seed",
-                          std::to_string(request.seed), "-o", property_output(request)},
+                          std::to_string(request.seed), "-o", property_output(request), "--impl", request.impl},
                  .output_path = request.work_dir + "/props.out",
                  .deadline_seconds = 3 * request.share_seconds + 30,
                  .environment = {}};
@@ -146,8 +151,9 @@ Command field_log_command(const CellRequest& request) {
   const std::vector<std::string> logs = field_logs(request);
   if (logs.empty()) return Command{{"/bin/true"}, request.work_dir + "/logs.out", 0, {}};
   argv.insert(argv.end(), logs.begin(), logs.end());
-  for (const char* argument : {"--variant", request.variant.c_str(), "--emit-history"}) argv.emplace_back(argument);
-  argv.push_back(history_output(request));
+  argv.insert(argv.end(), {"--variant", request.variant, "--impl", request.impl});
+  // A kernel replays the failed request only, not the history between two dumps.
+  if (request.impl == "impl") argv.insert(argv.end(), {"--emit-history", history_output(request)});
   return Command{argv, request.work_dir + "/logs.out", 3 * request.share_seconds + 60, {}};
 }
 
@@ -211,10 +217,10 @@ Cell proof_verdict(const CellRequest& request, const CommandResult& result) {
   if (exited && result.exit_code == 0 && has_range_cache_delta(request.variant)) {
     // The encoding has no range caches: the variant's delta is not in what was proved.
     cell = cell_for(request, "smt", CellKind::NotApplicable,
-                    "the variant's delta lives in the range caches, which the Z3 encoding does not model; what was proved "
-                    "is about its tree only: " + line_starting(result.output, "proved "),
+                    "n/a: range-cache variant; tree-level proof only. The variant's delta lives in the range caches, which "
+                    "the Z3 encoding does not model; what was proved is about its tree: " + line_starting(result.output, "proved "),
                     result);
-    cell.label = "n/a: range-cache variant; tree-level proof only";
+    cell.label = "n/a: range-cache variant";
   } else if (exited && result.exit_code == 0) {
     cell = cell_for(request, "smt", CellKind::Proved, line_starting(result.output, "proved "), result);
   } else if (exited && result.exit_code == 1) {
@@ -225,10 +231,13 @@ Cell proof_verdict(const CellRequest& request, const CommandResult& result) {
     cell = cell_for(request, "smt", CellKind::Unknown, tail(result.output), result);
   } else if (exited && result.exit_code == 2 && result.output.find("is not encoded") != std::string::npos) {
     cell = cell_for(request, "smt", CellKind::NotApplicable, "the Z3 encoding does not cover this variant", result);
+    cell.label = "n/a: not encoded";
   } else {
     cell = failed_run(request, "smt", result);
   }
-  cell.bounds = (header.empty() ? "the prove verb's defaults" : header.substr(std::string("bounded model checking on ").size())) +
+  // "bounded model checking on V[ against R], in a 5-bit space (...), at most 6 nodes": from the space on.
+  const std::size_t space = header.find(", in a ");
+  cell.bounds = (space == std::string::npos ? "the prove verb's defaults" : header.substr(space + 2)) +
                 ", the tree only (the range caches are not encoded)" +
                 (request.variant == kDefaultVariant ? "" : ", looking for a difference from mainline");
   return cell;
@@ -247,7 +256,8 @@ std::string campaign_dir(const CellRequest& request) { return request.work_dir +
 Command fuzz_command(const CellRequest& request) {
   std::vector<std::string> argv{request.binary, "campaign", "--runs", std::to_string(fuzz_runs_for(request.share_seconds)),
                                 "--jobs", "1", "--variants", request.variant, "--harnesses", "differential",
-                                "--seed", std::to_string(request.seed % 4294967296u), "--out", campaign_dir(request)};
+                                "--seed", std::to_string(request.seed % 4294967296u), "--out", campaign_dir(request),
+                                "--impl", request.impl};
   if (!request.fuzz_build.empty()) argv.insert(argv.end(), {"--fuzz-build", request.fuzz_build});
   if (!request.coverage_build.empty()) argv.insert(argv.end(), {"--coverage-build", request.coverage_build});
   return Command{argv, request.work_dir + "/fuzz.out", 3 * request.share_seconds + 120, {}};
@@ -271,7 +281,7 @@ Cell fuzz_verdict(const CellRequest& request, const CommandResult& result) {
   const bool exited = result.signal == 0 && !result.timed_out;
   Cell cell;
   if (exited && result.exit_code == 2 && result.output.find("fuzz") != std::string::npos) {
-    cell = cell_for(request, "fuzz", CellKind::NotBuilt, "the libFuzzer build is missing: " + tail(result.output, 2), result);
+    cell = cell_for(request, "fuzz", CellKind::NotBuilt, "the libFuzzer build is missing: " + line_starting(result.output, "iovacheck campaign: "), result);
   } else if (exited && result.exit_code == 0) {
     std::optional<std::string> shortest;
     std::size_t shortest_size = 0;
@@ -306,7 +316,7 @@ const std::vector<Engine>& all_engines() {
   static const std::vector<Engine> engines{
       Engine{.name = "props", .verb = "check", .command = property_command, .verdict = property_verdict},
       Engine{.name = "fuzz", .verb = "campaign", .command = fuzz_command, .verdict = fuzz_verdict, .runs_in_cli = false},
-      Engine{.name = "smt", .verb = "prove", .command = proof_command, .verdict = proof_verdict},
+      Engine{.name = "smt", .verb = "prove", .command = proof_command, .verdict = proof_verdict, .runs_code = false},
       Engine{.name = "logs", .verb = "log-check", .command = field_log_command, .verdict = field_log_verdict},
   };
   return engines;

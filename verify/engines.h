@@ -19,6 +19,7 @@ struct CellRequest {
   std::string corpus;    // the corpus directory (field logs live in its field/)
   std::string fuzz_build;  // the libFuzzer build the fuzz engine runs (empty: the campaign's default)
   std::string coverage_build;  // the fuzz-coverage build, when coverage is measured (else empty)
+  std::string impl = "impl";   // what runs the variant, as --impl spells it
 };
 
 struct Engine {
@@ -29,6 +30,7 @@ struct Engine {
   // Coverage: true, the engine's work runs in the iovacheck it is given (the coverage build's CLI
   // then, with a profile file); false, it measures its own with the coverage build (the campaign).
   bool runs_in_cli = true;
+  bool runs_code = true;  // false: it checks the spec's design (smt), not an implementation's code
 };
 
 // Every engine verify knows, in the order of the matrix's columns.

@@ -118,7 +118,9 @@ td.no-violation, td.proved { background: #e3f4e3; }
 td.violation { background: #fff1d6; }
 td.violation.new { background: #ffd9d2; font-weight: 600; }
 td.regression, td.error { background: #f8c7c0; font-weight: 600; }
-td.unknown, td.not-built { background: #eee; color: #555; }
+td.unknown, td.not-built, td.not-covered { background: #eee; color: #555; }
+#matrix td { white-space: normal; min-width: 7rem; }
+details.note { margin: .8rem 0; }
 pre { background: #f6f6f6; padding: .5rem; overflow-x: auto; font-size: .8rem; }
 .picture svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
 .finding { border-top: 1px solid #ddd; padding-top: .5rem; }
@@ -158,7 +160,8 @@ std::string cell_label(const Cell& cell) {
 
 std::string report_json(const VerifyResult& result) {
   std::ostringstream out;
-  out << "{\n  \"version\": " << json_string(result.version) << ",\n  \"seed\": " << result.seed
+  out << "{\n  \"version\": " << json_string(result.version) << ",\n  \"implementation\": "
+      << json_string(result.implementation) << ",\n  \"seed\": " << result.seed
       << ",\n  \"budget_seconds\": " << json_number(result.budget_seconds) << ",\n  \"jobs\": " << result.jobs
       << ",\n  \"elapsed_seconds\": " << json_number(result.elapsed_seconds)
       << ",\n  \"corpus_as_annotated\": " << (result.corpus_regressions() == 0 ? "true" : "false")
@@ -219,7 +222,7 @@ std::string report_json(const VerifyResult& result) {
 std::string report_markdown(const VerifyResult& result) {
   std::ostringstream out;
   out << "# iovacheck verify\n\n" << headline(result) << "\n\n"
-      << "iovacheck " << result.version << ", seed " << result.seed << ", budget " << seconds_text(result.budget_seconds)
+      << "iovacheck " << result.version << " on " << result.implementation << ", seed " << result.seed << ", budget " << seconds_text(result.budget_seconds)
       << " on " << result.jobs << " jobs, ran " << seconds_text(result.elapsed_seconds) << ".\n\n## Verdicts\n\n| variant |";
   for (const std::string& engine : result.engines) out << " " << engine << " |";
   out << "\n|---|";
@@ -234,7 +237,10 @@ std::string report_markdown(const VerifyResult& result) {
     out << "\n";
   }
   out << "\n\"no violation\" holds within the bounds listed below; nothing is claimed past them.\n\n";
-  for (const std::string& note : budget_notes(result)) out << "- Note: " << note << ".\n";
+  if (const std::string missed = budget_notes_summary(result); !missed.empty()) {
+    out << "Note: " << missed << ":\n\n";
+    for (const std::string& note : budget_notes(result)) out << "- " << note << ".\n";
+  }
   out << "\n## Bounds\n\n";
   for (const Cell& cell : result.cells) {
     out << "- " << cell.variant << " / " << cell.engine << ": " << cell_kind_name(cell.kind);
@@ -246,7 +252,11 @@ std::string report_markdown(const VerifyResult& result) {
   }
   out << "\n## Time to first finding\n\n"
       << "When each engine first found a violation, from its own output (the property engine's search time, the "
-         "campaign's first finding file, the SMT engine's solver time), into its run on a variant.\n\n"
+         "campaign's first finding file, the SMT engine's solver time), into its run on a variant."
+      << (result.coverage.measured ? " The engines ran on the instrumented coverage build: a release build finds the same "
+                                     "about ten times sooner (docs/verify.md)."
+                                   : "")
+      << "\n\n"
       << "| engine | earliest | median | runs with a finding |\n|---|---|---|---|\n";
   for (const FirstFinding& first : first_findings(result)) {
     out << "|";
@@ -291,7 +301,8 @@ std::string report_html(const VerifyResult& result) {
          "<title>iovacheck verify</title><style>"
       << kHtmlStyle << "</style></head><body>\n<h1>iovacheck verify</h1>\n<p class=\"headline"
       << (result.corpus_regressions() != 0 || result.new_findings() != 0 ? " bad" : "") << "\">"
-      << html_escape(headline(result)) << "</p>\n<p>iovacheck " << html_escape(result.version) << ", seed " << result.seed
+      << html_escape(headline(result)) << "</p>\n<p>iovacheck " << html_escape(result.version) << " on "
+      << html_escape(result.implementation) << ", seed " << result.seed
       << ", budget " << seconds_text(result.budget_seconds) << " on " << result.jobs << " jobs, ran "
       << seconds_text(result.elapsed_seconds) << ".</p>\n<h2>Verdicts</h2>\n<div class=\"scroll\"><table id=\"matrix\">"
       << "<thead><tr><th>variant</th>";
@@ -318,8 +329,16 @@ std::string report_html(const VerifyResult& result) {
         << (cell.first_finding_seconds ? ", first finding after " + seconds_text(*cell.first_finding_seconds) : "") << ")" << (cell.kind == CellKind::NoViolation ? "" : ". " + html_escape(cell.detail)) << "</li>";
   }
   out << "</ul></details>\n";
-  for (const std::string& note : budget_notes(result)) out << "<p class=\"note\">Note: " << html_escape(note) << ".</p>\n";
-  out << "<h2>Time to first finding</h2>\n<p>From each engine's own output, into its run on a variant.</p>\n"
+  if (const std::string missed = budget_notes_summary(result); !missed.empty()) {
+    out << "<details class=\"note\"><summary>Note: " << html_escape(missed) << "</summary><ul>";
+    for (const std::string& note : budget_notes(result)) out << "<li>" << html_escape(note) << ".</li>";
+    out << "</ul></details>\n";
+  }
+  out << "<h2>Time to first finding</h2>\n<p>From each engine's own output, into its run on a variant."
+      << (result.coverage.measured ? " The engines ran on the instrumented coverage build: a release build finds the same "
+                                     "about ten times sooner."
+                                   : "")
+      << "</p>\n"
       << "<div class=\"scroll\"><table id=\"first-findings\"><thead><tr><th>engine</th><th>earliest</th><th>median</th>"
       << "<th>runs with a finding</th></tr></thead><tbody>\n";
   for (const FirstFinding& first : first_findings(result)) {

@@ -63,18 +63,44 @@ void add_unique(std::vector<std::string>& list, const std::string& item) {
 
 }  // namespace
 
-std::vector<std::string> budget_notes(const VerifyResult& result) {
-  std::vector<std::string> notes;
+namespace {
+
+// Each budgeted cell that found nothing on a variant whose corpus pins a violation, with the pin.
+std::vector<std::pair<const Cell*, const CorpusTrace*>> missed_pins(const VerifyResult& result) {
+  std::vector<std::pair<const Cell*, const CorpusTrace*>> missed;
   for (const Cell& cell : result.cells) {
     if (cell.kind != CellKind::NoViolation || !cell.budgeted_search) continue;
     const auto pin = std::find_if(result.corpus.begin(), result.corpus.end(), [&](const CorpusTrace& trace) {
       return trace.own_variant == cell.variant && trace.pinned_violation && !trace.annotation_mismatch;
     });
-    if (pin == result.corpus.end()) continue;
-    notes.push_back(cell.variant + ": " + cell.engine + " found nothing within " + cell.bounds + ", but " + pin->path +
+    if (pin != result.corpus.end()) missed.emplace_back(&cell, &*pin);
+  }
+  return missed;
+}
+
+}  // namespace
+
+std::vector<std::string> budget_notes(const VerifyResult& result) {
+  std::vector<std::string> notes;
+  for (const auto& [cell, pin] : missed_pins(result)) {
+    notes.push_back(cell->variant + ": " + cell->engine + " found nothing within " + cell->bounds + ", but " + pin->path +
                     " pins a " + *pin->pinned_violation + " violation on it: the budget was too small to find it again");
   }
   return notes;
+}
+
+std::string budget_notes_summary(const VerifyResult& result) {
+  std::vector<std::pair<std::string, std::string>> by_variant;  // short variant, its engines
+  for (const auto& [cell, pin] : missed_pins(result)) {
+    const std::string variant = short_variant(cell->variant);
+    if (by_variant.empty() || by_variant.back().first != variant) by_variant.emplace_back(variant, "");
+    by_variant.back().second += (by_variant.back().second.empty() ? "" : ", ") + cell->engine;
+  }
+  if (by_variant.empty()) return {};
+  std::string text = "the budget was too small to find again a violation the corpus pins on";
+  for (std::size_t i = 0; i < by_variant.size(); ++i)
+    text += (i ? ", " : " ") + by_variant[i].first + " (" + by_variant[i].second + ")";
+  return text;
 }
 
 std::vector<FirstFinding> first_findings(const VerifyResult& result) {

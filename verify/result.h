@@ -64,7 +64,8 @@ struct CorpusTrace {
   std::optional<std::string> load_error;
   std::optional<std::string> annotation_mismatch;  // on its own variant: a regression
   std::optional<std::string> pinned_violation;     // the property its annotation says it violates
-  std::vector<std::string> labels;                 // per variant: "ok", "miss", a property, "error"
+  std::vector<std::string> labels;                 // per variant: "ok", "miss", a property, "error", "skip"
+  std::optional<std::string> skipped{};            // why the implementation (a kernel) refused it
 };
 
 // A counterexample seen on one or more variants: the same property and the same operations.
@@ -82,6 +83,7 @@ struct Finding {
 
 struct VerifyResult {
   std::string version;
+  std::string implementation = "impl";  // what ran the variants: impl, kernel:6.12.117, ...
   std::vector<std::string> variants;
   std::vector<std::string> engines;
   std::vector<Cell> cells;  // variant-major, one per (variant, engine)
@@ -103,6 +105,8 @@ struct VerifyResult {
 // Cells that found nothing on a variant whose corpus pins a violation: the engine's share of the
 // budget was too small to find that bug again. One line each, naming the pinning trace.
 std::vector<std::string> budget_notes(const VerifyResult& result);
+// The same in one line, by variant (short names) and engine; empty when there is none.
+std::string budget_notes_summary(const VerifyResult& result);
 
 // Per engine: when it first found a violation, over the variants it ran on.
 struct FirstFinding {

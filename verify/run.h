@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "harness/implementation.h"
 #include "verify/coverage.h"
 #include "verify/result.h"
 
@@ -23,6 +24,7 @@ struct VerifyOptions {
   std::uint64_t seed = 0;
   std::filesystem::path work_dir;  // each cell writes under work_dir/<variant>/<engine>/
   std::string fuzz_build;          // the libFuzzer build (empty: build/fuzz of the repository)
+  ImplementationChoice implementation;  // what runs the variants: impl/ or a kernel (--impl)
   // The coverage-instrumented build the engines run on so that coverage is measured, or why
   // there is none (the report says "not measured" and why).
   std::variant<CoverageBuild, std::string> coverage = std::string("not asked for");

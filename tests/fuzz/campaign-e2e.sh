@@ -64,4 +64,20 @@ run --runs 300 --variants z5-no-underflow-guard --harnesses differential >"$logs
 [ "$(ls "$out/findings" | grep -c '\.trace$')" -ge "$(echo "$findings")" ] || fail "findings lost on resume"
 [ "$(ls "$out/corpus/differential.z5-no-underflow-guard" | wc -l)" -gt 0 ] || fail "corpus lost on resume"
 grep -q "NEW\|known" "$logs/stdout" || fail "resumed run lists no findings"
+
+# --impl kernel and --against kernel (when the fuzz build has kernel 6.12): the harness runs the
+# real iova.c, the reports name it and count the inputs it refused.
+if grep -q $'^6.12\t[^\t]*\t/' "$fuzz_build/kernel/kernels.txt" 2>/dev/null &&
+   cmake --build "$fuzz_build" --target iovacheck_kernels >"$logs/kernels" 2>&1; then
+  for mode in "--impl kernel" "--against kernel --variants mainline"; do
+    rm -rf "$out/kernel"
+    # shellcheck disable=SC2086
+    "$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out/kernel" --runs 300 \
+      --harnesses differential $mode >"$logs/kernel" 2>&1 || { cat "$logs/kernel"; fail "$mode: exit $?"; }
+    grep -Eq "^campaign on (impl vs )?kernel:6\.12\.[0-9]+: skipped [0-9]+ inputs the implementation refused" "$logs/kernel" ||
+      { cat "$logs/kernel"; fail "$mode: the summary does not name the kernel"; }
+    grep -Eq '"implementation": "(impl vs )?kernel:6\.12\.[0-9]+"' "$out/kernel/report.json" || fail "$mode: report.json does not name the kernel"
+  done
+  echo "campaign-e2e: the kernel runs name kernel:6.12"
+fi
 echo "campaign-e2e: ok ($findings findings, corpus $corpus inputs, resumed)"

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <iostream>
 #include <map>
 #include <set>
 #include <string>
@@ -166,6 +167,43 @@ TEST(Generators, ReachLiveRangesWhenRun) {
                            "free of a dead name", "free by pfn of a live range", "reserve overlapping a node",
                            "find hits", "find misses"})
     EXPECT_TRUE(seen.count(each)) << "never reached: " << each;
+}
+
+// Run mode (generators.h) reaches the range caches' deep states that tell depot designs apart:
+// a depot deeper than the CPU count when a trim runs (6.12's trim against a design without
+// one), and a depot past 32 magazines (6.1's cap). Measured on impl/'s mainline.
+TEST(Generators, ReachDeepRangeCacheStatesWhenRun) {
+  std::size_t trimmed_deep = 0, past_32 = 0;
+  constexpr int kDeepCases = 3000;  // about 1 in 600 cases passes 32 magazines
+  for (int seed = 1; seed <= kDeepCases; ++seed) {
+    const Trace trace = sample_case(static_cast<std::uint64_t>(seed), kSize);
+    const auto sut = make_inspectable_implementation(trace, "mainline");
+    std::map<std::string, Pfn> names;
+    std::size_t deepest = 0;
+    bool trimmed = false;
+    for (const Step& step : trace.steps) {
+      Op op = step.op;
+      if (Target* target = free_target(op); target && target->by_name()) {
+        const auto found = names.find(target->name);
+        if (found == names.end()) continue;  // a dead name: not applied
+        target->pfn = found->second;
+        names.erase(found);
+        target->name.clear();
+      }
+      std::size_t depot = 0;
+      for (const ExactState::Bin& bin : sut->exact_state().bins) depot = std::max(depot, bin.depot.size());
+      if (std::holds_alternative<Trim>(op) && depot > trace.geometry.cpus) trimmed = true;
+      const Outcome outcome = sut->apply(op);
+      if (const std::string* name = bound_name(op); name && outcome.status == Outcome::Status::Ok) names[*name] = outcome.pfn;
+      for (const ExactState::Bin& bin : sut->exact_state().bins) deepest = std::max(deepest, bin.depot.size());
+    }
+    trimmed_deep += trimmed ? 1 : 0;
+    past_32 += deepest > 32 ? 1 : 0;
+  }
+  std::cout << "of " << kDeepCases << " cases: " << trimmed_deep << " trim a depot deeper than the CPU count, " << past_32
+            << " push a depot past 32 magazines\n";
+  EXPECT_GT(trimmed_deep, 0u) << "no trim of a depot deeper than the CPU count";
+  EXPECT_GT(past_32, 0u) << "no depot past 32 magazines";
 }
 
 TEST(Generators, DrawValidPrintableTraces) {
