@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "harness/implementation.h"
+#include "harness/known.h"
 #include "model/trace_file.h"
 #include "verify/annotation.h"
 
@@ -54,6 +55,8 @@ CorpusTrace replay_corpus_trace(const fs::path& corpus, const fs::path& relative
   };
   const auto judge_annotation = [&](const CheckReport& report) {
     result.annotation_mismatch = annotation_mismatch(annotation, report);
+    if (report.violation && !implementation.kernel)
+      result.pinned_identity = known_identity(report.named, report.violation->step).value_or("new");
   };
   bool own_variant_run = false;
   for (const std::string& variant : variants) {

@@ -65,13 +65,19 @@ void add_unique(std::vector<std::string>& list, const std::string& item) {
 
 namespace {
 
+// A pin the engines should find again: a known finding (FN) is not one, since they search with
+// its fix applied.
+bool findable_pin(const CorpusTrace& trace) {
+  return trace.pinned_violation && !trace.annotation_mismatch && !trace.pinned_identity.starts_with('F');
+}
+
 // Each budgeted cell that found nothing on a variant whose corpus pins a violation, with the pin.
 std::vector<std::pair<const Cell*, const CorpusTrace*>> missed_pins(const VerifyResult& result) {
   std::vector<std::pair<const Cell*, const CorpusTrace*>> missed;
   for (const Cell& cell : result.cells) {
     if (cell.kind != CellKind::NoViolation || !cell.budgeted_search) continue;
     const auto pin = std::find_if(result.corpus.begin(), result.corpus.end(), [&](const CorpusTrace& trace) {
-      return trace.own_variant == cell.variant && trace.pinned_violation && !trace.annotation_mismatch;
+      return trace.own_variant == cell.variant && findable_pin(trace);
     });
     if (pin != result.corpus.end()) missed.emplace_back(&cell, &*pin);
   }

@@ -66,6 +66,7 @@ struct CorpusTrace {
   std::optional<std::string> pinned_violation;     // the property its annotation says it violates
   std::vector<std::string> labels;                 // per variant: "ok", "miss", a property, "error", "skip"
   std::optional<std::string> skipped{};            // why the implementation (a kernel) refused it
+  std::string pinned_identity{};  // the pinned violation under the rule for known (harness/known.h): "F1", "delta", "new"
 };
 
 // A counterexample seen on one or more variants: the same property and the same operations.
