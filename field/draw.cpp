@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "field/inspect.h"
+#include "fuzz/text_files.h"
 #include "model/free_space.h"
 #include "model/trace_io.h"
 
@@ -19,20 +20,6 @@ constexpr double kStripTop = 150;
 constexpr double kStripHeight = 44;
 constexpr double kBrokenWidth = 60;          // a gap of more than 2^32 pages, drawn broken
 constexpr long double kBrokenPages = 4294967296.0L;
-
-std::string escaped(const std::string& text) {
-  std::string result;
-  for (char c : text) {
-    switch (c) {
-      case '&': result += "&amp;"; break;
-      case '<': result += "&lt;"; break;
-      case '>': result += "&gt;"; break;
-      case '"': result += "&quot;"; break;
-      default: result += c;
-    }
-  }
-  return result;
-}
 
 std::string num(double value) {
   char text[32];
@@ -185,11 +172,11 @@ class SvgWriter {
  private:
   void heading() {
     out_ << "<text x=\"" << kMargin << "\" y=\"20\" font-size=\"14\" font-weight=\"bold\"" << (frame_.violating ? " fill=\"#c0392b\"" : "")
-         << ">" << escaped(frame_.title) << "</text>\n";
+         << ">" << fuzz::markup_escaped(frame_.title) << "</text>\n";
     std::string info = "granule " + hex(frame_.geometry.granule) + "  start_pfn " + hex(frame_.geometry.start_pfn) + "  dma_32bit_pfn " +
                        hex(frame_.geometry.dma32_pfn);
     if (frame_.max32) info += "  max32_alloc_size (the 32-bit estimate) " + hex(*frame_.max32);
-    out_ << "<text x=\"" << kMargin << "\" y=\"38\">" << escaped(info) << "</text>\n"
+    out_ << "<text x=\"" << kMargin << "\" y=\"38\">" << fuzz::markup_escaped(info) << "</text>\n"
          << "<text x=\"" << kMargin << "\" y=\"54\" fill=\"#666\">each node and gap is as wide as the log of its size; "
             "gaps beyond 2^32 pages are broken (≈)</text>\n";
   }
@@ -200,17 +187,17 @@ class SvgWriter {
       const std::string range = to_string(piece.range) + " (" + hex(piece.range.hi - piece.range.lo + 1) + " pages)";
       if (!piece.segment) {
         out_ << "<rect x=\"" << num(piece.x0) << "\" y=\"" << kStripTop + 8 << "\" width=\"" << num(w) << "\" height=\"" << kStripHeight - 16
-             << "\" fill=\"#f3f3f3\" stroke=\"#cccccc\" stroke-width=\"0.5\"><title>free " << escaped(range) << "</title></rect>\n";
+             << "\" fill=\"#f3f3f3\" stroke=\"#cccccc\" stroke-width=\"0.5\"><title>free " << fuzz::markup_escaped(range) << "</title></rect>\n";
         if (piece.broken) broken_mark(piece);
         continue;
       }
       const Segment& segment = *piece.segment;
       out_ << "<rect x=\"" << num(piece.x0) << "\" y=\"" << kStripTop << "\" width=\"" << num(w) << "\" height=\"" << kStripHeight << "\" fill=\""
-           << colour(segment.kind) << "\" stroke=\"white\" stroke-width=\"0.5\"><title>" << escaped(std::string(kind_name(segment.kind)) + " " + range +
+           << colour(segment.kind) << "\" stroke=\"white\" stroke-width=\"0.5\"><title>" << fuzz::markup_escaped(std::string(kind_name(segment.kind)) + " " + range +
                                                                                                 (segment.note.empty() ? "" : ", " + segment.note))
            << "</title></rect>\n";
       if (!segment.note.empty() && w > text_width(segment.note) + 4)
-        out_ << "<text x=\"" << num(piece.x0 + 2) << "\" y=\"" << kStripTop + kStripHeight / 2 + 4 << "\" fill=\"white\">" << escaped(segment.note) << "</text>\n";
+        out_ << "<text x=\"" << num(piece.x0 + 2) << "\" y=\"" << kStripTop + kStripHeight / 2 + 4 << "\" fill=\"white\">" << fuzz::markup_escaped(segment.note) << "</text>\n";
     }
     if (frame_.result) outline(*frame_.result, "#000000", 3, "");
     if (frame_.missed_gap) {
@@ -243,7 +230,7 @@ class SvgWriter {
     const double y = rows_.row_for(x0, x0 + width);
     out_ << "<line x1=\"" << num(x) << "\" y1=\"" << y + 3 << "\" x2=\"" << num(x) << "\" y2=\"" << kStripTop + kStripHeight + 6 << "\" stroke=\""
          << colour_name << "\" stroke-width=\"1.5\"" << (dashed ? " stroke-dasharray=\"4 2\"" : "") << "/>\n"
-         << "<text x=\"" << num(x0) << "\" y=\"" << y << "\" fill=\"" << colour_name << "\">" << escaped(label) << "</text>\n";
+         << "<text x=\"" << num(x0) << "\" y=\"" << y << "\" fill=\"" << colour_name << "\">" << fuzz::markup_escaped(label) << "</text>\n";
   }
 
   static std::optional<Pfn> hint_pfn(const HintRef& hint) {
@@ -473,15 +460,15 @@ std::string render_html(const std::vector<Frame>& frames, const std::string& tit
       if (violations.empty()) first = k;
       violations += (violations.empty() ? "" : ",") + std::to_string(k);
     }
-  html << "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" << escaped(title) << "</title>\n"
+  html << "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" << fuzz::markup_escaped(title) << "</title>\n"
        << "<style>body{font-family:DejaVu Sans,sans-serif;margin:16px}#controls{margin:8px 0}#step{width:900px}"
           ".text{font-family:DejaVu Sans Mono,monospace;white-space:pre-wrap;max-width:1400px}.violating .text{color:#c0392b;font-weight:bold}"
           "#where{font-family:monospace;margin-left:8px}</style></head>\n<body>\n"
-       << "<h2>" << escaped(title) << "</h2>\n<div id=\"controls\"><input type=\"range\" id=\"step\" min=\"0\" max=\"" << frames.size() - 1 << "\" value=\""
+       << "<h2>" << fuzz::markup_escaped(title) << "</h2>\n<div id=\"controls\"><input type=\"range\" id=\"step\" min=\"0\" max=\"" << frames.size() - 1 << "\" value=\""
        << first << "\"><span id=\"where\"></span>" << (violations.empty() ? "" : " <button id=\"jump\">go to the violation</button>") << "</div>\n";
   for (std::size_t k = 0; k < frames.size(); ++k) {
     html << "<div class=\"frame" << (frames[k].violating ? " violating" : "") << "\" style=\"display:none\">\n"
-         << render_svg(frames[k]) << "<p class=\"text\">" << escaped(frames[k].text) << "</p></div>\n";
+         << render_svg(frames[k]) << "<p class=\"text\">" << fuzz::markup_escaped(frames[k].text) << "</p></div>\n";
   }
   html << "<script>\n"
        << "const frames = document.querySelectorAll('.frame');\nconst slider = document.getElementById('step');\n"

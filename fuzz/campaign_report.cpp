@@ -12,28 +12,6 @@ namespace iovacheck::fuzz {
 
 namespace {
 
-std::string escaped_json(const std::string& text) {
-  std::ostringstream out;
-  for (const char c : text) {
-    if (c == '"' || c == '\\') out << '\\' << c;
-    else if (static_cast<unsigned char>(c) < 0x20) out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << int(c) << std::dec;
-    else out << c;
-  }
-  return out.str();
-}
-
-std::string escaped_xml(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
-  }
-  return out;
-}
-
 std::string number(double value, int precision = 1) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(precision) << value;
@@ -48,11 +26,11 @@ std::string job_name(const JobResult& job) { return job.variant.empty() ? job.ha
 
 std::string json_report(const CampaignResult& result, const CampaignOptions& options) {
   std::ostringstream out;
-  out << "{\n  \"implementation\": \"" << escaped_json(result.implementation) << "\",\n  \"seconds\": "
+  out << "{\n  \"implementation\": " << json_quoted(result.implementation) << ",\n  \"seconds\": "
       << number(result.seconds) << ",\n  \"seed\": " << options.seed << ",\n  \"skipped\": " << result.skipped()
       << ",\n  \"coverage\": {\"lines_percent\": " << optional_number(result.line_coverage)
-      << ", \"branches_percent\": " << optional_number(result.branch_coverage) << ", \"note\": \""
-      << escaped_json(result.coverage_note) << "\"},\n  \"jobs\": [";
+      << ", \"branches_percent\": " << optional_number(result.branch_coverage) << ", \"note\": "
+      << json_quoted(result.coverage_note) << "},\n  \"jobs\": [";
   for (std::size_t i = 0; i < result.jobs.size(); ++i) {
     const JobResult& job = result.jobs[i];
     out << (i ? "," : "") << "\n    {\"harness\": \"" << job.harness << "\", \"variant\": \"" << job.variant
@@ -62,7 +40,7 @@ std::string json_report(const CampaignResult& result, const CampaignOptions& opt
         << ", \"exit\": " << job.exit_status << ", \"skipped\": {";
     bool first = true;
     for (const auto& [reason, count] : job.skipped) {
-      out << (first ? "" : ", ") << "\"" << escaped_json(reason) << "\": " << count;
+      out << (first ? "" : ", ") << json_quoted(reason) << ": " << count;
       first = false;
     }
     out << "}}";
@@ -70,10 +48,10 @@ std::string json_report(const CampaignResult& result, const CampaignOptions& opt
   out << "\n  ],\n  \"findings\": [";
   for (std::size_t i = 0; i < result.findings.size(); ++i) {
     const Finding& finding = result.findings[i];
-    out << (i ? "," : "") << "\n    {\"file\": \"findings/" << escaped_json(finding.file) << "\", \"harness\": \""
+    out << (i ? "," : "") << "\n    {\"file\": " << json_quoted("findings/" + finding.file) << ", \"harness\": \""
         << finding.harness << "\", \"variant\": \"" << finding.variant << "\", \"property\": \"" << finding.property
         << "\", \"status\": \"" << (finding.known() ? "known as " + *finding.known_as : std::string("new")) << "\", \"steps\": " << finding.steps
-        << ", \"signature\": \"" << escaped_json(finding.signature) << "\"}";
+        << ", \"signature\": " << json_quoted(finding.signature) << "}";
   }
   out << "\n  ]\n}\n";
   return out.str();
@@ -121,9 +99,9 @@ std::string junit_report(const CampaignResult& result) {
   for (const JobResult& job : result.jobs)
     out << "  <testcase classname=\"jobs\" name=\"" << job_name(job) << "\" time=\"" << number(job.seconds) << "\"/>\n";
   for (const Finding& finding : result.findings) {
-    out << "  <testcase classname=\"findings\" name=\"" << escaped_xml(finding.file) << "\">";
+    out << "  <testcase classname=\"findings\" name=\"" << fuzz::markup_escaped(finding.file) << "\">";
     if (finding.known()) out << "<skipped message=\"known\"/>";
-    else out << "<failure message=\"new finding\">" << escaped_xml(finding.signature) << "</failure>";
+    else out << "<failure message=\"new finding\">" << fuzz::markup_escaped(finding.signature) << "</failure>";
     out << "</testcase>\n";
   }
   out << "</testsuite>\n";

@@ -1,6 +1,7 @@
 #include "fuzz/text_files.h"
 
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 namespace iovacheck::fuzz {
@@ -34,6 +35,42 @@ std::vector<std::string> split_list(std::string_view text) {
     start = end + 1;
   }
   return items;
+}
+
+std::string markup_escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string json_quoted(std::string_view text) {
+  std::ostringstream out;
+  out << '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"': out << "\\\""; break;
+      case '\\': out << "\\\\"; break;
+      case '\n': out << "\\n"; break;
+      case '\t': out << "\\t"; break;
+      case '\r': out << "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << static_cast<int>(c) << std::dec;
+        } else {
+          out << c;
+        }
+    }
+  }
+  out << '"';
+  return out.str();
 }
 
 }  // namespace iovacheck::fuzz

@@ -14,6 +14,12 @@ std::string read_text(const std::filesystem::path& path);
 // either the old file or the whole new one. Returns false when it could not be written.
 bool write_atomically(const std::filesystem::path& path, std::string_view text);
 
+// & < > " as character entities: text inside HTML, SVG or XML markup and its quoted attributes.
+std::string markup_escaped(std::string_view text);
+
+// The text as a JSON string, quotes included.
+std::string json_quoted(std::string_view text);
+
 // "a,b,,c" -> {a, b, c}.
 std::vector<std::string> split_list(std::string_view text);
 

@@ -12,29 +12,7 @@ namespace iovacheck::verify {
 
 namespace {
 
-std::string json_string(const std::string& text) {
-  std::ostringstream out;
-  out << '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"': out << "\\\""; break;
-      case '\\': out << "\\\\"; break;
-      case '\n': out << "\\n"; break;
-      case '\t': out << "\\t"; break;
-      case '\r': out << "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out << "\\u" << std::hex << std::setw(4) << std::setfill('0') << static_cast<int>(c) << std::dec;
-        } else {
-          out << c;
-        }
-    }
-  }
-  out << '"';
-  return out.str();
-}
-
-std::string json_optional(const std::optional<std::string>& text) { return text ? json_string(*text) : "null"; }
+std::string json_optional(const std::optional<std::string>& text) { return text ? fuzz::json_quoted(*text) : "null"; }
 
 std::string json_number(double value) {
   std::ostringstream out;
@@ -44,22 +22,8 @@ std::string json_number(double value) {
 
 std::string json_list(const std::vector<std::string>& items) {
   std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + json_string(items[i]);
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + fuzz::json_quoted(items[i]);
   return out + "]";
-}
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 // Two decimals below 10 s, so that a search that found something at once does not read "0.0 s".
@@ -160,8 +124,8 @@ std::string cell_label(const Cell& cell) {
 
 std::string report_json(const VerifyResult& result) {
   std::ostringstream out;
-  out << "{\n  \"version\": " << json_string(result.version) << ",\n  \"implementation\": "
-      << json_string(result.implementation) << ",\n  \"seed\": " << result.seed
+  out << "{\n  \"version\": " << fuzz::json_quoted(result.version) << ",\n  \"implementation\": "
+      << fuzz::json_quoted(result.implementation) << ",\n  \"seed\": " << result.seed
       << ",\n  \"budget_seconds\": " << json_number(result.budget_seconds) << ",\n  \"jobs\": " << result.jobs
       << ",\n  \"elapsed_seconds\": " << json_number(result.elapsed_seconds)
       << ",\n  \"corpus_as_annotated\": " << (result.corpus_regressions() == 0 ? "true" : "false")
@@ -170,48 +134,48 @@ std::string report_json(const VerifyResult& result) {
       << ",\n  \"cells\": [";
   for (std::size_t i = 0; i < result.cells.size(); ++i) {
     const Cell& cell = result.cells[i];
-    out << (i ? "," : "") << "\n    {\"variant\": " << json_string(cell.variant) << ", \"engine\": "
-        << json_string(cell.engine) << ", \"verdict\": " << json_string(std::string(cell_kind_name(cell.kind)))
-        << ", \"bounds\": " << json_string(cell.bounds) << ", \"detail\": " << json_string(cell.detail)
+    out << (i ? "," : "") << "\n    {\"variant\": " << fuzz::json_quoted(cell.variant) << ", \"engine\": "
+        << fuzz::json_quoted(cell.engine) << ", \"verdict\": " << fuzz::json_quoted(std::string(cell_kind_name(cell.kind)))
+        << ", \"bounds\": " << fuzz::json_quoted(cell.bounds) << ", \"detail\": " << fuzz::json_quoted(cell.detail)
         << ", \"seconds\": " << json_number(cell.seconds)
         << ", \"first_finding_seconds\": " << json_optional_number(cell.first_finding_seconds)
         << ", \"known_as\": " << json_optional(cell.known_as)
         << ", \"property\": "
-        << (cell.counterexample ? json_string(cell.counterexample->property) : std::string("null"))
+        << (cell.counterexample ? fuzz::json_quoted(cell.counterexample->property) : std::string("null"))
         << ", \"length\": " << (cell.counterexample ? std::to_string(cell.counterexample->length) : "null")
-        << ", \"trace\": " << (cell.counterexample ? json_string(cell.counterexample->trace_text) : "null") << "}";
+        << ", \"trace\": " << (cell.counterexample ? fuzz::json_quoted(cell.counterexample->trace_text) : "null") << "}";
   }
   out << "\n  ],\n  \"first_findings\": [";
   const std::vector<FirstFinding> firsts = first_findings(result);
   for (std::size_t i = 0; i < firsts.size(); ++i) {
     const FirstFinding& first = firsts[i];
-    out << (i ? "," : "") << "\n    {\"engine\": " << json_string(first.engine) << ", \"runs\": " << first.runs
+    out << (i ? "," : "") << "\n    {\"engine\": " << fuzz::json_quoted(first.engine) << ", \"runs\": " << first.runs
         << ", \"runs_finding\": " << first.runs_finding << ", \"earliest_seconds\": " << json_optional_number(first.earliest_seconds)
-        << ", \"earliest_variant\": " << (first.earliest_seconds ? json_string(first.earliest_variant) : "null")
+        << ", \"earliest_variant\": " << (first.earliest_seconds ? fuzz::json_quoted(first.earliest_variant) : "null")
         << ", \"median_seconds\": " << json_optional_number(first.median_seconds) << ", \"untimed\": " << first.untimed << "}";
   }
   out << "\n  ],\n  \"coverage\": {\"measured\": " << (result.coverage.measured ? "true" : "false")
-      << ", \"note\": " << json_string(result.coverage.note) << ", \"figures\": [";
+      << ", \"note\": " << fuzz::json_quoted(result.coverage.note) << ", \"figures\": [";
   for (std::size_t i = 0; i < result.coverage.figures.size(); ++i) {
     const CoverageFigure& figure = result.coverage.figures[i];
-    out << (i ? ", " : "") << "{\"scope\": " << json_string(figure.scope) << ", \"lines_percent\": "
+    out << (i ? ", " : "") << "{\"scope\": " << fuzz::json_quoted(figure.scope) << ", \"lines_percent\": "
         << json_optional_number(figure.lines_percent) << ", \"branches_percent\": " << json_optional_number(figure.branches_percent)
-        << ", \"note\": " << json_string(figure.note) << "}";
+        << ", \"note\": " << fuzz::json_quoted(figure.note) << "}";
   }
   out << "]},\n  \"findings\": [";
   for (std::size_t i = 0; i < result.findings.size(); ++i) {
     const Finding& finding = result.findings[i];
-    out << (i ? "," : "") << "\n    {\"id\": " << json_string(finding.id) << ", \"property\": "
-        << json_string(finding.property) << ", \"known_as\": " << json_optional(finding.known_as)
+    out << (i ? "," : "") << "\n    {\"id\": " << fuzz::json_quoted(finding.id) << ", \"property\": "
+        << fuzz::json_quoted(finding.property) << ", \"known_as\": " << json_optional(finding.known_as)
         << ", \"variants\": " << json_list(finding.variants) << ", \"engines\": " << json_list(finding.engines)
-        << ", \"reason\": " << json_string(finding.example.reason) << ", \"length\": " << finding.example.length
-        << ", \"trace\": " << json_string(finding.example.trace_text) << "}";
+        << ", \"reason\": " << fuzz::json_quoted(finding.example.reason) << ", \"length\": " << finding.example.length
+        << ", \"trace\": " << fuzz::json_quoted(finding.example.trace_text) << "}";
   }
   out << "\n  ],\n  \"corpus\": [";
   for (std::size_t i = 0; i < result.corpus.size(); ++i) {
     const CorpusTrace& trace = result.corpus[i];
-    out << (i ? "," : "") << "\n    {\"path\": " << json_string(trace.path) << ", \"variant\": "
-        << json_string(trace.own_variant) << ", \"load_error\": " << json_optional(trace.load_error)
+    out << (i ? "," : "") << "\n    {\"path\": " << fuzz::json_quoted(trace.path) << ", \"variant\": "
+        << fuzz::json_quoted(trace.own_variant) << ", \"load_error\": " << json_optional(trace.load_error)
         << ", \"regression\": " << json_optional(trace.annotation_mismatch) << ", \"labels\": " << json_list(trace.labels)
         << "}";
   }
@@ -301,37 +265,37 @@ std::string report_html(const VerifyResult& result) {
          "<title>iovacheck verify</title><style>"
       << kHtmlStyle << "</style></head><body>\n<h1>iovacheck verify</h1>\n<p class=\"headline"
       << (result.corpus_regressions() != 0 || result.new_findings() != 0 ? " bad" : "") << "\">"
-      << html_escape(headline(result)) << "</p>\n<p>iovacheck " << html_escape(result.version) << " on "
-      << html_escape(result.implementation) << ", seed " << result.seed
+      << fuzz::markup_escaped(headline(result)) << "</p>\n<p>iovacheck " << fuzz::markup_escaped(result.version) << " on "
+      << fuzz::markup_escaped(result.implementation) << ", seed " << result.seed
       << ", budget " << seconds_text(result.budget_seconds) << " on " << result.jobs << " jobs, ran "
       << seconds_text(result.elapsed_seconds) << ".</p>\n<h2>Verdicts</h2>\n<div class=\"scroll\"><table id=\"matrix\">"
       << "<thead><tr><th>variant</th>";
-  for (const std::string& engine : result.engines) out << "<th>" << html_escape(engine) << "</th>";
+  for (const std::string& engine : result.engines) out << "<th>" << fuzz::markup_escaped(engine) << "</th>";
   out << "</tr></thead><tbody>\n";
   for (const std::string& variant : result.variants) {
-    out << "<tr><th>" << html_escape(variant) << "</th>";
+    out << "<tr><th>" << fuzz::markup_escaped(variant) << "</th>";
     for (const std::string& engine : result.engines) {
       const Cell* cell = result.cell(variant, engine);
       if (cell == nullptr) {
         out << "<td></td>";
         continue;
       }
-      out << "<td class=\"" << cell_class(*cell) << "\" title=\"" << html_escape(cell->bounds + ". " + cell->detail)
-          << "\">" << html_escape(cell_label(*cell)) << "</td>";
+      out << "<td class=\"" << cell_class(*cell) << "\" title=\"" << fuzz::markup_escaped(cell->bounds + ". " + cell->detail)
+          << "\">" << fuzz::markup_escaped(cell_label(*cell)) << "</td>";
     }
     out << "</tr>\n";
   }
   out << "</tbody></table></div>\n<details><summary>Bounds of every verdict (\"no violation\" holds within "
          "them only)</summary><ul>";
   for (const Cell& cell : result.cells) {
-    out << "<li>" << html_escape(cell.variant + " / " + cell.engine + ": " + cell_label(cell)) << " within "
-        << html_escape(cell.bounds.empty() ? "no stated bounds" : cell.bounds) << " (" << seconds_text(cell.seconds)
-        << (cell.first_finding_seconds ? ", first finding after " + seconds_text(*cell.first_finding_seconds) : "") << ")" << (cell.kind == CellKind::NoViolation ? "" : ". " + html_escape(cell.detail)) << "</li>";
+    out << "<li>" << fuzz::markup_escaped(cell.variant + " / " + cell.engine + ": " + cell_label(cell)) << " within "
+        << fuzz::markup_escaped(cell.bounds.empty() ? "no stated bounds" : cell.bounds) << " (" << seconds_text(cell.seconds)
+        << (cell.first_finding_seconds ? ", first finding after " + seconds_text(*cell.first_finding_seconds) : "") << ")" << (cell.kind == CellKind::NoViolation ? "" : ". " + fuzz::markup_escaped(cell.detail)) << "</li>";
   }
   out << "</ul></details>\n";
   if (const std::string missed = budget_notes_summary(result); !missed.empty()) {
-    out << "<details class=\"note\"><summary>Note: " << html_escape(missed) << "</summary><ul>";
-    for (const std::string& note : budget_notes(result)) out << "<li>" << html_escape(note) << ".</li>";
+    out << "<details class=\"note\"><summary>Note: " << fuzz::markup_escaped(missed) << "</summary><ul>";
+    for (const std::string& note : budget_notes(result)) out << "<li>" << fuzz::markup_escaped(note) << ".</li>";
     out << "</ul></details>\n";
   }
   out << "<h2>Time to first finding</h2>\n<p>From each engine's own output, into its run on a variant."
@@ -343,52 +307,52 @@ std::string report_html(const VerifyResult& result) {
       << "<th>runs with a finding</th></tr></thead><tbody>\n";
   for (const FirstFinding& first : first_findings(result)) {
     const std::vector<std::string> cells = first_finding_cells(first);
-    out << "<tr><th>" << html_escape(cells[0]) << "</th>";
-    for (std::size_t i = 1; i < cells.size(); ++i) out << "<td>" << html_escape(cells[i]) << "</td>";
+    out << "<tr><th>" << fuzz::markup_escaped(cells[0]) << "</th>";
+    for (std::size_t i = 1; i < cells.size(); ++i) out << "<td>" << fuzz::markup_escaped(cells[i]) << "</td>";
     out << "</tr>\n";
   }
   out << "</tbody></table></div>\n<h2>Coverage of model/ and impl/</h2>\n";
   if (!result.coverage.measured) {
-    out << "<p id=\"coverage\">Coverage " << html_escape(result.coverage.note) << ".</p>\n";
+    out << "<p id=\"coverage\">Coverage " << fuzz::markup_escaped(result.coverage.note) << ".</p>\n";
   } else {
     out << "<div class=\"scroll\"><table id=\"coverage\"><thead><tr><th>engine</th><th>lines</th><th>branches</th></tr></thead><tbody>\n";
     for (const CoverageFigure& figure : result.coverage.figures) {
-      out << "<tr><th>" << html_escape(figure.scope == "all" ? "all engines" : figure.scope) << "</th><td>"
+      out << "<tr><th>" << fuzz::markup_escaped(figure.scope == "all" ? "all engines" : figure.scope) << "</th><td>"
           << percent_text(figure.lines_percent) << "</td><td>" << percent_text(figure.branches_percent)
-          << (figure.note.empty() ? "" : " (" + html_escape(figure.note) + ")") << "</td></tr>\n";
+          << (figure.note.empty() ? "" : " (" + fuzz::markup_escaped(figure.note) + ")") << "</td></tr>\n";
     }
-    out << "</tbody></table></div><p>Line by line: " << html_escape(result.coverage.note) << "</p>\n";
+    out << "</tbody></table></div><p>Line by line: " << fuzz::markup_escaped(result.coverage.note) << "</p>\n";
   }
   out << "<h2>Findings</h2>\n";
   if (result.findings.empty()) out << "<p>None within the stated bounds.</p>\n";
   for (const Finding& finding : result.findings) {
-    out << "<div class=\"finding\"><h3>" << html_escape(finding.id) << ": " << html_escape(finding.property)
-        << (finding.known_as ? " (known)" : " (NEW)") << "</h3><p>" << html_escape(finding.example.reason)
+    out << "<div class=\"finding\"><h3>" << fuzz::markup_escaped(finding.id) << ": " << fuzz::markup_escaped(finding.property)
+        << (finding.known_as ? " (known)" : " (NEW)") << "</h3><p>" << fuzz::markup_escaped(finding.example.reason)
         << "</p><p>Seen on ";
-    for (std::size_t i = 0; i < finding.variants.size(); ++i) out << (i ? ", " : "") << html_escape(finding.variants[i]);
+    for (std::size_t i = 0; i < finding.variants.size(); ++i) out << (i ? ", " : "") << fuzz::markup_escaped(finding.variants[i]);
     out << ". Minimized to " << finding.example.length << " operations.</p>";
     if (!finding.picture_svg.empty()) out << "<div class=\"picture\">" << finding.picture_svg << "</div>";
-    out << "<pre>" << html_escape(finding.example.trace_text) << "</pre>";
+    out << "<pre>" << fuzz::markup_escaped(finding.example.trace_text) << "</pre>";
     if (!finding.kunit_c.empty()) {
       out << "<details><summary>KUnit reproducer (drop into drivers/iommu/, run with kunit.py)</summary><pre>"
-          << html_escape(finding.kunit_c) << "</pre></details>";
+          << fuzz::markup_escaped(finding.kunit_c) << "</pre></details>";
     } else if (!finding.kunit_refusal.empty()) {
-      out << "<p>No KUnit reproducer: " << html_escape(finding.kunit_refusal) << "</p>";
+      out << "<p>No KUnit reproducer: " << fuzz::markup_escaped(finding.kunit_refusal) << "</p>";
     }
     out << "</div>\n";
   }
   out << "<h2>Corpus</h2>\n<p>" << result.corpus.size() - result.corpus_regressions() << " of " << result.corpus.size()
       << " traces behave as annotated.</p>\n<details><summary>Every corpus trace on every variant</summary>"
       << "<div class=\"scroll\"><table><thead><tr><th>trace</th>";
-  for (const std::string& variant : result.variants) out << "<th>" << html_escape(variant) << "</th>";
+  for (const std::string& variant : result.variants) out << "<th>" << fuzz::markup_escaped(variant) << "</th>";
   out << "</tr></thead><tbody>\n";
   for (const CorpusTrace& trace : result.corpus) {
-    out << "<tr><th>" << html_escape(trace.path) << "</th>";
-    if (trace.load_error) out << "<td class=\"error\" colspan=\"" << result.variants.size() << "\">" << html_escape(*trace.load_error) << "</td>";
+    out << "<tr><th>" << fuzz::markup_escaped(trace.path) << "</th>";
+    if (trace.load_error) out << "<td class=\"error\" colspan=\"" << result.variants.size() << "\">" << fuzz::markup_escaped(*trace.load_error) << "</td>";
     for (std::size_t v = 0; v < trace.labels.size(); ++v) {
       const bool own = result.variants[v] == trace.own_variant;
       out << "<td" << (own && trace.annotation_mismatch ? " class=\"regression\"" : "") << ">"
-          << html_escape(trace.labels[v]) << (own ? "*" : "") << "</td>";
+          << fuzz::markup_escaped(trace.labels[v]) << (own ? "*" : "") << "</td>";
     }
     out << "</tr>\n";
   }
