@@ -33,7 +33,7 @@ constexpr std::array kOptions{
     OptionSpec{"max-ops", "N", "with --profile scale: the longest case (default 200000; from 10000, log-uniform)"},
     OptionSpec{"seed", "S", "RapidCheck's seed, decimal or 0x hex (default 0); same seed, same run"},
     OptionSpec{"output", "FILE", "write the minimized counterexample trace to FILE", 'o'},
-    OptionSpec{"impl", "IMPL", "what runs the variant: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
+    OptionSpec{"impl", "IMPL", "what runs the variant: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path, each +f10 (docs/kernel.md)"},
     OptionSpec{"against", "IMPL", "exact differential mode: compare every step with IMPL (e.g. kernel:6.12)"},
     OptionSpec{"mag-copies", "", "with --impl kernel: draw test magazine sizes too, run on kernel:X+mag=N copies"},
     kParanoidOption,
@@ -275,10 +275,14 @@ const Verb& check_verb() {
           "Prints 'passed N tests' or the minimized trace followed by the tests until failure and\n"
           "the lengths of the failing, shrunk and minimized traces.\n"
           "\n"
-          "--impl kernel[:6.12|:6.1|:/path] runs the property on the real drivers/iommu/iova.c,\n"
-          "unmodified: every case has its magazine size, 127. --mag-copies draws the test sizes\n"
-          "too (copies changed in IOVA_MAG_SIZE only, named kernel:X+mag=N), which reach the\n"
-          "depot in a few operations. Cases it cannot run are skipped and counted.\n"
+          "--impl kernel[:6.12|:6.1|:/path] runs the property on the real drivers/iommu/iova.c:\n"
+          "every case has its magazine size, 127. --mag-copies draws the test sizes too (copies\n"
+          "changed in IOVA_MAG_SIZE only, named kernel:X+mag=N), which reach the depot in a few\n"
+          "operations. Cases it cannot run are skipped and counted. impl/'s fixes do not apply to\n"
+          "the kernel's file; by default the kernel runs with its own (kernel:X+f10, our fix of\n"
+          "F10 applied to the source at build time) and the unmodified kernel's findings are\n"
+          "counted; a violation impl/ shares is known by impl/'s fixes. --no-known runs the\n"
+          "kernel as named.\n"
           "\n"
           "--against IMPL is the exact differential mode: --tests generated traces (default 1000)\n"
           "run on the variant (--impl, default impl) and on IMPL, every result and every piece of\n"
