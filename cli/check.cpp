@@ -194,7 +194,7 @@ int run_check(const ParsedArgs& args) {
   options.implementation = implementation;
   options.real_magazine_size = implementation.kernel && !args.flag("mag-copies");
   // A kernel runs its own code: no fix can be applied to it, so it is checked as it is.
-  options.known = !args.flag("no-known") && !implementation.kernel;
+  options.known = searches_past_known(!args.flag("no-known"), implementation);
   const std::string profile = args.value("profile").value_or("ordinary");
   if (profile != "ordinary" && profile != "scale")
     throw UsageError("iovacheck check: --profile expects ordinary or scale, got '" + profile + "'");

@@ -1,6 +1,7 @@
 #pragma once
 // Plugs the implementations (impl/) into the checker (model/): the only place that sees both.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -110,6 +111,16 @@ std::string variant_for(const ImplementationChoice& choice, std::string_view req
 // runs `variant`: a kernel its own design, impl/ the same variant. Throws std::invalid_argument
 // when `variant` is a proposal's design and `against` a kernel (no kernel runs it).
 std::string against_variant(const ImplementationChoice& against, const std::string& variant);
+
+// Whether an engine searches past the known findings (docs/findings.md): unless asked not to
+// (--no-known), and only on impl/: a kernel runs its own code, which takes no fix, and the exact
+// differential compares the variant as named (a fix would be the difference). The one place
+// check, the campaign and verify decide it.
+bool searches_past_known(bool asked, const ImplementationChoice& runs,
+                         const std::optional<ImplementationChoice>& against = std::nullopt);
+// The variant such an engine runs for `spec`: with every fix of its known findings
+// (with_known_fixes) when it searches past them, else as named (canonical).
+std::string searched_variant(std::string_view spec, bool past_known);
 
 // The chosen implementation of `variant` for the trace; reports name it (impl:mainline,
 // kernel:6.12.117). Throws std::invalid_argument when it cannot run the trace (a refusal: the

@@ -195,7 +195,7 @@ void minimize_counterexample(PropertyResult& result, const PropertyOptions& opti
 
 PropertyResult run_property(const PropertyOptions& options) {
   PropertyResult result;
-  result.variant = options.known ? with_known_fixes(options.variant) : canonical_variant(options.variant);
+  result.variant = searched_variant(options.variant, options.known);
   if (options.known && result.variant != canonical_variant(options.variant)) result.unfixed = canonical_variant(options.variant);
   Runs runs(options.shrink_runs);
   rc::detail::TestParams params;
