@@ -36,7 +36,7 @@ constexpr std::array kOptions{
     OptionSpec{"no-known", "", "run the variants as named: known findings end their inputs and are reported as findings"},
     OptionSpec{"fuzz-build", "DIR", "the fuzz preset's build (default: build/fuzz of the repository)"},
     OptionSpec{"coverage-build", "DIR", "the fuzz-coverage preset's build (default: build/fuzz-coverage)"},
-    OptionSpec{"impl", "IMPL", "what runs the variants: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
+    OptionSpec{"impl", "IMPL", "what runs the variants: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path, each +f10 (docs/kernel.md)"},
     OptionSpec{"against", "IMPL", "exact differential mode: every input compared step by step with IMPL"},
 };
 
@@ -58,7 +58,7 @@ void choose_implementations(const ParsedArgs& args, fuzz::CampaignOptions& optio
   } catch (const std::invalid_argument& error) {
     throw UsageError("iovacheck campaign: " + std::string(error.what()));
   }
-  options.past_known = searches_past_known(!args.flag("no-known"), options.implementation, options.against);
+  options.past_known = searches_past_known(!args.flag("no-known"), options.against);
 }
 
 fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
@@ -175,7 +175,8 @@ const Verb& campaign_verb() {
           "same before that step and does not violate at it): the reports and the summary say how\n"
           "often each known finding was met, which were not met, and how many inputs no single fix\n"
           "explains. --no-known runs the variants as named; a known finding is then a finding,\n"
-          "reported with its identity ('known as F1'). A kernel (--impl, --against) takes no fix.\n"
+          "reported with its identity ('known as F1'). A kernel (--impl) runs with its own fixes\n"
+          "(kernel:X+f10); the exact differential (--against) compares the variants as named.\n"
           "\n"
           "--impl kernel[:6.12|:6.1|:/path] fuzzes the real drivers/iommu/iova.c (the variant list\n"
           "defaults to the design the kernel implements; a proposal with a kernel is bad usage).\n"

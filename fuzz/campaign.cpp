@@ -159,9 +159,15 @@ struct Paths {
   fs::path scratch() const { return out / "scratch"; }
 };
 
+// What runs the variants: past the known findings a kernel runs with its own fixes (kernel/fixes/);
+// impl/'s are named in the job's variant.
+ImplementationChoice searched_implementation(const CampaignOptions& options) {
+  return options.past_known ? with_kernel_fixes(options.implementation) : options.implementation;
+}
+
 // What the harness runs: the job's variant, on the campaign's implementation, against another.
 std::vector<std::string> harness_environment(const Job& job, const CampaignOptions& options) {
-  std::vector<std::string> env{"IOVACHECK_IMPL=" + options.implementation.text()};
+  std::vector<std::string> env{"IOVACHECK_IMPL=" + searched_implementation(options).text()};
   if (!job.variant.empty()) env.push_back("IOVACHECK_FUZZ_VARIANTS=" + job.variant);
   // As named, a known finding is a finding too (with its identity); past them, none is left.
   if (!options.past_known) env.push_back("IOVACHECK_FUZZ_REPORT_KNOWN=1");
@@ -226,19 +232,20 @@ void read_job_log(const fs::path& log, JobResult& result) {
 
 class Campaign {
  public:
-  explicit Campaign(const CampaignOptions& options) : options_(options), paths_{options.out} {}
+  explicit Campaign(const CampaignOptions& options)
+      : options_(options), runs_(searched_implementation(options)), paths_{options.out} {}
 
   CampaignResult run() {
-    result_.implementation = options_.against ? implementation_name(options_.implementation) + " vs " +
+    result_.implementation = options_.against ? implementation_name(runs_) + " vs " +
                                                     implementation_name(*options_.against)
-                                              : implementation_name(options_.implementation);
+                                              : implementation_name(runs_);
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
     for (const HarnessEntry& harness : options_.harnesses) {
       if (!harness.per_variant) jobs_.push_back(Job{&harness, "", ""});
       else
         for (const std::string& variant : options_.variants)
-          jobs_.push_back(Job{&harness, searched_variant(variant, options_.past_known), variant});
+          jobs_.push_back(Job{&harness, searched_variant(variant, options_.past_known, runs_), variant});
     }
     for (const fs::path& dir : {paths_.out / "corpus", paths_.out / "crashes", paths_.out / "logs", paths_.findings(),
                                 paths_.scratch()})
@@ -414,7 +421,7 @@ class Campaign {
   // The job's input as a trace on the job's variant (the harness picks the same).
   Trace trace_of(const Job& job, const std::string& input) const {
     Trace trace = decode_trace({reinterpret_cast<const std::uint8_t*>(input.data()), input.size()});
-    if (!job.variant.empty()) trace.variant = variant_for(options_.implementation, job.variant, trace);
+    if (!job.variant.empty()) trace.variant = variant_for(runs_, job.variant, trace);
     return trace;
   }
 
@@ -430,7 +437,7 @@ class Campaign {
     const Trace trace = trace_of(job, input);
     CheckReport report;
     try {
-      report = check_on(trace, trace.variant, options_.implementation, CheckOptions{.check_expectations = false});
+      report = check_on(trace, trace.variant, runs_, CheckOptions{.check_expectations = false});
     } catch (const std::invalid_argument&) {
       return std::nullopt;
     }
@@ -438,16 +445,16 @@ class Campaign {
     Trace failing = report.named;
     failing.steps.resize(report.violation->step + 1);
     // On a variant with every fix applied there is nothing left to be known as: no run.
-    const std::optional<unsigned> known = known_as(failing, report.violation->step, trace.variant);
+    const std::optional<unsigned> known = known_as(failing, report.violation->step, trace.variant, runs_);
     if (known && options_.past_known) return std::nullopt;
-    if (!counterexample_predicate(trace.variant, report.violation->property, known, options_.implementation)(failing))
+    if (!counterexample_predicate(trace.variant, report.violation->property, known, runs_)(failing))
       return std::nullopt;
     return Violating{failing, report.violation->property, known};
   }
 
   // The two sides of the exact differential for a trace of the job.
   std::pair<ExactFactory, ExactFactory> sides(const std::string& variant) const {
-    const ImplementationChoice primary = options_.implementation;
+    const ImplementationChoice primary = runs_;
     const ImplementationChoice against = *options_.against;
     const std::string other = against_variant(against, variant);
     return {[primary, variant](const Trace& trace) { return make_exact_implementation(trace, variant, primary); },
@@ -498,7 +505,7 @@ class Campaign {
         const auto minimized = violation_of(job, libfuzzer_minimized(job, crash, input, *found));
         const Violating& shown = minimized ? *minimized : *found;
         const TracePredicate keeps =
-            counterexample_predicate(shown.failing.variant, shown.property, shown.known, options_.implementation);
+            counterexample_predicate(shown.failing.variant, shown.property, shown.known, runs_);
         record_trace_finding(job, minimize(shown.failing, keeps), shown.property, result);
         return;
       }
@@ -521,12 +528,12 @@ class Campaign {
 
   void record_trace_finding(const Job& job, const Trace& minimized, Property property, const JobResult& result) {
     const CheckReport replayed =
-        check_on(minimized, minimized.variant, options_.implementation, CheckOptions{.check_expectations = false});
+        check_on(minimized, minimized.variant, runs_, CheckOptions{.check_expectations = false});
     std::vector<StepComment> comments;
     if (replayed.violation) comments.push_back({replayed.violation->step, violation_comment(*replayed.violation)});
     const std::string signature = signature_of(minimized, property);
     record_finding(job, minimized, std::string(property_name(property)), signature.substr(signature.rfind(' ') + 1), comments,
-                   finding_identity(minimized), result);
+                   finding_identity(minimized, runs_), result);
   }
 
   // A minimized trace as a finding, unless its signature (variant, property, shape) is known.
@@ -600,8 +607,9 @@ class Campaign {
   // The job's merged corpus replayed on the variant as named, each input's first violation
   // judged by the one rule for "known": how often the fixes the job ran with were needed.
   void count_known(const Job& job) {
-    if (!options_.past_known || job.harness->input != "ops" || job.named.empty() || job.variant == canonical_variant(job.named))
-      return;
+    const ImplementationChoice& named = options_.implementation;
+    const bool fixed = job.variant != canonical_variant(job.named) || runs_.fixes != named.fixes;
+    if (!options_.past_known || job.harness->input != "ops" || job.named.empty() || !fixed) return;
     KnownMet met;
     met.variant = canonical_variant(job.named);
     std::error_code error;
@@ -611,20 +619,23 @@ class Campaign {
       trace.variant = met.variant;
       CheckReport report;
       try {
-        report = check_on(trace, met.variant, options_.implementation, CheckOptions{.check_expectations = false});
+        report = check_on(trace, met.variant, named, CheckOptions{.check_expectations = false});
       } catch (const std::invalid_argument&) {
         continue;  // refused: counted by the job's skips
       }
       ++met.inputs;
       if (!report.violation) continue;
-      if (const std::optional<unsigned> known = known_as(report.named, report.violation->step, met.variant))
+      if (const std::optional<unsigned> known = known_as(report.named, report.violation->step, met.variant, named))
         ++met.by_finding[*known];
-      else if (known_as_delta(report.named, report.violation->step, met.variant))
+      else if (known_as_delta(report.named, report.violation->step, met.variant, named))
         ++met.delta;
       else
         ++met.unexplained;
     }
-    for (const unsigned number : fixes_not_applied(met.variant))
+    // The rule's candidates (harness/known.h): a kernel's own fixes, and impl/'s where impl/ stands in.
+    std::vector<unsigned> candidates = kernel_fixes_not_applied(named);
+    for (const unsigned number : fixes_not_applied(met.variant)) candidates.push_back(number);
+    for (const unsigned number : candidates)
       if (!met.by_finding.contains(number)) met.not_met.push_back(number);
     for (JobResult& result : result_.jobs)
       if (result.harness == job.harness->name && result.variant == job.variant) result.known_met = met;
@@ -680,6 +691,7 @@ class Campaign {
   }
 
   const CampaignOptions& options_;
+  const ImplementationChoice runs_;  // what runs the jobs' variants (the harness's IOVACHECK_IMPL)
   Paths paths_;
   std::vector<Job> jobs_;
   std::set<std::string> signatures_;
@@ -710,11 +722,13 @@ std::string known_met_text(const KnownMet& met) {
 }
 
 std::string known_findings_note(const CampaignOptions& options) {
+  if (options.past_known && options.implementation.kernel)
+    return "searched past the known findings: the kernel ran with its own fixes (kernel/fixes/), and the known "
+           "findings met on it as named are counted";
   if (options.past_known)
     return "searched past the known findings: each variant ran with the fixes of its known findings "
            "(docs/findings.md), and the known findings met on it as named are counted";
   if (options.against) return "the variants as named: the exact differential compares them without fixes";
-  if (options.implementation.kernel) return "the variants as named: a kernel runs its own code, which takes no fix";
   return "the variants as named (--no-known): a known finding is reported as a finding, with its identity";
 }
 

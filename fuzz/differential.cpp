@@ -187,7 +187,7 @@ void check_one(const Trace& trace, std::span<const std::uint8_t> input) {
   Trace failing = checked.named;
   failing.steps.resize(checked.violation->step + 1);
   const std::optional<unsigned> known =
-      settings.report_known ? known_as(failing, checked.violation->step, trace.variant) : std::nullopt;
+      settings.report_known ? known_as(failing, checked.violation->step, trace.variant, settings.implementation) : std::nullopt;
   if (known) name += "." + known_label(known);
   if (settings.keep_going && already_reported(name)) return;
   if (!counterexample_predicate(trace.variant, checked.violation->property, known, settings.implementation)(failing))

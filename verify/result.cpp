@@ -88,9 +88,8 @@ std::vector<std::pair<const Cell*, const CorpusTrace*>> missed_pins(const Verify
 
 std::string known_findings_note(const VerifyResult& result) {
   if (result.past_known)
-    return "the engines searched each variant with the fixes of its known findings applied (docs/findings.md); "
-           "--no-known searches them as named";
-  if (result.implementation != "impl") return "the engines searched the variants as named: a kernel runs its own code, which takes no fix";
+    return "the engines searched each variant with the fixes of its known findings applied (docs/findings.md; a "
+           "kernel with its own, kernel/fixes/); --no-known searches them as named";
   return "the engines searched the variants as named (--no-known): a known finding ends their search and is reported with its identity";
 }
 

@@ -165,15 +165,16 @@ TEST(VariantNames, ShortNamesFixesAndCanonicalSpelling) {
 }
 
 // The one decision every engine takes (check, the campaign, verify): past the known findings by
-// default, on impl/ only; a kernel and the exact differential run the variant as named.
-TEST(SearchPastKnown, OnImplByDefaultNeverOnAKernelNorAgainstOne) {
-  const ImplementationChoice impl;
-  const ImplementationChoice kernel{.kernel = true};
-  EXPECT_TRUE(searches_past_known(true, impl));
-  EXPECT_FALSE(searches_past_known(false, impl));
+// default, never in the exact differential; impl/'s fixes go into the variant, never on a kernel
+// (its own are in its ImplementationChoice: with_kernel_fixes).
+TEST(SearchPastKnown, ByDefaultNeverAgainstAnotherImplementation) {
+  ImplementationChoice kernel;
+  kernel.kernel = true;
+  EXPECT_TRUE(searches_past_known(true));
+  EXPECT_FALSE(searches_past_known(false));
   EXPECT_FALSE(searches_past_known(true, kernel));
-  EXPECT_FALSE(searches_past_known(true, impl, kernel));
   EXPECT_EQ(searched_variant("mainline", true), "mainline+f1+f2+f3+f4+f5+f9");
+  EXPECT_EQ(searched_variant("mainline", true, kernel), "mainline");
   EXPECT_EQ(searched_variant("z1", false), "z1-max32-reset");
   EXPECT_EQ(searched_variant("p3+f7", false), "p3-maple+f7");
 }
