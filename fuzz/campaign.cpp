@@ -607,9 +607,9 @@ class Campaign {
   // The job's merged corpus replayed on the variant as named, each input's first violation
   // judged by the one rule for "known": how often the fixes the job ran with were needed.
   void count_known(const Job& job) {
+    if (!options_.past_known || job.harness->input != "ops" || job.named.empty()) return;
     const ImplementationChoice& named = options_.implementation;
-    const bool fixed = job.variant != canonical_variant(job.named) || runs_.fixes != named.fixes;
-    if (!options_.past_known || job.harness->input != "ops" || job.named.empty() || !fixed) return;
+    if (job.variant == canonical_variant(job.named) && runs_.fixes == named.fixes) return;  // nothing was fixed
     KnownMet met;
     met.variant = canonical_variant(job.named);
     std::error_code error;
