@@ -15,6 +15,7 @@
 #include "cli/verb.h"
 #include "fuzz/byte_trace.h"
 #include "fuzz/input_profile.h"
+#include "fuzz/scale_input.h"
 #include "harness/implementation.h"
 #include "harness/predicates.h"
 #include "model/minimize.h"
@@ -65,9 +66,9 @@ std::string trace_text(const std::string& input, bool ops, fuzz::InputProfile pr
   if (!ops) return input;
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(input.data());
   if (profile == fuzz::InputProfile::Ordinary) return print_trace(fuzz::decode_trace({bytes, input.size()}));
-  return print_trace(fuzz::check_input({bytes, input.size()}, profile, variant.value_or(""), implementation,
-                                       CheckOptions{.check_expectations = false})
-                         .named);
+  const fuzz::ScaleInput scale = fuzz::decode_scale_input({bytes, input.size()});
+  return print_trace(
+      fuzz::check_scale_input(scale, variant.value_or(""), implementation, CheckOptions{.check_expectations = false}).named);
 }
 
 // The failing prefix of `trace` on `variant`, minimized by the shared minimizer under the

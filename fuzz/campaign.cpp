@@ -216,6 +216,15 @@ std::vector<std::string> fuzzer_flags(const HarnessEntry& harness) {
   return flags;
 }
 
+// What a scale job passes after the harness's own flags (libFuzzer takes the last of each): a
+// header and up to 256 bursts; and a time per input that a trace of 2 x 10^5 operations under
+// ASan needs on a loaded machine (about 15 s of CPU), so that a slow input is neither a
+// timeout nor a slow unit, each of which would be triaged as a crash.
+std::vector<std::string> profile_flags(InputProfile profile) {
+  if (profile == InputProfile::Ordinary) return {};
+  return {"-max_len=" + std::to_string(kScaleMaxInputBytes), "-timeout=300", "-report_slow_units=300"};
+}
+
 // libFuzzer's fork-mode status lines: "#N: cov: C ft: F corp: K exec/s: E oom/timeout/crash: a/b/c time: Ts job: J".
 void read_job_log(const fs::path& log, JobResult& result) {
   static const std::regex status(R"(#(\d+): cov: (\d+) ft: \d+ corp: \d+ exec/s:? \d+ oom/timeout/crash: \d+/\d+/(\d+))");
@@ -301,10 +310,9 @@ class Campaign {
     if (options_.runs) argv.push_back("-runs=" + std::to_string(*options_.runs));
     else argv.push_back("-max_total_time=" + std::to_string(static_cast<long>(job_seconds())));
     for (const std::string& flag : fuzzer_flags(*job.harness)) argv.push_back(flag);
-    // A scale input is a header and up to 256 bursts (libFuzzer takes the last -max_len given);
-    // the ordinary seeds would decode to unrelated workloads.
-    if (job.profile == InputProfile::Scale) argv.push_back("-max_len=" + std::to_string(kScaleMaxInputBytes));
+    for (const std::string& flag : profile_flags(job.profile)) argv.push_back(flag);
     argv.push_back(paths_.corpus(job).string());
+    // The ordinary seeds would decode to unrelated workloads in the scale form.
     if (fs::is_directory(job.harness->seeds) && job.profile == InputProfile::Ordinary) argv.push_back(job.harness->seeds.string());
     fs::remove(paths_.log(job));
     return spawn(argv, environment(job), paths_.log(job));

@@ -19,7 +19,9 @@ std::optional<InputProfile> parse_input_profile(std::string_view name);  // "ord
 std::string_view profile_name(InputProfile profile);
 
 // The input decoded in `profile` and checked on `variant` (empty: the one the input names) run
-// by `choice`. Throws std::invalid_argument as check_on does.
+// by `choice`: the named trace of a violating input is its whole failing prefix; a scale input
+// that holds keeps only its last step (fuzz/scale_input.h check_scale_input records the whole).
+// Throws std::invalid_argument as check_on does.
 CheckReport check_input(std::span<const std::uint8_t> bytes, InputProfile profile, std::string_view variant,
                         const ImplementationChoice& choice, const CheckOptions& options);
 
