@@ -91,7 +91,7 @@ if grep -q $'^6.12\t[^\t]*\t/' "$fuzz_build/kernel/kernels.txt" 2>/dev/null &&
     # shellcheck disable=SC2086
     "$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out/kernel" --runs 300 \
       --harnesses differential $mode >"$logs/kernel" 2>&1 || { cat "$logs/kernel"; fail "$mode: exit $?"; }
-    grep -Eq "^campaign on (impl vs )?kernel:6\.12\.[0-9]+: skipped [0-9]+ inputs the implementation refused" "$logs/kernel" ||
+    grep -Eq "^campaign on (impl vs )?kernel:6\.12\.[0-9]+, profile ordinary: skipped [0-9]+ inputs the implementation refused" "$logs/kernel" ||
       { cat "$logs/kernel"; fail "$mode: the summary does not name the kernel"; }
     grep -Eq '"implementation": "(impl vs )?kernel:6\.12\.[0-9]+"' "$out/kernel/report.json" || fail "$mode: report.json does not name the kernel"
   done
