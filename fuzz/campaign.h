@@ -9,6 +9,7 @@
 #include <map>
 #include <vector>
 
+#include "fuzz/input_profile.h"
 #include "harness/implementation.h"
 
 namespace iovacheck::fuzz {
@@ -58,6 +59,9 @@ struct CampaignOptions {
   // Search past the known findings (searches_past_known): each variant runs with the fixes of
   // its known findings, and the known findings the variant as named meets are counted.
   bool past_known = true;
+  // How the ops harnesses decode their inputs (IOVACHECK_FUZZ_PROFILE); scale jobs keep their
+  // own corpora (DIR/corpus/<harness>-scale.<variant>) and no seeds of the ordinary form.
+  InputProfile profile = InputProfile::Ordinary;
 };
 
 // How often a variant as named met each known finding, by the one rule (harness/known.h): the
@@ -84,6 +88,7 @@ std::string known_findings_note(const CampaignOptions& options);
 struct Finding {
   std::string file;  // under out/findings/
   std::string harness;
+  std::string profile = "ordinary";  // the input profile of the job that found it
   std::string variant;
   std::string property;
   std::string signature;
@@ -115,6 +120,7 @@ struct CampaignResult {
   std::string coverage_note;              // why there is none, or where the HTML is
   double seconds = 0;
   std::string implementation;  // as reports name it: impl, kernel:6.12.117, "impl:V vs kernel:6.12.117"
+  std::string profile;         // the input profile: ordinary or scale
   std::size_t skipped() const;
   bool any_new() const;
 };

@@ -43,7 +43,8 @@ std::string json_known_met(const std::optional<KnownMet>& met) {
 
 std::string json_report(const CampaignResult& result, const CampaignOptions& options) {
   std::ostringstream out;
-  out << "{\n  \"implementation\": " << json_quoted(result.implementation) << ",\n  \"known_findings\": "
+  out << "{\n  \"profile\": " << json_quoted(result.profile) << ",";
+  out << "\n  \"implementation\": " << json_quoted(result.implementation) << ",\n  \"known_findings\": "
       << json_quoted(known_findings_note(options)) << ",\n  \"seconds\": "
       << number(result.seconds) << ",\n  \"seed\": " << options.seed << ",\n  \"skipped\": " << result.skipped()
       << ",\n  \"coverage\": {\"lines_percent\": " << optional_number(result.line_coverage)
@@ -67,7 +68,7 @@ std::string json_report(const CampaignResult& result, const CampaignOptions& opt
   for (std::size_t i = 0; i < result.findings.size(); ++i) {
     const Finding& finding = result.findings[i];
     out << (i ? "," : "") << "\n    {\"file\": " << json_quoted("findings/" + finding.file) << ", \"harness\": \""
-        << finding.harness << "\", \"variant\": \"" << finding.variant << "\", \"property\": \"" << finding.property
+        << finding.harness << "\", \"profile\": \"" << finding.profile << "\", \"variant\": \"" << finding.variant << "\", \"property\": \"" << finding.property
         << "\", \"status\": \"" << (finding.known() ? "known as " + *finding.known_as : std::string("new")) << "\", \"steps\": " << finding.steps
         << ", \"signature\": " << json_quoted(finding.signature) << "}";
   }
@@ -104,7 +105,7 @@ std::string markdown_report(const CampaignResult& result, const CampaignOptions&
   std::ostringstream out;
   std::size_t fresh = 0;
   for (const Finding& finding : result.findings) fresh += finding.known() ? 0 : 1;
-  out << "# iovacheck campaign\n\nOn " << result.implementation << ". " << number(result.seconds, 0) << " s; "
+  out << "# iovacheck campaign\n\nOn " << result.implementation << ", profile " << result.profile << ". " << number(result.seconds, 0) << " s; "
       << result.findings.size() << " findings, " << fresh << " new.\n\nKnown findings: " << known_findings_note(options)
       << ".\n\n" << skipped_text(result) << "Coverage of model/ and impl/: lines "
       << (result.line_coverage ? number(*result.line_coverage) + " %" : "n/a") << ", branches "
