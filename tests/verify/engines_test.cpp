@@ -2,9 +2,10 @@
 // engine's own output, and a proof is not claimed where the engine does not model the variant.
 #include "verify/engines.h"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
 
 namespace iovacheck::verify {
 namespace {
@@ -47,6 +48,39 @@ TEST(SmtVerdict, EveryRangeCacheVariantAndFixIsMarked) {
   }
 }
 
+// --no-known reaches the engines that apply fixes (check, campaign), and each cell's bounds say
+// which variant was searched: with its known findings' fixes, or as named.
+bool has_argument(const Command& command, const std::string& argument) {
+  return std::find(command.argv.begin(), command.argv.end(), argument) != command.argv.end();
+}
+
+TEST(KnownFindings, ThePropertyEngineAndTheCampaignSearchPastThemUnlessAskedNotTo) {
+  for (const char* name : {"props", "fuzz"}) {
+    const Engine& engine = *find_engine(name);
+    CellRequest request;
+    request.variant = "mainline";
+    request.share_seconds = 1;
+    EXPECT_FALSE(has_argument(engine.command(request), "--no-known")) << name;
+    request.past_known = false;
+    EXPECT_TRUE(has_argument(engine.command(request), "--no-known")) << name;
+  }
+}
+
+TEST(KnownFindings, TheBoundsNameTheVariantSearched) {
+  const Engine& props = *find_engine("props");
+  CommandResult passed;
+  passed.exit_code = 0;
+  CellRequest request;
+  request.variant = "mainline";
+  EXPECT_NE(props.verdict(request, passed).bounds.find("on mainline+f1+f2+f3+f4+f5+f9 (past the known findings)"),
+            std::string::npos);
+  request.past_known = false;
+  EXPECT_NE(props.verdict(request, passed).bounds.find("on mainline as named"), std::string::npos);
+  request.past_known = true;
+  request.impl = "kernel:6.12";  // a kernel takes its own fixes, not impl/'s
+  EXPECT_NE(props.verdict(request, passed).bounds.find("on mainline with the kernel's own fixes"), std::string::npos);
+}
+
 // The value that follows `option` in a command line, or "" when the option is absent.
 std::string value_after(const std::vector<std::string>& argv, const std::string& option) {
   for (std::size_t i = 0; i + 1 < argv.size(); ++i)
@@ -61,7 +95,7 @@ TEST(SmtCommand, TriesInductionFirstWithAtLeastTheFloorOfTime) {
   request.variant = "f1c-split";
   request.share_seconds = 9;  // the default main job's share: below what induction needs
   const Command small = smt.command(request);
-  EXPECT_NE(std::find(small.argv.begin(), small.argv.end(), "--induction-first"), small.argv.end());
+  EXPECT_TRUE(has_argument(small, "--induction-first"));
   EXPECT_EQ(value_after(small.argv, "--timeout"), "30");
   EXPECT_EQ(value_after(small.argv, "--distinguish"), "mainline");
   request.share_seconds = 120;
