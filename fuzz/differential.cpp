@@ -164,23 +164,31 @@ void read_settings() {
     settings.skips_dir = dir;
 }
 
+// Judged as `check` judges; only the printed trace is needed of a violation, not the states.
+const CheckOptions kJudgeOnly{.check_expectations = false, .describe_states = false};
+
 void check_one(const Trace& trace, std::span<const std::uint8_t> input) {
   CheckReport checked;
   try {
-    checked = check_on(trace, trace.variant, settings.implementation, CheckOptions{.check_expectations = false});
+    checked = check_on(trace, trace.variant, settings.implementation, kJudgeOnly);
   } catch (const std::invalid_argument& refusal) {
     skip(refusal.what());
     return;
   }
   if (!checked.violation) return;
-  const std::string name = trace.variant + "." + std::string(property_name(checked.violation->property));
+  const Violation& violation = *checked.violation;
+  const std::string name = trace.variant + "." + std::string(property_name(violation.property));
   // Keep-going prints a (variant, property) once: a repeat needs no judging.
   if (settings.keep_going && already_reported(name)) return;
-  Trace failing = checked.named;
-  failing.steps.resize(checked.violation->step + 1);
-  if (!counterexample_predicate(trace.variant, checked.violation->property, std::nullopt, settings.implementation)(failing))
-    return;
-  report(failing, name, violation_comment(*checked.violation), checked.violation->step, input);
+  Trace failing = std::move(checked.named);
+  failing.steps.resize(violation.step + 1);
+  // The predicate `check` minimizes under, without running the variant again: this run is it.
+  try {
+    if (!is_counterexample(failing, violation, trace.variant, violation.property)) return;
+  } catch (const std::invalid_argument&) {
+    return;  // mainline or a fixed variant cannot run it: not a counterexample (as the predicate)
+  }
+  report(failing, name, violation_comment(violation), violation.step, input);
 }
 
 // Exact differential mode: the kernel side runs its own design, the other side the trace's variant.

@@ -65,7 +65,7 @@ struct ObservedRun {
 
 ObservedRun run_observed(const Trace& trace, std::string_view variant) {
   const std::unique_ptr<SystemUnderTest> implementation = make_implementation(trace, variant);
-  CheckSession session(trace, *implementation, CheckOptions{.check_expectations = false});
+  CheckSession session(trace, *implementation, CheckOptions{.check_expectations = false, .describe_states = false});
   ObservedRun run;
   for (const Step& step : trace.steps) {
     const bool ok = session.step(step);
