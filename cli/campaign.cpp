@@ -35,7 +35,7 @@ constexpr std::array kOptions{
     OptionSpec{"fail-on-new", "", "exit 1 when a finding is new"},
     OptionSpec{"fuzz-build", "DIR", "the fuzz preset's build (default: build/fuzz of the repository)"},
     OptionSpec{"coverage-build", "DIR", "the fuzz-coverage preset's build (default: build/fuzz-coverage)"},
-    OptionSpec{"impl", "IMPL", "what runs the variants: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
+    OptionSpec{"impl", "IMPL", "what runs the variants: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path, each +f10 (docs/kernel.md)"},
     OptionSpec{"against", "IMPL", "exact differential mode: every input compared step by step with IMPL"},
 };
 

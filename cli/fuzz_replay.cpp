@@ -28,7 +28,7 @@ constexpr std::array kOptions{
     OptionSpec{"minimize", "", "replay the failing prefix minimized by the shared minimizer, as 'check' does"},
     OptionSpec{"output", "FILE", "write the trace (one input only)", 'o'},
     OptionSpec{"quiet", "", "print only the verdicts and failures, not every step"},
-    OptionSpec{"impl", "IMPL", "what runs it, as the harness's IOVACHECK_IMPL: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
+    OptionSpec{"impl", "IMPL", "what runs it, as the harness's IOVACHECK_IMPL: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path, each +f10 (docs/kernel.md)"},
 };
 
 std::optional<std::string> read_file(const std::string& path) {

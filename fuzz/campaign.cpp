@@ -508,7 +508,7 @@ class Campaign {
     if (replayed.violation) comments.push_back({replayed.violation->step, violation_comment(*replayed.violation)});
     const std::string signature = signature_of(minimized, property);
     record_finding(job, minimized, std::string(property_name(property)), signature.substr(signature.rfind(' ') + 1), comments,
-                   finding_identity(minimized), result);
+                   finding_identity(minimized, options_.implementation), result);
   }
 
   // A minimized trace as a finding, unless its signature (variant, property, shape) is known.

@@ -184,7 +184,8 @@ void check_one(const Trace& trace, std::span<const std::uint8_t> input) {
   failing.steps.resize(violation.step + 1);
   // The predicate `check` minimizes under, without running the variant again: this run is it.
   try {
-    if (!is_counterexample(failing, violation, trace.variant, violation.property)) return;
+    if (!is_counterexample(failing, violation, trace.variant, violation.property, std::nullopt, settings.implementation))
+      return;
   } catch (const std::invalid_argument&) {
     return;  // mainline or a fixed variant cannot run it: not a counterexample (as the predicate)
   }

@@ -49,18 +49,18 @@ TracePredicate counterexample_predicate(const std::string& variant, Property pro
                                         const ImplementationChoice& choice) {
   return unless_unrunnable([=](const Trace& trace) {
     const std::optional<Violation> violation = violation_on(trace, variant, choice);
-    return violation && is_counterexample(trace, *violation, variant, property, known);
+    return violation && is_counterexample(trace, *violation, variant, property, known, choice);
   });
 }
 
 bool is_counterexample(const Trace& trace, const Violation& violation, const std::string& variant, Property property,
-                       std::optional<unsigned> known) {
+                       std::optional<unsigned> known, const ImplementationChoice& choice) {
   if (violation.property != property) return false;
   // Mainline and the fixed variants only run when the variant violates (the fuzzer asks this of
   // every violating input).
   if (without_fixes(variant) != kDefaultVariant && violation_on(trace, mainline_with_fixes_of(variant))) return false;
-  const bool may_be_known = !fixes_not_applied(variant).empty() || known;
-  return !may_be_known || known_as(trace, violation.step, variant) == known;
+  const bool identity_matters = may_be_known(variant, choice) || known;
+  return !identity_matters || known_as(trace, violation.step, variant, choice) == known;
 }
 
 }  // namespace iovacheck
