@@ -14,6 +14,9 @@
 //                             implementation, every result and the whole exact state compared
 //                             after each step; a difference is the finding (property
 //                             "difference")
+//   IOVACHECK_FUZZ_PROFILE    ordinary (default): the byte form of fuzz/byte_trace.h; scale: the
+//                             scale byte form (fuzz/scale_input.h), driver-shaped traces of
+//                             10^4 operations and more on the real geometry (not with AGAINST)
 //   IOVACHECK_FUZZ_TRACE_DIR  where a counted violation's trace is written (default: none)
 //   IOVACHECK_FUZZ_KEEP_GOING when set, a counted violation is printed once per variant and
 //                             property (its input written to that directory when the value is
@@ -41,6 +44,7 @@
 #include <unistd.h>
 
 #include "fuzz/byte_trace.h"
+#include "fuzz/input_profile.h"
 #include "fuzz/text_files.h"
 #include "harness/differential.h"
 #include "harness/implementation.h"
@@ -55,6 +59,7 @@ struct Settings {
   std::vector<std::string> variants;
   ImplementationChoice implementation;
   std::optional<ImplementationChoice> against;
+  fuzz::InputProfile profile = fuzz::InputProfile::Ordinary;
   std::string trace_dir;
   bool keep_going = false;
   std::string keep_going_dir;  // where keep-going findings' inputs go; empty: nowhere
@@ -155,6 +160,13 @@ void read_settings() {
       bad_setting(choice->text() + ": " + error.what());
     }
   }
+  if (const char* profile = std::getenv("IOVACHECK_FUZZ_PROFILE"); profile != nullptr && *profile != '\0') {
+    const auto parsed = fuzz::parse_input_profile(profile);
+    if (!parsed) bad_setting(std::string("IOVACHECK_FUZZ_PROFILE: expected ordinary or scale, got '") + profile + "'");
+    settings.profile = *parsed;
+    if (settings.profile == fuzz::InputProfile::Scale && settings.against)
+      bad_setting("IOVACHECK_FUZZ_PROFILE=scale does not apply to IOVACHECK_AGAINST");
+  }
   if (const char* dir = std::getenv("IOVACHECK_FUZZ_TRACE_DIR")) settings.trace_dir = dir;
   if (const char* keep_going = std::getenv("IOVACHECK_FUZZ_KEEP_GOING")) {
     settings.keep_going = true;
@@ -167,24 +179,25 @@ void read_settings() {
 // Judged as `check` judges; only the printed trace is needed of a violation, not the states.
 const CheckOptions kJudgeOnly{.check_expectations = false, .describe_states = false};
 
-void check_one(const Trace& trace, std::span<const std::uint8_t> input) {
+// `variant`: the one the campaign fixed, or empty for the input's own.
+void check_one(const std::string& variant, std::span<const std::uint8_t> input) {
   CheckReport checked;
   try {
-    checked = check_on(trace, trace.variant, settings.implementation, kJudgeOnly);
+    checked = fuzz::check_input(input, settings.profile, variant, settings.implementation, kJudgeOnly);
   } catch (const std::invalid_argument& refusal) {
     skip(refusal.what());
     return;
   }
   if (!checked.violation) return;
   const Violation& violation = *checked.violation;
-  const std::string name = trace.variant + "." + std::string(property_name(violation.property));
+  Trace failing = std::move(checked.named);  // names the variant that ran
+  const std::string name = failing.variant + "." + std::string(property_name(violation.property));
   // Keep-going prints a (variant, property) once: a repeat needs no judging.
   if (settings.keep_going && already_reported(name)) return;
-  Trace failing = std::move(checked.named);
   failing.steps.resize(violation.step + 1);
   // The predicate `check` minimizes under, without running the variant again: this run is it.
   try {
-    if (!is_counterexample(failing, violation, trace.variant, violation.property, std::nullopt, settings.implementation))
+    if (!is_counterexample(failing, violation, failing.variant, violation.property, std::nullopt, settings.implementation))
       return;
   } catch (const std::invalid_argument&) {
     return;  // mainline or a fixed variant cannot run it: not a counterexample (as the predicate)
@@ -219,9 +232,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string variant = settings.variants.empty() ? "" : settings.variants[(size > 0 ? data[0] : 0) % settings.variants.size()];
+  if (!settings.against) {
+    check_one(variant, {data, size});
+    return 0;
+  }
   Trace trace = fuzz::decode_trace({data, size});
-  if (!settings.variants.empty()) trace.variant = settings.variants[(size > 0 ? data[0] : 0) % settings.variants.size()];
-  if (settings.against) compare_one(trace, {data, size});
-  else check_one(trace, {data, size});
+  if (!variant.empty()) trace.variant = variant;
+  compare_one(trace, {data, size});
   return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "model/minimize.h"
 #include "props/system.h"
+#include "workload/drivers.h"
 
 namespace iovacheck::props {
 
@@ -20,8 +21,8 @@ inline constexpr int kDefaultTests = 30000;
 // to scale_max_ops operations with the ordinary operations mixed in).
 enum class Profile { Ordinary, Scale };
 inline constexpr int kDefaultScaleTests = 20;
-inline constexpr std::size_t kDefaultScaleMinOps = 10'000;
-inline constexpr std::size_t kDefaultScaleMaxOps = 200'000;
+inline constexpr std::size_t kDefaultScaleMinOps = workload::kScaleMinOps;
+inline constexpr std::size_t kDefaultScaleMaxOps = workload::kScaleMaxOps;
 
 struct PropertyOptions {
   std::string variant = "mainline";  // NAME[+fN...]
