@@ -15,7 +15,6 @@
 namespace iovacheck {
 namespace {
 
-using Ranges = std::map<Pfn, OwnedRange>;
 using Kind = Owner::Kind;
 
 // ---- Transitions: what a step may do to the state -------------------------------------------
@@ -277,21 +276,27 @@ std::optional<Judgement> placement_error(const ModelState& state, Pfn start_pfn,
   if (request.aligned && !is_aligned_for(pfn, request.size))
     return judgement(Property::Soundness, what() + " is not aligned to " + hex(roundup_pow2(request.size)));
   // The ranges overlapping it, ascending: the one holding its start, then those starting inside it.
-  const Ranges& ranges = state.ranges();
-  auto it = ranges.upper_bound(placed->lo);
-  if (it != ranges.begin() && std::prev(it)->second.range.hi >= placed->lo) --it;
-  for (; it != ranges.end() && it->second.range.lo <= placed->hi; ++it)
-    if (occupies(it->second))
-      return judgement(Property::Soundness, what() + " overlaps the live range " + describe_range(it->second));
+  const RangeIndex& ranges = state.ranges();
+  for (const OwnedRange* owned = ranges.first_reaching(placed->lo); owned && owned->range.lo <= placed->hi;
+       owned = ranges.first_above(owned->range.lo))
+    if (occupies(*owned)) return judgement(Property::Soundness, what() + " overlaps the live range " + describe_range(*owned));
   return std::nullopt;
 }
 
-// A fitting placement below the limit; with every range occupying it comes from the gap index,
-// else (counting cached ranges as free, only asked when an allocation failed) from a scan.
+// The highest placement with the cached ranges counted as free: a scan, only asked when a fast
+// allocation failed after draining its caches.
+std::optional<Range> placement_without_cached(const RangeIndex& ranges, Pfn start_pfn, const Request& request) {
+  FittingScan scan(start_pfn, request);
+  ranges.for_each([&](const OwnedRange& owned) { return !occupies_unless_cached(owned) || scan.add(owned.range); });
+  return scan.result();
+}
+
+// A fitting placement below the limit; with every range occupying it comes from the gap
+// aggregates of the range index, else from a scan.
 std::optional<Judgement> incompleteness(const ModelState& state, Pfn start_pfn, const Request& request,
                                         bool cached_occupy, const std::string& what_failed) {
-  auto gap = cached_occupy ? state.gaps().highest_placement(start_pfn, request)
-                           : find_fitting_placement(state.ranges(), start_pfn, request, occupies_unless_cached);
+  auto gap = cached_occupy ? state.ranges().highest_placement(start_pfn, request)
+                           : placement_without_cached(state.ranges(), start_pfn, request);
   if (!gap) return std::nullopt;
   return judgement(Property::Completeness, what_failed + ": a fitting gap " + to_string(*gap) + " exists at or below limit " +
                                                hex(request.limit));
@@ -556,12 +561,10 @@ struct ReserveWalk {
   std::optional<OwnedRange> extended_foreign;  // the first range not a reservation it lowered, or the anchor
 };
 
-ReserveWalk walk_reserve(const Ranges& ranges, Pfn lo, const Pfn hi, const ReserveGrowth& growth) {
+ReserveWalk walk_reserve(const RangeIndex& ranges, Pfn lo, const Pfn hi, const ReserveGrowth& growth) {
   ReserveWalk walk;
-  auto it = ranges.upper_bound(lo);
-  if (it != ranges.begin() && std::prev(it)->second.range.hi >= lo) --it;
-  for (; it != ranges.end() && it->second.range.lo <= hi; ++it) {
-    OwnedRange node = it->second;
+  for (const OwnedRange* next = ranges.first_reaching(lo); next && next->range.lo <= hi; next = ranges.first_above(next->range.lo)) {
+    OwnedRange node = *next;
     if (lo < node.range.lo) {
       (node.range.hi == kMaxPfn ? walk.extends_anchor : walk.extends_a_node) = true;
       if (growth.extends(node.range)) {  // lower pfn_lo in place, whoever owns the node
@@ -892,7 +895,7 @@ ChangeReport Model::difference_to(const Observation& observed) const {
   if (!std::is_sorted(nodes.begin(), nodes.end(), by_lo)) std::sort(nodes.begin(), nodes.end(), by_lo);
   std::vector<Range> modelled;
   modelled.reserve(state_.ranges().size());
-  for (const auto& [lo, owned] : state_.ranges()) modelled.push_back(owned.range);
+  state_.ranges().for_each([&](const OwnedRange& owned) { return modelled.push_back(owned.range), true; });
   std::set_difference(modelled.begin(), modelled.end(), nodes.begin(), nodes.end(), std::back_inserter(difference.nodes_gone), by_lo);
   std::set_difference(nodes.begin(), nodes.end(), modelled.begin(), modelled.end(), std::back_inserter(difference.nodes_new), by_lo);
 
@@ -909,7 +912,10 @@ ChangeReport Model::difference_to(const Observation& observed) const {
 
 std::string Model::describe() const {
   std::ostringstream out;
-  for (const auto& [lo, owned] : state_.ranges()) out << describe_range(owned) << (owned.range.lo == kMaxPfn ? " (anchor)" : "") << "\n";
+  state_.ranges().for_each([&](const OwnedRange& owned) {
+    out << describe_range(owned) << (owned.range.lo == kMaxPfn ? " (anchor)" : "") << "\n";
+    return true;
+  });
   return out.str();
 }
 

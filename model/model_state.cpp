@@ -7,17 +7,9 @@ namespace iovacheck {
 
 ModelState::ModelState() { set(kMaxPfn, OwnedRange{Range{kMaxPfn, kMaxPfn}, Owner::reserved()}); }
 
-const OwnedRange* ModelState::at(Pfn lo) const {
-  auto it = ranges_.find(lo);
-  return it == ranges_.end() ? nullptr : &it->second;
-}
+const OwnedRange* ModelState::at(Pfn lo) const { return ranges_.at(lo); }
 
-const OwnedRange* ModelState::holding(Pfn pfn) const {
-  auto it = ranges_.upper_bound(pfn);
-  if (it == ranges_.begin()) return nullptr;
-  --it;
-  return it->second.range.contains(pfn) ? &it->second : nullptr;
-}
+const OwnedRange* ModelState::holding(Pfn pfn) const { return ranges_.holding(pfn); }
 
 const OwnedRange* ModelState::cached(Pfn pfn) const {
   auto it = cached_by_pfn_.find(pfn);
@@ -36,7 +28,7 @@ std::vector<CachedPfn> ModelState::cached_entries() const {
   std::vector<CachedPfn> entries;
   entries.reserve(cached_by_pfn_.size());
   for (const auto& [pfn, lo] : cached_by_pfn_) {
-    const Owner& owner = ranges_.at(lo).owner;
+    const Owner& owner = ranges_.at(lo)->owner;
     entries.push_back(CachedPfn{owner.pfn, owner.bin, owner.slot});
   }
   std::sort(entries.begin(), entries.end(), [](const CachedPfn& a, const CachedPfn& b) {
@@ -46,30 +38,21 @@ std::vector<CachedPfn> ModelState::cached_entries() const {
 }
 
 void ModelState::set(Pfn lo, const std::optional<OwnedRange>& range) {
-  if (auto it = ranges_.find(lo); it != ranges_.end() && range && it->second.range == range->range) {
-    unindex_owner(it->second);  // the same pages change hands: the free space stays as it is
-    it->second.owner = range->owner;
-    index_owner(it->second);
+  const OwnedRange* current = ranges_.at(lo);
+  if (current && range && current->range == range->range) {
+    unindex_owner(*current);  // the same pages change hands: the free space stays as it is
+    ranges_.set_owner(lo, range->owner);
+    index_owner(*range);
     return;
   }
-  if (auto it = ranges_.find(lo); it != ranges_.end()) {
-    unindex(it->second);
-    ranges_.erase(it);
+  if (current) {
+    unindex_owner(*current);
+    ranges_.erase(lo);
   }
   if (!range) return;
   if (range->range.lo != lo) throw std::logic_error("ModelState::set: range " + to_string(range->range) + " put at " + hex(lo));
-  index(*range);
-  ranges_.emplace(lo, *range);
-}
-
-void ModelState::index(const OwnedRange& owned) {
-  gaps_.occupy(owned.range);
-  index_owner(owned);
-}
-
-void ModelState::unindex(const OwnedRange& owned) {
-  gaps_.release(owned.range);
-  unindex_owner(owned);
+  ranges_.insert(*range);
+  index_owner(*range);
 }
 
 void ModelState::index_owner(const OwnedRange& owned) {
@@ -88,10 +71,9 @@ void ModelState::unindex_owner(const OwnedRange& owned) {
 
 std::size_t ModelState::bytes() const {
   constexpr std::size_t kTreeNodeOverhead = 32;  // libstdc++'s red-black node header
-  const std::size_t range_nodes = ranges_.size() * (sizeof(std::pair<const Pfn, OwnedRange>) + kTreeNodeOverhead);
   const std::size_t cached = cached_by_pfn_.size() * (2 * sizeof(Pfn) + 2 * sizeof(void*)) +
                              cached_by_pfn_.size() * (sizeof(Pfn) + kTreeNodeOverhead);
-  return range_nodes + gaps_.bytes() + cached;
+  return ranges_.bytes() + cached;
 }
 
 }  // namespace iovacheck
