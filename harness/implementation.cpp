@@ -115,15 +115,14 @@ class ImplementationUnderTest final : public InspectableImplementation {
     return observed;
   }
 
-  ChangeReport changes() override {
-    const impl::DomainChanges changes = domain_.take_changes();
-    ChangeReport report;
-    report.complete = changes.complete;
+  void changes(ChangeReport& report) override {
+    domain_.take_changes(domain_changes_);
+    const impl::DomainChanges& changes = domain_changes_;
+    report.reset(changes.complete);
     for (const impl::Node& node : changes.nodes_gone) report.nodes_gone.push_back(range_of(node));
     for (const impl::Node& node : changes.nodes_new) report.nodes_new.push_back(range_of(node));
     for (const impl::CachedEntry& entry : changes.cached_gone) report.cached_gone.push_back(cached_pfn_of(entry));
     for (const impl::CachedEntry& entry : changes.cached_new) report.cached_new.push_back(cached_pfn_of(entry));
-    return report;
   }
 
   std::optional<std::string> validate() const override { return domain_.validate(); }
@@ -163,6 +162,7 @@ class ImplementationUnderTest final : public InspectableImplementation {
 
   impl::TreeSnapshot snapshot_;
   impl::Domain domain_;
+  impl::DomainChanges domain_changes_;  // the latest step's, its storage reused
   bool last_op_allocates_ = false;
 };
 

@@ -186,9 +186,9 @@ class CheckSession::Run {
   void apply_refused(std::size_t index, StepRecord& record) {
     record.outcome = sut_.apply(record.op);
     if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, *broken});
-    const ChangeReport changes = sut_.changes();
-    auto judged = options_.paranoid || !changes.complete ? model_.judge_refusal(record.outcome, sut_.observe())
-                                                          : model_.judge_refusal(record.outcome, changes);
+    sut_.changes(changes_);
+    auto judged = options_.paranoid || !changes_.complete ? model_.judge_refusal(record.outcome, sut_.observe())
+                                                           : model_.judge_refusal(record.outcome, changes_);
     if (judged && !options_.paranoid) {
       if (auto broken = sut_.validate()) judged = Judgement{Property::Structure, *broken};
     }
@@ -210,9 +210,9 @@ class CheckSession::Run {
   // The change report is always taken, so the next one starts from this step. A step the model
   // finds violating is validated first, so a broken structure is named as paranoid names it.
   std::optional<Judgement> judge(const Op& op, const Outcome& outcome) {
-    const ChangeReport changes = sut_.changes();
-    const bool whole = options_.paranoid || !changes.complete;
-    auto judged = whole ? model_.judge(op, outcome, sut_.observe()) : model_.judge(op, outcome, changes);
+    sut_.changes(changes_);
+    const bool whole = options_.paranoid || !changes_.complete;
+    auto judged = whole ? model_.judge(op, outcome, sut_.observe()) : model_.judge(op, outcome, changes_);
     if (judged && !options_.paranoid) {
       if (auto broken = sut_.validate()) return Judgement{Property::Structure, *broken};
     }
@@ -243,6 +243,7 @@ class CheckSession::Run {
   Model model_;
   Names names_;
   CheckReport report_;
+  ChangeReport changes_;  // the latest step's, its storage reused from step to step
   std::size_t steps_run_ = 0;
   std::size_t steps_since_validate_ = 0;
   bool finished_ = false;

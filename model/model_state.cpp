@@ -11,9 +11,11 @@ const OwnedRange* ModelState::at(Pfn lo) const { return ranges_.at(lo); }
 
 const OwnedRange* ModelState::holding(Pfn pfn) const { return ranges_.holding(pfn); }
 
+// A cached range's magazine pfn lies inside it (the pfn the fast allocation returned), so the
+// range holding the pfn is the only candidate: no index of magazine pfns is needed.
 const OwnedRange* ModelState::cached(Pfn pfn) const {
-  auto it = cached_by_pfn_.find(pfn);
-  return it == cached_by_pfn_.end() ? nullptr : at(it->second);
+  const OwnedRange* holder = holding(pfn);
+  return holder && holder->owner.is_cached() && holder->owner.pfn == pfn ? holder : nullptr;
 }
 
 const std::set<Pfn>& ModelState::cached_in(unsigned bin, CacheSlot slot) const {
@@ -26,10 +28,12 @@ std::size_t ModelState::cached_count(unsigned bin, CacheSlot slot) const { retur
 
 std::vector<CachedPfn> ModelState::cached_entries() const {
   std::vector<CachedPfn> entries;
-  entries.reserve(cached_by_pfn_.size());
-  for (const auto& [pfn, lo] : cached_by_pfn_) {
-    const Owner& owner = ranges_.at(lo)->owner;
-    entries.push_back(CachedPfn{owner.pfn, owner.bin, owner.slot});
+  entries.reserve(cached_total_);
+  for (const auto& [slot, starts] : cached_by_slot_) {
+    for (Pfn lo : starts) {
+      const Owner& owner = ranges_.at(lo)->owner;
+      entries.push_back(CachedPfn{owner.pfn, owner.bin, owner.slot});
+    }
   }
   std::sort(entries.begin(), entries.end(), [](const CachedPfn& a, const CachedPfn& b) {
     return std::tie(a.pfn, a.bin, a.slot.cpu) < std::tie(b.pfn, b.bin, b.slot.cpu);
@@ -57,22 +61,22 @@ void ModelState::set(Pfn lo, const std::optional<OwnedRange>& range) {
 
 void ModelState::index_owner(const OwnedRange& owned) {
   if (!owned.owner.is_cached()) return;
-  cached_by_pfn_[owned.owner.pfn] = owned.range.lo;
+  if (owned.range.lo > owned.owner.pfn || owned.owner.pfn > owned.range.hi)
+    throw std::logic_error("ModelState: cached pfn " + hex(owned.owner.pfn) + " outside its range " + to_string(owned.range));
+  ++cached_total_;
   cached_by_slot_[BinSlot{owned.owner.bin, owned.owner.slot.cpu}].insert(owned.range.lo);
 }
 
 void ModelState::unindex_owner(const OwnedRange& owned) {
   if (!owned.owner.is_cached()) return;
-  cached_by_pfn_.erase(owned.owner.pfn);
-  auto slot = cached_by_slot_.find(BinSlot{owned.owner.bin, owned.owner.slot.cpu});
-  slot->second.erase(owned.range.lo);
-  if (slot->second.empty()) cached_by_slot_.erase(slot);
+  --cached_total_;
+  // An emptied slot keeps its (empty) set: slots fill and empty all the time.
+  cached_by_slot_.find(BinSlot{owned.owner.bin, owned.owner.slot.cpu})->second.erase(owned.range.lo);
 }
 
 std::size_t ModelState::bytes() const {
   constexpr std::size_t kTreeNodeOverhead = 32;  // libstdc++'s red-black node header
-  const std::size_t cached = cached_by_pfn_.size() * (2 * sizeof(Pfn) + 2 * sizeof(void*)) +
-                             cached_by_pfn_.size() * (sizeof(Pfn) + kTreeNodeOverhead);
+  const std::size_t cached = cached_total_ * (sizeof(Pfn) + kTreeNodeOverhead);
   return ranges_.bytes() + cached;
 }
 

@@ -1,12 +1,12 @@
 #pragma once
-// The model's state: every range in the tree with its owner, and the indexes kept beside it so a
-// step is judged in O(log n): the free gaps, the cached ranges by pfn and by slot. The ranges are
-// the truth; every index is derived from them and changed only through set().
+// The model's state: every range in the tree with its owner, and what is kept beside it so a step
+// is judged in O(log n): the free gaps (in the range index, with the ranges), the cached ranges by
+// slot. The ranges are the truth; everything else is derived from them and changed only through
+// set().
 #include <cstddef>
 #include <map>
 #include <optional>
 #include <set>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -30,7 +30,7 @@ class ModelState {
   const OwnedRange* holding(Pfn pfn) const;  // the range holding pfn
   const OwnedRange* cached(Pfn pfn) const;   // the cached range whose magazine entry is pfn
   std::size_t cached_count(unsigned bin, CacheSlot slot) const;
-  std::size_t cached_total() const { return cached_by_pfn_.size(); }
+  std::size_t cached_total() const { return cached_total_; }
   // The starts of the cached ranges in a slot, ascending; empty when it holds none.
   const std::set<Pfn>& cached_in(unsigned bin, CacheSlot slot) const;
   // Every cached range's magazine entry, ascending by pfn then slot.
@@ -46,7 +46,7 @@ class ModelState {
   void unindex_owner(const OwnedRange& owned);
 
   RangeIndex ranges_;
-  std::unordered_map<Pfn, Pfn> cached_by_pfn_;  // magazine pfn -> range lo
+  std::size_t cached_total_ = 0;
   std::map<BinSlot, std::set<Pfn>> cached_by_slot_;
 };
 
