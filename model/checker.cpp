@@ -172,7 +172,7 @@ class CheckSession::Run {
   }
 
   void apply(std::size_t index, StepRecord& record, Step& named) {
-    const std::optional<std::string> freed_name = name_freed_by(record.op);
+    const std::optional<std::string> freed_name = name_freed_by(record.op, named.op);
     if (freed_name) *free_target(named.op) = Target{0, *freed_name};
     record.outcome = sut_.apply(record.op);
     if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, *broken});
@@ -219,10 +219,12 @@ class CheckSession::Run {
     return judged;
   }
 
-  // The live name a valid free releases, found through the model before the step.
-  std::optional<std::string> name_freed_by(const Op& op) const {
+  // The live name a valid free releases: the name it was given by (it resolved, so it is live,
+  // and a range holds one live allocation), else found through the model before the step.
+  std::optional<std::string> name_freed_by(const Op& op, const Op& as_written) const {
     const Target* target = free_target(op);
     if (!target) return std::nullopt;
+    if (const Target* written = free_target(as_written); written->by_name()) return written->name;
     const OwnedRange* holder = model_.range_holding(target->pfn);
     return holder ? names_.owner_in(holder->range) : std::nullopt;
   }
