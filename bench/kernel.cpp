@@ -62,7 +62,7 @@ void churn(benchmark::State& state, const ImplementationChoice& choice) {
 void register_kernel_benchmarks() {
   const Scenario scenario{"kernel-churn/live:2000", 1};
   add_case(scenario, "mainline", [](benchmark::State& state) { churn(state, ImplementationChoice{}); });
-  add_case(scenario, "kernel:6.12", [](benchmark::State& state) { churn(state, ImplementationChoice{true, "6.12"}); });
+  add_case(scenario, "kernel:6.12", [](benchmark::State& state) { churn(state, ImplementationChoice{true, "6.12", {}}); });
 }
 
 }  // namespace iovacheck::bench

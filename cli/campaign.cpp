@@ -35,9 +35,32 @@ constexpr std::array kOptions{
     OptionSpec{"fail-on-new", "", "exit 1 when a finding is new"},
     OptionSpec{"fuzz-build", "DIR", "the fuzz preset's build (default: build/fuzz of the repository)"},
     OptionSpec{"coverage-build", "DIR", "the fuzz-coverage preset's build (default: build/fuzz-coverage)"},
-    OptionSpec{"impl", "IMPL", "what runs the variants: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
+    OptionSpec{"impl", "IMPL", "what runs the variants: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path, each +f10 (docs/kernel.md)"},
     OptionSpec{"against", "IMPL", "exact differential mode: every input compared step by step with IMPL"},
+    OptionSpec{"profile", "NAME", "ordinary (default) or scale: the real geometry and driver-shaped traces of 10^4 ops and up"},
 };
+
+// --profile: checked before anything else is read.
+fuzz::InputProfile profile_option(const ParsedArgs& args) {
+  const std::string name = args.value("profile").value_or("ordinary");
+  const std::optional<fuzz::InputProfile> profile = fuzz::parse_input_profile(name);
+  if (!profile) throw UsageError("iovacheck campaign: --profile expects ordinary or scale, got '" + name + "'");
+  if (*profile == fuzz::InputProfile::Scale && args.value("against"))
+    throw UsageError("iovacheck campaign: --profile scale does not apply to --against");
+  return *profile;
+}
+
+// --profile scale runs the harnesses that take the byte form (ops), which decode it as the scale
+// byte form; the others have no scale form: naming one is bad usage, else they are left out.
+void keep_scale_harnesses(const ParsedArgs& args, fuzz::CampaignOptions& options) {
+  if (options.profile != fuzz::InputProfile::Scale) return;
+  const bool named = args.value("harnesses").has_value();
+  std::erase_if(options.harnesses, [&](const fuzz::HarnessEntry& harness) {
+    if (harness.input == "ops") return false;
+    if (named) throw UsageError("iovacheck campaign: harness '" + harness.name + "' has no scale profile (only the byte-form harnesses do)");
+    return true;
+  });
+}
 
 // --impl and --against, and the variants they can run: with a kernel on either side the default
 // is the design the kernel implements; a proposal's design with a kernel is bad usage.
@@ -62,6 +85,7 @@ void choose_implementations(const ParsedArgs& args, fuzz::CampaignOptions& optio
 fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
   if (!args.positional.empty()) throw UsageError("iovacheck campaign: unexpected argument '" + args.positional.front() + "'");
   fuzz::CampaignOptions options;
+  options.profile = profile_option(args);
   if (args.value("minutes") && args.value("runs")) throw UsageError("iovacheck campaign: give --minutes or --runs, not both");
   if (args.value("runs")) options.runs = number_option(args, "campaign", "runs", 0, UINT32_MAX);
   else options.minutes = static_cast<double>(number_option(args, "campaign", "minutes", 10, 100'000));
@@ -103,6 +127,7 @@ fuzz::CampaignOptions parse_options(const ParsedArgs& args) {
     std::error_code error;
     if (!fs::exists(harness.binary, error)) throw UsageError("iovacheck campaign: harness binary " + harness.binary.string() + " is missing (build the fuzz preset)");
   }
+  keep_scale_harnesses(args, options);
   if (options.harnesses.empty() || options.variants.empty()) throw UsageError("iovacheck campaign: nothing to run");
   options.out = args.value("out").value_or("campaign");
   const fs::path coverage_build = args.value("coverage-build").value_or((root / "build" / "fuzz-coverage").string());
@@ -129,7 +154,7 @@ int run_campaign_verb(const ParsedArgs& args) {
     std::cout << (finding.known() ? "known " : "NEW   ") << (options.out / "findings" / finding.file).string() << "  "
               << finding.signature << "\n";
   }
-  std::cout << "campaign on " << result.implementation << ": skipped " << result.skipped()
+  std::cout << "campaign on " << result.implementation << ", profile " << result.profile << ": skipped " << result.skipped()
             << " inputs the implementation refused\n";
   std::map<std::string, std::size_t> reasons;
   for (const fuzz::JobResult& job : result.jobs)
@@ -148,7 +173,7 @@ const Verb& campaign_verb() {
       .summary = "run the nightly fuzz campaign: every harness x variant, findings minimized and triaged",
       .usage = "iovacheck campaign [--minutes M | --runs N] [--jobs J] [--variants LIST] [--harnesses LIST] [--out DIR] "
                "[--seed S] [--fail-on-new]\n"
-               "                       [--impl IMPL] [--against IMPL]",
+               "                       [--impl IMPL] [--against IMPL] [--profile scale]",
       .description =
           "Runs every harness of the fuzz build (build/fuzz, 'cmake --preset fuzz') on every variant\n"
           "under libFuzzer, J jobs at once, with a persistent corpus per (harness, variant) under\n"
@@ -166,6 +191,12 @@ const Verb& campaign_verb() {
           "IMPL, every step's result and state compared; a difference is a finding (property\n"
           "'difference'), minimized by the shared minimizer. Reports name the implementation and\n"
           "count the inputs it refused (a magazine size no kernel copy was built for) by reason.\n"
+          "\n"
+          "--profile scale fuzzes at kernel scale: the differential harness decodes each input as\n"
+          "the scale byte form (the real geometry, 4 to 64 CPUs; bursts of NIC rings, NVMe queues and\n"
+          "a 32-bit device expanding into traces of 10^4 to 2x10^5 operations), in corpora of its own\n"
+          "(DIR/corpus/differential-scale.V); findings and reports name the profile. Replay an input\n"
+          "with 'fuzz-replay --profile scale'.\n"
           "\n"
           "Exit: 0 completed, whatever it found; 1 with --fail-on-new when a finding is new; 2 bad\n"
           "usage (nothing started); 3 a defect in iovacheck.",

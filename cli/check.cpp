@@ -33,7 +33,7 @@ constexpr std::array kOptions{
     OptionSpec{"max-ops", "N", "with --profile scale: the longest case (default 200000; from 10000, log-uniform)"},
     OptionSpec{"seed", "S", "RapidCheck's seed, decimal or 0x hex (default 0); same seed, same run"},
     OptionSpec{"output", "FILE", "write the minimized counterexample trace to FILE", 'o'},
-    OptionSpec{"impl", "IMPL", "what runs the variant: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
+    OptionSpec{"impl", "IMPL", "what runs the variant: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path, each +f10 (docs/kernel.md)"},
     OptionSpec{"against", "IMPL", "exact differential mode: compare every step with IMPL (e.g. kernel:6.12)"},
     OptionSpec{"mag-copies", "", "with --impl kernel: draw test magazine sizes too, run on kernel:X+mag=N copies"},
     kParanoidOption,
@@ -57,7 +57,9 @@ std::string throughput(const props::Throughput& run) {
 // showing up or a new shape appears among the unexplained.
 void print_known_met(const props::PropertyResult& result) {
   if (result.unfixed.empty()) return;
-  std::cout << "known findings met on " << result.unfixed << " (cases, before the first counterexample):";
+  std::cout << "known findings met on " << result.unfixed;
+  if (result.unfixed_implementation.kernel) std::cout << " on " << implementation_name(result.unfixed_implementation);
+  std::cout << " (cases, before the first counterexample):";
   std::size_t total = result.met_unexplained;
   for (const auto& [number, count] : result.known_met) {
     std::cout << " F" << number << " " << count;
@@ -72,7 +74,7 @@ int report_counterexample(const props::PropertyOptions& options, const props::Pr
                           const std::optional<std::string>& output) {
   const props::Counterexample& minimized = *result.minimized;
   std::cout << "counterexample on " << result.variant << " after " << result.tests << " tests (seed " << options.seed
-            << ") on " << implementation_name(options.implementation) << ", "
+            << ") on " << implementation_name(result.implementation) << ", "
             << (result.known ? "known as " + known_label(result.known) : std::string("not known")) << ": "
             << violation_comment(minimized.violation) << "\n"
             << props::print_counterexample(minimized) << "tests until failure: " << result.tests
@@ -193,8 +195,8 @@ int run_check(const ParsedArgs& args) {
   options.variant = *variant;
   options.implementation = implementation;
   options.real_magazine_size = implementation.kernel && !args.flag("mag-copies");
-  // A kernel runs its own code: no fix can be applied to it, so it is checked as it is.
-  options.known = !args.flag("no-known") && !implementation.kernel;
+  // On a kernel, with its own fixes (kernel/fixes/); impl/'s fixes are deltas of impl/ only.
+  options.known = !args.flag("no-known");
   const std::string profile = args.value("profile").value_or("ordinary");
   if (profile != "ordinary" && profile != "scale")
     throw UsageError("iovacheck check: --profile expects ordinary or scale, got '" + profile + "'");
@@ -225,7 +227,7 @@ int run_check(const ParsedArgs& args) {
   }
   if (result.minimized) return report_counterexample(options, result, args.value("output"));
   std::cout << "passed " << result.tests << " tests on " << result.variant << " (seed " << options.seed << ") on "
-            << implementation_name(options.implementation) << (options.real_magazine_size ? ", magazine size 127" : "") << "\n"
+            << implementation_name(result.implementation) << (options.real_magazine_size ? ", magazine size 127" : "") << "\n"
             << "search: " << throughput(result.search) << "\n";
   if (options.implementation.kernel || result.skipped > 0)
     std::cout << "skipped " << result.skipped << " cases" << (result.skipped ? ": " + result.skip_reason : "") << "\n";
@@ -273,10 +275,14 @@ const Verb& check_verb() {
           "Prints 'passed N tests' or the minimized trace followed by the tests until failure and\n"
           "the lengths of the failing, shrunk and minimized traces.\n"
           "\n"
-          "--impl kernel[:6.12|:6.1|:/path] runs the property on the real drivers/iommu/iova.c,\n"
-          "unmodified: every case has its magazine size, 127. --mag-copies draws the test sizes\n"
-          "too (copies changed in IOVA_MAG_SIZE only, named kernel:X+mag=N), which reach the\n"
-          "depot in a few operations. Cases it cannot run are skipped and counted.\n"
+          "--impl kernel[:6.12|:6.1|:/path] runs the property on the real drivers/iommu/iova.c:\n"
+          "every case has its magazine size, 127. --mag-copies draws the test sizes too (copies\n"
+          "changed in IOVA_MAG_SIZE only, named kernel:X+mag=N), which reach the depot in a few\n"
+          "operations. Cases it cannot run are skipped and counted. impl/'s fixes do not apply to\n"
+          "the kernel's file; by default the kernel runs with its own (kernel:X+f10, our fix of\n"
+          "F10 applied to the source at build time) and the unmodified kernel's findings are\n"
+          "counted; a violation impl/ shares is known by impl/'s fixes. --no-known runs the\n"
+          "kernel as named.\n"
           "\n"
           "--against IMPL is the exact differential mode: --tests generated traces (default 1000)\n"
           "run on the variant (--impl, default impl) and on IMPL, every result and every piece of\n"

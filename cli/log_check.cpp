@@ -20,7 +20,7 @@ constexpr std::array kOptions{
     OptionSpec{"variant", "NAME", "replay on this variant only (default: every variant); its violations count for the exit code"},
     OptionSpec{"emit-trace", "FILE", "write the last complete dump as a snapshot trace, the failed request its step"},
     OptionSpec{"emit-history", "FILE", "write the first history between two dumps as a trace: the earlier dump, the frees, the retry"},
-    OptionSpec{"impl", "IMPL", "replay the failed request on: impl (default, every variant), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
+    OptionSpec{"impl", "IMPL", "replay the failed request on: impl (default, every variant), kernel, kernel:6.12, kernel:6.1, kernel:/path, each +f10 (docs/kernel.md)"},
 };
 
 std::string where(std::size_t line) { return line ? "line " + std::to_string(line) + ": " : ""; }

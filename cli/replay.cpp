@@ -422,21 +422,24 @@ class FileReplay {
     print_identity(shown, steps_run > window.size());
   }
 
-  // The violation's identity by the one rule for "known"; only the fixes the variant lacks are
-  // tried. It needs the whole prefix, which a long streamed trace does not keep in memory.
+  // The violation's identity by the one rule for "known"; only the fixes the variant (or the
+  // kernel) lacks are tried. It needs the whole prefix, which a long streamed trace does not keep
+  // in memory.
   void print_identity(const Trace& prefix, bool partial) {
-    if (fixes_not_applied(prefix.variant).empty()) return;
+    const ImplementationChoice& choice = options_.implementation;
+    if (!may_be_known(prefix.variant, choice)) return;
     if (partial) {
       std::cout << "identity not computed (the prefix is longer than " << kWindowSteps
                 << " steps): replay the whole input to get it\n";
       return;
     }
     const std::size_t step = prefix.steps.size() - 1;
-    if (const std::optional<unsigned> known = known_as(prefix, step, prefix.variant))
-      std::cout << "known as " << known_label(known) << ": " << with_fix(prefix.variant, *known)
+    if (const std::optional<unsigned> known = known_as(prefix, step, prefix.variant, choice))
+      std::cout << "known as " << known_label(known) << ": " << fixed_name(prefix.variant, choice, *known)
                 << " observes the same before this step and does not violate at it\n";
     else
-      std::cout << "not known: no fix of docs/findings.md that " << prefix.variant << " lacks removes it\n";
+      std::cout << "not known: no fix of docs/findings.md that " << prefix.variant
+                << (choice.kernel ? " on " + implementation_name(choice) : std::string()) << " lacks removes it\n";
   }
 
   std::string path_;

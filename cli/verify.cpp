@@ -46,7 +46,7 @@ constexpr std::array kOptions{
     OptionSpec{"corpus", "DIR", "the corpus to replay (default: corpus/ in the working directory or the repository)"},
     OptionSpec{"fail-on-new", "", "exit 1 when a finding is new"},
     OptionSpec{"fuzz-build", "DIR", "the libFuzzer build the fuzz engine runs (default: build/fuzz of the repository)"},
-    OptionSpec{"impl", "IMPL", "what runs the variants: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path"},
+    OptionSpec{"impl", "IMPL", "what runs the variants: impl (default), kernel, kernel:6.12, kernel:6.1, kernel:/path, each +f10 (docs/kernel.md)"},
     OptionSpec{"coverage-build", "DIR",
                "the fuzz-coverage build: engines run on it and coverage is measured (default: build/fuzz-coverage)"},
     OptionSpec{"no-coverage", "", "do not measure coverage: every engine runs on this build"},

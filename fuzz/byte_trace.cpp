@@ -513,7 +513,7 @@ Trace decode_trace(std::span<const std::uint8_t> bytes) {
   Reader reader(bytes);
   Context context;
   Trace trace;
-  trace.variant = variant_names()[reader.byte() % variant_names().size()];
+  trace.variant = variant_of_byte(reader.byte());
   trace.geometry = decode_geometry(reader, context);
   const std::size_t records = std::min(bytes.size() > kHeaderBytes ? (bytes.size() - kHeaderBytes) / kRecordBytes : 0, kMaxRecords);
   trace.steps.reserve(records);
@@ -524,5 +524,21 @@ Trace decode_trace(std::span<const std::uint8_t> bytes) {
 }
 
 Bytes encode_trace(const Trace& trace) { return Encoder(trace).run(); }
+
+const std::string& variant_of_byte(std::uint8_t byte) { return variant_names()[byte % variant_names().size()]; }
+
+struct RecordDecoder::State {
+  Context context;
+};
+
+RecordDecoder::RecordDecoder(const Geometry& geometry) : state_(std::make_unique<State>()) {
+  state_->context.geometry = geometry;
+}
+RecordDecoder::~RecordDecoder() = default;
+
+Op RecordDecoder::decode(std::span<const std::uint8_t> record) {
+  Reader reader(record.first(std::min(record.size(), kRecordBytes)));
+  return decode_op(reader, state_->context);
+}
 
 }  // namespace iovacheck::fuzz

@@ -21,8 +21,10 @@
 // encode, turns corpus traces into seed inputs.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "model/trace.h"
@@ -39,6 +41,26 @@ inline constexpr std::size_t kMaxRecords = 512;
 // Decodes any byte string: a short header is padded with zero bytes, a trailing partial record
 // is ignored. Allocations are named a1, a2, ...; frees name them (or give a pfn).
 Trace decode_trace(std::span<const std::uint8_t> bytes);
+
+// The variant an input's first byte picks (mod the count of variants), in both byte forms.
+const std::string& variant_of_byte(std::uint8_t byte);
+
+// One record of the byte form (kRecordBytes, padded with zeros when shorter) at a time, on a
+// geometry given beforehand: the scale byte form (fuzz/scale_input.h) mixes these ordinary
+// operations among its driver bursts. Values seen and allocations (a1, a2, ...) carry over from
+// one record to the next, as in a whole trace.
+class RecordDecoder {
+ public:
+  explicit RecordDecoder(const Geometry& geometry);
+  ~RecordDecoder();
+  RecordDecoder(const RecordDecoder&) = delete;
+  RecordDecoder& operator=(const RecordDecoder&) = delete;
+  Op decode(std::span<const std::uint8_t> record);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // A trace that has no byte form; what() names the step (or the header) and the value.
 class EncodeError : public std::runtime_error {

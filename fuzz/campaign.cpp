@@ -23,6 +23,7 @@
 
 #include "fuzz/byte_trace.h"
 #include "fuzz/known_finding.h"
+#include "fuzz/scale_input.h"
 #include "fuzz/text_files.h"
 #include "harness/differential.h"
 #include "harness/implementation.h"
@@ -144,7 +145,12 @@ std::string run_captured(const std::vector<std::string>& argv, const std::vector
 struct Job {
   const HarnessEntry* harness = nullptr;
   std::string variant;  // empty: not per variant
-  std::string id() const { return variant.empty() ? harness->name : harness->name + "." + variant; }
+  InputProfile profile = InputProfile::Ordinary;
+  // Each profile has its corpora, crashes and logs apart: their inputs mean different traces.
+  std::string id() const {
+    const std::string name = profile == InputProfile::Scale ? harness->name + "-scale" : harness->name;
+    return variant.empty() ? name : name + "." + variant;
+  }
 };
 
 struct Paths {
@@ -161,6 +167,7 @@ struct Paths {
 std::vector<std::string> harness_environment(const Job& job, const CampaignOptions& options) {
   std::vector<std::string> env{"IOVACHECK_IMPL=" + options.implementation.text()};
   if (!job.variant.empty()) env.push_back("IOVACHECK_FUZZ_VARIANTS=" + job.variant);
+  env.push_back("IOVACHECK_FUZZ_PROFILE=" + std::string(profile_name(job.profile)));
   if (options.against) env.push_back("IOVACHECK_AGAINST=" + options.against->text());
   return env;
 }
@@ -209,6 +216,15 @@ std::vector<std::string> fuzzer_flags(const HarnessEntry& harness) {
   return flags;
 }
 
+// What a scale job passes after the harness's own flags (libFuzzer takes the last of each): a
+// header and up to 256 bursts; and a time per input that a trace of 2 x 10^5 operations under
+// ASan needs on a loaded machine (about 15 s of CPU), so that a slow input is neither a
+// timeout nor a slow unit, each of which would be triaged as a crash.
+std::vector<std::string> profile_flags(InputProfile profile) {
+  if (profile == InputProfile::Ordinary) return {};
+  return {"-max_len=" + std::to_string(kScaleMaxInputBytes), "-timeout=300", "-report_slow_units=300"};
+}
+
 // libFuzzer's fork-mode status lines: "#N: cov: C ft: F corp: K exec/s: E oom/timeout/crash: a/b/c time: Ts job: J".
 void read_job_log(const fs::path& log, JobResult& result) {
   static const std::regex status(R"(#(\d+): cov: (\d+) ft: \d+ corp: \d+ exec/s:? \d+ oom/timeout/crash: \d+/\d+/(\d+))");
@@ -228,12 +244,13 @@ class Campaign {
     result_.implementation = options_.against ? implementation_name(options_.implementation) + " vs " +
                                                     implementation_name(*options_.against)
                                               : implementation_name(options_.implementation);
+    result_.profile = profile_name(options_.profile);
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
     for (const HarnessEntry& harness : options_.harnesses) {
-      if (!harness.per_variant) jobs_.push_back(Job{&harness, ""});
+      if (!harness.per_variant) jobs_.push_back(Job{&harness, "", options_.profile});
       else
-        for (const std::string& variant : options_.variants) jobs_.push_back(Job{&harness, variant});
+        for (const std::string& variant : options_.variants) jobs_.push_back(Job{&harness, variant, options_.profile});
     }
     for (const fs::path& dir : {paths_.out / "corpus", paths_.out / "crashes", paths_.out / "logs", paths_.findings(),
                                 paths_.scratch()})
@@ -293,8 +310,10 @@ class Campaign {
     if (options_.runs) argv.push_back("-runs=" + std::to_string(*options_.runs));
     else argv.push_back("-max_total_time=" + std::to_string(static_cast<long>(job_seconds())));
     for (const std::string& flag : fuzzer_flags(*job.harness)) argv.push_back(flag);
+    for (const std::string& flag : profile_flags(job.profile)) argv.push_back(flag);
     argv.push_back(paths_.corpus(job).string());
-    if (fs::is_directory(job.harness->seeds)) argv.push_back(job.harness->seeds.string());
+    // The ordinary seeds would decode to unrelated workloads in the scale form.
+    if (fs::is_directory(job.harness->seeds) && job.profile == InputProfile::Ordinary) argv.push_back(job.harness->seeds.string());
     fs::remove(paths_.log(job));
     return spawn(argv, environment(job), paths_.log(job));
   }
@@ -360,7 +379,7 @@ class Campaign {
   // Findings of earlier runs (DIR/findings/*.trace), from their header comments, so that a
   // second run neither repeats nor loses them.
   void load_earlier_findings() {
-    static const std::regex field(R"(^# (harness|variant|property|signature|status|steps): (.*)$)");
+    static const std::regex field(R"(^# (harness|profile|variant|property|signature|status|steps): (.*)$)");
     for (const auto& entry : fs::directory_iterator(paths_.findings())) {
       if (entry.path().extension() != ".trace" && entry.path().extension() != ".input") continue;
       Finding finding;
@@ -373,6 +392,7 @@ class Campaign {
         const std::string key = match[1];
         const std::string value = match[2];
         if (key == "harness") finding.harness = value;
+        if (key == "profile") finding.profile = value;
         if (key == "variant") finding.variant = value;
         if (key == "property") finding.property = value;
         if (key == "signature") finding.signature = value;
@@ -413,17 +433,17 @@ class Campaign {
   // The first violation the input shows on the job's variant, as a named failing prefix; nullopt
   // also when the implementation refuses the input.
   std::optional<std::pair<Trace, Property>> violation_of(const Job& job, const std::string& input) const {
-    const Trace trace = trace_of(job, input);
     CheckReport report;
     try {
-      report = check_on(trace, trace.variant, options_.implementation, CheckOptions{.check_expectations = false});
+      report = check_input({reinterpret_cast<const std::uint8_t*>(input.data()), input.size()}, job.profile, job.variant,
+                           options_.implementation, CheckOptions{.check_expectations = false});
     } catch (const std::invalid_argument&) {
       return std::nullopt;
     }
     if (!report.violation) return std::nullopt;
     Trace failing = report.named;
     failing.steps.resize(report.violation->step + 1);
-    if (!counterexample_predicate(trace.variant, report.violation->property, std::nullopt, options_.implementation)(failing))
+    if (!counterexample_predicate(failing.variant, report.violation->property, std::nullopt, options_.implementation)(failing))
       return std::nullopt;
     return std::pair{failing, report.violation->property};
   }
@@ -508,7 +528,7 @@ class Campaign {
     if (replayed.violation) comments.push_back({replayed.violation->step, violation_comment(*replayed.violation)});
     const std::string signature = signature_of(minimized, property);
     record_finding(job, minimized, std::string(property_name(property)), signature.substr(signature.rfind(' ') + 1), comments,
-                   finding_identity(minimized), result);
+                   finding_identity(minimized, options_.implementation), result);
   }
 
   // A minimized trace as a finding, unless its signature (variant, property, shape) is known.
@@ -518,6 +538,7 @@ class Campaign {
     if (!signatures_.insert(signature).second) return;
     Finding finding;
     finding.harness = job.harness->name;
+    finding.profile = profile_name(job.profile);
     finding.variant = minimized.variant;
     finding.property = property;
     finding.signature = signature;
@@ -542,6 +563,7 @@ class Campaign {
     if (!signatures_.insert(signature).second) return;
     Finding finding;
     finding.harness = job.harness->name;
+    finding.profile = profile_name(job.profile);
     finding.variant = job.variant;
     finding.property = "crash";
     finding.signature = signature;
@@ -553,7 +575,8 @@ class Campaign {
   }
 
   std::string header(const Finding& finding) const {
-    return "# iovacheck campaign finding\n# harness: " + finding.harness + "\n# implementation: " + result_.implementation +
+    return "# iovacheck campaign finding\n# harness: " + finding.harness + "\n# profile: " + finding.profile +
+           "\n# implementation: " + result_.implementation +
            "\n# variant: " + finding.variant +
            "\n# property: " + finding.property + "\n# signature: " + finding.signature +
            "\n# status: " + (finding.known() ? "known as " + *finding.known_as : std::string("new")) + "\n# steps: " + std::to_string(finding.steps) + "\n";

@@ -9,6 +9,7 @@
 #include <map>
 #include <vector>
 
+#include "fuzz/input_profile.h"
 #include "harness/implementation.h"
 
 namespace iovacheck::fuzz {
@@ -55,11 +56,15 @@ struct CampaignOptions {
   std::filesystem::path corpus_root;        // the repository's corpus/ (its parent is the source tree)
   ImplementationChoice implementation;      // what runs the variants (IOVACHECK_IMPL of the harness)
   std::optional<ImplementationChoice> against;  // exact differential mode (IOVACHECK_AGAINST)
+  // How the ops harnesses decode their inputs (IOVACHECK_FUZZ_PROFILE); scale jobs keep their
+  // own corpora (DIR/corpus/<harness>-scale.<variant>) and no seeds of the ordinary form.
+  InputProfile profile = InputProfile::Ordinary;
 };
 
 struct Finding {
   std::string file;  // under out/findings/
   std::string harness;
+  std::string profile = "ordinary";  // the input profile of the job that found it
   std::string variant;
   std::string property;
   std::string signature;
@@ -90,6 +95,7 @@ struct CampaignResult {
   std::string coverage_note;              // why there is none, or where the HTML is
   double seconds = 0;
   std::string implementation;  // as reports name it: impl, kernel:6.12.117, "impl:V vs kernel:6.12.117"
+  std::string profile;         // the input profile: ordinary or scale
   std::size_t skipped() const;
   bool any_new() const;
 };

@@ -26,7 +26,8 @@ std::string job_name(const JobResult& job) { return job.variant.empty() ? job.ha
 
 std::string json_report(const CampaignResult& result, const CampaignOptions& options) {
   std::ostringstream out;
-  out << "{\n  \"implementation\": " << json_quoted(result.implementation) << ",\n  \"seconds\": "
+  out << "{\n  \"profile\": " << json_quoted(result.profile) << ",";
+  out << "\n  \"implementation\": " << json_quoted(result.implementation) << ",\n  \"seconds\": "
       << number(result.seconds) << ",\n  \"seed\": " << options.seed << ",\n  \"skipped\": " << result.skipped()
       << ",\n  \"coverage\": {\"lines_percent\": " << optional_number(result.line_coverage)
       << ", \"branches_percent\": " << optional_number(result.branch_coverage) << ", \"note\": "
@@ -49,7 +50,7 @@ std::string json_report(const CampaignResult& result, const CampaignOptions& opt
   for (std::size_t i = 0; i < result.findings.size(); ++i) {
     const Finding& finding = result.findings[i];
     out << (i ? "," : "") << "\n    {\"file\": " << json_quoted("findings/" + finding.file) << ", \"harness\": \""
-        << finding.harness << "\", \"variant\": \"" << finding.variant << "\", \"property\": \"" << finding.property
+        << finding.harness << "\", \"profile\": \"" << finding.profile << "\", \"variant\": \"" << finding.variant << "\", \"property\": \"" << finding.property
         << "\", \"status\": \"" << (finding.known() ? "known as " + *finding.known_as : std::string("new")) << "\", \"steps\": " << finding.steps
         << ", \"signature\": " << json_quoted(finding.signature) << "}";
   }
@@ -72,7 +73,7 @@ std::string markdown_report(const CampaignResult& result, const std::filesystem:
   std::ostringstream out;
   std::size_t fresh = 0;
   for (const Finding& finding : result.findings) fresh += finding.known() ? 0 : 1;
-  out << "# iovacheck campaign\n\nOn " << result.implementation << ". " << number(result.seconds, 0) << " s; "
+  out << "# iovacheck campaign\n\nOn " << result.implementation << ", profile " << result.profile << ". " << number(result.seconds, 0) << " s; "
       << result.findings.size() << " findings, " << fresh << " new.\n\n" << skipped_text(result) << "Coverage of model/ and impl/: lines "
       << (result.line_coverage ? number(*result.line_coverage) + " %" : "n/a") << ", branches "
       << (result.branch_coverage ? number(*result.branch_coverage) + " %" : "n/a") << " (" << result.coverage_note

@@ -14,6 +14,9 @@
 //                             implementation, every result and the whole exact state compared
 //                             after each step; a difference is the finding (property
 //                             "difference")
+//   IOVACHECK_FUZZ_PROFILE    ordinary (default): the byte form of fuzz/byte_trace.h; scale: the
+//                             scale byte form (fuzz/scale_input.h), driver-shaped traces of
+//                             10^4 operations and more on the real geometry (not with AGAINST)
 //   IOVACHECK_FUZZ_TRACE_DIR  where a counted violation's trace is written (default: none)
 //   IOVACHECK_FUZZ_KEEP_GOING when set, a counted violation is printed once per variant and
 //                             property (its input written to that directory when the value is
@@ -41,6 +44,7 @@
 #include <unistd.h>
 
 #include "fuzz/byte_trace.h"
+#include "fuzz/input_profile.h"
 #include "fuzz/text_files.h"
 #include "harness/differential.h"
 #include "harness/implementation.h"
@@ -55,6 +59,7 @@ struct Settings {
   std::vector<std::string> variants;
   ImplementationChoice implementation;
   std::optional<ImplementationChoice> against;
+  fuzz::InputProfile profile = fuzz::InputProfile::Ordinary;
   std::string trace_dir;
   bool keep_going = false;
   std::string keep_going_dir;  // where keep-going findings' inputs go; empty: nowhere
@@ -155,6 +160,13 @@ void read_settings() {
       bad_setting(choice->text() + ": " + error.what());
     }
   }
+  if (const char* profile = std::getenv("IOVACHECK_FUZZ_PROFILE"); profile != nullptr && *profile != '\0') {
+    const auto parsed = fuzz::parse_input_profile(profile);
+    if (!parsed) bad_setting(std::string("IOVACHECK_FUZZ_PROFILE: expected ordinary or scale, got '") + profile + "'");
+    settings.profile = *parsed;
+    if (settings.profile == fuzz::InputProfile::Scale && settings.against)
+      bad_setting("IOVACHECK_FUZZ_PROFILE=scale does not apply to IOVACHECK_AGAINST");
+  }
   if (const char* dir = std::getenv("IOVACHECK_FUZZ_TRACE_DIR")) settings.trace_dir = dir;
   if (const char* keep_going = std::getenv("IOVACHECK_FUZZ_KEEP_GOING")) {
     settings.keep_going = true;
@@ -164,15 +176,18 @@ void read_settings() {
     settings.skips_dir = dir;
 }
 
-void check_one(const Trace& trace, std::span<const std::uint8_t> input) {
+// `variant`: the one the campaign fixed, or empty for the input's own.
+void check_one(const std::string& variant, std::span<const std::uint8_t> input) {
   CheckReport checked;
   try {
-    checked = check_on(trace, trace.variant, settings.implementation, CheckOptions{.check_expectations = false});
+    checked = fuzz::check_input(input, settings.profile, variant, settings.implementation,
+                                CheckOptions{.check_expectations = false});
   } catch (const std::invalid_argument& refusal) {
     skip(refusal.what());
     return;
   }
   if (!checked.violation) return;
+  const Trace& trace = checked.named;
   const std::string name = trace.variant + "." + std::string(property_name(checked.violation->property));
   // Keep-going prints a (variant, property) once: a repeat needs no judging.
   if (settings.keep_going && already_reported(name)) return;
@@ -210,9 +225,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string variant = settings.variants.empty() ? "" : settings.variants[(size > 0 ? data[0] : 0) % settings.variants.size()];
+  if (!settings.against) {
+    check_one(variant, {data, size});
+    return 0;
+  }
   Trace trace = fuzz::decode_trace({data, size});
-  if (!settings.variants.empty()) trace.variant = settings.variants[(size > 0 ? data[0] : 0) % settings.variants.size()];
-  if (settings.against) compare_one(trace, {data, size});
-  else check_one(trace, {data, size});
+  if (!variant.empty()) trace.variant = variant;
+  compare_one(trace, {data, size});
   return 0;
 }

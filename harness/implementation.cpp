@@ -262,28 +262,115 @@ bool is_kernel_design(std::string_view variant) {
   }
 }
 
-// A kernel that was not built is bad usage, not a trace it cannot run.
-ImplementationChoice built_kernel(std::string tree) {
-  const KernelPlan plan = plan_kernel(tree, Trace{});
-  if (!plan.build) throw std::invalid_argument("kernel:" + tree + ": " + plan.refusal);
-  return ImplementationChoice{true, std::move(tree)};
+namespace {
+
+bool contains(const std::vector<unsigned>& numbers, unsigned number) {
+  return std::ranges::find(numbers, number) != numbers.end();
 }
+
+}  // namespace
+
+std::string ImplementationChoice::fix_suffix() const {
+  std::string suffix;
+  for (const unsigned number : fixes) suffix += "+f" + std::to_string(number);
+  return suffix;
+}
+
+std::vector<unsigned> kernel_fixes_not_applied(const ImplementationChoice& choice) {
+  std::vector<unsigned> numbers;
+  if (!choice.kernel) return numbers;
+  for (const unsigned number : kernel_fix_numbers())
+    if (!contains(choice.fixes, number) &&
+        plan_kernel(choice.tree, Trace{}, with_kernel_fix(choice, number).fix_suffix()).build)
+      numbers.push_back(number);
+  return numbers;
+}
+
+ImplementationChoice with_kernel_fix(ImplementationChoice choice, unsigned number) {
+  if (!contains(choice.fixes, number)) choice.fixes.push_back(number);
+  std::ranges::sort(choice.fixes);
+  return choice;
+}
+
+ImplementationChoice with_kernel_fixes(const ImplementationChoice& choice) {
+  ImplementationChoice fixed = choice;
+  for (const unsigned number : kernel_fixes_not_applied(choice)) fixed = with_kernel_fix(fixed, number);
+  return fixed;
+}
+
+ImplementationChoice without_kernel_fixes(ImplementationChoice choice) {
+  choice.fixes.clear();
+  return choice;
+}
+
+namespace {
+
+// "+f10+f2" at the end of an --impl text, as numbers in ascending order; `text` keeps the rest.
+// Throws on a fix the kernel cannot take.
+std::vector<unsigned> take_kernel_fixes(std::string& text) {
+  std::vector<unsigned> numbers;
+  for (std::size_t plus = text.rfind("+f"); plus != std::string::npos && plus > 0; plus = text.rfind("+f")) {
+    const std::string digits = text.substr(plus + 2);
+    if (digits.empty() || digits.size() > 3 || !std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; }))
+      break;
+    const unsigned number = static_cast<unsigned>(std::stoul(digits));
+    const std::string name = "f" + digits;
+    if (contains(numbers, number)) throw std::invalid_argument(name + " is named twice");
+    if (!contains(kernel_fix_numbers(), number)) {
+      const bool of_impl = std::ranges::any_of(implemented_fixes(), [&](const FixDescription& fix) { return fix.name == name; });
+      std::string kernel_fixes;
+      for (const unsigned each : kernel_fix_numbers()) kernel_fixes += (kernel_fixes.empty() ? "f" : ", f") + std::to_string(each);
+      throw std::invalid_argument(
+          of_impl ? "the real kernel cannot take " + name + ": it is a delta of impl/, our re-implementation, not of iova.c "
+                        "(run it on impl/: --variant NAME+" + name + "); a kernel takes only the fixes of its own findings (" +
+                        kernel_fixes + ", kernel/fixes/)"
+                  : "no fix " + name + " (docs/findings.md); a kernel takes " + kernel_fixes + " (kernel/fixes/)");
+    }
+    numbers.push_back(number);
+    text.resize(plus);
+  }
+  std::ranges::sort(numbers);
+  return numbers;
+}
+
+// A kernel that was not built is bad usage, not a trace it cannot run.
+ImplementationChoice built_kernel(std::string tree, std::vector<unsigned> fixes) {
+  ImplementationChoice choice{true, std::move(tree), std::move(fixes)};
+  const KernelPlan plan = plan_kernel(choice.tree, Trace{}, choice.fix_suffix());
+  if (!plan.build) throw std::invalid_argument(choice.text() + ": " + plan.refusal);
+  return choice;
+}
+
+}  // namespace
 
 std::string implementation_name(const ImplementationChoice& choice) {
   if (!choice.kernel) return choice.text();
-  const KernelPlan plan = plan_kernel(choice.tree, Trace{});
+  const KernelPlan plan = plan_kernel(choice.tree, Trace{}, choice.fix_suffix());
   return plan.build ? "kernel:" + plan.build->version : choice.text();
 }
 
 ImplementationChoice parse_implementation(std::string_view text) {
-  if (text == "impl") return ImplementationChoice{};
-  if (text == "kernel") return built_kernel("6.12");
-  if (text.starts_with("kernel:") && text.size() > 7) {
-    const std::string tree(text.substr(7));
-    if (tree == "6.12" || tree == "6.1" || tree.front() == '/') return built_kernel(tree);
+  std::string rest(text);
+  std::vector<unsigned> fixes;
+  try {
+    fixes = take_kernel_fixes(rest);
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument("--impl " + std::string(text) + ": " + error.what());
+  }
+  if (rest == "impl") {
+    if (!fixes.empty())
+      throw std::invalid_argument("--impl " + std::string(text) + ": impl/ takes its fixes in the variant (--variant NAME+fN); "
+                                  "the kernel's fixes apply to kernel[:6.12|:6.1|:PATH] only");
+    return ImplementationChoice{};
+  }
+  if (rest == "kernel") return built_kernel("6.12", std::move(fixes));
+  if (rest.starts_with("kernel:") && rest.size() > 7) {
+    const std::string tree(rest.substr(7));
+    if (tree == "6.12" || tree == "6.1" || tree.front() == '/') return built_kernel(tree, std::move(fixes));
     throw std::invalid_argument("--impl kernel:" + tree + ": expected kernel:6.12, kernel:6.1 or kernel:/absolute/path");
   }
-  throw std::invalid_argument("--impl '" + std::string(text) + "': expected impl, kernel, kernel:6.12, kernel:6.1 or kernel:/path");
+  throw std::invalid_argument("--impl '" + std::string(text) +
+                              "': expected impl, kernel, kernel:6.12, kernel:6.1 or kernel:/path, a kernel with +fN fixes");
 }
 
 std::string variant_for(const ImplementationChoice& choice, std::string_view requested, const Trace& trace) {
@@ -310,7 +397,7 @@ std::string against_variant(const ImplementationChoice& against, const std::stri
 std::unique_ptr<ExactSystemUnderTest> make_exact_implementation(const Trace& trace, std::string_view variant,
                                                                 const ImplementationChoice& choice) {
   if (!choice.kernel) return make_inspectable_implementation(trace, variant);
-  return make_kernel_implementation(plan_kernel(choice.tree, trace), trace);
+  return make_kernel_implementation(plan_kernel(choice.tree, trace, choice.fix_suffix()), trace);
 }
 
 CheckReport check_on(const Trace& trace, std::string_view variant, const ImplementationChoice& choice,

@@ -82,12 +82,25 @@ std::unique_ptr<InspectableImplementation> make_inspectable_implementation(const
 CheckReport check_on(const Trace& trace, std::string_view variant = {}, const CheckOptions& options = {});
 
 // What runs a trace: our re-implementation (impl/) or a compiled kernel (kernel/), the option
-// `--impl impl|kernel[:6.12|:6.1|:PATH]` of every verb.
+// `--impl impl|kernel[:6.12|:6.1|:PATH][+fN...]` of every verb.
 struct ImplementationChoice {
   bool kernel = false;
-  std::string tree = "6.12";  // kernel only: "6.12", "6.1" or an absolute path
-  std::string text() const { return kernel ? "kernel:" + tree : "impl"; }
+  std::string tree = "6.12";    // kernel only: "6.12", "6.1" or an absolute path
+  std::vector<unsigned> fixes;  // kernel only: our source fixes applied to it (kernel/fixes/), ascending
+  std::string fix_suffix() const;  // "+f10", or empty
+  std::string text() const { return kernel ? "kernel:" + tree + fix_suffix() : "impl"; }
 };
+
+// The fixes of the real kernel's own findings (kernel/fixes/: F10) that `choice` lacks and that
+// were built for its tree, by number; none for impl/ (its fixes are named in the variant).
+std::vector<unsigned> kernel_fixes_not_applied(const ImplementationChoice& choice);
+// The choice with kernel fix N added.
+ImplementationChoice with_kernel_fix(ImplementationChoice choice, unsigned number);
+// The choice with every kernel fix built for its tree: what searching past the kernel's known
+// findings runs. impl/ is returned as it is.
+ImplementationChoice with_kernel_fixes(const ImplementationChoice& choice);
+// The choice without any kernel fix: the unmodified iova.c.
+ImplementationChoice without_kernel_fixes(ImplementationChoice choice);
 
 // The implementation as reports name it: impl, kernel:6.12.117, kernel:/src/linux@v6.13-rc1-dirty
 // (the unmodified build's version; a run on a magazine copy names the copy itself).
@@ -97,7 +110,8 @@ std::string implementation_name(const ImplementationChoice& choice);
 bool is_kernel_design(std::string_view variant);
 
 // Throws std::invalid_argument naming what is wrong with `text`, or why the kernel it names was
-// not built.
+// not built: an unknown fix, impl/'s fixes (f1..f9: deltas of impl/, which the kernel's file cannot
+// take), a fix whose statement the tree does not have.
 ImplementationChoice parse_implementation(std::string_view text);
 
 // The variant a choice runs when asked for `requested` (empty: the trace's own for impl, the

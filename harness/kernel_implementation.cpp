@@ -14,6 +14,9 @@
 #ifndef IOVACHECK_KERNEL_REGISTRY
 #define IOVACHECK_KERNEL_REGISTRY ""
 #endif
+#ifndef IOVACHECK_KERNEL_FIX_NUMBERS
+#define IOVACHECK_KERNEL_FIX_NUMBERS ""
+#endif
 
 namespace iovacheck {
 namespace {
@@ -287,23 +290,37 @@ std::vector<KernelBuild> kernel_builds() {
 
 std::string kernel_variant(std::string_view tree) { return tree == "6.1" ? "z9-capped-depot" : "mainline"; }
 
-KernelPlan plan_kernel(std::string_view tree, const Trace& trace) {
+std::vector<unsigned> kernel_fix_numbers() {
+  std::vector<unsigned> numbers;
+  std::istringstream list(IOVACHECK_KERNEL_FIX_NUMBERS);
+  for (unsigned number = 0; list >> number;) numbers.push_back(number);
+  return numbers;
+}
+
+KernelPlan plan_kernel(std::string_view tree, const Trace& trace, std::string_view fixes) {
   static const std::vector<KernelBuild> builds = kernel_builds();
   KernelPlan plan;
   // A path names the tree configured with -DIOVACHECK_KERNEL_TREE; its builds are "tree...".
   const bool is_path = !tree.empty() && tree.front() == '/';
-  const std::string base = is_path ? "tree" : std::string(tree);
-  const KernelBuild* unmodified = nullptr;
-  for (const KernelBuild& build : builds)
-    if (build.name == base && (!is_path || build.version.starts_with(std::string(tree) + "@"))) unmodified = &build;
-  if (!unmodified) {
-    plan.refusal = is_path ? "no kernel tree " + std::string(tree) + " was configured (cmake -DIOVACHECK_KERNEL_TREE=" +
-                                 std::string(tree) + ", then build)"
-                           : "no kernel " + base + " is known (built: 6.12, 6.1 from linux-source-X, or a tree path)";
+  const std::string base = (is_path ? "tree" : std::string(tree)) + std::string(fixes);
+  auto named = [&](const std::string& name) -> const KernelBuild* {
+    for (const KernelBuild& build : builds)
+      if (build.name == name && (!is_path || build.version.starts_with(std::string(tree) + "@"))) return &build;
+    return nullptr;
+  };
+  const KernelBuild* at_real_size = named(base);
+  if (!at_real_size) {
+    if (!fixes.empty() && named(is_path ? "tree" : std::string(tree)))
+      plan.refusal = "kernel " + std::string(tree) + " was configured without " + std::string(fixes.substr(1)) +
+                     " (IOVACHECK_KERNEL_FIXES)";
+    else
+      plan.refusal = is_path ? "no kernel tree " + std::string(tree) + " was configured (cmake -DIOVACHECK_KERNEL_TREE=" +
+                                   std::string(tree) + ", then build)"
+                             : "no kernel " + base + " is known (built: 6.12, 6.1 from linux-source-X, or a tree path)";
     return plan;
   }
-  if (unmodified->library.empty()) {
-    plan.refusal = "kernel " + base + " was not built: " + unmodified->unavailable;
+  if (at_real_size->library.empty()) {
+    plan.refusal = "kernel " + base + " was not built: " + at_real_size->unavailable;
     return plan;
   }
   if (trace.snapshot) {
@@ -314,7 +331,7 @@ KernelPlan plan_kernel(std::string_view tree, const Trace& trace) {
     plan.refusal = "granule " + hex(trace.geometry.granule) + " is above the shim's 64 KiB PAGE_SIZE (init_iova_domain's BUG_ON)";
     return plan;
   }
-  plan.build = unmodified;
+  plan.build = at_real_size;
   if (trace.geometry.mag_size != kKernelMagazineSize) {
     plan.build = nullptr;
     const std::string copy = base + "+mag=" + std::to_string(trace.geometry.mag_size);

@@ -14,8 +14,8 @@ namespace iovacheck {
 
 // One line of kernel/'s registry: a built library, or why a kernel was not built.
 struct KernelBuild {
-  std::string name;        // "6.12", "6.12+mag=4", "6.1", "tree", "tree+mag=4"
-  std::string version;     // "6.12.117", "6.12.117+mag=4", "/src/linux@v6.13-rc1-5-gabc"
+  std::string name;        // "6.12", "6.12+mag=4", "6.12+f10", "6.12+f10+mag=4", "6.1", "tree", "tree+mag=4"
+  std::string version;     // "6.12.117", "6.12.117+mag=4", "6.12.117+f10", "/src/linux@v6.13-rc1-5-gabc"
   std::string library;     // empty when not built
   std::string unavailable; // why not built
 };
@@ -30,8 +30,13 @@ struct KernelPlan {
   std::string notes;                   // what differs from the trace (dma32 set after init)
 };
 
-// `tree` is "6.12", "6.1" or a path given to -DIOVACHECK_KERNEL_TREE.
-KernelPlan plan_kernel(std::string_view tree, const Trace& trace);
+// `tree` is "6.12", "6.1" or a path given to -DIOVACHECK_KERNEL_TREE; `fixes` the suffix of our
+// source fixes it was built with ("+f10", kernel/fixes/), empty for the unmodified file.
+KernelPlan plan_kernel(std::string_view tree, const Trace& trace, std::string_view fixes = {});
+
+// The fixes a kernel can be built with (kernel/fixes/fN.cmake), by number: the findings of the
+// real kernel alone. impl/'s fixes (f1..f9) are deltas of our re-implementation, not of iova.c.
+std::vector<unsigned> kernel_fix_numbers();
 
 // The variant a kernel tree implements: mainline for 6.12, z9-capped-depot for 6.1; a user's
 // tree is taken to implement mainline.

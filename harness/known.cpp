@@ -63,14 +63,14 @@ struct ObservedRun {
   std::optional<Violation> violation;
 };
 
-ObservedRun run_observed(const Trace& trace, std::string_view variant) {
-  const std::unique_ptr<SystemUnderTest> implementation = make_implementation(trace, variant);
-  CheckSession session(trace, *implementation, CheckOptions{.check_expectations = false});
+ObservedRun run_observed(const Trace& trace, std::string_view variant, const ImplementationChoice& implementation) {
+  const std::unique_ptr<SystemUnderTest> system = make_exact_implementation(trace, variant, implementation);
+  CheckSession session(trace, *system, CheckOptions{.check_expectations = false});
   ObservedRun run;
   for (const Step& step : trace.steps) {
     const bool ok = session.step(step);
     const StepRecord& record = session.report().steps.back();
-    run.seen.push_back(StepSeen{record.caller_error.has_value(), record.outcome, digest(normalized(implementation->observe()))});
+    run.seen.push_back(StepSeen{record.caller_error.has_value(), record.outcome, digest(normalized(system->observe()))});
     if (!ok) {
       run.violation = session.report().violation;
       return run;
@@ -82,46 +82,95 @@ ObservedRun run_observed(const Trace& trace, std::string_view variant) {
   return run;
 }
 
-// The rule itself: `fixed` observes what `on_variant` did before `step` and does not violate.
-bool removes(const ObservedRun& on_variant, const Trace& prefix, const std::string& fixed_variant, std::size_t step) {
-  const ObservedRun fixed = run_observed(prefix, fixed_variant);
-  if (fixed.violation) return false;
-  return std::equal(on_variant.seen.begin(), on_variant.seen.begin() + static_cast<std::ptrdiff_t>(step),
-                    fixed.seen.begin(), same_step);
+bool same_before(const ObservedRun& a, const ObservedRun& b, std::size_t step) {
+  return a.seen.size() >= step && b.seen.size() >= step &&
+         std::equal(a.seen.begin(), a.seen.begin() + static_cast<std::ptrdiff_t>(step), b.seen.begin(), same_step);
+}
+
+bool violates_at(const ObservedRun& run, std::size_t step) { return run.violation && run.violation->step == step; }
+
+// The rule itself: `fixed` observes what `unfixed` did before `step` and does not violate.
+bool removes(const ObservedRun& unfixed, const ObservedRun& fixed, std::size_t step) {
+  return !fixed.violation && same_before(unfixed, fixed, step);
+}
+
+// The trace up to and including `step`, or nullopt when there is no such step.
+std::optional<Trace> prefix_to(const Trace& trace, std::size_t step) {
+  if (step >= trace.steps.size()) return std::nullopt;
+  Trace prefix = trace;
+  prefix.steps.resize(step + 1);
+  return prefix;
+}
+
+std::string variant_or_own(const Trace& trace, std::string_view variant) {
+  return std::string(variant.empty() ? std::string_view(trace.variant) : variant);
+}
+
+// impl/'s deltas (its fixes, a variant's own delta) cannot be applied to a kernel's iova.c. impl/
+// running the same variant stands in for the kernel when it makes the kernel's observations
+// before `step` and violates at it too, with the same property: the kernel's violation is then
+// impl/'s, and the rule on impl/ names it. Otherwise (the kernel alone violates there) impl/
+// says nothing about it.
+bool impl_stands_in(const ObservedRun& on_kernel, const Trace& prefix, const std::string& variant, std::size_t step) {
+  const ObservedRun on_impl = run_observed(prefix, variant, ImplementationChoice{});
+  return violates_at(on_impl, step) && on_impl.violation->property == on_kernel.violation->property &&
+         same_before(on_kernel, on_impl, step);
 }
 
 }  // namespace
 
-bool known_as_delta(const Trace& trace, std::size_t step, std::string_view variant) {
-  if (step >= trace.steps.size()) return false;
-  const std::string name(variant.empty() ? std::string_view(trace.variant) : variant);
+bool known_as_delta(const Trace& trace, std::size_t step, std::string_view variant,
+                    const ImplementationChoice& implementation) {
+  const std::optional<Trace> prefix = prefix_to(trace, step);
+  if (!prefix) return false;
+  const std::string name = variant_or_own(trace, variant);
   const std::string baseline = mainline_with_fixes_of(name);
   if (without_fixes(name) == without_fixes(baseline)) return false;
-  Trace prefix = trace;
-  prefix.steps.resize(step + 1);
-  const ObservedRun on_variant = run_observed(prefix, name);
-  if (!on_variant.violation || on_variant.violation->step != step) return false;
-  return removes(on_variant, prefix, baseline, step);
+  const ObservedRun on_variant = run_observed(*prefix, name, implementation);
+  if (!violates_at(on_variant, step)) return false;
+  if (implementation.kernel && !impl_stands_in(on_variant, *prefix, name, step)) return false;
+  return removes(on_variant, run_observed(*prefix, baseline, ImplementationChoice{}), step);
 }
 
-std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant) {
-  if (step >= trace.steps.size()) return std::nullopt;
-  const std::string name(variant.empty() ? std::string_view(trace.variant) : variant);
-  const std::vector<unsigned> candidates = fixes_not_applied(name);
-  if (candidates.empty()) return std::nullopt;
-  Trace prefix = trace;
-  prefix.steps.resize(step + 1);
-  const ObservedRun on_variant = run_observed(prefix, name);
-  if (!on_variant.violation || on_variant.violation->step != step) return std::nullopt;
+std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant,
+                                 const ImplementationChoice& implementation) {
+  const std::optional<Trace> prefix = prefix_to(trace, step);
+  if (!prefix || !may_be_known(variant_or_own(trace, variant), implementation)) return std::nullopt;
+  const std::string name = variant_or_own(trace, variant);
+  const ObservedRun on_variant = run_observed(*prefix, name, implementation);
+  if (!violates_at(on_variant, step)) return std::nullopt;
+  // Fixes in order of their numbers: a kernel's own fix runs on the kernel itself; impl/'s run on
+  // impl/, for a kernel only where impl/ stands in for it.
+  const std::vector<unsigned> on_kernel = kernel_fixes_not_applied(implementation);
+  std::vector<unsigned> on_impl = fixes_not_applied(name);
+  if (implementation.kernel && !on_impl.empty() && !impl_stands_in(on_variant, *prefix, name, step)) on_impl.clear();
+  std::vector<unsigned> candidates = on_kernel;
+  for (const unsigned number : on_impl)
+    if (std::ranges::find(on_kernel, number) == on_kernel.end()) candidates.push_back(number);
+  std::ranges::sort(candidates);
   for (const unsigned number : candidates) {
-    if (removes(on_variant, prefix, with_fix(name, number), step)) return number;
+    const bool kernel_fix = std::ranges::find(on_kernel, number) != on_kernel.end();
+    const ObservedRun fixed = kernel_fix ? run_observed(*prefix, name, with_kernel_fix(implementation, number))
+                                         : run_observed(*prefix, with_fix(name, number), ImplementationChoice{});
+    if (removes(on_variant, fixed, step)) return number;
   }
   return std::nullopt;
 }
 
-std::optional<std::string> known_identity(const Trace& trace, std::size_t step) {
-  if (const std::optional<unsigned> known = known_as(trace, step)) return known_label(known);
-  if (known_as_delta(trace, step)) return std::string("delta");
+bool may_be_known(std::string_view variant, const ImplementationChoice& implementation) {
+  return !fixes_not_applied(variant).empty() || !kernel_fixes_not_applied(implementation).empty();
+}
+
+std::string fixed_name(std::string_view variant, const ImplementationChoice& implementation, unsigned number) {
+  const std::vector<unsigned> on_kernel = kernel_fixes_not_applied(implementation);
+  if (std::ranges::find(on_kernel, number) != on_kernel.end())
+    return std::string(variant) + " on " + implementation_name(with_kernel_fix(implementation, number));
+  return with_fix(variant, number) + (implementation.kernel ? " on impl/" : "");
+}
+
+std::optional<std::string> known_identity(const Trace& trace, std::size_t step, const ImplementationChoice& implementation) {
+  if (const std::optional<unsigned> known = known_as(trace, step, {}, implementation)) return known_label(known);
+  if (known_as_delta(trace, step, {}, implementation)) return std::string("delta");
   return std::nullopt;
 }
 

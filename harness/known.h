@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "harness/implementation.h"
 #include "model/trace.h"
 
 namespace iovacheck {
@@ -16,16 +17,33 @@ namespace iovacheck {
 // under which the violation at `step` is known; nullopt when none is, or when the variant does
 // not violate at `step`. `variant` empty: the trace's own. Runs the trace's first step + 1 steps
 // once on the variant and once per candidate fix.
-std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant = {});
+//
+// On a kernel (`implementation`), the candidates are the kernel's own fixes it lacks
+// (kernel/fixes/: f10), run on the kernel with the fix, and impl/'s fixes (f1..f9), which iova.c
+// cannot take: those run on impl/, and only when impl/ running the variant stands in for the
+// kernel (it observes what the kernel did before `step` and violates at it with the same
+// property).
+std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant = {},
+                                 const ImplementationChoice& implementation = {});
 
 // The same rule with the variant's own delta as the fix: true when mainline (with the fixes the
 // variant carries) makes the same observations before `step` and does not violate at it, so the
 // violation is the one the variant exists to show (docs/variants.md). False on mainline itself.
-bool known_as_delta(const Trace& trace, std::size_t step, std::string_view variant = {});
+// On a kernel, only where impl/ stands in for it (above).
+bool known_as_delta(const Trace& trace, std::size_t step, std::string_view variant = {},
+                    const ImplementationChoice& implementation = {});
 
 // The identity every report gives the violation at `step`: "FN" when known as FN, "delta" when
 // it is the variant's own bug (known_as_delta), nullopt when it is new.
-std::optional<std::string> known_identity(const Trace& trace, std::size_t step);
+std::optional<std::string> known_identity(const Trace& trace, std::size_t step,
+                                          const ImplementationChoice& implementation = {});
+
+// Whether the rule has a fix to try for `variant` on `implementation`.
+bool may_be_known(std::string_view variant, const ImplementationChoice& implementation = {});
+
+// What fix N runs as in the rule, for reports: "mainline+f1", "mainline on kernel:6.12.117+f10",
+// "mainline+f1 on impl/" (a kernel's violation that impl/ stands in for).
+std::string fixed_name(std::string_view variant, const ImplementationChoice& implementation, unsigned number);
 
 // "F1", or "new" for nullopt: how reports name a violation's identity.
 std::string known_label(const std::optional<unsigned>& known);

@@ -48,14 +48,14 @@ TracePredicate violates_same_property(const std::string& variant, Property prope
 TracePredicate counterexample_predicate(const std::string& variant, Property property, std::optional<unsigned> known,
                                         const ImplementationChoice& choice) {
   const bool distinguishing = without_fixes(variant) != kDefaultVariant;
-  const bool may_be_known = !fixes_not_applied(variant).empty() || known;
+  const bool identity_matters = may_be_known(variant, choice) || known;
   // The variant runs once; mainline and the fixed variants only when it violates (the fuzzer
   // asks this of every violating input).
   return unless_unrunnable([=](const Trace& trace) {
     const std::optional<Violation> violation = violation_on(trace, variant, choice);
     if (!violation || violation->property != property) return false;
     if (distinguishing && violation_on(trace, mainline_with_fixes_of(variant))) return false;
-    return !may_be_known || known_as(trace, violation->step, variant) == known;
+    return !identity_matters || known_as(trace, violation->step, variant, choice) == known;
   });
 }
 

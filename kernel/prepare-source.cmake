@@ -1,7 +1,12 @@
-# Build step: copies the kernel files one library compiles from ROOT into OUT, and in a magazine
+# Build step: copies the kernel files one library compiles from ROOT into OUT, applies our fixes
+# (FIXES, "f10" or "f2+f10": kernel/fixes/, each one exactly matched statement) and in a magazine
 # copy (MAG set) changes the one constant IOVA_MAG_SIZE. Writes OUT/iovacheck_kernel_version.h:
 # VERSION, or for a git tree (GIT_TREE set) "<path>@<git describe>" as it is now, so an edited
-# tree reports itself as -dirty. Run as cmake -DROOT= -DOUT= -DVERSION= [-DGIT_TREE=] [-DMAG=] -P.
+# tree reports itself as -dirty, followed by "+f10" and "+mag=N". A fix whose statement is not
+# found exactly once stops the build saying so. Run as
+# cmake -DROOT= -DOUT= -DVERSION= [-DGIT_TREE=] [-DFIXES=] [-DMAG=] -P prepare-source.cmake.
+include("${CMAKE_CURRENT_LIST_DIR}/fix-source.cmake")
+string(REPLACE "+" ";" fix_names "${FIXES}")
 set(files drivers/iommu/iova.c lib/rbtree.c include/linux/iova.h include/linux/rbtree.h
           include/linux/rbtree_types.h include/linux/rbtree_augmented.h)
 foreach(file IN LISTS files)
@@ -18,6 +23,12 @@ foreach(file IN LISTS files)
     string(REGEX REPLACE "\n#define IOVA_MAG_SIZE [0-9]+\n" "\n#define IOVA_MAG_SIZE ${MAG} /* iovacheck: mag=${MAG} copy */\n"
            text "${text}")
   endif()
+  foreach(fix IN LISTS fix_names)
+    kernel_fix_apply("${fix}" "${ROOT}" "${file}" text problem)
+    if(problem)
+      message(FATAL_ERROR "${problem}")
+    endif()
+  endforeach()
   set(target "${OUT}/${file}")
   if(EXISTS "${target}")
     file(READ "${target}" old)
@@ -33,6 +44,9 @@ if(GIT_TREE)
   if(described)
     set(VERSION "${GIT_TREE}@${described}")
   endif()
+endif()
+if(FIXES)
+  string(APPEND VERSION "+${FIXES}")
 endif()
 if(MAG)
   string(APPEND VERSION "+mag=${MAG}")

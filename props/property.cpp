@@ -90,13 +90,22 @@ class Runs {
   std::optional<std::string> error_;
 };
 
-// Builds the case's system and runs `body` on it, turning its outcome into RapidCheck's verdict
-// and the run's bookkeeping. A start the implementation refuses (a kernel's geometry) is skipped.
+// What a case runs besides the searched variant: the variant without the fixes, and its
+// implementation without a kernel's own fixes; an empty variant when nothing is counted.
+struct Unfixed {
+  std::string variant;
+  ImplementationChoice implementation;
+};
+
+// Builds the case's system (`start`'s variant on `searched`) and runs `body` on it, turning its
+// outcome into RapidCheck's verdict and the run's bookkeeping. A start the implementation
+// refuses (a kernel's geometry) is skipped.
 template <class Body>
-void run_checked(const PropertyOptions& options, const Trace& start, const std::string& unfixed, Runs& runs, Body body) {
+void run_checked(const ImplementationChoice& searched, const PropertyOptions& options, const Trace& start,
+                 const Unfixed& unfixed, Runs& runs, Body body) {
   std::optional<CheckedSystem> built;
   try {
-    built.emplace(start, runs.log, options.implementation, options.checking, unfixed);
+    built.emplace(start, runs.log, searched, options.checking, unfixed.variant, unfixed.implementation);
   } catch (const std::invalid_argument& refusal) {
     runs.skipped(refusal.what());  // counted and reported: a pass never hides them
     return;
@@ -116,9 +125,11 @@ void run_checked(const PropertyOptions& options, const Trace& start, const std::
   }
 }
 
+Unfixed unfixed_of(const PropertyResult& result) { return Unfixed{result.unfixed, result.unfixed_implementation}; }
+
 // One case: a geometry, then commands run through the checker until one fails the property.
-// `variant` is the one searched (with its fixes), `unfixed` the one counted alongside.
-void run_case(const PropertyOptions& options, const std::string& variant, const std::string& unfixed, Runs& runs) {
+// `result` names what is searched (the variant with its fixes) and what is counted alongside.
+void run_case(const PropertyOptions& options, const PropertyResult& result, Runs& runs) {
   const int max_commands = options.max_commands;
   if (runs.shrink_budget_spent()) return;
   runs.start_case();
@@ -128,9 +139,9 @@ void run_case(const PropertyOptions& options, const std::string& variant, const 
   // simplifies the geometry of the final trace instead.
   start.geometry = *rc::gen::noShrink(geometries());
   if (options.real_magazine_size) start.geometry.mag_size = kDefaultMagazineSize;
-  start.variant = variant;
+  start.variant = result.variant;
   const Swarm swarm = *rc::gen::noShrink(swarms());
-  run_checked(options, start, unfixed, runs, [&](CheckedSystem& system) {
+  run_checked(result.implementation, options, start, unfixed_of(result), runs, [&](CheckedSystem& system) {
     const GenModel model{start.geometry, swarm, {}, {}};
     // rc::state::check with the case length drawn from the same range in every test, rather
     // than growing with the test's index: the minimizer makes the traces small afterwards.
@@ -141,14 +152,14 @@ void run_case(const PropertyOptions& options, const std::string& variant, const 
 
 // One case of the scale profile: its steps come from the driver workload (props/scale.h), which
 // sees each outcome as a driver would. Only the length shrinks: a shorter case is a prefix.
-void run_scale_case(const PropertyOptions& options, const std::string& variant, const std::string& unfixed, Runs& runs) {
+void run_scale_case(const PropertyOptions& options, const PropertyResult& result, Runs& runs) {
   if (runs.shrink_budget_spent()) return;
   runs.start_case();
   const ScaleCase scale_case = *scale_cases(options.scale_min_ops, options.scale_max_ops);
   Trace start;
   start.geometry = scale_case.geometry;
-  start.variant = variant;
-  run_checked(options, start, unfixed, runs, [&](CheckedSystem& system) {
+  start.variant = result.variant;
+  run_checked(result.implementation, options, start, unfixed_of(result), runs, [&](CheckedSystem& system) {
     ScaleWorkload workload(scale_case);
     for (std::size_t index = 0; index < scale_case.ops; ++index) {
       if (const auto failure = system.step(workload.next())) RC_FAIL(*failure);
@@ -179,13 +190,13 @@ std::optional<std::string> rapidcheck_error(const rc::detail::TestResult& outcom
 void minimize_counterexample(PropertyResult& result, const PropertyOptions& options) {
   const Clock::time_point started = Clock::now();
   const Counterexample& shrunk = *result.shrunk;
-  result.known = known_as(shrunk.trace, shrunk.violation.step, result.variant);
+  result.known = known_as(shrunk.trace, shrunk.violation.step, result.variant, result.implementation);
   TracePredicate keeps =
-      counterexample_predicate(result.variant, shrunk.violation.property, result.known, options.implementation);
+      counterexample_predicate(result.variant, shrunk.violation.property, result.known, result.implementation);
   if (options.real_magazine_size)
     keeps = [keeps](const Trace& trace) { return trace.geometry.mag_size == kDefaultMagazineSize && keeps(trace); };
   const Trace minimized = minimize(shrunk.trace, keeps, options.minimize, &result.minimize_stats);
-  const CheckReport replayed = check_on(minimized, result.variant, options.implementation, options.checking);
+  const CheckReport replayed = check_on(minimized, result.variant, result.implementation, options.checking);
   if (replayed.violation) result.minimized = Counterexample{minimized, *replayed.violation};
   else result.error = "the minimized trace no longer violates on " + result.variant + ": a defect in iovacheck";
   result.minimize_seconds = seconds_since(started);
@@ -195,8 +206,15 @@ void minimize_counterexample(PropertyResult& result, const PropertyOptions& opti
 
 PropertyResult run_property(const PropertyOptions& options) {
   PropertyResult result;
-  result.variant = options.known ? with_known_fixes(options.variant) : canonical_variant(options.variant);
-  if (options.known && result.variant != canonical_variant(options.variant)) result.unfixed = canonical_variant(options.variant);
+  // A kernel's iova.c cannot take impl/'s fixes (deltas of impl/): it searches with its own.
+  const bool variant_fixes = options.known && !options.implementation.kernel;
+  result.variant = variant_fixes ? with_known_fixes(options.variant) : canonical_variant(options.variant);
+  result.implementation = options.known ? with_kernel_fixes(options.implementation) : options.implementation;
+  if (options.known && (result.variant != canonical_variant(options.variant) ||
+                        result.implementation.fixes != options.implementation.fixes)) {
+    result.unfixed = canonical_variant(options.variant);
+    result.unfixed_implementation = options.implementation;
+  }
   Runs runs(options.shrink_runs);
   rc::detail::TestParams params;
   params.seed = options.seed;
@@ -204,8 +222,8 @@ PropertyResult run_property(const PropertyOptions& options) {
   SilentListener listener;
   const rc::detail::Property property =
       rc::detail::toProperty([&] {
-        if (options.profile == Profile::Scale) run_scale_case(options, result.variant, result.unfixed, runs);
-        else run_case(options, result.variant, result.unfixed, runs);
+        if (options.profile == Profile::Scale) run_scale_case(options, result, runs);
+        else run_case(options, result, runs);
       });
   const rc::detail::TestResult outcome = rc::detail::checkProperty(
       property, rc::detail::TestMetadata{}, params, listener, std::unordered_map<std::string, rc::detail::Reproduce>{});

@@ -10,6 +10,7 @@
 
 #include "model/minimize.h"
 #include "props/system.h"
+#include "workload/drivers.h"
 
 namespace iovacheck::props {
 
@@ -20,8 +21,8 @@ inline constexpr int kDefaultTests = 30000;
 // to scale_max_ops operations with the ordinary operations mixed in).
 enum class Profile { Ordinary, Scale };
 inline constexpr int kDefaultScaleTests = 20;
-inline constexpr std::size_t kDefaultScaleMinOps = 10'000;
-inline constexpr std::size_t kDefaultScaleMaxOps = 200'000;
+inline constexpr std::size_t kDefaultScaleMinOps = workload::kScaleMinOps;
+inline constexpr std::size_t kDefaultScaleMaxOps = workload::kScaleMaxOps;
 
 struct PropertyOptions {
   std::string variant = "mainline";  // NAME[+fN...]
@@ -29,8 +30,9 @@ struct PropertyOptions {
   // Every case (and the minimized counterexample) keeps the real IOVA_MAG_SIZE, 127: on a
   // kernel, so that nothing runs on a magazine copy (kernel:X+mag=N).
   bool real_magazine_size = false;
-  // Search past known findings: run the variant with every fix that applies to it, and count
-  // the known findings the variant without them meets (docs/findings.md). false: the variant
+  // Search past known findings: run the variant with every fix that applies to it (on a kernel,
+  // the kernel with its own fixes, kernel/fixes/), and count the known findings the variant
+  // without them meets (docs/findings.md). false: the variant as named, on the implementation
   // as named, and the first violation ends the run, known or not (--no-known).
   bool known = true;
   int tests = kDefaultTests;
@@ -53,7 +55,9 @@ struct Throughput {
 
 struct PropertyResult {
   std::string variant;    // the variant searched, canonical, fixes included
+  ImplementationChoice implementation;  // what ran it: on a kernel, its own fixes included
   std::string unfixed;    // the variant whose known findings were counted; empty when none were
+  ImplementationChoice unfixed_implementation;  // what ran `unfixed`
   std::map<unsigned, std::size_t> known_met;  // searched cases whose violation on `unfixed` is known as FN
   std::size_t met_unexplained = 0;            // ... and those that no single fix explains
   std::optional<unsigned> known;              // the minimized counterexample's identity (nullopt: new)

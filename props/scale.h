@@ -22,18 +22,13 @@
 #include "model/geometry.h"
 #include "model/sut.h"
 #include "model/trace.h"
+#include "workload/drivers.h"
 
 namespace iovacheck::props {
 
-// The driver shapes; a case runs a non-empty subset of them side by side on one domain.
-enum class DriverShape : unsigned {
-  NicRings,        // per-CPU rx/tx rings: refills in batches, completions in order, some on another CPU
-  NvmeBursts,      // per-CPU bursts of mixed sizes up to 1 MiB, completed out of order
-  Legacy32,        // a 32-bit-only device beside the 64-bit ones: long-lived buffers below 4 GiB,
-                   // in half the cases large and many enough to fill that space
-  CpuHotplug,      // now and then a CPU goes offline: its magazines are flushed
-  kCount,
-};
+// The driver shapes (workload/drivers.h, shared with the fuzzer's scale byte form); a case runs a
+// non-empty subset of them side by side on one domain.
+using workload::DriverShape;
 
 struct ScaleCase {
   Geometry geometry;

@@ -13,22 +13,27 @@ CheckOptions CheckedSystem::property_checking() {
 }
 
 struct CheckedSystem::Unfixed {
-  explicit Unfixed(const Trace& start)
-      : variant(start.variant), implementation(make_implementation(start)), session(start, *implementation) {}
+  Unfixed(const Trace& start, const ImplementationChoice& runs_on)
+      : variant(start.variant),
+        choice(runs_on),
+        implementation(make_exact_implementation(start, start.variant, runs_on)),
+        session(start, *implementation) {}
   std::string variant;
+  ImplementationChoice choice;
   std::unique_ptr<SystemUnderTest> implementation;
   CheckSession session;
 };
 
 CheckedSystem::CheckedSystem(const Trace& start, RunLog& log, const ImplementationChoice& choice,
-                             const CheckOptions& options, const std::string& unfixed)
+                             const CheckOptions& options, const std::string& unfixed,
+                             const ImplementationChoice& unfixed_choice)
     : implementation_(make_exact_implementation(start, start.variant, choice)),
       session_(start, *implementation_, options),
       log_(log) {
   if (unfixed.empty()) return;
   Trace unfixed_start = start;
   unfixed_start.variant = unfixed;
-  unfixed_ = std::make_unique<Unfixed>(unfixed_start);
+  unfixed_ = std::make_unique<Unfixed>(unfixed_start, unfixed_choice);
 }
 
 CheckedSystem::~CheckedSystem() = default;
@@ -39,7 +44,8 @@ void CheckedSystem::count_unfixed(const Step& step) {
   if (unfixed_->session.step(step)) return;
   const CheckReport& report = unfixed_->session.report();
   if (report.violation && log_.failures == 0) {
-    if (const std::optional<unsigned> known = known_as(report.named, report.violation->step, unfixed_->variant))
+    if (const std::optional<unsigned> known =
+            known_as(report.named, report.violation->step, unfixed_->variant, unfixed_->choice))
       ++log_.known_met[*known];
     else
       ++log_.met_unexplained;

@@ -36,10 +36,11 @@ class CheckedSystem {
   // `start` gives the geometry and the variant to build; `choice` runs it (impl/ by default) and
   // throws std::invalid_argument when it cannot run the start's geometry (a kernel's refusal).
   // With `unfixed` (the variant without the fixes start's variant adds), the same steps also run
-  // on it (on impl/), and its first violation is counted in the log under its identity by the
-  // rule for "known".
+  // on it, on `unfixed_choice` (`choice` without a kernel's own fixes), and its first violation
+  // is counted in the log under its identity by the rule for "known".
   CheckedSystem(const Trace& start, RunLog& log, const ImplementationChoice& choice = {},
-                const CheckOptions& options = property_checking(), const std::string& unfixed = {});
+                const CheckOptions& options = property_checking(), const std::string& unfixed = {},
+                const ImplementationChoice& unfixed_choice = {});
   ~CheckedSystem();
 
   // Checks one step; the failure to report when the property fails at it. On a variant the

@@ -55,8 +55,8 @@ CorpusTrace replay_corpus_trace(const fs::path& corpus, const fs::path& relative
   };
   const auto judge_annotation = [&](const CheckReport& report) {
     result.annotation_mismatch = annotation_mismatch(annotation, report);
-    if (report.violation && !implementation.kernel)
-      result.pinned_identity = known_identity(report.named, report.violation->step).value_or("new");
+    if (report.violation)
+      result.pinned_identity = known_identity(report.named, report.violation->step, implementation).value_or("new");
   };
   bool own_variant_run = false;
   for (const std::string& variant : variants) {

@@ -53,9 +53,10 @@ Cell failed_run(const CellRequest& request, const std::string& engine, const Com
 }
 
 // Reads an engine's counterexample file and replays it through the one checker: the verdict
-// verify reports is the checker's, and a trace that does not replay is a defect.
+// verify reports is the checker's, and a trace that does not replay is a defect. On a kernel,
+// `with_kernel_fixes`: the engine searched with the kernel's own fixes applied (check does).
 Cell counterexample_cell(const CellRequest& request, const std::string& engine, const std::string& path,
-                         const CommandResult& result) {
+                         const CommandResult& result, bool with_kernel_fixes = false) {
   const std::string text = fuzz::read_text(path);
   Trace trace;
   try {
@@ -68,8 +69,11 @@ Cell counterexample_cell(const CellRequest& request, const std::string& engine, 
   }
   // The engine may have run the variant with fixes applied: the trace's header says which.
   CheckReport report;
+  ImplementationChoice implementation;
   try {
-    report = check_on(trace, {}, parse_implementation(request.impl), CheckOptions{.check_expectations = false});
+    implementation = parse_implementation(request.impl);
+    if (with_kernel_fixes) implementation = iovacheck::with_kernel_fixes(implementation);
+    report = check_on(trace, {}, implementation, CheckOptions{.check_expectations = false});
   } catch (const std::invalid_argument& error) {
     return cell_for(request, engine, CellKind::Error, "its counterexample " + path + " does not run: " + error.what(), result);
   }
@@ -78,7 +82,7 @@ Cell counterexample_cell(const CellRequest& request, const std::string& engine, 
   }
   Cell cell = cell_for(request, engine, CellKind::Violation,
                        "on " + trace.variant + ": " + violation_comment(*report.violation), result);
-  cell.known_as = known_identity(trace, report.violation->step);
+  cell.known_as = known_identity(trace, report.violation->step, implementation);
   cell.counterexample = Counterexample{.property = std::string(property_name(report.violation->property)),
                                        .reason = report.violation->reason,
                                        .trace_text = text,
@@ -119,7 +123,7 @@ Cell property_verdict(const CellRequest& request, const CommandResult& result) {
   if (result.exit_code == 0 && result.signal == 0 && !result.timed_out) {
     cell = cell_for(request, "props", CellKind::NoViolation, "no violation in " + bounds, result);
   } else if (result.exit_code == 1 && result.signal == 0 && !result.timed_out) {
-    cell = counterexample_cell(request, "props", property_output(request), result);
+    cell = counterexample_cell(request, "props", property_output(request), result, /*with_kernel_fixes=*/true);
     // The search stops at the first failing case; shrinking and minimizing come after.
     if (cell.kind == CellKind::Violation) cell.first_finding_seconds = seconds_after(result.output, "search: ");
   } else {

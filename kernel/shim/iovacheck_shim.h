@@ -80,6 +80,7 @@ struct hlist_node {
   } while (0)
 #define ALIGN(x, a) (((x) + ((__typeof__(x))(a)-1)) & ~((__typeof__(x))(a)-1))
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
+#define BITS_PER_LONG (__SIZEOF_LONG__ * 8) /* the kernel's asm/bitsperlong.h; kernel/fixes/f10.cmake uses it */
 static inline int fls_long(unsigned long x) { return x ? 64 - __builtin_clzl(x) : 0; }
 static inline int fls64(u64 x) { return x ? 64 - __builtin_clzll(x) : 0; }
 static inline unsigned long __ffs(unsigned long x) { return (unsigned long)__builtin_ctzl(x); }

@@ -65,6 +65,23 @@ run --runs 300 --variants z5-no-underflow-guard --harnesses differential >"$logs
 [ "$(ls "$out/corpus/differential.z5-no-underflow-guard" | wc -l)" -gt 0 ] || fail "corpus lost on resume"
 grep -q "NEW\|known" "$logs/stdout" || fail "resumed run lists no findings"
 
+# --profile scale: a few runs keep a corpus of their own, the reports and the summary name the
+# profile, and fuzz-replay reads a corpus input as scale by its location (10^4 operations and up).
+scale_variant=mainline+f1+f2+f3+f4+f5+f9
+"$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out/scale" --runs 5 --profile scale \
+  --variants "$scale_variant" >"$logs/scale" 2>&1 || { cat "$logs/scale"; fail "--profile scale: exit $?"; }
+grep -q "^campaign on impl, profile scale: " "$logs/scale" || { cat "$logs/scale"; fail "--profile scale: the summary does not name it"; }
+grep -q '"profile": "scale"' "$out/scale/report.json" || fail "--profile scale: report.json does not name it"
+[ ! -e "$out/scale/corpus/trace_parser" ] || fail "--profile scale ran a harness without a scale form"
+scale_input=$(find "$out/scale/corpus/differential-scale.$scale_variant" -type f | head -n 1)
+[ -n "$scale_input" ] || fail "--profile scale: no corpus of its own"
+"$iovacheck" fuzz-replay --variant "$scale_variant" "$scale_input" >"$logs/scale-replay" ||
+  { tail -n 20 "$logs/scale-replay"; fail "--profile scale: $scale_input does not replay"; }
+grep -q "decoded (profile scale):" "$logs/scale-replay" || fail "fuzz-replay did not read $scale_input as scale"
+steps=$(grep -Eo 'ok, [0-9]+ steps hold' "$logs/scale-replay" | grep -Eo '[0-9]+')
+[ "$steps" -ge 10000 ] || fail "--profile scale: $steps steps, expected 10^4 and more"
+echo "campaign-e2e: the scale profile ran ($steps steps replayed)"
+
 # --impl kernel and --against kernel (when the fuzz build has kernel 6.12): the harness runs the
 # real iova.c, the reports name it and count the inputs it refused.
 if grep -q $'^6.12\t[^\t]*\t/' "$fuzz_build/kernel/kernels.txt" 2>/dev/null &&
@@ -74,7 +91,7 @@ if grep -q $'^6.12\t[^\t]*\t/' "$fuzz_build/kernel/kernels.txt" 2>/dev/null &&
     # shellcheck disable=SC2086
     "$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out/kernel" --runs 300 \
       --harnesses differential $mode >"$logs/kernel" 2>&1 || { cat "$logs/kernel"; fail "$mode: exit $?"; }
-    grep -Eq "^campaign on (impl vs )?kernel:6\.12\.[0-9]+: skipped [0-9]+ inputs the implementation refused" "$logs/kernel" ||
+    grep -Eq "^campaign on (impl vs )?kernel:6\.12\.[0-9]+, profile ordinary: skipped [0-9]+ inputs the implementation refused" "$logs/kernel" ||
       { cat "$logs/kernel"; fail "$mode: the summary does not name the kernel"; }
     grep -Eq '"implementation": "(impl vs )?kernel:6\.12\.[0-9]+"' "$out/kernel/report.json" || fail "$mode: report.json does not name the kernel"
   done

@@ -16,8 +16,8 @@
 namespace iovacheck {
 namespace {
 
-const ImplementationChoice kKernel612{true, "6.12"};
-const ImplementationChoice kKernel61{true, "6.1"};
+const ImplementationChoice kKernel612{true, "6.12", {}};
+const ImplementationChoice kKernel61{true, "6.1", {}};
 
 // Skips the test unless `tree` was built.
 #define REQUIRE_KERNEL(tree)                                                             \
@@ -134,8 +134,8 @@ TEST(Kernel, PairingsThatMakeNoSenseAreErrors) {
   EXPECT_THROW(parse_implementation("kernel:/no/such/tree"), std::invalid_argument);  // never configured
   EXPECT_EQ(variant_for(kKernel612, "", trace), "mainline");
   EXPECT_EQ(variant_for(kKernel61, "", trace), "z9-capped-depot");
-  EXPECT_EQ(variant_for(ImplementationChoice{true, "/src/linux"}, "z1-max32-reset", trace), "z1-max32-reset");
-  EXPECT_THROW(variant_for(ImplementationChoice{true, "/src/linux"}, "p1-best-fit", trace), std::invalid_argument);
+  EXPECT_EQ(variant_for(ImplementationChoice{true, "/src/linux", {}}, "z1-max32-reset", trace), "z1-max32-reset");
+  EXPECT_THROW(variant_for(ImplementationChoice{true, "/src/linux", {}}, "p1-best-fit", trace), std::invalid_argument);
 }
 
 // The exact differential, briefly: impl's mainline agrees with 6.12 on generated traces, and
