@@ -196,7 +196,7 @@ int run_check(const ParsedArgs& args) {
   options.implementation = implementation;
   options.real_magazine_size = implementation.kernel && !args.flag("mag-copies");
   // On a kernel, with its own fixes (kernel/fixes/); impl/'s fixes are deltas of impl/ only.
-  options.known = !args.flag("no-known");
+  options.known = searches_past_known(!args.flag("no-known"));
   const std::string profile = args.value("profile").value_or("ordinary");
   if (profile != "ordinary" && profile != "scale")
     throw UsageError("iovacheck check: --profile expects ordinary or scale, got '" + profile + "'");

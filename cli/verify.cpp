@@ -50,6 +50,7 @@ constexpr std::array kOptions{
     OptionSpec{"coverage-build", "DIR",
                "the fuzz-coverage build: engines run on it and coverage is measured (default: build/fuzz-coverage)"},
     OptionSpec{"no-coverage", "", "do not measure coverage: every engine runs on this build"},
+    OptionSpec{"no-known", "", "search the variants as named: known findings end the engines' search (see check, campaign)"},
 };
 
 // On a kernel the variants default to the design it implements; a proposal's is bad usage.
@@ -177,8 +178,10 @@ void print_matrix(const verify::VerifyResult& result) {
     print_row(short_variant(variant), cells);
   }
   std::cout << "(FN: known as finding FN of docs/findings.md; delta: the variant's own bug, docs/variants.md;\n"
-               " new: neither. Engines search each variant with the fixes of its known findings applied.\n"
-               " smt n/a: the Z3 encoding does not model the variant; on a range-cache variant it proved the tree only.)\n";
+            << " new: neither. "
+            << (result.past_known ? "Engines search each variant with the fixes of its known findings applied.\n"
+                                  : "Engines search each variant as named (--no-known).\n")
+            << " smt n/a: the Z3 encoding does not model the variant; on a range-cache variant it proved the tree only.)\n";
 }
 
 void print_summary(const verify::VerifyResult& result, const fs::path& out) {
@@ -287,12 +290,14 @@ int run_verify(const ParsedArgs& args) {
   options.binary = binary_path();
   options.fuzz_build = args.value("fuzz-build").value_or("");
   options.coverage = chosen_coverage(args);
+  options.past_known = searches_past_known(!args.flag("no-known"));
   options.progress = [](const std::string& line) { std::cerr << "verify: " << line << "\n"; };
 
   std::cout << "iovacheck verify on " << implementation_name(options.implementation) << ": "
             << counted(options.variants.size(), "variant") << ", engines corpus";
   for (const std::string& engine : options.engines) std::cout << ", " << engine;
-  std::cout << "; budget " << options.budget_seconds << " s on " << options.jobs << " jobs, seed " << options.seed << "\n\n";
+  std::cout << "; budget " << options.budget_seconds << " s on " << options.jobs << " jobs, seed " << options.seed
+            << (options.past_known ? "; past the known findings" : "; variants as named") << "\n\n";
 
   verify::VerifyResult result = verify::run_verification(options);
   result.version = IOVACHECK_VERSION;
@@ -315,7 +320,7 @@ const Verb& verify_verb() {
       .summary = "the verification run: the corpus and every engine on every variant, with reports",
       .usage = "iovacheck verify [--budget SECONDS] [--variants LIST] [--engines LIST] [--jobs J] [--seed S]\n"
                "                        [--out DIR] [--corpus DIR] [--fail-on-new] [--fuzz-build DIR]\n"
-               "                        [--coverage-build DIR | --no-coverage] [--impl IMPL]",
+               "                        [--coverage-build DIR | --no-coverage] [--impl IMPL] [--no-known]",
       .description =
           "Replays every corpus trace on every chosen variant and checks that each behaves as its\n"
           "annotations say on its own variant ('# expect-exit:', '# expect-violation:'); says so\n"
@@ -337,6 +342,11 @@ const Verb& verify_verb() {
           "work computed from its share (property engine: cases), not a wall-clock stop; only the\n"
           "timings differ, and an engine run that overruns three times its share is stopped and\n"
           "reported 'unknown'.\n"
+          "\n"
+          "The property engine and the campaign search each variant past its known findings, with\n"
+          "the fixes of docs/findings.md that apply to it (as 'check' and 'campaign' do): a cell\n"
+          "shows the first violation that remains, with its identity. --no-known searches the\n"
+          "variants as named: a known finding then ends the search and shows as 'FN'.\n"
           "\n"
           "--impl kernel[:6.12|:6.1|:/path] runs it all on the real drivers/iommu/iova.c: the\n"
           "design the kernel implements by default (a proposal is bad usage), corpus traces it\n"

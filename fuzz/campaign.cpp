@@ -27,6 +27,7 @@
 #include "fuzz/text_files.h"
 #include "harness/differential.h"
 #include "harness/implementation.h"
+#include "harness/known.h"
 #include "harness/predicates.h"
 #include "model/minimize.h"
 #include "model/trace_io.h"
@@ -144,7 +145,8 @@ std::string run_captured(const std::vector<std::string>& argv, const std::vector
 
 struct Job {
   const HarnessEntry* harness = nullptr;
-  std::string variant;  // empty: not per variant
+  std::string variant;  // what the harness runs, with its known findings' fixes when searching past them; empty: not per variant
+  std::string named;    // the variant as named
   InputProfile profile = InputProfile::Ordinary;
   // Each profile has its corpora, crashes and logs apart: their inputs mean different traces.
   std::string id() const {
@@ -163,10 +165,18 @@ struct Paths {
   fs::path scratch() const { return out / "scratch"; }
 };
 
+// What runs the variants: past the known findings a kernel runs with its own fixes (kernel/fixes/);
+// impl/'s are named in the job's variant.
+ImplementationChoice searched_implementation(const CampaignOptions& options) {
+  return options.past_known ? with_kernel_fixes(options.implementation) : options.implementation;
+}
+
 // What the harness runs: the job's variant, on the campaign's implementation, against another.
 std::vector<std::string> harness_environment(const Job& job, const CampaignOptions& options) {
-  std::vector<std::string> env{"IOVACHECK_IMPL=" + options.implementation.text()};
+  std::vector<std::string> env{"IOVACHECK_IMPL=" + searched_implementation(options).text()};
   if (!job.variant.empty()) env.push_back("IOVACHECK_FUZZ_VARIANTS=" + job.variant);
+  // As named, a known finding is a finding too (with its identity); past them, none is left.
+  if (!options.past_known) env.push_back("IOVACHECK_FUZZ_REPORT_KNOWN=1");
   env.push_back("IOVACHECK_FUZZ_PROFILE=" + std::string(profile_name(job.profile)));
   if (options.against) env.push_back("IOVACHECK_AGAINST=" + options.against->text());
   return env;
@@ -239,26 +249,31 @@ void read_job_log(const fs::path& log, JobResult& result) {
 
 class Campaign {
  public:
-  explicit Campaign(const CampaignOptions& options) : options_(options), paths_{options.out} {}
+  explicit Campaign(const CampaignOptions& options)
+      : options_(options), runs_(searched_implementation(options)), paths_{options.out} {}
 
   CampaignResult run() {
-    result_.implementation = options_.against ? implementation_name(options_.implementation) + " vs " +
+    result_.implementation = options_.against ? implementation_name(runs_) + " vs " +
                                                     implementation_name(*options_.against)
-                                              : implementation_name(options_.implementation);
+                                              : implementation_name(runs_);
     result_.profile = profile_name(options_.profile);
     std::signal(SIGINT, request_stop);
     std::signal(SIGTERM, request_stop);
     for (const HarnessEntry& harness : options_.harnesses) {
-      if (!harness.per_variant) jobs_.push_back(Job{&harness, "", options_.profile});
+      if (!harness.per_variant) jobs_.push_back(Job{&harness, "", "", options_.profile});
       else
-        for (const std::string& variant : options_.variants) jobs_.push_back(Job{&harness, variant, options_.profile});
+        for (const std::string& variant : options_.variants)
+          jobs_.push_back(Job{&harness, searched_variant(variant, options_.past_known, runs_), variant, options_.profile});
     }
     for (const fs::path& dir : {paths_.out / "corpus", paths_.out / "crashes", paths_.out / "logs", paths_.findings(),
                                 paths_.scratch()})
       fs::create_directories(dir);
     load_earlier_findings();
     fuzz_all();
-    for (const Job& job : jobs_) merge(job);
+    for (const Job& job : jobs_) {
+      merge(job);
+      count_known(job);
+    }
     coverage();
     result_.seconds = seconds_since(started_);
     std::sort(result_.findings.begin(), result_.findings.end(),
@@ -427,31 +442,40 @@ class Campaign {
   // The job's input as a trace on the job's variant (the harness picks the same).
   Trace trace_of(const Job& job, const std::string& input) const {
     Trace trace = decode_trace({reinterpret_cast<const std::uint8_t*>(input.data()), input.size()});
-    if (!job.variant.empty()) trace.variant = variant_for(options_.implementation, job.variant, trace);
+    if (!job.variant.empty()) trace.variant = variant_for(runs_, job.variant, trace);
     return trace;
   }
 
-  // The first violation the input shows on the job's variant, as a named failing prefix; nullopt
+  struct Violating {
+    Trace failing;  // the named failing prefix
+    Property property;
+    std::optional<unsigned> known;  // its identity under the rule (never, past the known findings)
+  };
+
+  // The first violation the input shows on the job's variant, as the harness counts it; nullopt
   // also when the implementation refuses the input.
-  std::optional<std::pair<Trace, Property>> violation_of(const Job& job, const std::string& input) const {
+  std::optional<Violating> violation_of(const Job& job, const std::string& input) const {
     CheckReport report;
     try {
       report = check_input({reinterpret_cast<const std::uint8_t*>(input.data()), input.size()}, job.profile, job.variant,
-                           options_.implementation, CheckOptions{.check_expectations = false});
+                           runs_, CheckOptions{.check_expectations = false});
     } catch (const std::invalid_argument&) {
       return std::nullopt;
     }
     if (!report.violation) return std::nullopt;
     Trace failing = report.named;
     failing.steps.resize(report.violation->step + 1);
-    if (!counterexample_predicate(failing.variant, report.violation->property, std::nullopt, options_.implementation)(failing))
+    // On a variant with every fix applied there is nothing left to be known as: no run.
+    const std::optional<unsigned> known = known_as(failing, report.violation->step, failing.variant, runs_);
+    if (known && options_.past_known) return std::nullopt;
+    if (!counterexample_predicate(failing.variant, report.violation->property, known, runs_)(failing))
       return std::nullopt;
-    return std::pair{failing, report.violation->property};
+    return Violating{failing, report.violation->property, known};
   }
 
   // The two sides of the exact differential for a trace of the job.
   std::pair<ExactFactory, ExactFactory> sides(const std::string& variant) const {
-    const ImplementationChoice primary = options_.implementation;
+    const ImplementationChoice primary = runs_;
     const ImplementationChoice against = *options_.against;
     const std::string other = against_variant(against, variant);
     return {[primary, variant](const Trace& trace) { return make_exact_implementation(trace, variant, primary); },
@@ -478,7 +502,7 @@ class Campaign {
 
   // libFuzzer's crash minimization (the violation aborts here: no keep-going), kept when the
   // smaller input still shows the same property.
-  std::string libfuzzer_minimized(const Job& job, const fs::path& crash, const std::string& input, Property property) {
+  std::string libfuzzer_minimized(const Job& job, const fs::path& crash, const std::string& input, const Violating& found) {
     const fs::path minimized = paths_.scratch() / "minimized";
     fs::remove(minimized);
     const std::vector<std::string> env = harness_environment(job, options_);
@@ -490,7 +514,7 @@ class Campaign {
     if (!fs::exists(minimized)) return input;
     const std::string smaller = read_text(minimized);
     const auto violation = violation_of(job, smaller);
-    return violation && violation->second == property ? smaller : input;
+    return violation && violation->property == found.property && violation->known == found.known ? smaller : input;
   }
 
   void triage_one(const Job& job, const fs::path& crash, const JobResult& result) {
@@ -499,10 +523,11 @@ class Campaign {
       if (triage_difference(job, input, result)) return;
     } else if (job.harness->input == "ops") {
       if (const auto found = violation_of(job, input)) {
-        const auto minimized = violation_of(job, libfuzzer_minimized(job, crash, input, found->second));
-        const auto& [failing, property] = minimized ? *minimized : *found;
-        record_trace_finding(job, minimize(failing, counterexample_predicate(failing.variant, property, std::nullopt, options_.implementation)),
-                             property, result);
+        const auto minimized = violation_of(job, libfuzzer_minimized(job, crash, input, *found));
+        const Violating& shown = minimized ? *minimized : *found;
+        const TracePredicate keeps =
+            counterexample_predicate(shown.failing.variant, shown.property, shown.known, runs_);
+        record_trace_finding(job, minimize(shown.failing, keeps), shown.property, result);
         return;
       }
     }
@@ -524,12 +549,12 @@ class Campaign {
 
   void record_trace_finding(const Job& job, const Trace& minimized, Property property, const JobResult& result) {
     const CheckReport replayed =
-        check_on(minimized, minimized.variant, options_.implementation, CheckOptions{.check_expectations = false});
+        check_on(minimized, minimized.variant, runs_, CheckOptions{.check_expectations = false});
     std::vector<StepComment> comments;
     if (replayed.violation) comments.push_back({replayed.violation->step, violation_comment(*replayed.violation)});
     const std::string signature = signature_of(minimized, property);
     record_finding(job, minimized, std::string(property_name(property)), signature.substr(signature.rfind(' ') + 1), comments,
-                   finding_identity(minimized, options_.implementation), result);
+                   finding_identity(minimized, runs_), result);
   }
 
   // A minimized trace as a finding, unless its signature (variant, property, shape) is known.
@@ -603,6 +628,42 @@ class Campaign {
       if (result.harness == job.harness->name && result.variant == job.variant) result.corpus_files = count_files(corpus);
   }
 
+  // The job's merged corpus replayed on the variant as named, each input's first violation
+  // judged by the one rule for "known": how often the fixes the job ran with were needed.
+  void count_known(const Job& job) {
+    if (!options_.past_known || job.harness->input != "ops" || job.named.empty()) return;
+    const ImplementationChoice& named = options_.implementation;
+    if (job.variant == canonical_variant(job.named) && runs_.fixes == named.fixes) return;  // nothing was fixed
+    KnownMet met;
+    met.variant = canonical_variant(job.named);
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(paths_.corpus(job), error)) {
+      const std::string input = read_text(entry.path());
+      CheckReport report;
+      try {
+        report = check_input({reinterpret_cast<const std::uint8_t*>(input.data()), input.size()}, job.profile, met.variant,
+                             named, CheckOptions{.check_expectations = false});
+      } catch (const std::invalid_argument&) {
+        continue;  // refused: counted by the job's skips
+      }
+      ++met.inputs;
+      if (!report.violation) continue;
+      if (const std::optional<unsigned> known = known_as(report.named, report.violation->step, met.variant, named))
+        ++met.by_finding[*known];
+      else if (known_as_delta(report.named, report.violation->step, met.variant, named))
+        ++met.delta;
+      else
+        ++met.unexplained;
+    }
+    // The rule's candidates (harness/known.h): a kernel's own fixes, and impl/'s where impl/ stands in.
+    std::vector<unsigned> candidates = kernel_fixes_not_applied(named);
+    for (const unsigned number : fixes_not_applied(met.variant)) candidates.push_back(number);
+    for (const unsigned number : candidates)
+      if (!met.by_finding.contains(number)) met.not_met.push_back(number);
+    for (JobResult& result : result_.jobs)
+      if (result.harness == job.harness->name && result.variant == job.variant) result.known_met = met;
+  }
+
   // Every job's corpus through the coverage build, then llvm-cov over model/ and impl/.
   void coverage() {
     if (options_.coverage_manifest.empty() || !fs::exists(options_.coverage_manifest)) {
@@ -653,6 +714,7 @@ class Campaign {
   }
 
   const CampaignOptions& options_;
+  const ImplementationChoice runs_;  // what runs the jobs' variants (the harness's IOVACHECK_IMPL)
   Paths paths_;
   std::vector<Job> jobs_;
   std::set<std::string> signatures_;
@@ -668,6 +730,29 @@ std::size_t CampaignResult::skipped() const {
   for (const JobResult& job : jobs)
     for (const auto& [reason, count] : job.skipped) total += count;
   return total;
+}
+
+std::string known_met_text(const KnownMet& met) {
+  std::string text;
+  for (const auto& [number, count] : met.by_finding)
+    text += (text.empty() ? "" : ", ") + known_label(number) + " " + std::to_string(count);
+  if (met.delta > 0) text += (text.empty() ? "" : ", ") + std::string("delta ") + std::to_string(met.delta);
+  if (met.unexplained > 0) text += (text.empty() ? "" : "; ") + std::string("no single fix explains ") + std::to_string(met.unexplained);
+  if (text.empty()) text = "none";
+  std::string missing;
+  for (const unsigned number : met.not_met) missing += (missing.empty() ? "" : ", ") + known_label(number);
+  return missing.empty() ? text : text + "; not met: " + missing;
+}
+
+std::string known_findings_note(const CampaignOptions& options) {
+  if (options.past_known && options.implementation.kernel)
+    return "searched past the known findings: the kernel ran with its own fixes (kernel/fixes/), and the known "
+           "findings met on it as named are counted";
+  if (options.past_known)
+    return "searched past the known findings: each variant ran with the fixes of its known findings "
+           "(docs/findings.md), and the known findings met on it as named are counted";
+  if (options.against) return "the variants as named: the exact differential compares them without fixes";
+  return "the variants as named (--no-known): a known finding is reported as a finding, with its identity";
 }
 
 bool CampaignResult::any_new() const {

@@ -56,10 +56,34 @@ struct CampaignOptions {
   std::filesystem::path corpus_root;        // the repository's corpus/ (its parent is the source tree)
   ImplementationChoice implementation;      // what runs the variants (IOVACHECK_IMPL of the harness)
   std::optional<ImplementationChoice> against;  // exact differential mode (IOVACHECK_AGAINST)
+  // Search past the known findings (searches_past_known): each variant runs with the fixes of
+  // its known findings, and the known findings the variant as named meets are counted.
+  bool past_known = true;
   // How the ops harnesses decode their inputs (IOVACHECK_FUZZ_PROFILE); scale jobs keep their
   // own corpora (DIR/corpus/<harness>-scale.<variant>) and no seeds of the ordinary form.
   InputProfile profile = InputProfile::Ordinary;
 };
+
+// How often a variant as named met each known finding, by the one rule (harness/known.h): the
+// inputs of a job's merged corpus, replayed on the variant without the fixes the job ran with,
+// whose first violation is known as FN, is the variant's own bug (its delta), or neither: no
+// single fix explains it. A known finding that stops showing up, or a rise in the unexplained,
+// is news.
+struct KnownMet {
+  std::string variant;  // the variant as named
+  std::size_t inputs = 0;
+  std::map<unsigned, std::size_t> by_finding;
+  std::size_t delta = 0;  // known as the variant's own bug (never on mainline)
+  std::size_t unexplained = 0;
+  std::vector<unsigned> not_met;  // known findings of the variant (fixes that apply) met by no input
+};
+
+// "F1 130, F2 12, delta 40; no single fix explains 2; not met: F4, F9", or "none" when nothing
+// violated.
+std::string known_met_text(const KnownMet& met);
+
+// What the campaign ran each variant as: with its known findings' fixes, or as named.
+std::string known_findings_note(const CampaignOptions& options);
 
 struct Finding {
   std::string file;  // under out/findings/
@@ -76,7 +100,8 @@ struct Finding {
 
 struct JobResult {
   std::string harness;
-  std::string variant;  // empty for a harness that is not per variant
+  std::string variant;  // empty for a harness that is not per variant; with the fixes it ran with
+  std::optional<KnownMet> known_met;  // when it ran with fixes of known findings
   double seconds = 0;
   std::uint64_t execs = 0;
   std::size_t edges = 0;  // libFuzzer's "cov:", the coverage counters reached

@@ -22,6 +22,10 @@
 //                             property (its input written to that directory when the value is
 //                             one) and the run goes on at full speed: only sanitizer reports and
 //                             defects stop it (the campaign, CI's smoke runs)
+//   IOVACHECK_FUZZ_REPORT_KNOWN when set, a violation known as a finding FN (harness/known.h)
+//                             counts too, named with its identity (campaign --no-known); by
+//                             default only what no fix explains counts. The variants run as
+//                             given: the campaign names them with their known findings' fixes
 //   IOVACHECK_FUZZ_SKIPS      a directory: each process keeps there (skips.PID) how many inputs
 //                             an implementation refused (a kernel's magazine size), by reason
 //
@@ -48,6 +52,7 @@
 #include "fuzz/text_files.h"
 #include "harness/differential.h"
 #include "harness/implementation.h"
+#include "harness/known.h"
 #include "harness/predicates.h"
 #include "model/trace_io.h"
 
@@ -62,6 +67,7 @@ struct Settings {
   fuzz::InputProfile profile = fuzz::InputProfile::Ordinary;
   std::string trace_dir;
   bool keep_going = false;
+  bool report_known = false;   // known findings count too (campaign --no-known)
   std::string keep_going_dir;  // where keep-going findings' inputs go; empty: nowhere
   std::string skips_dir;       // where the refusal counts go; empty: nowhere
 };
@@ -172,6 +178,8 @@ void read_settings() {
     settings.keep_going = true;
     if (std::filesystem::is_directory(keep_going)) settings.keep_going_dir = keep_going;
   }
+  if (const char* known = std::getenv("IOVACHECK_FUZZ_REPORT_KNOWN"); known != nullptr && *known != '\0')
+    settings.report_known = true;
   if (const char* dir = std::getenv("IOVACHECK_FUZZ_SKIPS"); dir != nullptr && std::filesystem::is_directory(dir))
     settings.skips_dir = dir;
 }
@@ -188,12 +196,16 @@ void check_one(const std::string& variant, std::span<const std::uint8_t> input) 
   }
   if (!checked.violation) return;
   const Trace& trace = checked.named;
-  const std::string name = trace.variant + "." + std::string(property_name(checked.violation->property));
+  std::string name = trace.variant + "." + std::string(property_name(checked.violation->property));
   // Keep-going prints a (variant, property) once: a repeat needs no judging.
-  if (settings.keep_going && already_reported(name)) return;
+  if (settings.keep_going && !settings.report_known && already_reported(name)) return;
   Trace failing = checked.named;
   failing.steps.resize(checked.violation->step + 1);
-  if (!counterexample_predicate(trace.variant, checked.violation->property, std::nullopt, settings.implementation)(failing))
+  const std::optional<unsigned> known =
+      settings.report_known ? known_as(failing, checked.violation->step, trace.variant, settings.implementation) : std::nullopt;
+  if (known) name += "." + known_label(known);
+  if (settings.keep_going && already_reported(name)) return;
+  if (!counterexample_predicate(trace.variant, checked.violation->property, known, settings.implementation)(failing))
     return;
   report(failing, name, violation_comment(*checked.violation), checked.violation->step, input);
 }

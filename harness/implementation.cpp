@@ -233,6 +233,12 @@ std::vector<unsigned> fixes_not_applied(std::string_view spec) {
   return numbers;
 }
 
+bool searches_past_known(bool asked, const std::optional<ImplementationChoice>& against) { return asked && !against; }
+
+std::string searched_variant(std::string_view spec, bool past_known, const ImplementationChoice& runs) {
+  return past_known && !runs.kernel ? with_known_fixes(spec) : canonical_variant(spec);
+}
+
 std::string with_fix(std::string_view spec, unsigned number) {
   return canonical_variant(std::string(spec) + "+f" + std::to_string(number));
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Plugs the implementations (impl/) into the checker (model/): the only place that sees both.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -124,6 +125,15 @@ std::string variant_for(const ImplementationChoice& choice, std::string_view req
 // runs `variant`: a kernel its own design, impl/ the same variant. Throws std::invalid_argument
 // when `variant` is a proposal's design and `against` a kernel (no kernel runs it).
 std::string against_variant(const ImplementationChoice& against, const std::string& variant);
+
+// Whether an engine searches past the known findings (docs/findings.md): unless asked not to
+// (--no-known), and never in the exact differential (`against`), which compares the variant as
+// named (a fix would be the difference). The one place check, the campaign and verify decide it.
+bool searches_past_known(bool asked, const std::optional<ImplementationChoice>& against = std::nullopt);
+// The variant such an engine runs for `spec` on `runs`: on impl/ with every fix of its known
+// findings (with_known_fixes) when it searches past them, else as named (canonical); a kernel's
+// own fixes are in its ImplementationChoice (with_kernel_fixes), and impl/'s cannot apply to it.
+std::string searched_variant(std::string_view spec, bool past_known, const ImplementationChoice& runs = {});
 
 // The chosen implementation of `variant` for the trace; reports name it (impl:mainline,
 // kernel:6.12.117). Throws std::invalid_argument when it cannot run the trace (a refusal: the

@@ -206,9 +206,8 @@ void minimize_counterexample(PropertyResult& result, const PropertyOptions& opti
 
 PropertyResult run_property(const PropertyOptions& options) {
   PropertyResult result;
-  // A kernel's iova.c cannot take impl/'s fixes (deltas of impl/): it searches with its own.
-  const bool variant_fixes = options.known && !options.implementation.kernel;
-  result.variant = variant_fixes ? with_known_fixes(options.variant) : canonical_variant(options.variant);
+  // impl/'s fixes are named in the variant; a kernel's iova.c cannot take them and runs with its own.
+  result.variant = searched_variant(options.variant, options.known, options.implementation);
   result.implementation = options.known ? with_kernel_fixes(options.implementation) : options.implementation;
   if (options.known && (result.variant != canonical_variant(options.variant) ||
                         result.implementation.fixes != options.implementation.fixes)) {

@@ -105,12 +105,22 @@ std::optional<double> seconds_after(const std::string& output, const std::string
   return std::nullopt;
 }
 
+// Which variant the engine searched, as its bounds say: with the fixes of the variant's known
+// findings (the engines' default; a kernel with its own, kernel/fixes/), or as named (--no-known).
+std::string searched_text(const CellRequest& request) {
+  if (!searches_past_known(request.past_known)) return ", on " + request.variant + " as named";
+  if (request.impl != "impl") return ", on " + request.variant + " with the kernel's own fixes (past the known findings)";
+  return ", on " + searched_variant(request.variant, true) + " (past the known findings)";
+}
+
 std::string property_output(const CellRequest& request) { return request.work_dir + "/props.trace"; }
 
 Command property_command(const CellRequest& request) {
-  return Command{.argv = {request.binary, "check", "--variant", request.variant, "--tests",
-                          std::to_string(property_cases_for(request.share_seconds)), "--seed",
-                          std::to_string(request.seed), "-o", property_output(request), "--impl", request.impl},
+  std::vector<std::string> argv{request.binary, "check", "--variant", request.variant, "--tests",
+                                std::to_string(property_cases_for(request.share_seconds)), "--seed",
+                                std::to_string(request.seed), "-o", property_output(request), "--impl", request.impl};
+  if (!request.past_known) argv.push_back("--no-known");
+  return Command{.argv = argv,
                  .output_path = request.work_dir + "/props.out",
                  .deadline_seconds = 3 * request.share_seconds + 30,
                  .environment = {}};
@@ -118,7 +128,7 @@ Command property_command(const CellRequest& request) {
 
 Cell property_verdict(const CellRequest& request, const CommandResult& result) {
   const std::string bounds = std::to_string(property_cases_for(request.share_seconds)) + " generated cases, seed " +
-                             std::to_string(request.seed);
+                             std::to_string(request.seed) + searched_text(request);
   Cell cell;
   if (result.exit_code == 0 && result.signal == 0 && !result.timed_out) {
     cell = cell_for(request, "props", CellKind::NoViolation, "no violation in " + bounds, result);
@@ -264,6 +274,7 @@ Command fuzz_command(const CellRequest& request) {
                                 "--impl", request.impl};
   if (!request.fuzz_build.empty()) argv.insert(argv.end(), {"--fuzz-build", request.fuzz_build});
   if (!request.coverage_build.empty()) argv.insert(argv.end(), {"--coverage-build", request.coverage_build});
+  if (!request.past_known) argv.push_back("--no-known");
   return Command{argv, request.work_dir + "/fuzz.out", 3 * request.share_seconds + 120, {}};
 }
 
@@ -305,7 +316,7 @@ Cell fuzz_verdict(const CellRequest& request, const CommandResult& result) {
     cell = failed_run(request, "fuzz", result);
   }
   cell.bounds = std::to_string(fuzz_runs_for(request.share_seconds)) + " runs of the differential harness from its seed corpus, seed " +
-                std::to_string(request.seed % 4294967296u);
+                std::to_string(request.seed % 4294967296u) + searched_text(request);
   cell.budgeted_search = true;
   return cell;
 }

@@ -20,6 +20,7 @@ struct CellRequest {
   std::string fuzz_build;  // the libFuzzer build the fuzz engine runs (empty: the campaign's default)
   std::string coverage_build;  // the fuzz-coverage build, when coverage is measured (else empty)
   std::string impl = "impl";   // what runs the variant, as --impl spells it
+  bool past_known = true;      // search with the fixes of the variant's known findings (else --no-known)
 };
 
 struct Engine {

@@ -125,7 +125,8 @@ std::string cell_label(const Cell& cell) {
 std::string report_json(const VerifyResult& result) {
   std::ostringstream out;
   out << "{\n  \"version\": " << fuzz::json_quoted(result.version) << ",\n  \"implementation\": "
-      << fuzz::json_quoted(result.implementation) << ",\n  \"seed\": " << result.seed
+      << fuzz::json_quoted(result.implementation) << ",\n  \"past_known\": " << (result.past_known ? "true" : "false")
+      << ",\n  \"known_findings\": " << fuzz::json_quoted(known_findings_note(result)) << ",\n  \"seed\": " << result.seed
       << ",\n  \"budget_seconds\": " << json_number(result.budget_seconds) << ",\n  \"jobs\": " << result.jobs
       << ",\n  \"elapsed_seconds\": " << json_number(result.elapsed_seconds)
       << ",\n  \"corpus_as_annotated\": " << (result.corpus_regressions() == 0 ? "true" : "false")
@@ -187,7 +188,8 @@ std::string report_markdown(const VerifyResult& result) {
   std::ostringstream out;
   out << "# iovacheck verify\n\n" << headline(result) << "\n\n"
       << "iovacheck " << result.version << " on " << result.implementation << ", seed " << result.seed << ", budget " << seconds_text(result.budget_seconds)
-      << " on " << result.jobs << " jobs, ran " << seconds_text(result.elapsed_seconds) << ".\n\n## Verdicts\n\n| variant |";
+      << " on " << result.jobs << " jobs, ran " << seconds_text(result.elapsed_seconds) << ".\n\nKnown findings: "
+      << known_findings_note(result) << ".\n\n## Verdicts\n\n| variant |";
   for (const std::string& engine : result.engines) out << " " << engine << " |";
   out << "\n|---|";
   for (std::size_t e = 0; e < result.engines.size(); ++e) out << "---|";
@@ -268,7 +270,8 @@ std::string report_html(const VerifyResult& result) {
       << fuzz::markup_escaped(headline(result)) << "</p>\n<p>iovacheck " << fuzz::markup_escaped(result.version) << " on "
       << fuzz::markup_escaped(result.implementation) << ", seed " << result.seed
       << ", budget " << seconds_text(result.budget_seconds) << " on " << result.jobs << " jobs, ran "
-      << seconds_text(result.elapsed_seconds) << ".</p>\n<h2>Verdicts</h2>\n<div class=\"scroll\"><table id=\"matrix\">"
+      << seconds_text(result.elapsed_seconds) << ".</p>\n<p>Known findings: " << fuzz::markup_escaped(known_findings_note(result))
+      << ".</p>\n<h2>Verdicts</h2>\n<div class=\"scroll\"><table id=\"matrix\">"
       << "<thead><tr><th>variant</th>";
   for (const std::string& engine : result.engines) out << "<th>" << fuzz::markup_escaped(engine) << "</th>";
   out << "</tr></thead><tbody>\n";

@@ -65,10 +65,10 @@ void add_unique(std::vector<std::string>& list, const std::string& item) {
 
 namespace {
 
-// A pin the engines should find again: a known finding (FN) is not one, since they search with
+// A pin the engines should find again: a known finding (FN) is not one when they search with
 // its fix applied.
-bool findable_pin(const CorpusTrace& trace) {
-  return trace.pinned_violation && !trace.annotation_mismatch && !trace.pinned_identity.starts_with('F');
+bool findable_pin(const CorpusTrace& trace, bool past_known) {
+  return trace.pinned_violation && !trace.annotation_mismatch && (!past_known || !trace.pinned_identity.starts_with('F'));
 }
 
 // Each budgeted cell that found nothing on a variant whose corpus pins a violation, with the pin.
@@ -77,7 +77,7 @@ std::vector<std::pair<const Cell*, const CorpusTrace*>> missed_pins(const Verify
   for (const Cell& cell : result.cells) {
     if (cell.kind != CellKind::NoViolation || !cell.budgeted_search) continue;
     const auto pin = std::find_if(result.corpus.begin(), result.corpus.end(), [&](const CorpusTrace& trace) {
-      return trace.own_variant == cell.variant && findable_pin(trace);
+      return trace.own_variant == cell.variant && findable_pin(trace, result.past_known);
     });
     if (pin != result.corpus.end()) missed.emplace_back(&cell, &*pin);
   }
@@ -85,6 +85,13 @@ std::vector<std::pair<const Cell*, const CorpusTrace*>> missed_pins(const Verify
 }
 
 }  // namespace
+
+std::string known_findings_note(const VerifyResult& result) {
+  if (result.past_known)
+    return "the engines searched each variant with the fixes of its known findings applied (docs/findings.md; a "
+           "kernel with its own, kernel/fixes/); --no-known searches them as named";
+  return "the engines searched the variants as named (--no-known): a known finding ends their search and is reported with its identity";
+}
 
 std::vector<std::string> budget_notes(const VerifyResult& result) {
   std::vector<std::string> notes;

@@ -85,6 +85,7 @@ struct Finding {
 struct VerifyResult {
   std::string version;
   std::string implementation = "impl";  // what ran the variants: impl, kernel:6.12.117, ...
+  bool past_known = true;  // the engines searched each variant with the fixes of its known findings
   std::vector<std::string> variants;
   std::vector<std::string> engines;
   std::vector<Cell> cells;  // variant-major, one per (variant, engine)
@@ -120,6 +121,9 @@ struct FirstFinding {
   std::size_t untimed = 0;  // findings whose engine printed no time
 };
 std::vector<FirstFinding> first_findings(const VerifyResult& result);
+
+// How the engines treated the known findings, as every report says it.
+std::string known_findings_note(const VerifyResult& result);
 
 // Groups the cells' counterexamples into findings (same property, same operations).
 std::vector<Finding> group_findings(const std::vector<Cell>& cells);

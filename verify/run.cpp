@@ -114,6 +114,7 @@ VerifyResult run_verification(const VerifyOptions& options) {
   result.budget_seconds = options.budget_seconds;
   result.jobs = options.jobs;
   result.seed = options.seed;
+  result.past_known = options.past_known;
 
   const std::vector<fs::path> traces = corpus_traces(options.corpus);
   say("corpus: replaying " + std::to_string(traces.size()) + " traces on " + std::to_string(options.variants.size()) +
@@ -148,7 +149,7 @@ VerifyResult run_verification(const VerifyOptions& options) {
                       options.implementation.text() + "'s code";
       } else {
         CellRequest request{options.binary, variant, share, options.seed, dir.string(), options.corpus.string(),
-                            options.fuzz_build, {}, options.implementation.text()};
+                            options.fuzz_build, {}, options.implementation.text(), options.past_known};
         if (coverage) {
           if (engine.runs_in_cli) request.binary = coverage->cli.string();
           request.coverage_build = coverage->dir.string();

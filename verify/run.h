@@ -25,6 +25,7 @@ struct VerifyOptions {
   std::filesystem::path work_dir;  // each cell writes under work_dir/<variant>/<engine>/
   std::string fuzz_build;          // the libFuzzer build (empty: build/fuzz of the repository)
   ImplementationChoice implementation;  // what runs the variants: impl/ or a kernel (--impl)
+  bool past_known = true;  // the engines search past the known findings (searches_past_known; --no-known)
   // The coverage-instrumented build the engines run on so that coverage is measured, or why
   // there is none (the report says "not measured" and why).
   std::variant<CoverageBuild, std::string> coverage = std::string("not asked for");

@@ -1,7 +1,9 @@
 #!/bin/bash
 # The campaign end to end on the harnesses fuzz.clusterfuzzlite built: a short run finds z5's
-# distinguishing violation and writes its reports; a run killed mid-way leaves only whole files;
-# the next run resumes the corpora and keeps the findings.
+# distinguishing violation past the known findings (z5 with their fixes), counts the known
+# findings z5 as named meets, and writes its reports; a run killed mid-way leaves only whole
+# files; the next run resumes the corpora and keeps the findings; --no-known on mainline reports
+# its known findings with their identity, which --fail-on-new does not count as new.
 # usage: campaign-e2e.sh IOVACHECK FUZZ_BUILD
 set -euo pipefail
 iovacheck=$1
@@ -16,14 +18,22 @@ run --runs 1000 --jobs 2 --variants z5-no-underflow-guard >"$logs/stdout" 2>"$lo
   { cat "$logs/stdout" "$logs/stderr"; fail "first run exited $?"; }
 cat "$logs/stdout"
 for report in report.json report.md junit.xml; do [ -s "$out/$report" ] || fail "no $report"; done
-ls "$out"/findings/z5-no-underflow-guard-*.trace >/dev/null 2>&1 || fail "no z5 finding"
-grep -q '"harness": "differential", "variant": "z5-no-underflow-guard"' "$out/report.json" || fail "report.json has no z5 job"
+z5=z5-no-underflow-guard+f1+f2+f3+f4+f5+f9  # z5 with the fixes of its known findings
+ls "$out/findings/$z5"-*.trace >/dev/null 2>&1 || fail "no finding on $z5"
+grep -q "\"harness\": \"differential\", \"variant\": \"$z5\"" "$out/report.json" || fail "report.json has no $z5 job"
+grep -q '"known_met": {"variant": "z5-no-underflow-guard", "inputs": [1-9]' "$out/report.json" ||
+  fail "report.json does not count the known findings met on z5 as named"
+grep "^known findings met on z5-no-underflow-guard (" "$logs/stdout" | grep -Fq "corpus inputs of differential.$z5): " ||
+  fail "the summary does not count the known findings met"
+grep -q "^## Known findings met" "$out/report.md" || fail "report.md has no known findings section"
+grep -q '<property name="known_findings" value="searched past the known findings' "$out/junit.xml" ||
+  fail "junit.xml does not say the fixes were applied"
 grep -q '<testsuite name="iovacheck-campaign"' "$out/junit.xml" || fail "junit.xml malformed"
 for finding in "$out"/findings/*.trace; do
   "$iovacheck" replay --quiet "$finding" >/dev/null && fail "$finding does not violate"
 done
 findings=$(ls "$out/findings" | wc -l)
-corpus=$(ls "$out/corpus/differential.z5-no-underflow-guard" | wc -l)
+corpus=$(ls "$out/corpus/differential.$z5" | wc -l)
 [ "$corpus" -gt 0 ] || fail "empty corpus after the run"
 
 # Killed outright mid-run (SIGKILL, once its libFuzzer job and that job's fork-mode worker are
@@ -62,8 +72,19 @@ grep -q "stopped by a signal; the next run resumes" "$logs/terminated" || fail "
 run --runs 300 --variants z5-no-underflow-guard --harnesses differential >"$logs/stdout" 2>"$logs/stderr" ||
   { cat "$logs/stdout" "$logs/stderr"; fail "resumed run exited $?"; }
 [ "$(ls "$out/findings" | grep -c '\.trace$')" -ge "$(echo "$findings")" ] || fail "findings lost on resume"
-[ "$(ls "$out/corpus/differential.z5-no-underflow-guard" | wc -l)" -gt 0 ] || fail "corpus lost on resume"
+[ "$(ls "$out/corpus/differential.$z5" | wc -l)" -gt 0 ] || fail "corpus lost on resume"
 grep -q "NEW\|known" "$logs/stdout" || fail "resumed run lists no findings"
+
+# --no-known: mainline as named; its seeds show its known findings at once, each a finding with
+# its identity ("known as FN"), none new, so --fail-on-new exits 0.
+rm -rf "$out/as-named"
+"$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out/as-named" --runs 300 \
+  --variants mainline --harnesses differential --no-known --fail-on-new >"$logs/as-named" 2>&1 ||
+  { cat "$logs/as-named"; fail "--no-known --fail-on-new: exit $?"; }
+grep -q "^campaign on impl: the variants as named (--no-known)" "$logs/as-named" || fail "--no-known: the summary does not say so"
+grep -Eq "^known .*/findings/mainline-[a-z-]+-[0-9a-f]+\.trace" "$logs/as-named" || fail "--no-known: no known finding on mainline"
+grep -q "^# status: known as F[0-9]" "$out/as-named/findings/"mainline-*.trace || fail "--no-known: no finding says its identity"
+grep -q '"known_met": null' "$out/as-named/report.json" || fail "--no-known: known findings counted as if fixes were applied"
 
 # --profile scale: a few runs keep a corpus of their own, the reports and the summary name the
 # profile, and fuzz-replay reads a corpus input as scale by its location (10^4 operations and up).
@@ -91,9 +112,10 @@ if grep -q $'^6.12\t[^\t]*\t/' "$fuzz_build/kernel/kernels.txt" 2>/dev/null &&
     # shellcheck disable=SC2086
     "$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out/kernel" --runs 300 \
       --harnesses differential $mode >"$logs/kernel" 2>&1 || { cat "$logs/kernel"; fail "$mode: exit $?"; }
-    grep -Eq "^campaign on (impl vs )?kernel:6\.12\.[0-9]+, profile ordinary: skipped [0-9]+ inputs the implementation refused" "$logs/kernel" ||
+    # --impl kernel searches past the kernel's known findings with its own fixes (kernel:6.12.117+f10).
+    grep -Eq "^campaign on (impl vs )?kernel:6\.12\.[0-9]+(\+f[0-9]+)*, profile ordinary: skipped [0-9]+ inputs the implementation refused" "$logs/kernel" ||
       { cat "$logs/kernel"; fail "$mode: the summary does not name the kernel"; }
-    grep -Eq '"implementation": "(impl vs )?kernel:6\.12\.[0-9]+"' "$out/kernel/report.json" || fail "$mode: report.json does not name the kernel"
+    grep -Eq '"implementation": "(impl vs )?kernel:6\.12\.[0-9]+(\+f[0-9]+)*"' "$out/kernel/report.json" || fail "$mode: report.json does not name the kernel"
   done
   echo "campaign-e2e: the kernel runs name kernel:6.12"
 fi

@@ -164,6 +164,21 @@ TEST(VariantNames, ShortNamesFixesAndCanonicalSpelling) {
   EXPECT_EQ(canonical_variant("mainline+f9+f3"), "mainline+f3+f9");
 }
 
+// The one decision every engine takes (check, the campaign, verify): past the known findings by
+// default, never in the exact differential; impl/'s fixes go into the variant, never on a kernel
+// (its own are in its ImplementationChoice: with_kernel_fixes).
+TEST(SearchPastKnown, ByDefaultNeverAgainstAnotherImplementation) {
+  ImplementationChoice kernel;
+  kernel.kernel = true;
+  EXPECT_TRUE(searches_past_known(true));
+  EXPECT_FALSE(searches_past_known(false));
+  EXPECT_FALSE(searches_past_known(true, kernel));
+  EXPECT_EQ(searched_variant("mainline", true), "mainline+f1+f2+f3+f4+f5+f9");
+  EXPECT_EQ(searched_variant("mainline", true, kernel), "mainline");
+  EXPECT_EQ(searched_variant("z1", false), "z1-max32-reset");
+  EXPECT_EQ(searched_variant("p3+f7", false), "p3-maple+f7");
+}
+
 TEST(VariantNames, ImpossibleCombinationsAndUnknownFixesAreNamed) {
   EXPECT_NE(variant_problem("p1+f1").find("impossible combination 'p1+f1': f1 does not apply"), std::string::npos);
   EXPECT_NE(variant_problem("mainline+f6").find("f6 is for p2 and p3"), std::string::npos);

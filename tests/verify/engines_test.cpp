@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 namespace iovacheck::verify {
 namespace {
 
@@ -43,6 +46,39 @@ TEST(SmtVerdict, EveryRangeCacheVariantAndFixIsMarked) {
     request.variant = variant;
     EXPECT_EQ(smt.verdict(request, proved_run()).kind, CellKind::NotApplicable) << variant;
   }
+}
+
+// --no-known reaches the engines that apply fixes (check, campaign), and each cell's bounds say
+// which variant was searched: with its known findings' fixes, or as named.
+bool has_argument(const Command& command, const std::string& argument) {
+  return std::find(command.argv.begin(), command.argv.end(), argument) != command.argv.end();
+}
+
+TEST(KnownFindings, ThePropertyEngineAndTheCampaignSearchPastThemUnlessAskedNotTo) {
+  for (const char* name : {"props", "fuzz"}) {
+    const Engine& engine = *find_engine(name);
+    CellRequest request;
+    request.variant = "mainline";
+    request.share_seconds = 1;
+    EXPECT_FALSE(has_argument(engine.command(request), "--no-known")) << name;
+    request.past_known = false;
+    EXPECT_TRUE(has_argument(engine.command(request), "--no-known")) << name;
+  }
+}
+
+TEST(KnownFindings, TheBoundsNameTheVariantSearched) {
+  const Engine& props = *find_engine("props");
+  CommandResult passed;
+  passed.exit_code = 0;
+  CellRequest request;
+  request.variant = "mainline";
+  EXPECT_NE(props.verdict(request, passed).bounds.find("on mainline+f1+f2+f3+f4+f5+f9 (past the known findings)"),
+            std::string::npos);
+  request.past_known = false;
+  EXPECT_NE(props.verdict(request, passed).bounds.find("on mainline as named"), std::string::npos);
+  request.past_known = true;
+  request.impl = "kernel:6.12";  // a kernel takes its own fixes, not impl/'s
+  EXPECT_NE(props.verdict(request, passed).bounds.find("on mainline with the kernel's own fixes"), std::string::npos);
 }
 
 }  // namespace
