@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include "harness/kernel_implementation.h"
 #include "impl/domain.h"
@@ -91,6 +92,15 @@ class Apply {
   impl::Domain& domain_;
 };
 
+// Each element converted, in one allocation (a vector grown by push_back took several per step).
+template <class From, class Convert>
+auto converted(const std::vector<From>& from, Convert convert) {
+  std::vector<decltype(convert(from.front()))> to;
+  to.reserve(from.size());
+  for (const From& each : from) to.push_back(convert(each));
+  return to;
+}
+
 std::optional<Range> range_or_none(const impl::HintRef& hint) {
   if (!hint.live()) return std::nullopt;
   return Range{hint.pfn_lo, hint.pfn_hi};
@@ -109,21 +119,19 @@ class ImplementationUnderTest final : public InspectableImplementation {
 
   Observation observe() const override {
     Observation observed;
-    for (const impl::Node& node : domain_.nodes()) observed.nodes.push_back(range_of(node));
-    for (const impl::CachedEntry& entry : domain_.cached())
-      observed.cached.push_back(cached_pfn_of(entry));
+    observed.nodes = converted(domain_.nodes(), range_of);
+    observed.cached = converted(domain_.cached(), cached_pfn_of);
     return observed;
   }
 
-  ChangeReport changes() override {
-    const impl::DomainChanges changes = domain_.take_changes();
-    ChangeReport report;
-    report.complete = changes.complete;
+  void changes(ChangeReport& report) override {
+    domain_.take_changes(domain_changes_);
+    const impl::DomainChanges& changes = domain_changes_;
+    report.reset(changes.complete);
     for (const impl::Node& node : changes.nodes_gone) report.nodes_gone.push_back(range_of(node));
     for (const impl::Node& node : changes.nodes_new) report.nodes_new.push_back(range_of(node));
     for (const impl::CachedEntry& entry : changes.cached_gone) report.cached_gone.push_back(cached_pfn_of(entry));
     for (const impl::CachedEntry& entry : changes.cached_new) report.cached_new.push_back(cached_pfn_of(entry));
-    return report;
   }
 
   std::optional<std::string> validate() const override { return domain_.validate(); }
@@ -163,6 +171,7 @@ class ImplementationUnderTest final : public InspectableImplementation {
 
   impl::TreeSnapshot snapshot_;
   impl::Domain domain_;
+  impl::DomainChanges domain_changes_;  // the latest step's, its storage reused
   bool last_op_allocates_ = false;
 };
 
