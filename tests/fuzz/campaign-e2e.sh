@@ -79,11 +79,15 @@ run --runs 300 --variants z5-no-underflow-guard --harnesses differential >"$logs
 grep -q "NEW\|known" "$logs/stdout" || fail "resumed run lists no findings"
 
 # --no-known: mainline as named; its seeds show its known findings at once, each a finding with
-# its identity ("known as FN"), none new, so --fail-on-new exits 0.
+# its identity ("known as FN"). Not --fail-on-new: an input may meet F3 after a reserve that
+# mainline+f3 places differently, which the rule for known cannot name (docs/findings.md).
 rm -rf "$out/as-named"
 "$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out/as-named" --runs 300 \
-  --variants mainline --harnesses differential --no-known --fail-on-new >"$logs/as-named" 2>&1 ||
-  { cat "$logs/as-named"; fail "--no-known --fail-on-new: exit $?"; }
+  --variants mainline --harnesses differential --no-known >"$logs/as-named" 2>&1 ||
+  { cat "$logs/as-named"; fail "--no-known: exit $?"; }
+for finding in "$out/as-named/findings/"mainline-*.trace; do
+  grep -Eq "^# status: (known as [A-Za-z0-9]+|new)$" "$finding" || fail "--no-known: $finding does not say its identity"
+done
 grep -q "^campaign on impl: the variants as named (--no-known)" "$logs/as-named" || fail "--no-known: the summary does not say so"
 grep -Eq "^known .*/findings/mainline-[a-z-]+-[0-9a-f]+\.trace" "$logs/as-named" || fail "--no-known: no known finding on mainline"
 grep -q "^# status: known as F[0-9]" "$out/as-named/findings/"mainline-*.trace || fail "--no-known: no finding says its identity"
