@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -151,6 +150,32 @@ class StepListing {
   std::vector<Row> pending_;
   std::size_t line_width_ = 0;
   std::size_t op_width_ = 0;
+};
+
+// The last kWindowSteps steps, kept in a ring whose slots are assigned over (their names'
+// storage reused), so keeping them costs no allocation per step.
+class RecentSteps {
+ public:
+  void push(const Step& step) {
+    if (steps_.size() < kWindowSteps) {
+      steps_.push_back(step);
+    } else {
+      steps_[oldest_] = step;
+      oldest_ = (oldest_ + 1) % kWindowSteps;
+    }
+  }
+  bool empty() const { return steps_.empty(); }
+  std::size_t size() const { return steps_.size(); }
+  const Step& last() const { return steps_[(oldest_ + steps_.size() - 1) % steps_.size()]; }
+  std::vector<Step> oldest_first() const {
+    std::vector<Step> ordered(steps_.begin() + static_cast<std::ptrdiff_t>(oldest_), steps_.end());
+    ordered.insert(ordered.end(), steps_.begin(), steps_.begin() + static_cast<std::ptrdiff_t>(oldest_));
+    return ordered;
+  }
+
+ private:
+  std::vector<Step> steps_;
+  std::size_t oldest_ = 0;  // where the next step goes once the ring is full
 };
 
 // "path: 1200000 steps, 30.1 of 50.0 MB (60%), 1.1 M steps/s" on standard error, now and then.
@@ -331,18 +356,17 @@ class FileReplay {
       heading += "note: the trace starts from a snapshot, a state built directly that operations may be unable to reach\n";
     StepListing listing(!options_.quiet, heading);
     Progress progress(input_.name(), !options_.quiet);
-    std::deque<Step> window;
+    RecentSteps window;
     std::size_t violation_line = 0;
     try {
-      while (std::optional<Step> step = stream->next()) {
+      while (const Step* step = stream->next()) {
         if (!session.report().ok()) continue;  // after a failure the rest is only parsed
         const std::size_t line = step->line;
         const bool running = session.step(*step);
         const CheckReport& report = session.report();
         if (!report.steps.empty()) {
           listing.add(line, report.named.steps.back().op, report.steps.back());
-          window.push_back(report.named.steps.back());
-          if (window.size() > kWindowSteps) window.pop_front();
+          window.push(report.named.steps.back());
         }
         if (!running) violation_line = line;
         progress.tick(session.steps_run(), stream->bytes_read());
@@ -358,7 +382,7 @@ class FileReplay {
     const CheckReport& report = session.report();
     int verdict = kExitOk;
     if (report.violation) {
-      if (violation_line == 0) violation_line = window.empty() ? 0 : window.back().line;
+      if (violation_line == 0) violation_line = window.empty() ? 0 : window.last().line;
       print_violation(start, session.steps_run(), window, *report.violation, violation_line);
       verdict = kExitFinding;
     } else if (report.miss) {
@@ -401,11 +425,11 @@ class FileReplay {
   }
 
   // The whole failing prefix when it is short; else its last steps and where the whole is.
-  void print_violation(const Trace& start, std::size_t steps_run, const std::deque<Step>& window,
+  void print_violation(const Trace& start, std::size_t steps_run, const RecentSteps& window,
                        const Violation& violation, std::size_t line) {
     const std::string comment = violation_comment(violation);
     std::cout << input_.name() << ":" << line << ": " << comment << "\n";
-    Trace shown{start.geometry, start.variant, start.snapshot, {window.begin(), window.end()}};
+    Trace shown{start.geometry, start.variant, start.snapshot, window.oldest_first()};
     std::vector<StepComment> comments;
     if (steps_run > window.size()) {
       shown.snapshot.reset();  // shown in the whole input

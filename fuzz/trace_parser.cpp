@@ -1,10 +1,13 @@
 // The trace parser harness: every input either parses or gets an error naming a line and a
 // column inside it; what parses prints to a text that parses back to the same trace, and
-// printing that gives the same text. Anything else (or a sanitizer report) aborts.
+// printing that gives the same text; the streamed parse (TraceStream, which reuses its steps'
+// storage) gives the same steps and the same error. Anything else (or a sanitizer report) aborts.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -20,6 +23,44 @@ using namespace iovacheck;
   std::abort();
 }
 
+struct StreamedParse {
+  Trace trace;  // the head, and the steps handed out before any error
+  std::optional<TraceError> error;
+};
+
+StreamedParse parse_streamed(std::string_view text) {
+  StreamedParse parse;
+  std::istringstream in{std::string(text)};
+  try {
+    TraceStream stream(in, text.size() + 1);  // no line is too long: parse_trace has no limit
+    parse.trace = stream.head();
+    while (const Step* step = stream.next()) parse.trace.steps.push_back(*step);
+    parse.trace.snapshot = stream.head().snapshot;
+  } catch (const TraceError& error) {
+    parse.error = error;
+  }
+  return parse;
+}
+
+// The streamed parse agrees with the whole one: the same error at the same place, or the same
+// trace, step lines included.
+void check_streamed(std::string_view text, const std::optional<Trace>& whole, const TraceError* whole_error) {
+  const StreamedParse streamed = parse_streamed(text);
+  if (whole_error) {
+    if (!streamed.error || streamed.error->line() != whole_error->line() ||
+        streamed.error->column() != whole_error->column() || streamed.error->message() != whole_error->message())
+      fail(std::string("the streamed parse does not fail as parse_trace does (") + whole_error->what() + "); it " +
+               (streamed.error ? std::string("fails with ") + streamed.error->what() : std::string("parses")),
+           text);
+    return;
+  }
+  if (streamed.error) fail(std::string("the streamed parse fails where parse_trace does not: ") + streamed.error->what(), text);
+  bool same_lines = streamed.trace.steps.size() == whole->steps.size();
+  for (std::size_t i = 0; same_lines && i < whole->steps.size(); ++i)
+    same_lines = streamed.trace.steps[i].line == whole->steps[i].line;
+  if (!(streamed.trace == *whole) || !same_lines) fail("the streamed parse gives another trace than parse_trace", text);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -28,6 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     trace = parse_trace(text);
   } catch (const TraceError& error) {
+    check_streamed(text, std::nullopt, &error);
     const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
     // "end of input" is reported on the line after the last one (model/trace_lexer.h)
     if (error.line() < 1 || error.line() > lines + 1 || error.column() < 1)
@@ -36,6 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
            text);
     return 0;
   }
+  check_streamed(text, trace, nullptr);
   const std::string printed = print_trace(trace);
   Trace reparsed;
   try {

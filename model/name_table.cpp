@@ -1,37 +1,64 @@
 #include "model/name_table.h"
 
-#include <charconv>
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 
 namespace iovacheck {
 
-std::uint64_t NameTable::hash_of(std::string_view name) {
-  std::uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
-  for (unsigned char c : name) hash = (hash ^ c) * 0x100000001b3ull;
-  return hash;
+// Eight bytes at a time (a name is mostly one or two words), then a full 64-bit finalizer
+// (MurmurHash3's fmix64) so the high half, which indexes the table, depends on every byte.
+std::uint32_t NameTable::tag_of(std::string_view name) {
+  std::uint64_t hash = 0x9e3779b97f4a7c15ull ^ name.size();
+  for (;;) {
+    std::uint64_t word = 0;
+    const std::size_t length = name.size() < 8 ? name.size() : 8;
+    std::memcpy(&word, name.data(), length);
+    hash = std::rotl((hash ^ word) * 0x9e3779b97f4a7c15ull, 29);
+    if (name.size() <= 8) break;
+    name.remove_prefix(8);
+  }
+  hash ^= hash >> 33;
+  hash *= 0xff51afd7ed558ccdull;
+  hash ^= hash >> 33;
+  hash *= 0xc4ceb9fe1a85ec53ull;
+  hash ^= hash >> 33;
+  return static_cast<std::uint32_t>(hash >> 32);
 }
+
+namespace {
+// Whether the stored, NUL-terminated name is `name`. Byte by byte: names are short, and the
+// stored name's NUL differs from every byte of `name`, so no byte past it is read.
+bool stored_as(const char* stored, std::string_view name) {
+  for (const char c : name)
+    if (*stored++ != c) return false;
+  return *stored == '\0';
+}
+}  // namespace
 
 const char* NameTable::entry_at(std::uint32_t entry) const {
   return chunks_[entry >> kChunkBits].get() + (entry & (kChunk - 1));
 }
 
-std::size_t NameTable::slot_of(std::string_view name, std::uint64_t hash) const {
+std::size_t NameTable::slot_of(std::string_view name, std::uint32_t tag) const {
   const std::size_t mask = slots_.size() - 1;
-  const auto high = static_cast<std::uint32_t>(hash >> 32);
-  for (std::size_t index = hash & mask;; index = (index + 1) & mask) {
+  for (std::size_t index = tag & mask;; index = (index + 1) & mask) {
     const Slot& slot = slots_[index];
     if (slot.entry == kEmpty) return index;
-    if (slot.hash == high) {
+    if (slot.tag == tag) {
       const char* stored = entry_at(slot.entry);
-      if (std::strncmp(stored, name.data(), name.size()) == 0 && stored[name.size()] == '\0') return index;
+      if (stored_as(stored, name)) return index;
     }
   }
 }
 
+bool NameTable::contains(std::string_view name) const {
+  return !slots_.empty() && slots_[slot_of(name, tag_of(name))].entry != kEmpty;
+}
+
 std::optional<std::size_t> NameTable::line_of(std::string_view name) const {
   if (slots_.empty()) return std::nullopt;
-  const Slot& slot = slots_[slot_of(name, hash_of(name))];
+  const Slot& slot = slots_[slot_of(name, tag_of(name))];
   if (slot.entry == kEmpty) return std::nullopt;
   std::uint64_t line = 0;
   std::memcpy(&line, entry_at(slot.entry) + name.size() + 1, kLineBytes);
@@ -58,14 +85,14 @@ std::uint32_t NameTable::store(std::string_view name, std::size_t line) {
 
 std::optional<std::size_t> NameTable::add(std::string_view name, std::size_t line) {
   if ((count_ + 1) * 10 > slots_.size() * 7) grow();
-  const std::uint64_t hash = hash_of(name);
-  Slot& slot = slots_[slot_of(name, hash)];
+  const std::uint32_t tag = tag_of(name);
+  Slot& slot = slots_[slot_of(name, tag)];
   if (slot.entry != kEmpty) {
     std::uint64_t earlier = 0;
     std::memcpy(&earlier, entry_at(slot.entry) + name.size() + 1, kLineBytes);
     return static_cast<std::size_t>(earlier);
   }
-  slot = Slot{static_cast<std::uint32_t>(hash >> 32), store(name, line)};
+  slot = Slot{tag, store(name, line)};
   ++count_;
   return std::nullopt;
 }
@@ -74,10 +101,9 @@ void NameTable::grow() {
   std::vector<Slot> old = std::move(slots_);
   slots_.assign(old.empty() ? 64 : old.size() * 2, Slot{});
   const std::size_t mask = slots_.size() - 1;
-  for (const Slot& slot : old) {
+  for (const Slot& slot : old) {  // the tag is the index: no name is read again
     if (slot.entry == kEmpty) continue;
-    const char* stored = entry_at(slot.entry);
-    std::size_t index = hash_of(stored) & mask;
+    std::size_t index = slot.tag & mask;
     while (slots_[index].entry != kEmpty) index = (index + 1) & mask;
     slots_[index] = slot;
   }

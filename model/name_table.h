@@ -1,5 +1,5 @@
 #pragma once
-// The names a trace has defined, with the line of each: exact, and compact enough for traces of
+// The names a trace has defined (no NUL byte in one), with the line of each: exact, and compact enough for traces of
 // millions of allocations (each name's bytes and line once, in 1 MiB chunks, plus an
 // open-addressing index of 8 bytes a slot: about 30 bytes a name). A trace's names are unique
 // for all of it, so this is the one thing a streamed replay keeps that grows with the trace.
@@ -17,7 +17,7 @@ class NameTable {
  public:
   // The line that defined `name`, if a line did.
   std::optional<std::size_t> line_of(std::string_view name) const;
-  bool contains(std::string_view name) const { return line_of(name).has_value(); }
+  bool contains(std::string_view name) const;
   // Records the name with its line; when it was recorded already, changes nothing and returns
   // the line that defined it (one lookup for "is it new" and "remember it").
   std::optional<std::size_t> add(std::string_view name, std::size_t line);
@@ -26,7 +26,7 @@ class NameTable {
 
  private:
   struct Slot {
-    std::uint32_t hash = 0;        // the hash's high half
+    std::uint32_t tag = 0;         // the name's hash: its low bits are the home slot
     std::uint32_t entry = kEmpty;  // chunk << 20 | offset of: name, '\0', the line's 8 bytes
   };
   static constexpr std::size_t kLineBytes = sizeof(std::uint64_t);
@@ -34,9 +34,9 @@ class NameTable {
   static constexpr std::size_t kChunkBits = 20;
   static constexpr std::size_t kChunk = std::size_t{1} << kChunkBits;
 
-  static std::uint64_t hash_of(std::string_view name);
+  static std::uint32_t tag_of(std::string_view name);
   const char* entry_at(std::uint32_t entry) const;
-  std::size_t slot_of(std::string_view name, std::uint64_t hash) const;  // its slot, or the empty one it would take
+  std::size_t slot_of(std::string_view name, std::uint32_t tag) const;  // its slot, or the empty one it would take
   std::uint32_t store(std::string_view name, std::size_t line);
   void grow();
 

@@ -45,8 +45,10 @@ class TraceStream {
 
   // Geometry, variant and snapshot; no steps.
   const Trace& head() const;
-  // The next step, nullopt at the end; throws TraceError.
-  std::optional<Step> next();
+  // The next step, valid until the following call; nullptr at the end; throws TraceError. One
+  // operation is read ahead (the snapshot ends at the first), so an error in the operation after
+  // a step is thrown before that step is handed out.
+  const Step* next();
   std::uint64_t bytes_read() const;
   // Whether a line read so far defines `name`.
   bool defines(std::string_view name) const;

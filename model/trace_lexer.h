@@ -1,8 +1,11 @@
 #pragma once
 // Internal to the trace parser: cutting text into statements of tokens and reading numbers
 // (trace-format.md "Lexical rules"). Not part of the public face of model/.
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <istream>
 #include <optional>
 #include <string>
@@ -28,7 +31,35 @@ struct Statement {
 
 inline bool is_blank(char c) { return c == ' ' || c == '\t'; }
 // Printable ASCII other than space; everything else outside a comment is an error.
-inline bool is_token_char(char c) { return c > ' ' && c < '\x7f'; }
+inline bool is_token_char(char c) { return static_cast<unsigned char>(c - '!') < '\x7f' - '!'; }
+
+// How many bytes from `at` on are token characters, eight at a time: the lexer's inner loop.
+inline std::size_t token_length(const char* at, const char* end) {
+  const char* const start = at;
+  if constexpr (std::endian::native != std::endian::little) {
+    while (at != end && is_token_char(*at)) ++at;
+    return static_cast<std::size_t>(at - start);
+  }
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHighBits = 0x80 * kOnes;
+  for (;;) {
+    const auto left = static_cast<std::size_t>(end - at);
+    std::uint64_t bytes = 0;  // past the end: zero bytes, which are no token characters
+    if (left >= 8)
+      std::memcpy(&bytes, at, 8);
+    else
+      std::memcpy(&bytes, at, left);
+    // A byte is a token character when its high bit is clear, its low seven bits are at least
+    // '!' and they are not 0x7f; computed for the eight bytes at once (no carry crosses a byte).
+    const std::uint64_t low7 = bytes & ~kHighBits;
+    const std::uint64_t at_least_bang = ((low7 | kHighBits) - '!' * kOnes) & kHighBits;
+    const std::uint64_t is_delete = (low7 + kOnes) & kHighBits;
+    const std::uint64_t token = at_least_bang & ~is_delete & ~bytes & kHighBits;
+    if (token != kHighBits) return static_cast<std::size_t>(at - start) + std::countr_zero(~token & kHighBits) / 8;
+    if (left <= 8) return static_cast<std::size_t>(end - start);
+    at += 8;
+  }
+}
 
 // Cuts one line into `statement`, reusing its storage (no allocation per line once warm).
 inline void lex_line(std::string_view text, std::size_t line, Statement& statement) {
@@ -37,20 +68,23 @@ inline void lex_line(std::string_view text, std::size_t line, Statement& stateme
   statement.line = line;
   statement.tokens.clear();
   statement.end_column = 1;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    if (is_blank(text[at])) {
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  for (const char* at = begin; at != end;) {
+    if (is_blank(*at)) {
       ++at;
       continue;
     }
-    if (!is_token_char(text[at])) {
-      const auto byte = static_cast<unsigned char>(text[at]);
-      throw TraceError(line, at + 1, "expected printable ASCII outside comments, got byte " + hex(byte));
+    if (!is_token_char(*at)) {
+      const auto byte = static_cast<unsigned char>(*at);
+      throw TraceError(line, static_cast<std::size_t>(at - begin) + 1,
+                       "expected printable ASCII outside comments, got byte " + hex(byte));
     }
-    const std::size_t start = at;
-    while (at < text.size() && is_token_char(text[at])) ++at;
-    statement.tokens.push_back(Token{text.substr(start, at - start), start + 1});
-    statement.end_column = at + 1;
+    const char* const start = at;
+    at += token_length(at, end);
+    const auto column = static_cast<std::size_t>(start - begin) + 1;
+    statement.tokens.push_back(Token{std::string_view(start, static_cast<std::size_t>(at - start)), column});
+    statement.end_column = static_cast<std::size_t>(at - begin) + 1;
   }
 }
 
@@ -156,30 +190,38 @@ struct NumberRead {
   Pfn value = 0;
 };
 
-inline int digit_value(char c, unsigned base) {
-  int value = -1;
-  if (c >= '0' && c <= '9') value = c - '0';
-  if (base == 16 && c >= 'a' && c <= 'f') value = c - 'a' + 10;
-  if (base == 16 && c >= 'A' && c <= 'F') value = c - 'A' + 10;
-  return value;
-}
+// Each byte's value as a hex digit (either case); 0xff for a byte that is none.
+inline constexpr std::array<std::uint8_t, 256> kHexDigitValues = [] {
+  std::array<std::uint8_t, 256> values{};
+  values.fill(0xff);
+  for (int c = '0'; c <= '9'; ++c) values[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) values[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) values[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'A' + 10);
+  return values;
+}();
 
-// An unsigned 64-bit number: "0x" and hex digits (either case), or decimal digits.
+// An unsigned 64-bit number: "0x" and hex digits (either case), or decimal digits. A bad digit
+// anywhere makes it NotANumber even when it would also overflow.
 inline NumberRead read_number(std::string_view text) {
-  unsigned base = 10;
-  if (text.starts_with("0x")) {
-    base = 16;
-    text.remove_prefix(2);
-  }
+  const bool hexadecimal = text.starts_with("0x");
+  if (hexadecimal) text.remove_prefix(2);
   if (text.empty()) return {};
   Pfn value = 0;
   bool too_large = false;
-  for (const char c : text) {
-    const int digit = digit_value(c, base);
-    if (digit < 0) return {};
-    const auto digit_pfn = static_cast<Pfn>(digit);
-    too_large = too_large || value > (kMaxPfn - digit_pfn) / base;
-    value = value * base + digit_pfn;  // meaningless once too_large; never returned then
+  if (hexadecimal) {
+    for (const char c : text) {
+      const std::uint8_t digit = kHexDigitValues[static_cast<unsigned char>(c)];
+      if (digit > 0xf) return {};
+      too_large |= (value >> 60) != 0;
+      value = value << 4 | digit;  // meaningless once too_large; never returned then
+    }
+  } else {
+    for (const char c : text) {
+      const auto digit = static_cast<unsigned>(static_cast<unsigned char>(c) - '0');
+      if (digit > 9) return {};
+      too_large |= __builtin_mul_overflow(value, Pfn{10}, &value);
+      too_large |= __builtin_add_overflow(value, Pfn{digit}, &value);
+    }
   }
   return {too_large ? NumberStatus::TooLarge : NumberStatus::Ok, value};
 }

@@ -17,6 +17,7 @@
 #include "model/name_table.h"
 #include "model/trace_io.h"
 #include "model/trace_lexer.h"
+#include "model/trace_words.h"
 
 namespace iovacheck {
 
@@ -31,14 +32,11 @@ namespace {
 using trace_lexer::Statement;
 using trace_lexer::Token;
 
+using trace_words::classify;
+using trace_words::spelling;
+using trace_words::Word;
+
 constexpr std::string_view kArrow = "=>";
-constexpr std::array<std::string_view, 8> kOperationWords = {"alloc",   "fast",  "free", "ffree",
-                                                             "reserve", "flush", "trim", "find"};
-constexpr std::array<std::string_view, 4> kSnapshotWords = {"node", "cached32", "cached", "max32"};
-// With the statement words above, the words a name may not be.
-constexpr std::array<std::string_view, 13> kOtherReservedWords = {
-    "iova-trace", "domain", "unaligned", "noflush", "fail", "ok", "none",
-    "anchor",     "depot",  "all",       "limit",   "size", "cpu"};
 
 template <class... Parts>
 std::string concat(const Parts&... parts) {
@@ -47,22 +45,20 @@ std::string concat(const Parts&... parts) {
   return out;
 }
 
-template <std::size_t N>
-bool is_one_of(std::string_view word, const std::array<std::string_view, N>& words) {
-  return std::ranges::find(words, word) != words.end();
-}
+constexpr bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool is_reserved(std::string_view word) {
-  return is_one_of(word, kOperationWords) || is_one_of(word, kSnapshotWords) || is_one_of(word, kOtherReservedWords);
-}
-
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// The bytes a name may hold after its first: [a-z0-9_].
+constexpr std::array<bool, 256> kNameBytes = [] {
+  std::array<bool, 256> bytes{};
+  for (int c = 0; c < 256; ++c) bytes[static_cast<std::size_t>(c)] = is_lower(static_cast<char>(c)) || is_digit(static_cast<char>(c)) || c == '_';
+  return bytes;
+}();
 
 // [a-z][a-z0-9_]*
 bool is_name_syntax(std::string_view text) {
   return !text.empty() && is_lower(text.front()) &&
-         std::ranges::all_of(text, [](char c) { return is_lower(c) || is_digit(c) || c == '_'; });
+         std::ranges::all_of(text, [](char c) { return kNameBytes[static_cast<unsigned char>(c)]; });
 }
 
 // NAME[+fN...]: NAME is [a-z0-9][a-z0-9-]*, each fix f followed by digits. Which names and
@@ -128,7 +124,8 @@ class Cursor {
   // this cursor continues at the separator.
   Cursor until(std::string_view separator) {
     const auto rest = tokens_.subspan(next_);
-    const auto found = std::ranges::find(rest, separator, &Token::text);
+    const auto found = std::ranges::find_if(
+        rest, [separator](const Token& token) { return trace_words::same_text(token.text, separator); });
     const auto length = static_cast<std::size_t>(found - rest.begin());
     Cursor before = *this;
     before.tokens_ = rest.first(length);
@@ -149,19 +146,19 @@ class Cursor {
 
   // The next token; fails saying `expected` when there is none.
   const Token& expect(const Expected& expected) {
-    if (at_end()) fail_at_end(concat("expected ", expected.text(), ", got ", end_found()));
+    if (at_end()) [[unlikely]]
+      fail_missing(expected);
     return take();
   }
   void expect_end() const {
-    if (!at_end()) fail(tokens_[next_], concat("expected ", end_expected(), ", got ", quoted(tokens_[next_].text)));
+    if (!at_end()) [[unlikely]]
+      fail_not_at_end();
   }
 
   Pfn number(const Token& token, const Expected& expected) const {
     const auto read = trace_lexer::read_number(token.text);
-    if (read.status == trace_lexer::NumberStatus::NotANumber)
-      fail(token, concat("expected ", expected.text(), ", got ", quoted(token.text)));
-    if (read.status == trace_lexer::NumberStatus::TooLarge)
-      fail(token, concat("expected ", expected.text(), " no larger than ", hex(kMaxPfn), ", got ", quoted(token.text)));
+    if (read.status != trace_lexer::NumberStatus::Ok) [[unlikely]]
+      fail_number(token, expected, read.status);
     return read.value;
   }
   Pfn take_number(const Expected& expected) { return number(expect(expected), expected); }
@@ -175,75 +172,101 @@ class Cursor {
   std::string_view separator_;
   bool separator_found_ = false;
 
+  // The error paths are out of line (cold), so a statement that parses runs only the checks.
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_missing(const Expected& expected) const {
+    fail_at_end(concat("expected ", expected.text(), ", got ", end_found()));
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_not_at_end() const {
+    fail(tokens_[next_], concat("expected ", end_expected(), ", got ", quoted(tokens_[next_].text)));
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_number(const Token& token, const Expected& expected,
+                                                          trace_lexer::NumberStatus status) const {
+    if (status == trace_lexer::NumberStatus::TooLarge)
+      fail(token, concat("expected ", expected.text(), " no larger than ", hex(kMaxPfn), ", got ", quoted(token.text)));
+    fail(token, concat("expected ", expected.text(), ", got ", quoted(token.text)));
+  }
+
   std::string end_found() const { return separator_found_ ? concat("'", separator_, "'") : "end of line"; }
   std::string end_expected() const { return separator_.empty() ? "end of line" : concat("'", separator_, "' or end of line"); }
 };
 
 // The key=value arguments and flags after a statement's positional arguments: any order,
-// each at most once, nothing unknown.
+// each at most once, nothing unknown. Keys and flags are told apart by their Word, so a
+// statement's arguments cost one classification each.
 class Options {
  public:
-  Options(Cursor& cursor, std::string_view statement, std::initializer_list<std::string_view> keys,
-          std::initializer_list<std::string_view> flags)
+  Options(Cursor& cursor, Word statement, std::initializer_list<Word> keys, std::initializer_list<Word> flags)
       : cursor_(cursor), statement_(statement) {
-    if (keys.size() > kMostKeys || flags.size() > kMostKeys) throw std::logic_error("Options: more keys than kMostKeys");
+    if (keys.size() > kMostKeys) throw std::logic_error("Options: more keys than kMostKeys");
+    for (const Word key : keys) key_set_ |= trace_words::bit(key);
+    for (const Word flag : flags) flag_set_ |= trace_words::bit(flag);
     while (!cursor.at_end()) add(cursor.take(), keys, flags);
   }
 
-  bool has(std::string_view key) const { return find_value(key) != nullptr; }
-  bool has_flag(std::string_view flag) const {
-    return std::ranges::find(flags_.begin(), flags_.begin() + flag_count_, flag) != flags_.begin() + flag_count_;
-  }
+  bool has(Word key) const { return (seen_ & trace_words::bit(key)) != 0; }
+  bool has_flag(Word flag) const { return has(flag); }
 
   // The value part of key=value; a required key fails when absent.
-  const Token& value(std::string_view key) const {
-    const Token* found = find_value(key);
-    if (!found) cursor_.fail_at_end(concat("expected a '", key, "=' argument for '", statement_, "'"));
-    return *found;
+  Token value(Word key) const {
+    for (std::size_t i = 0; i < value_count_; ++i)
+      if (values_[i].key == key) return suffix_token(*values_[i].token, values_[i].value_at);
+    fail_absent(key);
   }
-  Pfn number(std::string_view key) const { return cursor_.number(value(key), Expected("a number after '", key, "='")); }
+  Pfn number(Word key) const {
+    return cursor_.number(value(key), Expected("a number after '", spelling(key), "='"));
+  }
 
  private:
-  void add(const Token& token, std::initializer_list<std::string_view> keys,
-           std::initializer_list<std::string_view> flags) {
-    const std::size_t equals = token.text.find('=');
+  void add(const Token& token, std::initializer_list<Word> keys, std::initializer_list<Word> flags) {
+    // std::ranges::find rather than string_view::find: in line, no call to memchr for a few bytes.
+    const auto equals_at = std::ranges::find(token.text, '=');
+    const bool is_flag = equals_at == token.text.end();
+    const std::size_t equals = is_flag ? std::string_view::npos : static_cast<std::size_t>(equals_at - token.text.begin());
+    const Word key = classify(token.text.substr(0, equals));
+    if (((is_flag ? flag_set_ : key_set_) & trace_words::bit(key)) == 0) [[unlikely]]
+      fail_unknown(token, keys, flags);
+    if (has(key)) [[unlikely]]
+      fail_repeated(token, equals);
+    seen_ |= trace_words::bit(key);
+    // Each key at most once, so the array never holds more than the statement knows.
+    if (!is_flag) values_[value_count_++] = Given{key, &token, equals + 1};
+  }
+
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_absent(Word key) const {
+    cursor_.fail_at_end(concat("expected a '", spelling(key), "=' argument for '", spelling(statement_), "'"));
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_unknown(const Token& token, std::initializer_list<Word> keys,
+                                                           std::initializer_list<Word> flags) const {
+    cursor_.fail(token, concat("expected one of ", allowed(keys, flags), " for '", spelling(statement_), "', got ",
+                               quoted(token.text)));
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] void fail_repeated(const Token& token, std::size_t equals) const {
     const bool is_flag = equals == std::string_view::npos;
-    const std::string_view key = token.text.substr(0, equals);
-    const std::initializer_list<std::string_view>& known = is_flag ? flags : keys;
-    if (std::ranges::find(known, key) == known.end())
-      cursor_.fail(
-          token, concat("expected one of ", allowed(keys, flags), " for '", statement_, "', got ", quoted(token.text)));
-    if (is_flag ? has_flag(key) : has(key))
-      cursor_.fail(token, concat("expected '", token.text.substr(0, equals + (is_flag ? 0 : 1)),
-                                 "' at most once, got it again"));
-    // Each key and flag at most once, so the arrays never hold more than the statement knows.
-    if (is_flag)
-      flags_[flag_count_++] = key;
-    else
-      values_[value_count_++] = {key, suffix_token(token, equals + 1)};
+    cursor_.fail(token, concat("expected '", token.text.substr(0, equals + (is_flag ? 0 : 1)), "' at most once, got it again"));
   }
 
-  const Token* find_value(std::string_view key) const {
-    for (std::size_t i = 0; i < value_count_; ++i)
-      if (values_[i].first == key) return &values_[i].second;
-    return nullptr;
-  }
-
-  static std::string allowed(std::initializer_list<std::string_view> keys,
-                             std::initializer_list<std::string_view> flags) {
+  // In the order the statement lists them.
+  static std::string allowed(std::initializer_list<Word> keys, std::initializer_list<Word> flags) {
     std::vector<std::string> words;
-    for (const std::string_view key : keys) words.push_back(concat(key, "="));
-    for (const std::string_view flag : flags) words.emplace_back(flag);
+    for (const Word key : keys) words.push_back(concat(spelling(key), "="));
+    for (const Word flag : flags) words.emplace_back(spelling(flag));
     return join_alternatives(words);
   }
 
   static constexpr std::size_t kMostKeys = 8;  // the domain statement's six are the most
   Cursor& cursor_;
-  std::string_view statement_;
-  std::array<std::pair<std::string_view, Token>, kMostKeys> values_{};
+  Word statement_;
+  std::uint64_t key_set_ = 0;
+  std::uint64_t flag_set_ = 0;
+  std::uint64_t seen_ = 0;  // keys and flags given so far
+  // Trivial, so the array costs nothing until a key is given.
+  struct Given {
+    Word key;
+    const Token* token;    // key=value, in the statement
+    std::size_t value_at;  // where the value starts in it
+  };
+  std::array<Given, kMostKeys> values_;  // NOLINT: the first value_count_ are set
   std::size_t value_count_ = 0;
-  std::array<std::string_view, kMostKeys> flags_{};
-  std::size_t flag_count_ = 0;
 };
 
 // Collects the snapshot statements; checks what one line can check at once and node
@@ -359,7 +382,9 @@ class Parser {
 
   Trace parse() {
     parse_head();
-    while (const auto statement = reader_.next()) parse_statement(*statement);
+    Step step;
+    while (const auto statement = reader_.next())
+      if (parse_statement(*statement, step)) trace_.steps.push_back(std::move(step));
     if (first_operation_line_ == 0) trace_.snapshot = snapshot_.finish();
     return std::move(trace_);
   }
@@ -369,17 +394,12 @@ class Parser {
     parse_header(next_or_fail("'iova-trace 1' as the first statement"));
     parse_domain(next_or_fail("a 'domain' statement after 'iova-trace 1'"));
   }
-  std::optional<Step> next_step() {
-    while (const auto statement = reader_.next()) {
-      parse_statement(*statement);
-      if (!trace_.steps.empty()) {
-        Step step = std::move(trace_.steps.back());
-        trace_.steps.clear();
-        return step;
-      }
-    }
+  // Reads the next step into `step` (its storage reused); false at the end.
+  bool next_step(Step& step) {
+    while (const auto statement = reader_.next())
+      if (parse_statement(*statement, step)) return true;
     if (first_operation_line_ == 0) trace_.snapshot = snapshot_.finish();
-    return std::nullopt;
+    return false;
   }
   // The trace's head (geometry, variant, snapshot once the first operation has been read).
   const Trace& head() const { return trace_; }
@@ -409,16 +429,17 @@ class Parser {
     if (keyword.text != "domain")
       cursor.fail(keyword,
                   concat("expected 'domain granule=.. start=..' as the second statement, got ", quoted(keyword.text)));
-    const Options options(cursor, keyword.text, {"granule", "start", "dma32", "mag", "cpus", "variant"}, {});
+    const Options options(cursor, Word::Domain,
+                          {Word::Granule, Word::Start, Word::Dma32, Word::Mag, Word::Cpus, Word::Variant}, {});
     Geometry& geometry = trace_.geometry;
-    geometry.granule = options.number("granule");
-    geometry.start_pfn = options.number("start");
+    geometry.granule = options.number(Word::Granule);
+    geometry.start_pfn = options.number(Word::Start);
     // A bad granule has no real dma32; geometry_error reports the granule before the dma32.
-    geometry.dma32_pfn =
-        options.has("dma32") ? options.number("dma32") : Geometry::real_dma32(geometry.granule).value_or(0);
-    if (options.has("mag")) geometry.mag_size = count_value(cursor, options.value("mag"), "mag");
-    if (options.has("cpus")) geometry.cpus = count_value(cursor, options.value("cpus"), "cpus");
-    if (options.has("variant")) trace_.variant = variant_name(cursor, options.value("variant"));
+    geometry.dma32_pfn = options.has(Word::Dma32) ? options.number(Word::Dma32)
+                                                  : Geometry::real_dma32(geometry.granule).value_or(0);
+    if (options.has(Word::Mag)) geometry.mag_size = count_value(cursor, options.value(Word::Mag), "mag");
+    if (options.has(Word::Cpus)) geometry.cpus = count_value(cursor, options.value(Word::Cpus), "cpus");
+    if (options.has(Word::Variant)) trace_.variant = variant_name(cursor, options.value(Word::Variant));
     if (const auto error = geometry_error(geometry)) cursor.fail(keyword, *error);
   }
 
@@ -438,36 +459,41 @@ class Parser {
     return std::string(token.text);
   }
 
-  void parse_statement(const Statement& statement) {
+  // One statement after the domain; an operation is read into `step`, and then it returns true.
+  bool parse_statement(const Statement& statement, Step& step) {
     Cursor cursor(statement);
     const Head head = read_head(cursor);
-    const std::string_view word = head.keyword.text;
-    std::string name;
+    const Word word = classify(head.keyword.text);
+    std::string_view name;
     if (head.name) {
       name = define_name(cursor, *head.name);
-      if (word != "alloc" && word != "fast")
-        cursor.fail(head.keyword, concat("expected 'alloc' or 'fast' after '", name, ":', got ", quoted(word)));
+      if (word != Word::Alloc && word != Word::Fast)
+        cursor.fail(head.keyword,
+                    concat("expected 'alloc' or 'fast' after '", name, ":', got ", quoted(head.keyword.text)));
     }
-    if (is_one_of(word, kSnapshotWords)) return parse_snapshot_statement(cursor, head.keyword);
-    if (!is_one_of(word, kOperationWords)) cursor.fail(head.keyword, unknown_statement(word));
+    if (trace_words::is_snapshot_statement(word)) {
+      parse_snapshot_statement(cursor, head.keyword);
+      return false;
+    }
+    if (!trace_words::is_operation(word)) cursor.fail(head.keyword, unknown_statement(head.keyword.text));
     if (first_operation_line_ == 0) {
       first_operation_line_ = cursor.line();
       trace_.snapshot = snapshot_.finish();
     }
-    trace_.steps.push_back(parse_step(cursor, head.keyword, std::move(name)));
+    parse_step(cursor, word, name, step);
+    return true;
   }
 
   // An operation and its expectation, if any.
-  Step parse_step(Cursor& cursor, const Token& keyword, std::string name) {
+  void parse_step(Cursor& cursor, Word word, std::string_view name, Step& step) const {
     Cursor arguments = cursor.until(kArrow);
-    Step step;
     step.line = cursor.line();
-    step.op = parse_operation(arguments, keyword, std::move(name));
+    parse_operation(arguments, word, name, step.op);
+    step.expect.reset();
     if (!cursor.at_end()) {
       cursor.take();  // the arrow
       step.expect = parse_expectation(cursor, step.op);
     }
-    return step;
   }
 
   static Head read_head(Cursor& cursor) {
@@ -487,20 +513,28 @@ class Parser {
     if (word == "iova-trace" || word == "domain")
       return concat("expected an operation or a snapshot statement, got a second '", word,
                     "' (the header comes once, first)");
-    std::vector<std::string> words(kOperationWords.begin(), kOperationWords.end());
-    words.insert(words.end(), kSnapshotWords.begin(), kSnapshotWords.end());
+    std::vector<std::string> words;
+    for (std::size_t each = 1; each < trace_words::kSpellings.size(); ++each) {
+      const auto statement = static_cast<Word>(each);
+      if (trace_words::is_operation(statement) || trace_words::is_snapshot_statement(statement))
+        words.emplace_back(spelling(statement));
+    }
     return concat("expected a statement (", join_alternatives(words), "), got ", quoted(word));
   }
 
-  std::string define_name(const Cursor& cursor, const Token& name) {
-    if (!is_name_syntax(name.text))
-      cursor.fail(name, concat("expected a name ([a-z][a-z0-9_]*) before ':', got ", quoted(name.text)));
-    if (is_reserved(name.text))
-      cursor.fail(name, concat("expected a name that is not a keyword before ':', got '", name.text, "'"));
-    if (const auto earlier = names_.add(name.text, cursor.line()))
+  std::string_view define_name(const Cursor& cursor, const Token& name) {
+    if (!is_name_syntax(name.text) || trace_words::is_reserved(classify(name.text))) [[unlikely]]
+      fail_not_a_name(cursor, name);
+    if (const auto earlier = names_.add(name.text, cursor.line())) [[unlikely]]
       cursor.fail(name, concat("expected a name not used before, got '", name.text, "' (defined on line ",
                                std::to_string(*earlier), ")"));
-    return std::string(name.text);
+    return name.text;
+  }
+
+  [[noreturn, gnu::cold, gnu::noinline]] static void fail_not_a_name(const Cursor& cursor, const Token& name) {
+    if (!is_name_syntax(name.text))
+      cursor.fail(name, concat("expected a name ([a-z][a-z0-9_]*) before ':', got ", quoted(name.text)));
+    cursor.fail(name, concat("expected a name that is not a keyword before ':', got '", name.text, "'"));
   }
 
   void parse_snapshot_statement(Cursor& cursor, const Token& keyword) {
@@ -510,69 +544,64 @@ class Parser {
     snapshot_.parse(cursor, keyword);
   }
 
-  Op parse_operation(Cursor& cursor, const Token& keyword, std::string name) {
-    const std::string_view word = keyword.text;
-    if (word == "alloc") return parse_alloc(cursor, std::move(name));
-    if (word == "fast") return parse_fast(cursor, std::move(name));
-    if (word == "free") return parse_free(cursor);
-    if (word == "ffree") return parse_fast_free(cursor);
-    if (word == "reserve") return parse_reserve(cursor);
-    if (word == "flush") return parse_flush(cursor);
-    if (word == "find") return parse_find(cursor);
-    cursor.expect_end();  // "trim", the one operation word left, takes no arguments
-    return Trim{};
+  // Each operation is built in place (emplace), so a reused step keeps nothing of the last one.
+  void parse_operation(Cursor& cursor, Word word, std::string_view name, Op& op) const {
+    switch (word) {
+      case Word::Alloc: return parse_alloc(cursor, name, op.emplace<Alloc>());
+      case Word::Fast: return parse_fast(cursor, name, op.emplace<FastAlloc>());
+      case Word::Free: return parse_free(cursor, op.emplace<Free>());
+      case Word::Ffree: return parse_fast_free(cursor, op.emplace<FastFree>());
+      case Word::Reserve: return parse_reserve(cursor, op.emplace<Reserve>());
+      case Word::Flush: return parse_flush(cursor, op.emplace<Flush>());
+      case Word::Find: return parse_find(cursor, op.emplace<Find>());
+      case Word::Trim:
+        cursor.expect_end();  // takes no arguments
+        op.emplace<Trim>();
+        return;
+      default:
+        throw std::logic_error("parse_operation: not an operation word");
+    }
   }
 
-  static Alloc parse_alloc(Cursor& cursor, std::string name) {
-    Alloc op;
-    op.name = std::move(name);
+  static void parse_alloc(Cursor& cursor, std::string_view name, Alloc& op) {
+    op.name = name;
     op.size = cursor.take_number("a size after 'alloc'");
-    const Options options(cursor, "alloc", {"limit"}, {"unaligned"});
-    op.limit = options.number("limit");
-    op.aligned = !options.has_flag("unaligned");
-    return op;
+    const Options options(cursor, Word::Alloc, {Word::Limit}, {Word::Unaligned});
+    op.limit = options.number(Word::Limit);
+    op.aligned = !options.has_flag(Word::Unaligned);
   }
 
-  FastAlloc parse_fast(Cursor& cursor, std::string name) const {
-    FastAlloc op;
-    op.name = std::move(name);
+  void parse_fast(Cursor& cursor, std::string_view name, FastAlloc& op) const {
+    op.name = name;
     op.size = cursor.take_number("a size after 'fast'");
-    const Options options(cursor, "fast", {"limit", "cpu"}, {"noflush"});
-    op.limit = options.number("limit");
-    if (options.has("cpu")) op.cpu = cpu_value(cursor, options.value("cpu"));
-    op.flush = !options.has_flag("noflush");
-    return op;
+    const Options options(cursor, Word::Fast, {Word::Limit, Word::Cpu}, {Word::Noflush});
+    op.limit = options.number(Word::Limit);
+    if (options.has(Word::Cpu)) op.cpu = cpu_value(cursor, options.value(Word::Cpu));
+    op.flush = !options.has_flag(Word::Noflush);
   }
 
-  Free parse_free(Cursor& cursor) const {
-    Free op;
-    op.target = parse_target(cursor, "free");
+  void parse_free(Cursor& cursor, Free& op) const {
+    parse_target(cursor, "free", op.target);
     cursor.expect_end();
-    return op;
   }
 
-  FastFree parse_fast_free(Cursor& cursor) const {
-    FastFree op;
-    op.target = parse_target(cursor, "ffree");
-    const Options options(cursor, "ffree", {"size", "cpu"}, {});
-    op.size = options.number("size");
-    if (options.has("cpu")) op.cpu = cpu_value(cursor, options.value("cpu"));
-    return op;
+  void parse_fast_free(Cursor& cursor, FastFree& op) const {
+    parse_target(cursor, "ffree", op.target);
+    const Options options(cursor, Word::Ffree, {Word::Size, Word::Cpu}, {});
+    op.size = options.number(Word::Size);
+    if (options.has(Word::Cpu)) op.cpu = cpu_value(cursor, options.value(Word::Cpu));
   }
 
-  static Reserve parse_reserve(Cursor& cursor) {
-    Reserve op;
+  static void parse_reserve(Cursor& cursor, Reserve& op) {
     op.lo = cursor.take_number("LO (a pfn) after 'reserve'");
     op.hi = cursor.take_number("HI (a pfn) after 'reserve LO'");
     cursor.expect_end();
-    return op;
   }
 
-  Flush parse_flush(Cursor& cursor) const {
+  void parse_flush(Cursor& cursor, Flush& op) const {
     constexpr std::string_view kExpected = "cpu=N, depot or all after 'flush'";
     constexpr std::string_view kCpuKey = "cpu=";
     const Token& scope = cursor.expect(kExpected);
-    Flush op;
     if (scope.text == "depot") {
       op.scope = Flush::Scope::Depot;
     } else if (scope.text == "all") {
@@ -584,39 +613,43 @@ class Parser {
       cursor.fail(scope, concat("expected ", kExpected, ", got ", quoted(scope.text)));
     }
     cursor.expect_end();
-    return op;
   }
 
-  static Find parse_find(Cursor& cursor) {
-    Find op;
+  static void parse_find(Cursor& cursor, Find& op) {
     op.pfn = cursor.take_number("a pfn after 'find'");
     cursor.expect_end();
-    return op;
   }
 
   unsigned cpu_value(const Cursor& cursor, const Token& token) const {
     const Pfn value = cursor.number(token, "a cpu number after 'cpu='");
     const unsigned cpus = trace_.geometry.cpus;
-    if (value >= cpus)
-      cursor.fail(token, concat("expected a cpu below ", hex(cpus), " (the domain's cpus), got ", hex(value)));
+    if (value >= cpus) [[unlikely]]
+      fail_cpu(cursor, token, value, cpus);
     return static_cast<unsigned>(value);
   }
 
-  Target parse_target(Cursor& cursor, std::string_view statement) const {
+  [[noreturn, gnu::cold, gnu::noinline]] static void fail_cpu(const Cursor& cursor, const Token& token, Pfn value,
+                                                              unsigned cpus) {
+    cursor.fail(token, concat("expected a cpu below ", hex(cpus), " (the domain's cpus), got ", hex(value)));
+  }
+
+  void parse_target(Cursor& cursor, std::string_view statement, Target& target) const {
     const Expected expected("a pfn or an allocation name after '", statement, "'");
     const Token& token = cursor.expect(expected);
-    Target target;
     if (is_digit(token.text.front())) {
       target.pfn = cursor.number(token, expected);
-    } else if (!is_name_syntax(token.text)) {
-      cursor.fail(token, concat("expected ", expected.text(), ", got ", quoted(token.text)));
-    } else if (!names_.contains(token.text)) {
-      cursor.fail(token, concat("expected the name of an allocation on an earlier line after '", statement, "', got '",
-                                token.text, "', which no earlier line defines"));
-    } else {
-      target.name = token.text;
+      return;
     }
-    return target;
+    if (!is_name_syntax(token.text) || !names_.contains(token.text)) [[unlikely]]
+      fail_target(cursor, token, statement, expected);
+    target.name = token.text;
+  }
+
+  [[noreturn, gnu::cold, gnu::noinline]] static void fail_target(const Cursor& cursor, const Token& token,
+                                                                 std::string_view statement, const Expected& expected) {
+    if (!is_name_syntax(token.text)) cursor.fail(token, concat("expected ", expected.text(), ", got ", quoted(token.text)));
+    cursor.fail(token, concat("expected the name of an allocation on an earlier line after '", statement, "', got '",
+                              token.text, "', which no earlier line defines"));
   }
 
   static Expectation parse_expectation(Cursor& cursor, const Op& op) {
@@ -688,15 +721,17 @@ class TraceStream::Reader {
  public:
   Reader(std::istream& in, std::size_t max_line_length) : lines_(in, max_line_length), parser_(lines_) {
     parser_.parse_head();
-    pending_ = parser_.next_step();  // the snapshot ends at the first operation
+    has_pending_ = parser_.next_step(steps_[pending_]);  // the snapshot ends at the first operation
   }
 
   const Trace& head() const { return parser_.head(); }
-  std::optional<Step> next() {
-    std::optional<Step> step = std::move(pending_);
-    pending_.reset();
-    if (!step) return std::nullopt;
-    pending_ = parser_.next_step();
+  // Hands out the step read ahead and reads the next into the other slot: two steps' storage,
+  // reused for the whole trace.
+  const Step* next() {
+    if (!has_pending_) return nullptr;
+    const Step* step = &steps_[pending_];
+    pending_ ^= 1;
+    has_pending_ = parser_.next_step(steps_[pending_]);
     return step;
   }
   std::uint64_t bytes_read() const { return lines_.bytes_read(); }
@@ -705,14 +740,16 @@ class TraceStream::Reader {
  private:
   trace_lexer::StreamStatementReader lines_;
   Parser parser_;
-  std::optional<Step> pending_;
+  std::array<Step, 2> steps_;
+  std::size_t pending_ = 0;  // the slot of the step read ahead
+  bool has_pending_ = false;
 };
 
 TraceStream::TraceStream(std::istream& in, std::size_t max_line_length)
     : reader_(std::make_unique<Reader>(in, max_line_length)) {}
 TraceStream::~TraceStream() = default;
 const Trace& TraceStream::head() const { return reader_->head(); }
-std::optional<Step> TraceStream::next() { return reader_->next(); }
+const Step* TraceStream::next() { return reader_->next(); }
 std::uint64_t TraceStream::bytes_read() const { return reader_->bytes_read(); }
 bool TraceStream::defines(std::string_view name) const { return reader_->defines(name); }
 

@@ -47,6 +47,23 @@ TEST(ReadCorpusAnnotation, MalformedAnnotationsNameTheLine) {
   }
 }
 
+// The file is scanned a block at a time for '#': annotations past the first blocks, and their
+// line numbers, are found as on the first line; a '#' within a line starts no annotation.
+TEST(ReadCorpusAnnotation, FindsAnnotationsAndTheirLinesPastManyBlocks) {
+  std::string text = "# expect-exit: 1\niova-trace 1\n";
+  for (int i = 0; i < 20000; ++i) text += "free 0x10  # expect-violation: soundness\n";  // 3 + 20000 lines
+  text += "# expect-violation: speed\n";
+  try {
+    read_corpus_annotation(write("deep", text));
+    FAIL() << "an unknown property was accepted";
+  } catch (const TraceFileError& error) {
+    EXPECT_NE(std::string(error.what()).find(":20003:1: error: unknown property 'speed'"), std::string::npos)
+        << error.what();
+  }
+  const auto deep = read_corpus_annotation(write("deep-ok", text.substr(0, text.size() - 6) + "find\n"));
+  EXPECT_EQ(deep.expected_violation, "find");
+}
+
 TEST(AnnotationMismatch, EachWayAReplayCanDepartFromItsAnnotation) {
   const CorpusAnnotation holds{};
   const CorpusAnnotation finding{1, "completeness"};
