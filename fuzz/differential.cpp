@@ -9,7 +9,7 @@
 //                             every implemented variant; on a kernel, the design it implements);
 //                             one name fixes the variant
 //   IOVACHECK_IMPL            what runs the variant: impl (default), kernel, kernel:6.12,
-//                             kernel:6.1, kernel:/path (the --impl option of every verb)
+//                             kernel:6.1, kernel:/path, each +f10 (the --impl option of every verb)
 //   IOVACHECK_AGAINST         exact differential mode: each input runs on the variant and on this
 //                             implementation, every result and the whole exact state compared
 //                             after each step; a difference is the finding (property

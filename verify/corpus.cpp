@@ -55,8 +55,12 @@ CorpusTrace replay_corpus_trace(const fs::path& corpus, const fs::path& relative
   };
   const auto judge_annotation = [&](const CheckReport& report) {
     result.annotation_mismatch = annotation_mismatch(annotation, report);
-    if (report.violation)
-      result.pinned_identity = known_identity(report.named, report.violation->step, implementation).value_or("new");
+    if (!report.violation) return;
+    result.pinned_identity = known_identity(report.named, report.violation->step, implementation).value_or("new");
+    // A violation the annotation did not expect is named too (F10 on a kernel: impl/ pins none).
+    if (result.annotation_mismatch)
+      *result.annotation_mismatch +=
+          result.pinned_identity == "new" ? ", not known" : ", known as " + result.pinned_identity;
   };
   bool own_variant_run = false;
   for (const std::string& variant : variants) {
