@@ -184,30 +184,37 @@ void read_settings() {
     settings.skips_dir = dir;
 }
 
+// Judged as `check` judges; only the printed trace is needed of a violation, not the states.
+const CheckOptions kJudgeOnly{.check_expectations = false, .describe_states = false};
+
 // `variant`: the one the campaign fixed, or empty for the input's own.
 void check_one(const std::string& variant, std::span<const std::uint8_t> input) {
   CheckReport checked;
   try {
-    checked = fuzz::check_input(input, settings.profile, variant, settings.implementation,
-                                CheckOptions{.check_expectations = false});
+    checked = fuzz::check_input(input, settings.profile, variant, settings.implementation, kJudgeOnly);
   } catch (const std::invalid_argument& refusal) {
     skip(refusal.what());
     return;
   }
   if (!checked.violation) return;
-  const Trace& trace = checked.named;
-  std::string name = trace.variant + "." + std::string(property_name(checked.violation->property));
+  const Violation& violation = *checked.violation;
+  Trace failing = std::move(checked.named);  // names the variant that ran
+  std::string name = failing.variant + "." + std::string(property_name(violation.property));
   // Keep-going prints a (variant, property) once: a repeat needs no judging.
   if (settings.keep_going && !settings.report_known && already_reported(name)) return;
-  Trace failing = checked.named;
-  failing.steps.resize(checked.violation->step + 1);
+  failing.steps.resize(violation.step + 1);
   const std::optional<unsigned> known =
-      settings.report_known ? known_as(failing, checked.violation->step, trace.variant, settings.implementation) : std::nullopt;
+      settings.report_known ? known_as(failing, violation.step, failing.variant, settings.implementation) : std::nullopt;
   if (known) name += "." + known_label(known);
   if (settings.keep_going && already_reported(name)) return;
-  if (!counterexample_predicate(trace.variant, checked.violation->property, known, settings.implementation)(failing))
-    return;
-  report(failing, name, violation_comment(*checked.violation), checked.violation->step, input);
+  // The predicate `check` minimizes under, without running the variant again: this run is it.
+  try {
+    if (!is_counterexample(failing, violation, failing.variant, violation.property, known, settings.implementation))
+      return;
+  } catch (const std::invalid_argument&) {
+    return;  // mainline or a fixed variant cannot run it: not a counterexample (as the predicate)
+  }
+  report(failing, name, violation_comment(violation), violation.step, input);
 }
 
 // Exact differential mode: the kernel side runs its own design, the other side the trace's variant.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <vector>
 
 #include "harness/kernel_implementation.h"
 #include "impl/domain.h"
@@ -91,6 +92,15 @@ class Apply {
   impl::Domain& domain_;
 };
 
+// Each element converted, in one allocation (a vector grown by push_back took several per step).
+template <class From, class Convert>
+auto converted(const std::vector<From>& from, Convert convert) {
+  std::vector<decltype(convert(from.front()))> to;
+  to.reserve(from.size());
+  for (const From& each : from) to.push_back(convert(each));
+  return to;
+}
+
 std::optional<Range> range_or_none(const impl::HintRef& hint) {
   if (!hint.live()) return std::nullopt;
   return Range{hint.pfn_lo, hint.pfn_hi};
@@ -109,9 +119,8 @@ class ImplementationUnderTest final : public InspectableImplementation {
 
   Observation observe() const override {
     Observation observed;
-    for (const impl::Node& node : domain_.nodes()) observed.nodes.push_back(range_of(node));
-    for (const impl::CachedEntry& entry : domain_.cached())
-      observed.cached.push_back(cached_pfn_of(entry));
+    observed.nodes = converted(domain_.nodes(), range_of);
+    observed.cached = converted(domain_.cached(), cached_pfn_of);
     return observed;
   }
 
@@ -119,10 +128,10 @@ class ImplementationUnderTest final : public InspectableImplementation {
     const impl::DomainChanges changes = domain_.take_changes();
     ChangeReport report;
     report.complete = changes.complete;
-    for (const impl::Node& node : changes.nodes_gone) report.nodes_gone.push_back(range_of(node));
-    for (const impl::Node& node : changes.nodes_new) report.nodes_new.push_back(range_of(node));
-    for (const impl::CachedEntry& entry : changes.cached_gone) report.cached_gone.push_back(cached_pfn_of(entry));
-    for (const impl::CachedEntry& entry : changes.cached_new) report.cached_new.push_back(cached_pfn_of(entry));
+    report.nodes_gone = converted(changes.nodes_gone, range_of);
+    report.nodes_new = converted(changes.nodes_new, range_of);
+    report.cached_gone = converted(changes.cached_gone, cached_pfn_of);
+    report.cached_new = converted(changes.cached_new, cached_pfn_of);
     return report;
   }
 

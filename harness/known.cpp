@@ -65,7 +65,7 @@ struct ObservedRun {
 
 ObservedRun run_observed(const Trace& trace, std::string_view variant, const ImplementationChoice& implementation) {
   const std::unique_ptr<SystemUnderTest> system = make_exact_implementation(trace, variant, implementation);
-  CheckSession session(trace, *system, CheckOptions{.check_expectations = false});
+  CheckSession session(trace, *system, CheckOptions{.check_expectations = false, .describe_states = false});
   ObservedRun run;
   for (const Step& step : trace.steps) {
     const bool ok = session.step(step);

@@ -12,7 +12,7 @@ namespace {
 // Expectations pin one variant's placements; the predicates judge properties only.
 std::optional<Violation> violation_on(const Trace& trace, const std::string& variant,
                                       const ImplementationChoice& choice = {}) {
-  return check_on(trace, variant, choice, CheckOptions{.check_expectations = false}).violation;
+  return check_on(trace, variant, choice, CheckOptions{.check_expectations = false, .describe_states = false}).violation;
 }
 
 // A candidate an implementation cannot be built for (a snapshot it cannot hold) keeps nothing.
@@ -47,16 +47,20 @@ TracePredicate violates_same_property(const std::string& variant, Property prope
 
 TracePredicate counterexample_predicate(const std::string& variant, Property property, std::optional<unsigned> known,
                                         const ImplementationChoice& choice) {
-  const bool distinguishing = without_fixes(variant) != kDefaultVariant;
-  const bool identity_matters = may_be_known(variant, choice) || known;
-  // The variant runs once; mainline and the fixed variants only when it violates (the fuzzer
-  // asks this of every violating input).
   return unless_unrunnable([=](const Trace& trace) {
     const std::optional<Violation> violation = violation_on(trace, variant, choice);
-    if (!violation || violation->property != property) return false;
-    if (distinguishing && violation_on(trace, mainline_with_fixes_of(variant))) return false;
-    return !identity_matters || known_as(trace, violation->step, variant, choice) == known;
+    return violation && is_counterexample(trace, *violation, variant, property, known, choice);
   });
+}
+
+bool is_counterexample(const Trace& trace, const Violation& violation, const std::string& variant, Property property,
+                       std::optional<unsigned> known, const ImplementationChoice& choice) {
+  if (violation.property != property) return false;
+  // Mainline and the fixed variants only run when the variant violates (the fuzzer asks this of
+  // every violating input).
+  if (without_fixes(variant) != kDefaultVariant && violation_on(trace, mainline_with_fixes_of(variant))) return false;
+  const bool identity_matters = may_be_known(variant, choice) || known;
+  return !identity_matters || known_as(trace, violation.step, variant, choice) == known;
 }
 
 }  // namespace iovacheck

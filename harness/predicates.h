@@ -29,4 +29,11 @@ TracePredicate counterexample_predicate(const std::string& variant, Property pro
                                         std::optional<unsigned> known = std::nullopt,
                                         const ImplementationChoice& choice = {});
 
+// counterexample_predicate's judgement of a trace already run on `variant` by `choice`, whose
+// first violation is `violation` (the fuzz harness has that run in hand and would only repeat
+// it): the same property, distinguishing on a variant other than mainline, the same identity.
+// Throws std::invalid_argument when mainline or a fixed variant cannot run the trace.
+bool is_counterexample(const Trace& trace, const Violation& violation, const std::string& variant, Property property,
+                       std::optional<unsigned> known = std::nullopt, const ImplementationChoice& choice = {});
+
 }  // namespace iovacheck

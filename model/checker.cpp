@@ -115,6 +115,11 @@ class CheckSession::Run {
   Run(const Trace& start, SystemUnderTest& sut, const CheckOptions& options)
       : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr), names_(start, options.is_trace_name) {
     report_.named = Trace{start.geometry, start.variant, start.snapshot, {}};
+    // check() passes the whole trace: room for every step spares the vectors' regrowth.
+    if (!options.latest_step_only) {
+      report_.steps.reserve(start.steps.size());
+      report_.named.steps.reserve(start.steps.size());
+    }
   }
 
   bool step(const Step& step) {
@@ -138,6 +143,7 @@ class CheckSession::Run {
   }
 
   const CheckReport& report() const { return report_; }
+  CheckReport take_report() { return std::move(report_); }
   std::size_t steps_run() const { return steps_run_; }
   const Model& model() const { return model_; }
 
@@ -234,8 +240,10 @@ class CheckSession::Run {
   }
 
   void violate(std::size_t index, const Judgement& judged) {
-    report_.violation = Violation{index, judged.property, judged.reason, model_.describe(),
-                                  describe_observation(sut_.observe(), sut_.describe())};
+    report_.violation = Violation{index, judged.property, judged.reason, {}, {}};
+    if (!options_.describe_states) return;
+    report_.violation->model_state = model_.describe();
+    report_.violation->impl_state = describe_observation(sut_.observe(), sut_.describe());
   }
 
   SystemUnderTest& sut_;
@@ -256,13 +264,14 @@ bool CheckSession::finish() { return run_->finish(); }
 std::size_t CheckSession::steps_run() const { return run_->steps_run(); }
 const Model& CheckSession::model() const { return run_->model(); }
 const CheckReport& CheckSession::report() const { return run_->report(); }
+CheckReport CheckSession::take_report() { return run_->take_report(); }
 
 CheckReport check(const Trace& trace, SystemUnderTest& sut, const CheckOptions& options) {
   CheckSession session(trace, sut, options);
   for (const Step& step : trace.steps)
     if (!session.step(step)) break;
   session.finish();
-  return session.report();
+  return session.take_report();
 }
 
 std::string violation_comment(const Violation& violation) {

@@ -65,6 +65,10 @@ struct CheckOptions {
   // When set, the names the trace has defined so far (a streamed trace's parser knows them):
   // fresh names avoid them without the checker keeping its own copy.
   std::function<bool(std::string_view)> is_trace_name = nullptr;
+  // Describe both states in a violation (Violation::model_state, impl_state), as replay prints
+  // them. Engines that only judge (the predicates a minimizer keeps, the fuzz harness) turn it
+  // off: the text is O(live ranges) and was most of a short violating run's heap allocations.
+  bool describe_states = true;
 };
 
 // Runs every step of the trace until the first violation or unmet expectation.
@@ -85,6 +89,8 @@ class CheckSession {
   // steps are ignored. check() calls it; engines stepping by hand call it when they stop.
   bool finish();
   const CheckReport& report() const;
+  // The report moved out, for a caller done with the session (check() returns it uncopied).
+  CheckReport take_report();
   std::size_t steps_run() const;
   const Model& model() const;
 

@@ -1,8 +1,12 @@
 #!/bin/bash
 # Measures the fuzz engine (docs/fuzz.md "Figures"); a benchmark, not a test.
-#  1. exec/s of each harness with and without sanitizers: 2000 fixed random inputs of 30
-#     operations (370 bytes) each run once, and libFuzzer's own exec/s over a 10 s run from
-#     the seeds (differential: -max_len=370 -len_control=0);
+#  1. executions per CPU second of each harness with and without sanitizers: 2000 fixed random
+#     inputs of 30 operations (370 bytes) given as files, each run once three times over (the
+#     harness alone: libFuzzer keeps no corpus), and as a corpus with -runs=0 and the harness's
+#     .options (libFuzzer reads them into its corpus), and libFuzzer's own rate over a 10 s run
+#     from the seeds (differential: -max_len=370); callgrind's instructions per execution of
+#     the fuzz-fast differential harness on 200 of the inputs, and the share of them spent in
+#     the sanitizer-coverage callbacks (__sanitizer_cov_*);
 #  2. for every z-variant, the seconds from an empty corpus to the first distinguishing finding
 #     on one core (the harness aborts on it), and from the seeds without corpus/variants and
 #     corpus/findings, and from an empty corpus with the operation-level custom mutator
@@ -15,18 +19,28 @@
 #   MODES="empty seeded opmut" (default) and VARIANTS="z1-max32-reset ..." (default every
 #   z-variant) narrow part 2; SKIP_RATES=1 skips part 1.
 # Needs build/fuzz (cmake --preset fuzz), build/fuzz-fast and build/release's iovacheck ($IOVACHECK).
+# FUZZ_BUILD=DIR takes part 2's harnesses from another ASan build (another configuration).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 limit=${2:-60}
 cli=${IOVACHECK:-build/release/cli/iovacheck}  # any build without sanitizers
-for needed in build/fuzz/fuzz/differential build/fuzz-fast/fuzz/differential "$cli"; do
+fuzz_build=${FUZZ_BUILD:-build/fuzz}
+for needed in build/fuzz/fuzz/differential build/fuzz-fast/fuzz/differential "$fuzz_build/fuzz/differential" "$cli"; do
   [ -x "$needed" ] || { echo "measure-fuzz: $needed missing (build the fuzz, fuzz-fast and release presets)" >&2; exit 2; }
 done
+# A harness's [libfuzzer] settings (fuzz/NAME.options) appended to options, as the campaign
+# passes them.
+read_options() {
+  while IFS= read -r line; do
+    [[ $line =~ ^([a-z_]+)\ *=\ *(.*)$ ]] && options+=("-${BASH_REMATCH[1]}=${BASH_REMATCH[2]}")
+  done <"$1"
+}
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-# Every variant but z4, whose stale read ASan reports as a use-after-free by design.
-no_z4=$("$cli" variants | awk '/^[a-z0-9-]+ / && $1 != "z4-stale-cached32" {printf "%s%s", sep, $1; sep=","}')
+# Every variant but z4, whose stale read ASan reports as a use-after-free by design (a variant
+# line is its name and two spaces; the list of fixes below them has one).
+no_z4=$("$cli" variants | awk '/^[a-z0-9-]+  / && $1 != "z4-stale-cached32" {printf "%s%s", sep, $1; sep=","}')
 
 if [ -z "${SKIP_RATES:-}" ]; then
 python3 - "$scratch/fixed" <<'PY'
@@ -38,44 +52,48 @@ for i in range(2000):
         f.write(bytes(random.getrandbits(8) for _ in range(10 + 30 * 12)))
 PY
 
-echo "== exec/s ($(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the start: a shared machine)"
-printf "%-14s %-10s %28s %28s\n" harness build "fixed 30 ops" "libFuzzer 10 s"
+echo "== executions per CPU second ($(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg) at the start: a shared machine)"
+printf "%-14s %-10s %14s %14s %16s\n" harness build "each once" "-runs=0" "libFuzzer 10 s"
+per_cpu_second() { awk -v n="$1" '{ printf "%.0f", n / ($2 + $3) }' "$scratch/time"; }
 for build in fuzz fuzz-fast; do
   for harness in differential trace_parser; do
     binary=build/$build/fuzz/$harness
+    options=()
+    [ -f "fuzz/$harness.options" ] && read_options "fuzz/$harness.options"
     IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 /usr/bin/time -f "%e %U %S" -o "$scratch/time" \
-      "$binary" -runs=0 "$scratch/fixed" >/dev/null 2>&1
-    fixed=$(awk '{ printf "%.0f (%.0f per CPU s)", 2000 / $1, 2000 / ($2 + $3) }' "$scratch/time")
+      "$binary" "$scratch"/fixed/* "$scratch"/fixed/* "$scratch"/fixed/* >/dev/null 2>&1
+    alone=$(per_cpu_second 6000)
+    IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 /usr/bin/time -f "%e %U %S" -o "$scratch/time" \
+      "$binary" -runs=0 "${options[@]}" "$scratch/fixed" >/dev/null 2>&1
+    corpus=$(per_cpu_second 2000)
     mkdir -p "$scratch/run-$build-$harness"
-    extra=()
-    [ "$harness" = differential ] && extra=(-max_len=370 -len_control=0 -entropic=0)
-    [ "$harness" = trace_parser ] && extra=(-dict=fuzz/trace_parser.dict)
+    extra=("${options[@]}")
+    [ "$harness" = differential ] && extra+=(-max_len=370)
+    [ "$harness" = trace_parser ] && extra+=(-dict=fuzz/trace_parser.dict)
     IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 /usr/bin/time -f "%e %U %S" -o "$scratch/time" \
       "$binary" -max_total_time=10 -print_final_stats=1 "${extra[@]}" \
       "$scratch/run-$build-$harness" "corpus/fuzz/$harness" >"$scratch/log" 2>&1 || true
     executed=$(awk '/^stat::number_of_executed_units/ {print $2}' "$scratch/log")
-    rate=$(awk -v n="${executed:-0}" '{ printf "%.0f (%.0f per CPU s)", n / $1, n / ($2 + $3) }' "$scratch/time")
-    printf "%-14s %-10s %28s %28s\n" "$harness" "$build" "$fixed" "${rate:-?}"
+    printf "%-14s %-10s %14s %14s %16s\n" "$harness" "$build" "$alone" "$corpus" "$(per_cpu_second "${executed:-0}")"
   done
 done
 
 # The same fixed inputs under callgrind (no sanitizers: valgrind cannot run ASan builds):
 # instructions per execution of LLVMFuzzerTestOneInput, a figure the machine's load leaves alone.
 if command -v valgrind >/dev/null; then
-  mkdir -p "$scratch/fixed200" && cp "$scratch/fixed"/0[01]* "$scratch/fixed200/"
   IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 valgrind --tool=callgrind --callgrind-out-file="$scratch/cg" \
-    build/fuzz-fast/fuzz/differential -runs=0 "$scratch/fixed200" >/dev/null 2>&1
-  callgrind_annotate --inclusive=yes "$scratch/cg" 2>/dev/null | awk -v n="$(ls "$scratch/fixed200" | wc -l)" '
-    /LLVMFuzzerTestOneInput/ { gsub(",", "", $1); printf "differential, fuzz-fast, fixed 30 ops: %.0f instructions per execution (callgrind, %d inputs)\n", $1 / n, n; exit }'
+    build/fuzz-fast/fuzz/differential "$scratch"/fixed/0[01]* >/dev/null 2>&1
+  callgrind_annotate --inclusive=yes "$scratch/cg" 2>/dev/null | awk -v n=200 '
+    /LLVMFuzzerTestOneInput/ && !run { gsub(",", "", $1); run = $1 }
+    /[?]:__sanitizer_cov_/ { gsub(",", "", $1); coverage += $1 }
+    END { printf "differential, fuzz-fast, fixed 30 ops: %.0f instructions per execution (callgrind, %d inputs), %.0f %% of them in sanitizer-coverage callbacks\n", run / n, n, 100 * coverage / run }'
 fi
 
 fi
 
 # The differential harness's [libfuzzer] settings, as the campaign passes them.
 options=()
-while IFS= read -r line; do
-  [[ $line =~ ^([a-z_]+)\ *=\ *(.*)$ ]] && options+=("-${BASH_REMATCH[1]}=${BASH_REMATCH[2]}")
-done <fuzz/differential.options
+read_options fuzz/differential.options
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 maximum() { sort -n | tail -1; }
@@ -86,7 +104,7 @@ for seed in corpus/fuzz/differential/*; do
 done
 
 echo
-echo "== time to the first distinguishing finding, one core, ASan+UBSan build (build/fuzz), $runs runs, limit $limit CPU s"
+echo "== time to the first distinguishing finding, one core, ASan+UBSan build ($fuzz_build), $runs runs, limit $limit CPU s"
 echo "   seeded: $(ls "$scratch/seeds" | wc -l) seeds from corpus/ without corpus/variants and corpus/findings"
 printf "%-24s %-7s %6s %12s %9s %11s %10s %10s  %s\n" variant corpus found "median cpu s" "max cpu s" "median wall" "max wall" "min. len" "what"
 for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
@@ -97,8 +115,8 @@ for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
       mkdir -p "$dir/corpus" "$dir/crash"
       dirs=("$dir/corpus")
       [ "$mode" = seeded ] && dirs+=("$scratch/seeds")
-      harness=build/fuzz/fuzz/differential
-      [ "$mode" = opmut ] && harness=build/fuzz/fuzz/differential_opmut
+      harness=$fuzz_build/fuzz/differential
+      [ "$mode" = opmut ] && harness=$fuzz_build/fuzz/differential_opmut
       # LIMIT is CPU seconds (RLIMIT_CPU), so that a loaded machine does not cut runs short.
       IOVACHECK_FUZZ_VARIANTS=$variant /usr/bin/time -f "%e %U %S" -o "$dir/time" prlimit --cpu="$limit" "$harness" \
         -seed="$run" -max_total_time=$((limit * 30)) "${options[@]}" -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true

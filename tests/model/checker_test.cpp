@@ -176,5 +176,22 @@ TEST(Checker, StopsAtTheFirstViolationWithBothStates) {
   EXPECT_EQ(violation_comment(*report.violation).rfind("violation: soundness \u2014 result [0x100, 0x100]", 0), 0u);
 }
 
+TEST(Checker, AJudgeOnlyRunNamesTheSameViolationWithoutTheStates) {
+  const Trace misplaced = trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff))});
+  FakeAllocator described;
+  described.misplace_next = 0x100;
+  const CheckReport full = check(misplaced, described);
+  FakeAllocator judged;
+  judged.misplace_next = 0x100;
+  const CheckReport bare = check(misplaced, judged, CheckOptions{.describe_states = false});
+  ASSERT_TRUE(full.violation && bare.violation);
+  EXPECT_EQ(bare.violation->step, full.violation->step);
+  EXPECT_EQ(bare.violation->property, full.violation->property);
+  EXPECT_EQ(bare.violation->reason, full.violation->reason);
+  EXPECT_TRUE(bare.violation->model_state.empty());
+  EXPECT_TRUE(bare.violation->impl_state.empty());
+  EXPECT_FALSE(full.violation->model_state.empty());
+}
+
 }  // namespace
 }  // namespace iovacheck

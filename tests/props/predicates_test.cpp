@@ -65,6 +65,33 @@ TEST(Predicates, ACounterexampleKeepsItsIdentityUnderTheRuleForKnown) {
   EXPECT_FALSE(counterexample_predicate("mainline+f2", Property::Completeness)(kMainlineFinding)) << "fixed";
 }
 
+// The fuzz harness judges the run it already has: is_counterexample on that run's violation
+// says what counterexample_predicate says of the trace.
+TEST(Predicates, ARunInHandIsJudgedAsThePredicateJudgesIt) {
+  struct Case {
+    const Trace& trace;
+    std::string variant;
+    Property property;
+    std::optional<unsigned> known;
+  };
+  const std::optional<unsigned> seed_bug = known_as(kSeedBug, 5, "z1-max32-reset");
+  const Case cases[] = {{kMainlineFinding, "mainline", Property::Completeness, 2},
+                        {kMainlineFinding, "mainline", Property::Completeness, std::nullopt},
+                        {kMainlineFinding, "z1-max32-reset", Property::Completeness, 2},
+                        {kSeedBug, "z1-max32-reset", Property::Completeness, seed_bug},
+                        {kSeedBug, "z1-max32-reset", Property::Completeness, std::nullopt},
+                        {kSeedBug, "z1-max32-reset", Property::Soundness, seed_bug}};
+  for (const Case& each : cases) {
+    const CheckReport run = check_on(each.trace, each.variant, CheckOptions{.check_expectations = false});
+    ASSERT_TRUE(run.violation) << each.variant;
+    EXPECT_EQ(is_counterexample(each.trace, *run.violation, each.variant, each.property, each.known),
+              counterexample_predicate(each.variant, each.property, each.known)(each.trace))
+        << each.variant << " " << property_name(each.property);
+  }
+  const CheckReport seed_run = check_on(kSeedBug, "z1-max32-reset", CheckOptions{.check_expectations = false});
+  EXPECT_TRUE(is_counterexample(kSeedBug, *seed_run.violation, "z1-max32-reset", Property::Completeness, seed_bug));
+}
+
 TEST(Predicates, ExpectationsDoNotCount) {
   Trace pinned = kSeedBug;
   pinned.steps.front().expect = Expectation{Expectation::Kind::At, Range{0x2, 0x2}};  // wrong on purpose
