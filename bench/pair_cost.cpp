@@ -88,11 +88,11 @@ std::optional<RecordedPair> record_pair(const Trace& start) {
     pair.allocated = sut->apply(pair.alloc);
     if (pair.allocated.status != Outcome::Status::Ok) return std::nullopt;
     pair.after_alloc = sut->observe();
-    pair.alloc_changes = sut->changes();
+    sut->changes(pair.alloc_changes);
     pair.free = Free{Target{pair.allocated.pfn, ""}};
     pair.freed = sut->apply(pair.free);
     pair.after_free = sut->observe();
-    pair.free_changes = sut->changes();
+    sut->changes(pair.free_changes);
   }
   return pair;
 }

@@ -124,15 +124,14 @@ class ImplementationUnderTest final : public InspectableImplementation {
     return observed;
   }
 
-  ChangeReport changes() override {
-    const impl::DomainChanges changes = domain_.take_changes();
-    ChangeReport report;
-    report.complete = changes.complete;
-    report.nodes_gone = converted(changes.nodes_gone, range_of);
-    report.nodes_new = converted(changes.nodes_new, range_of);
-    report.cached_gone = converted(changes.cached_gone, cached_pfn_of);
-    report.cached_new = converted(changes.cached_new, cached_pfn_of);
-    return report;
+  void changes(ChangeReport& report) override {
+    domain_.take_changes(domain_changes_);
+    const impl::DomainChanges& changes = domain_changes_;
+    report.reset(changes.complete);
+    for (const impl::Node& node : changes.nodes_gone) report.nodes_gone.push_back(range_of(node));
+    for (const impl::Node& node : changes.nodes_new) report.nodes_new.push_back(range_of(node));
+    for (const impl::CachedEntry& entry : changes.cached_gone) report.cached_gone.push_back(cached_pfn_of(entry));
+    for (const impl::CachedEntry& entry : changes.cached_new) report.cached_new.push_back(cached_pfn_of(entry));
   }
 
   std::optional<std::string> validate() const override { return domain_.validate(); }
@@ -172,6 +171,7 @@ class ImplementationUnderTest final : public InspectableImplementation {
 
   impl::TreeSnapshot snapshot_;
   impl::Domain domain_;
+  impl::DomainChanges domain_changes_;  // the latest step's, its storage reused
   bool last_op_allocates_ = false;
 };
 

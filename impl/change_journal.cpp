@@ -23,8 +23,11 @@ void net(std::vector<std::pair<Key, int>>& events, Emit emit) {
 
 }  // namespace
 
-DomainChanges ChangeJournal::take() {
-  DomainChanges changes;
+void ChangeJournal::take(DomainChanges& changes) {
+  changes.nodes_gone.clear();
+  changes.nodes_new.clear();
+  changes.cached_gone.clear();
+  changes.cached_new.clear();
   changes.complete = complete_;
   net(nodes_, [&](const std::pair<Pfn, Pfn>& range, int count) {
     const Node node{range.first, range.second};
@@ -38,7 +41,6 @@ DomainChanges ChangeJournal::take() {
     for (int i = 0; i > count; --i) changes.cached_gone.push_back(entry);
   });
   complete_ = true;
-  return changes;
 }
 
 }  // namespace iovacheck::impl

@@ -18,8 +18,9 @@ class ChangeJournal {
   void cached_removed(Pfn pfn, unsigned bin, unsigned cpu) { cached_.push_back({{pfn, bin, cpu}, -1}); }
   void lose_track() { complete_ = false; }
 
-  // The net changes since the last take(); starts a new record.
-  DomainChanges take();
+  // The net changes since the last take(), written over `into` (its lists' storage reused);
+  // starts a new record.
+  void take(DomainChanges& into);
 
  private:
   // Events in the order they happened, netted by take(): +1 added, -1 removed.

@@ -162,7 +162,7 @@ std::vector<Node> Domain::nodes() const { return tree_->nodes(); }
 std::vector<CachedEntry> Domain::cached() const { return caches_->entries(); }
 
 CacheContents Domain::cache_contents() const { return caches_->contents(); }
-DomainChanges Domain::take_changes() { return journal_->take(); }
+void Domain::take_changes(DomainChanges& into) { journal_->take(into); }
 
 std::optional<std::string> Domain::validate() const {
   if (auto error = tree_->validate()) return error;

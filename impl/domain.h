@@ -129,7 +129,8 @@ class Domain {
   std::vector<CachedEntry> cached() const;
   CacheContents cache_contents() const;
   // What changed since the last call (or since construction), netted.
-  DomainChanges take_changes();
+  // Written over `into`, its lists' storage reused.
+  void take_changes(DomainChanges& into);
   // Every structural invariant; the first that does not hold.
   std::optional<std::string> validate() const;
   std::string describe() const;  // hints and counters, one per line

@@ -178,7 +178,7 @@ class CheckSession::Run {
   }
 
   void apply(std::size_t index, StepRecord& record, Step& named) {
-    const std::optional<std::string> freed_name = name_freed_by(record.op);
+    const std::optional<std::string> freed_name = name_freed_by(record.op, named.op);
     if (freed_name) *free_target(named.op) = Target{0, *freed_name};
     record.outcome = sut_.apply(record.op);
     if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, *broken});
@@ -192,9 +192,9 @@ class CheckSession::Run {
   void apply_refused(std::size_t index, StepRecord& record) {
     record.outcome = sut_.apply(record.op);
     if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, *broken});
-    const ChangeReport changes = sut_.changes();
-    auto judged = options_.paranoid || !changes.complete ? model_.judge_refusal(record.outcome, sut_.observe())
-                                                          : model_.judge_refusal(record.outcome, changes);
+    sut_.changes(changes_);
+    auto judged = options_.paranoid || !changes_.complete ? model_.judge_refusal(record.outcome, sut_.observe())
+                                                           : model_.judge_refusal(record.outcome, changes_);
     if (judged && !options_.paranoid) {
       if (auto broken = sut_.validate()) judged = Judgement{Property::Structure, *broken};
     }
@@ -216,19 +216,21 @@ class CheckSession::Run {
   // The change report is always taken, so the next one starts from this step. A step the model
   // finds violating is validated first, so a broken structure is named as paranoid names it.
   std::optional<Judgement> judge(const Op& op, const Outcome& outcome) {
-    const ChangeReport changes = sut_.changes();
-    const bool whole = options_.paranoid || !changes.complete;
-    auto judged = whole ? model_.judge(op, outcome, sut_.observe()) : model_.judge(op, outcome, changes);
+    sut_.changes(changes_);
+    const bool whole = options_.paranoid || !changes_.complete;
+    auto judged = whole ? model_.judge(op, outcome, sut_.observe()) : model_.judge(op, outcome, changes_);
     if (judged && !options_.paranoid) {
       if (auto broken = sut_.validate()) return Judgement{Property::Structure, *broken};
     }
     return judged;
   }
 
-  // The live name a valid free releases, found through the model before the step.
-  std::optional<std::string> name_freed_by(const Op& op) const {
+  // The live name a valid free releases: the name it was given by (it resolved, so it is live,
+  // and a range holds one live allocation), else found through the model before the step.
+  std::optional<std::string> name_freed_by(const Op& op, const Op& as_written) const {
     const Target* target = free_target(op);
     if (!target) return std::nullopt;
+    if (const Target* written = free_target(as_written); written->by_name()) return written->name;
     const OwnedRange* holder = model_.range_holding(target->pfn);
     return holder ? names_.owner_in(holder->range) : std::nullopt;
   }
@@ -251,6 +253,7 @@ class CheckSession::Run {
   Model model_;
   Names names_;
   CheckReport report_;
+  ChangeReport changes_;  // the latest step's, its storage reused from step to step
   std::size_t steps_run_ = 0;
   std::size_t steps_since_validate_ = 0;
   bool finished_ = false;

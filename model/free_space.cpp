@@ -42,26 +42,31 @@ std::optional<Range> highest_placement_in(Pfn lo, Pfn hi, Pfn start_pfn, const R
   return range_of(*pfn, request.size);
 }
 
+bool FittingScan::add(const Range& occupied) {
+  if (beyond_top_) return false;
+  if (occupied.lo > first_free_) {
+    if (auto part = highest_placement_in(first_free_, occupied.lo - 1, start_pfn_, request_)) found_ = part;
+  }
+  if (occupied.hi == kMaxPfn) {
+    beyond_top_ = true;
+    return false;
+  }
+  first_free_ = std::max(first_free_, occupied.hi + 1);
+  return true;
+}
+
+std::optional<Range> FittingScan::result() const {
+  if (beyond_top_) return found_;
+  if (auto part = highest_placement_in(first_free_, kMaxPfn, start_pfn_, request_)) return part;
+  return found_;
+}
+
 std::optional<Range> find_fitting_placement(const std::map<Pfn, OwnedRange>& ranges, Pfn start_pfn,
                                       const Request& request, const Occupies& occupies) {
-  std::optional<Range> found;
-  Pfn first_free = 0;  // lowest pfn not yet known to be occupied
-  bool beyond_top = false;
-  for (const auto& [lo, owned] : ranges) {
-    if (!occupies(owned)) continue;
-    if (owned.range.lo > first_free) {
-      if (auto part = highest_placement_in(first_free, owned.range.lo - 1, start_pfn, request)) found = part;
-    }
-    if (owned.range.hi == kMaxPfn) {
-      beyond_top = true;
-      break;
-    }
-    first_free = std::max(first_free, owned.range.hi + 1);
-  }
-  if (!beyond_top) {
-    if (auto part = highest_placement_in(first_free, kMaxPfn, start_pfn, request)) found = part;
-  }
-  return found;
+  FittingScan scan(start_pfn, request);
+  for (const auto& [lo, owned] : ranges)
+    if (occupies(owned) && !scan.add(owned.range)) break;
+  return scan.result();
 }
 
 }  // namespace iovacheck

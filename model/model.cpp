@@ -1,6 +1,7 @@
 #include "model/model.h"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <sstream>
 #include <stdexcept>
@@ -14,7 +15,6 @@
 namespace iovacheck {
 namespace {
 
-using Ranges = std::map<Pfn, OwnedRange>;
 using Kind = Owner::Kind;
 
 // ---- Transitions: what a step may do to the state -------------------------------------------
@@ -35,23 +35,70 @@ struct CacheRelease {
   std::size_t count = 0;
 };
 
+// The ranges a transition changes, by start: the range after the step, nullopt when gone. A
+// sorted vector, not a node container: a step changes one or two ranges, and allocating a node
+// for each was a good part of a step's cost. A flush or a drain changes many, appended out of
+// order; those are sorted once, on the first lookup. Setting a start again replaces its entry.
+class RangeChanges {
+ public:
+  using Entry = std::pair<Pfn, std::optional<OwnedRange>>;
+
+  void set(Pfn lo, std::optional<OwnedRange> after) {
+    if (sorted_ && (entries_.empty() || entries_.back().first < lo)) {
+      entries_.emplace_back(lo, std::move(after));
+    } else if (std::optional<OwnedRange>* existing = sorted_ ? find(lo) : nullptr) {
+      *existing = std::move(after);
+    } else {
+      entries_.emplace_back(lo, std::move(after));
+      sorted_ = false;
+    }
+  }
+
+  std::optional<OwnedRange>* find(Pfn lo) {
+    sort();
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), lo, [](const Entry& entry, Pfn key) { return entry.first < key; });
+    return it != entries_.end() && it->first == lo ? &it->second : nullptr;
+  }
+  const std::optional<OwnedRange>* find(Pfn lo) const { return const_cast<RangeChanges*>(this)->find(lo); }
+
+  // Ascending by start.
+  std::vector<Entry>::const_iterator begin() const { return sort(), entries_.cbegin(); }
+  std::vector<Entry>::const_iterator end() const { return sort(), entries_.cend(); }
+
+ private:
+  // Sorts by start, keeping only the last entry set for each (stable: the append order is the
+  // order they were set in).
+  void sort() const {
+    if (sorted_) return;
+    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.first < b.first; });
+    auto last_of_each = [](const Entry& a, const Entry& b) { return a.first == b.first; };
+    std::reverse(entries_.begin(), entries_.end());
+    entries_.erase(std::unique(entries_.begin(), entries_.end(), last_of_each), entries_.end());
+    std::reverse(entries_.begin(), entries_.end());
+    sorted_ = true;
+  }
+
+  mutable std::vector<Entry> entries_;
+  mutable bool sorted_ = true;
+};
+
 // A step's effect on the state, as a change to it: only what the rule decides is listed.
 struct Transition {
-  std::map<Pfn, std::optional<OwnedRange>> changes;  // by range.lo: the range after the step, nullopt when gone
+  RangeChanges changes;
   std::vector<CacheMove> moves;
   std::vector<CacheRelease> releases;
   std::optional<Pfn> pinned;  // a pfn just cached: it must be exactly where the rule put it
 
-  void put(const Range& range, const Owner& owner) { changes[range.lo] = OwnedRange{range, owner}; }
-  void remove(Pfn lo) { changes[lo] = std::nullopt; }
+  void put(const Range& range, const Owner& owner) { changes.set(range.lo, OwnedRange{range, owner}); }
+  void remove(Pfn lo) { changes.set(lo, std::nullopt); }
 };
 
 // A rule's answer for one way the step may have gone: allowed (a transition) or not; or that
-// answer deferred, for a less plausible way only asked about when the likelier ones fail.
+// answer deferred, for a less plausible way of a fast allocation only asked about when the
+// likelier ones fail (named, not a closure: a closure over the step's values took a heap
+// allocation per step).
 using Answer = std::variant<Transition, Judgement>;
-struct Deferred {
-  std::function<Answer()> answer;
-};
+enum class Deferred { Fresh, AfterFlush };
 using Ruling = std::variant<Transition, Judgement, Deferred>;
 
 Ruling to_ruling(Answer answer) {
@@ -59,8 +106,27 @@ Ruling to_ruling(Answer answer) {
   return std::get<Judgement>(answer);
 }
 
-std::vector<Ruling> only(Ruling way) {
-  std::vector<Ruling> ways;
+// The ways a step may have gone, most plausible first: at most four (a reserve's policies, a
+// fast allocation's ways), held in place.
+class Ways {
+ public:
+  Ways() = default;
+  Ways(Judgement problem) { push_back(std::move(problem)); }  // NOLINT: a rule's one answer
+  void push_back(Ruling way) {
+    if (count_ == ways_.size()) throw std::logic_error("Ways: more than four ways for one step");
+    ways_[count_++] = std::move(way);
+  }
+  bool empty() const { return count_ == 0; }
+  Ruling* begin() { return ways_.data(); }
+  Ruling* end() { return ways_.data() + count_; }
+
+ private:
+  std::array<Ruling, 4> ways_;
+  std::size_t count_ = 0;
+};
+
+Ways only(Ruling way) {
+  Ways ways;
   ways.push_back(std::move(way));
   return ways;
 }
@@ -210,21 +276,27 @@ std::optional<Judgement> placement_error(const ModelState& state, Pfn start_pfn,
   if (request.aligned && !is_aligned_for(pfn, request.size))
     return judgement(Property::Soundness, what() + " is not aligned to " + hex(roundup_pow2(request.size)));
   // The ranges overlapping it, ascending: the one holding its start, then those starting inside it.
-  const Ranges& ranges = state.ranges();
-  auto it = ranges.upper_bound(placed->lo);
-  if (it != ranges.begin() && std::prev(it)->second.range.hi >= placed->lo) --it;
-  for (; it != ranges.end() && it->second.range.lo <= placed->hi; ++it)
-    if (occupies(it->second))
-      return judgement(Property::Soundness, what() + " overlaps the live range " + describe_range(it->second));
+  const RangeIndex& ranges = state.ranges();
+  for (const OwnedRange* owned = ranges.first_reaching(placed->lo); owned && owned->range.lo <= placed->hi;
+       owned = ranges.first_above(owned->range.lo))
+    if (occupies(*owned)) return judgement(Property::Soundness, what() + " overlaps the live range " + describe_range(*owned));
   return std::nullopt;
 }
 
-// A fitting placement below the limit; with every range occupying it comes from the gap index,
-// else (counting cached ranges as free, only asked when an allocation failed) from a scan.
+// The highest placement with the cached ranges counted as free: a scan, only asked when a fast
+// allocation failed after draining its caches.
+std::optional<Range> placement_without_cached(const RangeIndex& ranges, Pfn start_pfn, const Request& request) {
+  FittingScan scan(start_pfn, request);
+  ranges.for_each([&](const OwnedRange& owned) { return !occupies_unless_cached(owned) || scan.add(owned.range); });
+  return scan.result();
+}
+
+// A fitting placement below the limit; with every range occupying it comes from the gap
+// aggregates of the range index, else from a scan.
 std::optional<Judgement> incompleteness(const ModelState& state, Pfn start_pfn, const Request& request,
                                         bool cached_occupy, const std::string& what_failed) {
-  auto gap = cached_occupy ? state.gaps().highest_placement(start_pfn, request)
-                           : find_fitting_placement(state.ranges(), start_pfn, request, occupies_unless_cached);
+  auto gap = cached_occupy ? state.ranges().highest_placement(start_pfn, request)
+                           : placement_without_cached(state.ranges(), start_pfn, request);
   if (!gap) return std::nullopt;
   return judgement(Property::Completeness, what_failed + ": a fitting gap " + to_string(*gap) + " exists at or below limit " +
                                                hex(request.limit));
@@ -237,7 +309,7 @@ class Rules {
   Rules(const Geometry& geometry, const ModelState& state, const ObservedAfter& after)
       : geometry_(geometry), state_(state), observed_(after) {}
 
-  std::vector<Ruling> operator()(const Alloc& op, const Outcome& outcome) const {
+  Ways operator()(const Alloc& op, const Outcome& outcome) const {
     const Request request{op.size, op.limit, op.aligned};
     if (outcome.status == Outcome::Status::Fail) {
       if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "alloc failed")) return {*missed};
@@ -251,9 +323,9 @@ class Rules {
   }
 
   // The ways a fast allocation may have gone, most plausible first.
-  std::vector<Ruling> operator()(const FastAlloc& op, const Outcome& outcome) const {
+  Ways operator()(const FastAlloc& op, const Outcome& outcome) const {
     const Request request{fast_alloc_size(op.size), op.limit, true};
-    std::vector<Ruling> ways;
+    Ways ways;
     if (outcome.status == Outcome::Status::Fail) {
       // Section 4: a tree placement at pfn 0 is "no result" to the caller; its node stays, leaked.
       if (placed_at_zero(request)) {
@@ -264,29 +336,32 @@ class Rules {
       ways.push_back(to_ruling(fast_failure(op, request)));
       return ways;
     }
-    ways.reserve(4);  // at most four ways: one allocation
     const bool hit_possible = state_.cached(outcome.pfn) != nullptr;
     const bool flushed = observed_.drained();
     // A drain shows as cached ranges gone from the tree; it happens only after a miss, so a
     // step that drained cannot also have hit. A drain whose retry took back the very range it
     // drained does not show: that is the last way.
-    const Owner owner = fast_owner(op, outcome.pfn);
-    auto after_flush = [this, &op, request, &outcome, owner] { return fast_after_flush(op, request, outcome, owner); };
-    auto fresh = [this, &op, request, &outcome, owner] { return fast_fresh(op, request, outcome, owner); };
-    if (flushed && op.flush) ways.push_back(to_ruling(after_flush()));
+    if (flushed && op.flush) ways.push_back(deferred(op, outcome, Deferred::AfterFlush));
     if (!flushed && hit_possible) ways.push_back(to_ruling(fast_hit(op, request, outcome.pfn)));
-    ways.push_back(ways.empty() ? to_ruling(fresh()) : Ruling(Deferred{fresh}));
-    if (!flushed && op.flush) ways.push_back(Deferred{after_flush});
+    ways.push_back(ways.empty() ? deferred(op, outcome, Deferred::Fresh) : Ruling(Deferred::Fresh));
+    if (!flushed && op.flush) ways.push_back(Deferred::AfterFlush);
     return ways;
   }
 
-  std::vector<Ruling> operator()(const Free& op, const Outcome&) const {
+  // A fast allocation's deferred way, answered.
+  Ruling deferred(const FastAlloc& op, const Outcome& outcome, Deferred way) const {
+    const Request request{fast_alloc_size(op.size), op.limit, true};
+    const Owner owner = fast_owner(op, outcome.pfn);
+    return to_ruling(way == Deferred::Fresh ? fast_fresh(op, request, outcome, owner) : fast_after_flush(op, request, outcome, owner));
+  }
+
+  Ways operator()(const Free& op, const Outcome&) const {
     Transition transition;
     transition.remove(state_.holding(op.target.pfn)->range.lo);
     return only(std::move(transition));
   }
 
-  std::vector<Ruling> operator()(const FastFree& op, const Outcome&) const {
+  Ways operator()(const FastFree& op, const Outcome&) const {
     Transition transition;
     const OwnedRange& freed = *state_.holding(op.target.pfn);
     const unsigned bin = size_bin(op.size);
@@ -303,9 +378,9 @@ class Rules {
     return only(std::move(transition));
   }
 
-  std::vector<Ruling> operator()(const Reserve& op, const Outcome& outcome) const;
+  Ways operator()(const Reserve& op, const Outcome& outcome) const;
 
-  std::vector<Ruling> operator()(const Flush& op, const Outcome&) const {
+  Ways operator()(const Flush& op, const Outcome&) const {
     Transition transition;
     for (unsigned bin = 0; bin < kRangeCacheBins; ++bin) {
       if (op.scope != Flush::Scope::Depot) {
@@ -317,7 +392,7 @@ class Rules {
     return only(std::move(transition));
   }
 
-  std::vector<Ruling> operator()(const Trim&, const Outcome&) const {
+  Ways operator()(const Trim&, const Outcome&) const {
     Transition transition;
     for (unsigned bin = 0; bin < kRangeCacheBins; ++bin) {
       const std::size_t magazines = state_.cached_count(bin, CacheSlot{}) / geometry_.mag_size;
@@ -326,7 +401,7 @@ class Rules {
     return only(std::move(transition));
   }
 
-  std::vector<Ruling> operator()(const Find& op, const Outcome& outcome) const {
+  Ways operator()(const Find& op, const Outcome& outcome) const {
     const OwnedRange* holder = state_.holding(op.pfn);
     const bool found = outcome.status == Outcome::Status::Ok;
     if (!holder && found)
@@ -486,12 +561,10 @@ struct ReserveWalk {
   std::optional<OwnedRange> extended_foreign;  // the first range not a reservation it lowered, or the anchor
 };
 
-ReserveWalk walk_reserve(const Ranges& ranges, Pfn lo, const Pfn hi, const ReserveGrowth& growth) {
+ReserveWalk walk_reserve(const RangeIndex& ranges, Pfn lo, const Pfn hi, const ReserveGrowth& growth) {
   ReserveWalk walk;
-  auto it = ranges.upper_bound(lo);
-  if (it != ranges.begin() && std::prev(it)->second.range.hi >= lo) --it;
-  for (; it != ranges.end() && it->second.range.lo <= hi; ++it) {
-    OwnedRange node = it->second;
+  for (const OwnedRange* next = ranges.first_reaching(lo); next && next->range.lo <= hi; next = ranges.first_above(next->range.lo)) {
+    OwnedRange node = *next;
     if (lo < node.range.lo) {
       (node.range.hi == kMaxPfn ? walk.extends_anchor : walk.extends_a_node) = true;
       if (growth.extends(node.range)) {  // lower pfn_lo in place, whoever owns the node
@@ -518,7 +591,7 @@ ReserveWalk walk_reserve(const Ranges& ranges, Pfn lo, const Pfn hi, const Reser
 
 // reserve_iova as section 3 states it, on the model's ranges, then the policies the decision on
 // F3 and F9 allows where they differ from it.
-std::vector<Ruling> Rules::operator()(const Reserve& op, const Outcome& outcome) const {
+Ways Rules::operator()(const Reserve& op, const Outcome& outcome) const {
   if (outcome.status != Outcome::Status::Ok)
     return {judgement(Property::Reserve, "reserve " + hex(op.lo) + " " + hex(op.hi) + " failed; it cannot fail")};
   const ReserveWalk spec = walk_reserve(state_.ranges(), op.lo, op.hi, ReserveGrowth{});
@@ -526,7 +599,7 @@ std::vector<Ruling> Rules::operator()(const Reserve& op, const Outcome& outcome)
   if (spec.extends_a_node) policies.push_back(ReserveGrowth{.nodes = false, .anchor = true});
   if (spec.extends_anchor) policies.push_back(ReserveGrowth{.nodes = true, .anchor = false});
   if (spec.extends_a_node && spec.extends_anchor) policies.push_back(ReserveGrowth{.nodes = false, .anchor = false});
-  std::vector<Ruling> ways;
+  Ways ways;
   for (const ReserveGrowth& growth : policies) {
     ReserveWalk walk = walk_reserve(state_.ranges(), op.lo, op.hi, growth);
     if (walk.extended_foreign) {
@@ -553,14 +626,15 @@ std::vector<Ruling> Rules::operator()(const Reserve& op, const Outcome& outcome)
 // whole-state comparison would meet them, so the first difference found is the same.
 class TransitionCheck {
  public:
-  using Adopted = std::map<Pfn, std::optional<OwnedRange>>;
+  using Adopted = RangeChanges;
 
   // `scratch` is working storage lent by the model, so a step allocates no lists of its own.
   TransitionCheck(const Geometry& geometry, const ModelState& before, Transition transition, const ObservedAfter& observed,
                   std::vector<Pfn>& scratch)
       : geometry_(geometry), before_(before), transition_(std::move(transition)), observed_(observed), scratch_(scratch) {
     for (const auto& [lo, owned] : transition_.changes)
-      if (owned && is_cached(*owned) && before_.cached(owned->owner.pfn) == nullptr) newly_cached_.emplace(owned->owner.pfn, lo);
+      if (owned && is_cached(*owned) && before_.cached(owned->owner.pfn) == nullptr) newly_cached_.emplace_back(owned->owner.pfn, lo);
+    std::sort(newly_cached_.begin(), newly_cached_.end());
   }
 
   // The changes to adopt, or why the observation is not what the transition allows.
@@ -574,7 +648,7 @@ class TransitionCheck {
  private:
   // The model's range starting at lo after the step, as decided so far.
   std::optional<OwnedRange> after_at(Pfn lo) const {
-    if (auto it = transition_.changes.find(lo); it != transition_.changes.end()) return it->second;
+    if (const std::optional<OwnedRange>* changed = transition_.changes.find(lo)) return *changed;
     if (const OwnedRange* owned = before_.at(lo)) return *owned;
     return std::nullopt;
   }
@@ -582,13 +656,13 @@ class TransitionCheck {
   // The start of the model's cached range for a magazine pfn after the step, if it is cached.
   std::optional<Pfn> after_cached_start(Pfn pfn) const {
     if (const OwnedRange* before = before_.cached(pfn)) {
-      auto it = transition_.changes.find(before->range.lo);
-      if (it == transition_.changes.end()) return before->range.lo;
-      const std::optional<OwnedRange>& owned = it->second;
+      const std::optional<OwnedRange>* changed = transition_.changes.find(before->range.lo);
+      if (!changed) return before->range.lo;
+      const std::optional<OwnedRange>& owned = *changed;
       if (owned && is_cached(*owned) && owned->owner.pfn == pfn) return before->range.lo;
     }
-    auto fresh = newly_cached_.find(pfn);
-    if (fresh == newly_cached_.end()) return std::nullopt;
+    auto fresh = std::lower_bound(newly_cached_.begin(), newly_cached_.end(), std::pair<Pfn, Pfn>{pfn, 0});
+    if (fresh == newly_cached_.end() || fresh->first != pfn) return std::nullopt;
     const std::optional<OwnedRange> owned = after_at(fresh->second);
     return owned && is_cached(*owned) ? std::optional<Pfn>(fresh->second) : std::nullopt;
   }
@@ -659,7 +733,7 @@ class TransitionCheck {
         if (!consume_move(owned->owner, entry->slot))
           return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " moved from " + slot_name(owned->owner.slot) + " to " + slot_name(entry->slot));
         owned->owner.slot = entry->slot;
-        transition_.changes[lo] = owned;
+        transition_.changes.set(lo, owned);
       }
     }
     if (observed_.cached_total() != model_cached_total() || !observed_.cached_twice().empty()) return unexpected_cache_entry();
@@ -709,13 +783,18 @@ class TransitionCheck {
   // Depots hold whole magazines; a CPU holds at most its loaded and prev magazines. Only the
   // slots the step changed can have lost their shape.
   std::optional<Judgement> cache_shape() const {
-    std::map<BinSlot, std::ptrdiff_t> per_slot;
+    // Each change's -1 from its slot before and +1 to its slot after, summed per slot in order.
+    std::vector<std::pair<BinSlot, std::ptrdiff_t>> moved;
     for (const auto& [lo, owned] : transition_.changes) {
       if (const OwnedRange* before = before_.at(lo); before && is_cached(*before))
-        --per_slot[BinSlot{before->owner.bin, before->owner.slot.cpu}];
-      if (owned && is_cached(*owned)) ++per_slot[BinSlot{owned->owner.bin, owned->owner.slot.cpu}];
+        moved.emplace_back(BinSlot{before->owner.bin, before->owner.slot.cpu}, -1);
+      if (owned && is_cached(*owned)) moved.emplace_back(BinSlot{owned->owner.bin, owned->owner.slot.cpu}, +1);
     }
-    for (const auto& [key, change] : per_slot) {
+    std::sort(moved.begin(), moved.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (std::size_t i = 0; i < moved.size();) {
+      const BinSlot key = moved[i].first;
+      std::ptrdiff_t change = 0;
+      for (; i < moved.size() && moved[i].first == key; ++i) change += moved[i].second;
       const unsigned bin = key.first;  // not a structured binding: clang 14 cannot capture one
       const unsigned cpu = key.second;
       const std::size_t count = before_.cached_count(bin, CacheSlot{cpu}) + change;
@@ -734,7 +813,7 @@ class TransitionCheck {
   Transition transition_;
   const ObservedAfter& observed_;
   std::vector<Pfn>& scratch_;
-  std::unordered_map<Pfn, Pfn> newly_cached_;  // magazine pfn -> start, for ranges the step caches
+  std::vector<std::pair<Pfn, Pfn>> newly_cached_;  // (magazine pfn, start) ascending, for ranges the step caches
 };
 
 std::optional<CallerError> caller_error_of(const ModelState& state, const Geometry& geometry, const Op& op);
@@ -762,10 +841,10 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
     return judgement(Property::Rejection, "the implementation refused valid input");
   const ObservedAfter observed(state_, changes);
   const Rules rules(geometry_, state_, observed);
-  std::vector<Ruling> ways = std::visit([&](const auto& typed) { return rules(typed, outcome); }, op);
+  Ways ways = std::visit([&](const auto& typed) { return rules(typed, outcome); }, op);
   std::optional<Judgement> first_problem;
   for (Ruling& way : ways) {
-    if (auto* deferred = std::get_if<Deferred>(&way)) way = to_ruling(deferred->answer());
+    if (auto* deferred = std::get_if<Deferred>(&way)) way = rules.deferred(std::get<FastAlloc>(op), outcome, *deferred);
     if (auto* problem = std::get_if<Judgement>(&way)) {
       if (!first_problem) first_problem = *problem;
       continue;
@@ -816,7 +895,7 @@ ChangeReport Model::difference_to(const Observation& observed) const {
   if (!std::is_sorted(nodes.begin(), nodes.end(), by_lo)) std::sort(nodes.begin(), nodes.end(), by_lo);
   std::vector<Range> modelled;
   modelled.reserve(state_.ranges().size());
-  for (const auto& [lo, owned] : state_.ranges()) modelled.push_back(owned.range);
+  state_.ranges().for_each([&](const OwnedRange& owned) { return modelled.push_back(owned.range), true; });
   std::set_difference(modelled.begin(), modelled.end(), nodes.begin(), nodes.end(), std::back_inserter(difference.nodes_gone), by_lo);
   std::set_difference(nodes.begin(), nodes.end(), modelled.begin(), modelled.end(), std::back_inserter(difference.nodes_new), by_lo);
 
@@ -833,7 +912,10 @@ ChangeReport Model::difference_to(const Observation& observed) const {
 
 std::string Model::describe() const {
   std::ostringstream out;
-  for (const auto& [lo, owned] : state_.ranges()) out << describe_range(owned) << (owned.range.lo == kMaxPfn ? " (anchor)" : "") << "\n";
+  state_.ranges().for_each([&](const OwnedRange& owned) {
+    out << describe_range(owned) << (owned.range.lo == kMaxPfn ? " (anchor)" : "") << "\n";
+    return true;
+  });
   return out.str();
 }
 

@@ -56,7 +56,7 @@ class Model {
   const OwnedRange* range_holding(Pfn pfn) const;
 
   const Geometry& geometry() const { return geometry_; }
-  const std::map<Pfn, OwnedRange>& ranges() const { return state_.ranges(); }  // keyed by range.lo
+  const RangeIndex& ranges() const { return state_.ranges(); }
   std::size_t bytes() const { return state_.bytes(); }
   std::string describe() const;
 

@@ -51,7 +51,20 @@ struct ChangeReport {
   std::vector<CachedPfn> cached_gone;  // cache entries (pfn, bin, slot) before, not after
   std::vector<CachedPfn> cached_new;   // cache entries after, not before
   bool complete = true;                // false: the implementation cannot tell; observe the whole state
+
+  // Empties the lists, keeping their storage.
+  void reset(bool complete_report) {
+    nodes_gone.clear();
+    nodes_new.clear();
+    cached_gone.clear();
+    cached_new.clear();
+    complete = complete_report;
+  }
 };
+
+class SystemUnderTest;
+// The change report as a value, for callers that keep it (tests, benchmarks).
+inline ChangeReport changes_of(SystemUnderTest& sut);
 
 class SystemUnderTest {
  public:
@@ -59,13 +72,20 @@ class SystemUnderTest {
   // Applies an op whose free targets are pfns (the checker resolves names first).
   virtual Outcome apply(const Op& op) = 0;
   virtual Observation observe() const = 0;
-  // What changed since the last call (or since construction). The default cannot tell, and the
-  // checker then compares the whole observation.
-  virtual ChangeReport changes() { return ChangeReport{{}, {}, {}, {}, false}; }
+  // What changed since the last call (or since construction), written over `report`: its lists'
+  // storage is reused, so taking a step's report allocates nothing once they have grown. The
+  // default cannot tell, and the checker then compares the whole observation.
+  virtual void changes(ChangeReport& report) { report.reset(false); }
   // Every structural invariant the implementation knows of; the first broken one, if any.
   virtual std::optional<std::string> validate() const = 0;
   // Internal state worth printing next to a violation (hints, counters), one item per line.
   virtual std::string describe() const = 0;
 };
+
+inline ChangeReport changes_of(SystemUnderTest& sut) {
+  ChangeReport report;
+  sut.changes(report);
+  return report;
+}
 
 }  // namespace iovacheck

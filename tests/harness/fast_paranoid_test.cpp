@@ -189,7 +189,7 @@ class ReportAuditor final : public SystemUnderTest {
     const Observation before = inner_->observe();
     const Outcome outcome = inner_->apply(op);
     const Observation after = inner_->observe();
-    const ChangeReport reported = inner_->changes();
+    const ChangeReport reported = changes_of(*inner_);
     ++audited;
     if (!reported.complete) return outcome;  // a reserve: the checker observes everything
     EXPECT_EQ(sorted(reported.nodes_gone), missing_from(before.nodes, after.nodes)) << print_op(op);
@@ -199,7 +199,7 @@ class ReportAuditor final : public SystemUnderTest {
     return outcome;
   }
   Observation observe() const override { return inner_->observe(); }
-  ChangeReport changes() override { return ChangeReport{{}, {}, {}, {}, false}; }
+  void changes(ChangeReport& report) override { report.reset(false); }
   std::optional<std::string> validate() const override { return inner_->validate(); }
   std::string describe() const override { return inner_->describe(); }
 
@@ -249,18 +249,17 @@ class HiddenChange final : public SystemUnderTest {
   Outcome apply(const Op& op) override {
     const Outcome outcome = inner_->apply(op);
     if (++applied_ == at_step_) {
-      reported_ = inner_->changes();
+      reported_ = changes_of(*inner_);
       inner_->apply(Alloc{"", 1, 0xff, false});
-      (void)inner_->changes();  // the hidden allocation's change is dropped
+      (void)changes_of(*inner_);  // the hidden allocation's change is dropped
     }
     return outcome;
   }
   Observation observe() const override { return inner_->observe(); }
-  ChangeReport changes() override {
-    if (!reported_) return inner_->changes();
-    ChangeReport report = std::move(*reported_);
+  void changes(ChangeReport& report) override {
+    if (!reported_) return inner_->changes(report);
+    report = std::move(*reported_);
     reported_.reset();
-    return report;
   }
   std::optional<std::string> validate() const override { return inner_->validate(); }
   std::string describe() const override { return inner_->describe(); }

@@ -1,0 +1,345 @@
+#include "model/range_index.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace iovacheck {
+
+RangeIndex::RangeIndex() : nodes_(1) {}
+
+// ---- Ranges ---------------------------------------------------------------------------------
+
+RangeIndex::Index RangeIndex::find(Pfn lo) const {
+  Index t = root_;
+  while (t != kNone && nodes_[t].owned.range.lo != lo) t = lo < nodes_[t].owned.range.lo ? nodes_[t].left : nodes_[t].right;
+  return t;
+}
+
+RangeIndex::Index RangeIndex::floor(Pfn pfn) const {
+  Index best = kNone;
+  for (Index t = root_; t != kNone;) {
+    if (nodes_[t].owned.range.lo <= pfn) {
+      best = t;
+      t = nodes_[t].right;
+    } else {
+      t = nodes_[t].left;
+    }
+  }
+  return best;
+}
+
+void RangeIndex::neighbours(Pfn pfn, Index& floor, Index& above) const {
+  floor = above = kNone;
+  for (Index t = root_; t != kNone;) {
+    if (nodes_[t].owned.range.lo <= pfn) {
+      floor = t;
+      t = nodes_[t].right;
+    } else {
+      above = t;
+      t = nodes_[t].left;
+    }
+  }
+}
+
+RangeIndex::Index RangeIndex::first_above_index(Pfn pfn) const {
+  Index best = kNone;
+  for (Index t = root_; t != kNone;) {
+    if (nodes_[t].owned.range.lo > pfn) {
+      best = t;
+      t = nodes_[t].left;
+    } else {
+      t = nodes_[t].right;
+    }
+  }
+  return best;
+}
+
+const OwnedRange* RangeIndex::at(Pfn lo) const {
+  const Index t = find(lo);
+  return t == kNone ? nullptr : &nodes_[t].owned;
+}
+
+const OwnedRange* RangeIndex::holding(Pfn pfn) const {
+  const Index t = floor(pfn);
+  return t != kNone && nodes_[t].owned.range.hi >= pfn ? &nodes_[t].owned : nullptr;
+}
+
+const OwnedRange* RangeIndex::first_above(Pfn pfn) const {
+  const Index t = first_above_index(pfn);
+  return t == kNone ? nullptr : &nodes_[t].owned;
+}
+
+const OwnedRange* RangeIndex::first_reaching(Pfn pfn) const {
+  Index floor, above;
+  neighbours(pfn, floor, above);
+  if (floor != kNone && nodes_[floor].owned.range.hi >= pfn) return &nodes_[floor].owned;
+  return above == kNone ? nullptr : &nodes_[above].owned;
+}
+
+// The new range takes the lower part of its successor's gap: the successor's gap now starts
+// above the new range, and the new range's gap is what was left below it.
+void RangeIndex::insert(const OwnedRange& owned) {
+  const Range& range = owned.range;
+  Index below, above;
+  neighbours(range.lo, below, above);
+  const Pfn free_from = below == kNone ? 0 : nodes_[below].owned.range.hi + 1;
+  const bool fits = (below == kNone || (nodes_[below].owned.range.hi < range.lo)) &&
+                    (above == kNone || range.hi < nodes_[above].owned.range.lo);
+  if (!fits) throw std::logic_error("RangeIndex::insert: " + to_string(range) + " is not inside free space");
+  if (above != kNone) set_gap_lo(nodes_[above].owned.range.lo, range.hi + 1);
+  insert_node(make(owned, free_from));
+  ++count_;
+}
+
+// The successor's gap grows down over the range and the gap below it.
+void RangeIndex::erase(Pfn lo) {
+  const Index gone = find(lo);
+  if (gone == kNone) throw std::logic_error("RangeIndex::erase: no range starts at " + hex(lo));
+  const Pfn gap_lo = nodes_[gone].gap_lo;
+  erase_node(lo);
+  --count_;
+  if (const Index above = first_above_index(lo); above != kNone) set_gap_lo(nodes_[above].owned.range.lo, gap_lo);
+}
+
+void RangeIndex::set_owner(Pfn lo, const Owner& owner) {
+  const Index t = find(lo);
+  if (t == kNone) throw std::logic_error("RangeIndex::set_owner: no range starts at " + hex(lo));
+  nodes_[t].owned.owner = owner;
+}
+
+// ---- Free space -----------------------------------------------------------------------------
+
+Pfn RangeIndex::room_from_aligned_start(Pfn lo, Pfn hi, unsigned order) {
+  const Pfn alignment = Pfn{1} << order;
+  if (lo > kMaxPfn - (alignment - 1)) return 0;
+  const Pfn start = (lo + (alignment - 1)) & ~(alignment - 1);
+  return start > hi ? 0 : hi - start + 1;
+}
+
+Pfn RangeIndex::gap_room(const Node& node, unsigned order) {
+  return node.has_gap() ? room_from_aligned_start(node.gap_lo, node.owned.range.lo - 1, order) : 0;
+}
+
+bool RangeIndex::subtree_may_fit(Index t, Pfn size, unsigned order) const {
+  if (t == kNone) return false;
+  return order < kTrackedOrders ? nodes_[t].aligned_room[order] >= size : nodes_[t].longest >= size;
+}
+
+bool RangeIndex::gap_may_fit(Index t, Pfn size, unsigned order) const {
+  const Node& node = nodes_[t];
+  return order < kTrackedOrders ? gap_room(node, order) >= size : node.owned.range.lo - node.gap_lo >= size;
+}
+
+// The highest gap of t's subtree below a range with lo < bound that may fit; kNone when none.
+RangeIndex::Index RangeIndex::rightmost_fitting_below(Index t, Pfn bound, Pfn size, unsigned order) const {
+  while (t != kNone && nodes_[t].owned.range.lo >= bound) t = nodes_[t].left;
+  if (t == kNone) return kNone;
+  if (Index found = rightmost_fitting_below(nodes_[t].right, bound, size, order); found != kNone) return found;
+  if (gap_may_fit(t, size, order)) return t;
+  return rightmost_fitting(nodes_[t].left, size, order);
+}
+
+// The highest gap of t's whole subtree that may fit.
+RangeIndex::Index RangeIndex::rightmost_fitting(Index t, Pfn size, unsigned order) const {
+  while (subtree_may_fit(t, size, order)) {
+    if (subtree_may_fit(nodes_[t].right, size, order)) {
+      t = nodes_[t].right;
+    } else if (gap_may_fit(t, size, order)) {
+      return t;
+    } else {
+      t = nodes_[t].left;
+    }
+  }
+  return kNone;
+}
+
+std::optional<Range> RangeIndex::highest_placement(Pfn start_pfn, const Request& request) const {
+  if (request.size == 0) return std::nullopt;
+  const unsigned order = request.aligned ? order_base_2(request.size) : 0;
+  // The gap reaching the limit (below the first range starting above it) is clipped by the
+  // limit, so it is judged exactly; every lower gap lies wholly below the limit and the
+  // aggregates can rule on it.
+  Index candidate = first_above_index(request.limit);
+  if (candidate == kNone) candidate = rightmost_fitting(root_, request.size, order);
+  while (candidate != kNone) {
+    const Node& node = nodes_[candidate];
+    if (node.owned.range.lo <= start_pfn) return std::nullopt;  // its gap and every lower one lie below start_pfn
+    if (node.has_gap()) {
+      const Range gap = node.gap();
+      if (auto placed = highest_placement_in(gap.lo, gap.hi, start_pfn, request)) return placed;
+    }
+    candidate = rightmost_fitting_below(root_, node.owned.range.lo, request.size, order);
+  }
+  return std::nullopt;
+}
+
+std::optional<Range> RangeIndex::gap_holding(Pfn pfn) const {
+  const Index t = first_above_index(pfn);
+  if (t == kNone || nodes_[t].gap_lo > pfn) return std::nullopt;
+  return nodes_[t].gap();
+}
+
+std::vector<Range> RangeIndex::gaps() const {
+  std::vector<Range> result;
+  for_each([&](const OwnedRange& owned) {
+    const Node& node = nodes_[find(owned.range.lo)];
+    if (node.has_gap()) result.push_back(node.gap());
+    return true;
+  });
+  return result;
+}
+
+// Gives the range starting at `lo` a gap with a new bottom, and refreshes the aggregates on its
+// path from the root.
+void RangeIndex::set_gap_lo(Pfn lo, Pfn gap_lo) {
+  Index path[kMaxDepth];
+  std::size_t depth = 0;
+  Index t = root_;
+  while (t != kNone && nodes_[t].owned.range.lo != lo) {
+    if (depth == std::size(path)) throw std::logic_error("RangeIndex: the treap is too deep");
+    path[depth++] = t;
+    t = lo < nodes_[t].owned.range.lo ? nodes_[t].left : nodes_[t].right;
+  }
+  if (t == kNone) throw std::logic_error("RangeIndex::set_gap_lo: no range starts at " + hex(lo));
+  nodes_[t].gap_lo = gap_lo;
+  pull(t);
+  // An ancestor's aggregates depend on its own gap (unchanged) and its children's aggregates:
+  // once one comes out as it was, every one above it does too.
+  while (depth > 0 && pull_changed(path[--depth])) {
+  }
+}
+
+bool RangeIndex::pull_changed(Index t) {
+  const Pfn longest = nodes_[t].longest;
+  Pfn room[kTrackedOrders];
+  std::copy(std::begin(nodes_[t].aligned_room), std::end(nodes_[t].aligned_room), room);
+  pull(t);
+  const Node& after = nodes_[t];
+  return after.longest != longest || !std::equal(std::begin(after.aligned_room), std::end(after.aligned_room), room);
+}
+
+// ---- The treap ------------------------------------------------------------------------------
+
+RangeIndex::Index RangeIndex::make(const OwnedRange& owned, Pfn gap_lo) {
+  seed_ += 0x9e3779b97f4a7c15ull;  // splitmix64: a deterministic priority per node
+  std::uint64_t mixed = seed_;
+  mixed = (mixed ^ (mixed >> 30)) * 0xbf58476d1ce4e5b9ull;
+  mixed = (mixed ^ (mixed >> 27)) * 0x94d049bb133111ebull;
+  Node node;
+  node.owned = owned;
+  node.gap_lo = gap_lo;
+  node.priority = static_cast<std::uint32_t>(mixed ^ (mixed >> 31));
+  Index t;
+  if (!free_slots_.empty()) {
+    t = free_slots_.back();
+    free_slots_.pop_back();
+    nodes_[t] = node;
+  } else {
+    t = static_cast<Index>(nodes_.size());
+    if (t == kNone) throw std::length_error("RangeIndex: more than 2^32 ranges");
+    nodes_.push_back(node);
+  }
+  pull(t);
+  return t;
+}
+
+// Computed in locals and written once: the hottest function of a step, and through the node
+// reference the compiler would reload every aggregate after each store.
+void RangeIndex::pull(Index t) {
+  Node& node = nodes_[t];
+  Pfn longest = node.owned.range.lo - node.gap_lo;
+  Pfn room[kTrackedOrders]{};
+  if (node.has_gap()) {
+    const Range gap = node.gap();
+#pragma GCC unroll 8  // a fixed count: unrolled, the aggregates stay in registers
+    for (unsigned order = 0; order < kTrackedOrders; ++order) room[order] = room_from_aligned_start(gap.lo, gap.hi, order);
+  }
+  for (const Index child : {node.left, node.right}) {
+    if (child == kNone) continue;
+    const Node& below = nodes_[child];
+    longest = std::max(longest, below.longest);
+#pragma GCC unroll 8
+    for (unsigned order = 0; order < kTrackedOrders; ++order) room[order] = std::max(room[order], below.aligned_room[order]);
+  }
+  node.longest = longest;
+  std::copy(std::begin(room), std::end(room), std::begin(node.aligned_room));
+}
+
+void RangeIndex::split(Index t, Pfn key, Index& below, Index& rest) {
+  if (t == kNone) {
+    below = rest = kNone;
+    return;
+  }
+  if (nodes_[t].owned.range.lo < key) {
+    split(nodes_[t].right, key, nodes_[t].right, rest);
+    below = t;
+  } else {
+    split(nodes_[t].left, key, below, nodes_[t].left);
+    rest = t;
+  }
+  pull(t);
+}
+
+RangeIndex::Index RangeIndex::merge(Index a, Index b) {
+  if (a == kNone) return b;
+  if (b == kNone) return a;
+  if (nodes_[a].priority > nodes_[b].priority) {
+    nodes_[a].right = merge(nodes_[a].right, b);
+    pull(a);
+    return a;
+  }
+  nodes_[b].left = merge(a, nodes_[b].left);
+  pull(b);
+  return b;
+}
+
+// Treap insertion and removal along one path, refreshing the aggregates above it only as far
+// as they change.
+void RangeIndex::insert_node(Index fresh) {
+  const Pfn key = nodes_[fresh].owned.range.lo;
+  Index path[kMaxDepth];
+  std::size_t depth = 0;
+  Index* link = &root_;
+  while (*link != kNone && nodes_[*link].priority >= nodes_[fresh].priority) {
+    if (depth == kMaxDepth) throw std::logic_error("RangeIndex: the treap is too deep");
+    path[depth++] = *link;
+    Node& node = nodes_[*link];
+    link = key < node.owned.range.lo ? &node.left : &node.right;
+  }
+  split(*link, key, nodes_[fresh].left, nodes_[fresh].right);
+  pull(fresh);
+  *link = fresh;
+  // Every ancestor's subtree gained the new range's gap, and lost nothing.
+  while (depth > 0 && raise(path[--depth], fresh)) {
+  }
+}
+
+void RangeIndex::erase_node(Pfn lo) {
+  Index path[kMaxDepth];
+  std::size_t depth = 0;
+  Index* link = &root_;
+  while (*link != kNone && nodes_[*link].owned.range.lo != lo) {
+    if (depth == kMaxDepth) throw std::logic_error("RangeIndex: the treap is too deep");
+    path[depth++] = *link;
+    Node& node = nodes_[*link];
+    link = lo < node.owned.range.lo ? &node.left : &node.right;
+  }
+  const Index gone = *link;
+  *link = merge(nodes_[gone].left, nodes_[gone].right);
+  free_slots_.push_back(gone);
+  while (depth > 0 && pull_changed(path[--depth])) {
+  }
+}
+
+// Raises t's aggregates to cover those of `source`, a node of its subtree; whether they changed.
+bool RangeIndex::raise(Index t, Index source) {
+  Node& node = nodes_[t];
+  const Node& from = nodes_[source];
+  bool changed = false;
+  if (from.longest > node.longest) node.longest = from.longest, changed = true;
+  for (unsigned order = 0; order < kTrackedOrders; ++order)
+    if (from.aligned_room[order] > node.aligned_room[order]) node.aligned_room[order] = from.aligned_room[order], changed = true;
+  return changed;
+}
+
+}  // namespace iovacheck

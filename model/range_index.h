@@ -1,0 +1,121 @@
+#pragma once
+// The model's ranges and the free gaps between them, in one ordered tree: a treap keyed by the
+// range's start, each node holding a range and the free gap just below it, and per subtree the
+// longest gap and the longest aligned run for small alignments. One structure answers both "which
+// range holds this pfn" and "where is the highest placement of this request below its limit" in
+// O(log n), and a step updates one tree: the node it adds or removes and its successor's gap.
+// (The ranges were a std::map and the gaps a second tree; keeping both in step cost two updates
+// and two trees' worth of cache misses a step.) Written from the spec's arithmetic alone
+// (model/request.h), never shared with impl/.
+//
+// Free space is what lies below some range and above the one before it: the model's anchor at
+// 2^64-1 is always the highest range, so every free pfn lies in some gap.
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include "model/owned_range.h"
+#include "model/request.h"
+
+namespace iovacheck {
+
+class RangeIndex {
+ public:
+  static constexpr unsigned kTrackedOrders = 8;  // alignments 1..128 pages answered exactly from the aggregates
+
+  RangeIndex();  // no ranges
+
+  // ---- Ranges
+  std::size_t size() const { return count_; }
+  const OwnedRange* at(Pfn lo) const;        // the range starting at lo
+  const OwnedRange* holding(Pfn pfn) const;  // the range holding pfn
+  const OwnedRange* first_above(Pfn pfn) const;  // the lowest range starting above pfn
+  // The lowest range reaching pfn or above it: the one holding pfn, else the next one up.
+  const OwnedRange* first_reaching(Pfn pfn) const;
+  // Adds a range; it must lie in free space. Throws std::logic_error otherwise.
+  void insert(const OwnedRange& owned);
+  // Removes the range starting at lo, merging its pages with the gaps beside it.
+  void erase(Pfn lo);
+  // Gives the range starting at lo a new owner; its pages stay where they are.
+  void set_owner(Pfn lo, const Owner& owner);
+  // Calls visit(owned) for every range ascending, until visit returns false.
+  template <class Visit>
+  void for_each(Visit visit) const;
+
+  // ---- Free space
+  // The highest placement of the request inside [start_pfn, limit] and in free space, exactly
+  // what find_fitting_placement answers with every range occupying.
+  std::optional<Range> highest_placement(Pfn start_pfn, const Request& request) const;
+  // The gap holding pfn, if pfn is free.
+  std::optional<Range> gap_holding(Pfn pfn) const;
+  // Every gap ascending (for tests and whole-state checks).
+  std::vector<Range> gaps() const;
+
+  std::size_t bytes() const { return nodes_.capacity() * sizeof(Node); }
+
+ private:
+  using Index = std::uint32_t;
+  static constexpr Index kNone = 0;  // slot 0 is never a range
+  // A treap of up to 2^32 nodes is deeper than this with vanishing probability; checked.
+  static constexpr std::size_t kMaxDepth = 128;
+
+  struct Node {
+    OwnedRange owned;
+    Pfn gap_lo = 0;  // the free gap below the range is [gap_lo, owned.range.lo - 1]; none when equal
+    Index left = kNone;
+    Index right = kNone;
+    std::uint32_t priority = 0;
+    Pfn longest = 0;                     // the subtree's longest gap, in pages
+    Pfn aligned_room[kTrackedOrders]{};  // per order k: the most pages from an aligned start to its gap's end
+
+    bool has_gap() const { return gap_lo < owned.range.lo; }
+    Range gap() const { return Range{gap_lo, owned.range.lo - 1}; }
+  };
+
+  static Pfn room_from_aligned_start(Pfn lo, Pfn hi, unsigned order);
+  static Pfn gap_room(const Node& node, unsigned order);
+  bool subtree_may_fit(Index t, Pfn size, unsigned order) const;
+  bool gap_may_fit(Index t, Pfn size, unsigned order) const;
+  Index rightmost_fitting_below(Index t, Pfn bound, Pfn size, unsigned order) const;
+  Index rightmost_fitting(Index t, Pfn size, unsigned order) const;
+  Index floor(Pfn pfn) const;        // the range with the largest lo <= pfn
+  Index first_above_index(Pfn pfn) const;  // the range with the smallest lo > pfn
+  void neighbours(Pfn pfn, Index& floor, Index& above) const;  // both of the above, in one walk
+  Index find(Pfn lo) const;
+
+  void set_gap_lo(Pfn lo, Pfn gap_lo);  // moves the bottom of a range's gap; refreshes its path
+  void insert_node(Index fresh);
+  void erase_node(Pfn lo);
+  bool raise(Index t, Index source);
+  Index make(const OwnedRange& owned, Pfn gap_lo);
+  void pull(Index t);
+  bool pull_changed(Index t);  // pulls; whether the aggregates changed
+  void split(Index t, Pfn key, Index& below, Index& rest);  // below: lo < key
+  Index merge(Index a, Index b);
+
+  std::vector<Node> nodes_;
+  std::vector<Index> free_slots_;
+  Index root_ = kNone;
+  std::size_t count_ = 0;
+  std::uint64_t seed_ = 0x9e3779b97f4a7c15ull;
+};
+
+template <class Visit>
+void RangeIndex::for_each(Visit visit) const {
+  Index stack[kMaxDepth];
+  std::size_t depth = 0;
+  for (Index t = root_; t != kNone || depth > 0;) {
+    while (t != kNone) {
+      if (depth == std::size(stack)) throw std::logic_error("RangeIndex: the treap is too deep");
+      stack[depth++] = t;
+      t = nodes_[t].left;
+    }
+    t = stack[--depth];
+    if (!visit(nodes_[t].owned)) return;
+    t = nodes_[t].right;
+  }
+}
+
+}  // namespace iovacheck
