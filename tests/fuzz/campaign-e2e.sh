@@ -92,12 +92,13 @@ grep -q '"known_met": null' "$out/as-named/report.json" || fail "--no-known: kno
 # --profile scale: a few runs keep a corpus of their own, the reports and the summary name the
 # profile, and fuzz-replay reads a corpus input as scale by its location (10^4 operations and up).
 scale_variant=mainline+f1+f2+f3+f4+f5+f9
-"$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out/scale" --runs 5 --profile scale \
+"$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out/scale" --runs 3 --profile scale \
   --variants "$scale_variant" >"$logs/scale" 2>&1 || { cat "$logs/scale"; fail "--profile scale: exit $?"; }
 grep -q "^campaign on impl, profile scale: " "$logs/scale" || { cat "$logs/scale"; fail "--profile scale: the summary does not name it"; }
 grep -q '"profile": "scale"' "$out/scale/report.json" || fail "--profile scale: report.json does not name it"
 [ ! -e "$out/scale/corpus/trace_parser" ] || fail "--profile scale ran a harness without a scale form"
-scale_input=$(find "$out/scale/corpus/differential-scale.$scale_variant" -type f | head -n 1)
+# The smallest input: a short header reads as zeros, the shortest trace (10,000 operations).
+scale_input=$(find "$out/scale/corpus/differential-scale.$scale_variant" -type f -printf '%s %p\n' | sort -n | head -n 1 | cut -d' ' -f2-)
 [ -n "$scale_input" ] || fail "--profile scale: no corpus of its own"
 "$iovacheck" fuzz-replay --variant "$scale_variant" "$scale_input" >"$logs/scale-replay" ||
   { tail -n 20 "$logs/scale-replay"; fail "--profile scale: $scale_input does not replay"; }
