@@ -1,4 +1,5 @@
 // iovacheck prove: the Z3 engine; bounded model checking, or induction with --induction.
+#include <algorithm>
 #include <iostream>
 
 #include "cli/smt_options.h"
@@ -20,6 +21,9 @@ const std::vector<OptionSpec>& options() {
       {"then-induction", "",
        "after a BMC proof, try induction on the variant with what is left of --timeout; its proof, when it "
        "finishes, is the verdict"},
+      {"induction-first", "",
+       "try induction on the variant first; its proof, when it finishes within --timeout, is the verdict, and "
+       "otherwise BMC runs with what is left"},
       {"timeout", "S", "give up after S seconds and answer unknown (default 60)"},
       {"incremental", "", "BMC on one incremental Z3 solver instead of a fresh SAT solver per depth"},
       {"output", "FILE", "write the counterexample trace to FILE", 'o'},
@@ -50,6 +54,13 @@ void print_bounded_proof(const smt::ProveOptions& options) {
             << restrictions_of(options) << "\n";
 }
 
+// Why induction did not prove the variant, in one line.
+std::string induction_outcome(const smt::ProveResult& induction) {
+  return induction.verdict == smt::Verdict::Counterexample
+             ? "a state satisfying the invariants leads to a violation (it may be unreachable)"
+             : induction.reason;
+}
+
 // --then-induction after a BMC proof: the induction's proof leads (it covers every length, and
 // with it no trace violates on the variant, let alone distinguishes it); otherwise the bounded
 // proof stands and the induction's outcome is stated below it.
@@ -60,11 +71,7 @@ int report_both(const smt::ProveOptions& options, const smt::ProveResult& bounde
     print_bounded_proof(options);
   } else {
     print_bounded_proof(options);
-    std::cout << "  induction did not prove it: "
-              << (induction.verdict == smt::Verdict::Counterexample
-                      ? "a state satisfying the invariants leads to a violation (it may be unreachable)"
-                      : induction.reason)
-              << "\n";
+    std::cout << "  induction did not prove it: " << induction_outcome(induction) << "\n";
   }
   std::cout << "solver time: " << seconds_text(bounded.seconds + induction.seconds) << " (bounded "
             << seconds_text(bounded.seconds) << ", induction " << seconds_text(induction.seconds) << ")\n";
@@ -106,7 +113,34 @@ int report(const smt::ProveOptions& options, const smt::ProveResult& result, boo
     return kExitFinding;
   }
   std::cout << "unknown: " << result.reason << " (after " << seconds_text(result.seconds) << ")\n";
+  if (!induction && result.refuted_depth > 0)
+    std::cout << "  no trace of up to " << result.refuted_depth << " operations violates"
+              << (options.reference ? " on " + options.variant + " and holds on " + *options.reference : "") << "\n";
   return kExitUnknown;
+}
+
+void print_induction_case(const smt::InductionCase& step) {
+  static const char* const kinds[] = {"alloc", "free", "reserve"};
+  std::cout << "  states of " << step.nodes << " nodes, " << kinds[step.kind] << ": solver "
+            << seconds_text(step.solver_seconds) << ", total " << seconds_text(step.total_seconds) << "\n"
+            << std::flush;
+}
+
+// --induction-first: induction on the variant alone, before BMC. Its proof covers every length,
+// and with it no trace violates on the variant, let alone distinguishes it from a reference: when
+// it proves, that is the verdict (the exit code returned). Otherwise the line below says why, and
+// its time is taken off what BMC gets of --timeout.
+std::optional<int> try_induction_first(smt::ProveOptions& options, double& spent) {
+  smt::ProveOptions alone = options;
+  alone.reference.reset();
+  std::cout << "induction on " << options.variant << " first\n";
+  const smt::ProveResult proof = smt::prove_by_induction(alone, print_induction_case);
+  if (proof.verdict == smt::Verdict::Proved) return report(alone, proof, true, std::nullopt);
+  std::cout << "  induction did not prove it: " << induction_outcome(proof) << "\n";
+  spent = proof.seconds;
+  options.timeout_seconds -= proof.seconds;
+  std::cout << "bounded model checking, " << seconds_text(std::max(0.0, options.timeout_seconds)) << " left\n";
+  return std::nullopt;
 }
 
 int run_prove(const ParsedArgs& args) {
@@ -120,23 +154,25 @@ int run_prove(const ParsedArgs& args) {
   options.timeout_seconds = static_cast<double>(number_option(args, "prove", "timeout", 60, 86400));
   const bool induction = args.flag("induction");
   const bool then_induction = args.flag("then-induction");
+  const bool induction_first = args.flag("induction-first");
   if (args.flag("incremental")) options.solver = smt::SolverMode::Incremental;
   if (options.depth == 0) throw UsageError("iovacheck prove: --depth expects at least 1");
   if (options.nodes == 0) throw UsageError("iovacheck prove: --nodes expects at least 1");
   if (induction && options.reference) throw UsageError("iovacheck prove: --induction does not take --distinguish");
   if (induction && then_induction) throw UsageError("iovacheck prove: --then-induction follows BMC, not --induction");
+  if (induction_first && (induction || then_induction))
+    throw UsageError("iovacheck prove: --induction-first takes neither --induction nor --then-induction");
 
   std::cout << (induction ? "induction" : "bounded model checking") << " on " << options.variant
             << (options.reference ? " against " + *options.reference : "") << ", in a "
             << options.alphabet.width << "-bit space (" << options.alphabet.bounds() << "), at most " << options.nodes
             << " nodes\n";
-  auto induction_progress = [](const smt::InductionCase& step) {
-    static const char* const kinds[] = {"alloc", "free", "reserve"};
-    std::cout << "  states of " << step.nodes << " nodes, " << kinds[step.kind] << ": solver "
-              << seconds_text(step.solver_seconds) << ", total " << seconds_text(step.total_seconds) << "\n"
-              << std::flush;
-  };
+  const auto induction_progress = print_induction_case;
   try {
+    double induction_seconds = 0;  // --induction-first: spent before BMC, counted in its solver time
+    if (induction_first) {
+      if (const std::optional<int> proved = try_induction_first(options, induction_seconds)) return *proved;
+    }
     smt::ProveResult result;
     if (induction) {
       result = smt::prove_by_induction(options, induction_progress);
@@ -147,6 +183,7 @@ int run_prove(const ParsedArgs& args) {
                   << std::flush;
       });
     }
+    result.seconds += induction_seconds;
     if (then_induction && result.verdict == smt::Verdict::Proved) {
       smt::ProveOptions alone = options;  // induction proves the variant itself, for every length
       alone.reference.reset();
@@ -175,7 +212,7 @@ const Verb& prove_verb() {
       .name = "prove",
       .summary = "Z3: shortest counterexample by bounded model checking, or a proof by induction",
       .usage = "iovacheck prove --variant V [--distinguish REF] [--depth D] [--nodes K] [--width W] [--induction] "
-               "[--then-induction] [--timeout S] [geometry and restrictions] [-o FILE]",
+               "[--then-induction | --induction-first] [--timeout S] [geometry and restrictions] [-o FILE]",
       .description =
           "Encodes the tree-level semantics of the variant (mainline, z1-z5, p1-p3, the F1 candidates)\n"
           "in Z3 over the alphabet `iovacheck explore` enumerates: alloc of any size 1..2^W\n"
@@ -195,6 +232,8 @@ const Verb& prove_verb() {
           "invariants; the empty domain satisfies them. A counterexample is a state, printed as a\n"
           "snapshot trace and replayed by the checker. With --then-induction, induction follows a BMC\n"
           "proof within what is left of --timeout, and its proof, when it finishes, is the verdict.\n"
+          "With --induction-first, induction on the variant comes first: its proof is the verdict, and\n"
+          "otherwise BMC runs with what is left (what `iovacheck verify` uses).\n"
           "\n"
           "Defaults: dma32=16, start=1 in a 5-bit space, depth 5, 6 nodes, timeout 60 s; every\n"
           "restriction is an option and is printed with the verdict.\n"

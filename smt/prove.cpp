@@ -144,6 +144,7 @@ ProveResult bounded_model_check(const ProveOptions& options, const std::function
       result.verdict = Verdict::Counterexample;
       break;
     }
+    result.refuted_depth = depth;
     solver.add(!on_variant.violation());  // shorter traces hold: only the last step can violate
     // A step that changes neither state can be dropped from any counterexample, which would
     // then be shorter: only the last step may leave both states as they were.

@@ -42,6 +42,7 @@ struct ProveResult {
   bool from_snapshot = false;                    // induction: the trace starts from a state built directly
   std::string reason;                            // unknown: the solver's reason; induction: what broke
   std::vector<DepthReport> depths;               // BMC: one per depth checked
+  unsigned refuted_depth = 0;                    // BMC: no trace of this many operations or fewer violates
   double seconds = 0;
 };
 

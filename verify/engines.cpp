@@ -210,16 +210,25 @@ std::string line_starting(const std::string& output, const std::string& prefix) 
 
 std::string proof_output(const CellRequest& request) { return request.work_dir + "/smt.trace"; }
 
-// Bounded model checking at the prove verb's default bounds (a 5-bit space, depth 5, 6 nodes),
-// with the cell's share as the solver's time limit; after a bounded proof, induction with what
-// is left of it (--then-induction), whose proof covers every length when it finishes in time.
+// The prove verb at its default bounds (a 5-bit space, depth 5, 6 nodes) with the cell's share as
+// the time limit: induction on the variant first (--induction-first), whose proof covers every
+// length and is the strongest verdict, then bounded model checking with what is left. Induction
+// ends within a fraction of a second on a variant it cannot prove (a counterexample to induction
+// comes at once), so the bounded search keeps nearly all of the share there; on a variant it
+// proves, BMC at depth 5 would need more than the share (docs/smt.md).
 // The encoding has no fixes, so on a variant other than mainline it looks for the shortest trace
 // that tells the variant from mainline (--distinguish): mainline's own F1 (two operations) would
 // otherwise answer for every variant.
+// A proof does not scale with its share as a number of cases does: it finishes or it does not. The
+// floor is what induction needs on the variants it proves at the defaults (f1b and f1c: 9 to 11 s
+// of CPU, docs/smt.md) with room for a core shared two or three ways; a variant with a
+// counterexample ends long before it, so the floor only lengthens runs that end without a verdict.
+constexpr double kProofFloorSeconds = 30;
+
 Command proof_command(const CellRequest& request) {
-  const auto timeout = static_cast<std::uint64_t>(std::max(10.0, request.share_seconds));
+  const auto timeout = static_cast<std::uint64_t>(std::max(kProofFloorSeconds, request.share_seconds));
   std::vector<std::string> argv{request.binary, "prove", "--variant", request.variant, "--timeout",
-                                std::to_string(timeout), "--then-induction", "-o", proof_output(request)};
+                                std::to_string(timeout), "--induction-first", "-o", proof_output(request)};
   if (request.variant != kDefaultVariant) argv.insert(argv.end(), {"--distinguish", kDefaultVariant});
   return Command{argv, request.work_dir + "/smt.out", 2.0 * static_cast<double>(timeout) + 30, {}};
 }

@@ -81,5 +81,41 @@ TEST(KnownFindings, TheBoundsNameTheVariantSearched) {
   EXPECT_NE(props.verdict(request, passed).bounds.find("on mainline with the kernel's own fixes"), std::string::npos);
 }
 
+// The value that follows `option` in a command line, or "" when the option is absent.
+std::string value_after(const std::vector<std::string>& argv, const std::string& option) {
+  for (std::size_t i = 0; i + 1 < argv.size(); ++i)
+    if (argv[i] == option) return argv[i + 1];
+  return "";
+}
+
+TEST(SmtCommand, TriesInductionFirstWithAtLeastTheFloorOfTime) {
+  const Engine& smt = *find_engine("smt");
+  CellRequest request;
+  request.binary = "iovacheck";
+  request.variant = "f1c-split";
+  request.share_seconds = 9;  // the default main job's share: below what induction needs
+  const Command small = smt.command(request);
+  EXPECT_TRUE(has_argument(small, "--induction-first"));
+  EXPECT_EQ(value_after(small.argv, "--timeout"), "30");
+  EXPECT_EQ(value_after(small.argv, "--distinguish"), "mainline");
+  request.share_seconds = 120;
+  EXPECT_EQ(value_after(smt.command(request).argv, "--timeout"), "120");
+}
+
+TEST(SmtVerdict, AnInductionProofComingFirstIsTheCellsProof) {
+  const Engine& smt = *find_engine("smt");
+  CellRequest request;
+  request.variant = "f1c-split";
+  CommandResult result;
+  result.exit_code = 0;
+  result.output = "bounded model checking on f1c-split against mainline, in a 5-bit space (...), at most 6 nodes\n"
+                  "induction on f1c-split first\n  states of 0 nodes, alloc: solver 0.28 s, total 0.36 s\n"
+                  "proved for every trace whose states hold at most 6 nodes (k-induction), in a 5-bit space (...)\n"
+                  "solver time: 10.00 s\n";
+  const Cell cell = smt.verdict(request, result);
+  EXPECT_EQ(cell.kind, CellKind::Proved);
+  EXPECT_NE(cell.detail.find("proved for every trace whose states hold at most 6 nodes"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace iovacheck::verify
