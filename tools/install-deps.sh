@@ -8,6 +8,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   chromium  # draw's rendering test (headless); ~350 MB installed with chromium-common, plus its libraries
   llvm-14 zip unzip
+  patch  # the mutant build of tests/mutants (cli.verify.fail_on_new_mutant)
 )
 # The real drivers/iommu/iova.c (kernel/): 153 MB + 139 MB of downloads, of which the build
 # extracts six files once (about 10 s per package, cached in ~/.cache/iovacheck/kernel).

@@ -3,7 +3,12 @@
 get_filename_component(dir ${COPY} DIRECTORY)
 file(MAKE_DIRECTORY ${dir})
 file(COPY_FILE ${ORIGINAL} ${COPY})
-execute_process(COMMAND patch --batch --silent --no-backup-if-mismatch ${COPY} ${PATCH}
+find_program(PATCH_PROGRAM patch)
+if(NOT PATCH_PROGRAM)
+  file(WRITE ${STATUS} "not applied: no patch program on PATH (tools/install-deps.sh installs it)\n")
+  return()
+endif()
+execute_process(COMMAND ${PATCH_PROGRAM} --batch --silent --no-backup-if-mismatch ${COPY} ${PATCH}
                 RESULT_VARIABLE failed OUTPUT_VARIABLE output ERROR_VARIABLE output)
 if(failed)
   file(COPY_FILE ${ORIGINAL} ${COPY})
