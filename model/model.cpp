@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
+#include <new>
 #include <functional>
 #include <sstream>
 #include <stdexcept>
@@ -134,8 +136,7 @@ struct Transition {
 // allocation per step).
 using Answer = std::variant<Transition, Judgement>;
 enum class Deferred { Fresh, AfterFlush };
-// Deferred first: the four places of Ways start as the cheapest alternative, not as a transition.
-using Ruling = std::variant<Deferred, Transition, Judgement>;
+using Ruling = std::variant<Transition, Judgement, Deferred>;
 
 Ruling to_ruling(Answer answer) {
   if (auto* transition = std::get_if<Transition>(&answer)) return std::move(*transition);
@@ -143,27 +144,41 @@ Ruling to_ruling(Answer answer) {
 }
 
 // The ways a step may have gone, most plausible first: at most four (a reserve's policies, a
-// fast allocation's ways), held in place.
+// fast allocation's ways), held in place. Only the ways given are constructed: a step has one
+// or two, and building and destroying four transitions was a good part of a step's cost.
 class Ways {
  public:
+  static constexpr std::size_t kMost = 4;
+
   Ways() = default;
   Ways(Judgement problem) { push_back(std::move(problem)); }  // NOLINT: a rule's one answer
-  void push_back(Ruling way) {
-    if (count_ == ways_.size()) throw std::logic_error("Ways: more than four ways for one step");
-    ways_[count_++] = std::move(way);
+  Ways(Ways&& other) noexcept {
+    for (Ruling& way : other) push_back(std::move(way));
+  }
+  Ways& operator=(Ways&&) = delete;
+  ~Ways() {
+    for (Ruling& way : *this) way.~Ruling();
+  }
+
+  template <class Way>
+  void push_back(Way&& way) {
+    if (count_ == kMost) throw std::logic_error("Ways: more than four ways for one step");
+    new (&storage_[count_ * sizeof(Ruling)]) Ruling(std::forward<Way>(way));
+    ++count_;
   }
   bool empty() const { return count_ == 0; }
-  Ruling* begin() { return ways_.data(); }
-  Ruling* end() { return ways_.data() + count_; }
+  Ruling* begin() { return std::launder(reinterpret_cast<Ruling*>(storage_)); }
+  Ruling* end() { return begin() + count_; }
 
  private:
-  std::array<Ruling, 4> ways_;
+  alignas(Ruling) std::byte storage_[kMost * sizeof(Ruling)];
   std::size_t count_ = 0;
 };
 
-Ways only(Ruling way) {
+template <class Way>
+Ways only(Way&& way) {
   Ways ways;
-  ways.push_back(std::move(way));
+  ways.push_back(std::forward<Way>(way));
   return ways;
 }
 
@@ -677,12 +692,11 @@ using Touched = std::pair<Pfn, const OwnedRange*>;
 // transition) and passed on.
 class TransitionCheck {
  public:
-  using Adopted = RangeChanges;
-
-  // `scratch` is working storage lent by the model, so a step allocates no lists of its own.
-  TransitionCheck(const Geometry& geometry, const ModelState& before, Transition transition, const ObservedAfter& observed,
+  // `transition` is completed in place (ranges the caches released or moved); `scratch` is
+  // working storage lent by the model, so a step allocates no lists of its own.
+  TransitionCheck(const Geometry& geometry, const ModelState& before, Transition& transition, const ObservedAfter& observed,
                   std::vector<Touched>& scratch)
-      : geometry_(geometry), before_(before), transition_(std::move(transition)), observed_(observed), scratch_(scratch) {
+      : geometry_(geometry), before_(before), transition_(transition), observed_(observed), scratch_(scratch) {
     transition_.changes.resolve_before(before_);
     for (const RangeChanges::Entry& entry : transition_.changes) {
       const std::optional<OwnedRange>& owned = entry.after;
@@ -692,12 +706,12 @@ class TransitionCheck {
     std::sort(newly_cached_.begin(), newly_cached_.end(), [](const NewlyCached& a, const NewlyCached& b) { return a.pfn < b.pfn; });
   }
 
-  // The changes to adopt, or why the observation is not what the transition allows.
-  std::variant<Adopted, Judgement> run() {
-    if (auto error = match_nodes()) return *error;
-    if (auto error = match_cache()) return *error;
-    if (auto error = cache_shape()) return *error;
-    return std::move(transition_.changes);
+  // Why the observation is not what the transition allows, if it is not; else the
+  // transition's changes are the ones to adopt.
+  std::optional<Judgement> run() {
+    if (auto error = match_nodes()) return error;
+    if (auto error = match_cache()) return error;
+    return cache_shape();
   }
 
  private:
@@ -891,7 +905,7 @@ class TransitionCheck {
 
   const Geometry& geometry_;
   const ModelState& before_;
-  Transition transition_;
+  Transition& transition_;
   const ObservedAfter& observed_;
   std::vector<Touched>& scratch_;
   InlineVector<NewlyCached, 2> newly_cached_;  // ascending by magazine pfn, for ranges the step caches
@@ -944,12 +958,13 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
       if (!first_problem) first_problem = *problem;
       continue;
     }
-    auto verdict = TransitionCheck(geometry_, state_, std::move(std::get<Transition>(way)), observed, scratch_).run();
-    if (auto* adopted = std::get_if<TransitionCheck::Adopted>(&verdict)) {
-      adopt(state_, *adopted);
+    Transition& transition = std::get<Transition>(way);
+    auto problem = TransitionCheck(geometry_, state_, transition, observed, scratch_).run();
+    if (!problem) {
+      adopt(state_, transition.changes);
       return std::nullopt;
     }
-    if (!first_problem) first_problem = std::get<Judgement>(verdict);
+    if (!first_problem) first_problem = std::move(problem);
   }
   return first_problem;
 }
@@ -962,8 +977,8 @@ std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const Chan
   if (outcome.status != Outcome::Status::Rejected)
     return judgement(Property::Rejection, "the implementation accepted input the API must refuse");
   const ObservedAfter observed(state_, changes);
-  auto verdict = TransitionCheck(geometry_, state_, Transition{}, observed, scratch_).run();
-  if (auto* problem = std::get_if<Judgement>(&verdict))
+  Transition none;
+  if (auto problem = TransitionCheck(geometry_, state_, none, observed, scratch_).run())
     return judgement(Property::Rejection, "a refused op changed the state: " + problem->reason);
   return std::nullopt;
 }
@@ -971,9 +986,8 @@ std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const Chan
 std::optional<Judgement> Model::whole_state_difference(const Observation& observed) const {
   const ChangeReport difference = difference_to(observed);
   const ObservedAfter after(state_, difference);
-  auto verdict = TransitionCheck(geometry_, state_, Transition{}, after, scratch_).run();
-  if (auto* problem = std::get_if<Judgement>(&verdict)) return *problem;
-  return std::nullopt;
+  Transition none;
+  return TransitionCheck(geometry_, state_, none, after, scratch_).run();
 }
 
 ChangeReport Model::difference_to(const Observation& observed) const {
