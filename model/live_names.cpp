@@ -1,6 +1,5 @@
 #include "model/live_names.h"
 
-#include <functional>
 #include <stdexcept>
 
 namespace iovacheck {
@@ -8,6 +7,14 @@ namespace iovacheck {
 std::size_t LiveNames::hash_pfn(Pfn pfn) {
   // Fibonacci hashing: neighbouring pfns (a driver's ring) land far apart.
   return static_cast<std::size_t>((pfn * 0x9e3779b97f4a7c15ull) >> 17);
+}
+
+// Names are short (a1234, nic0_17): FNV-1a over their bytes is a handful of instructions a byte
+// where std::hash's murmur costs about seventy a call; the index's probe compares the full hash.
+std::size_t LiveNames::hash_name(std::string_view name) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  for (const char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  return static_cast<std::size_t>(hash ^ (hash >> 29));
 }
 
 std::size_t LiveNames::find_name(std::string_view name, std::size_t hash) const {
@@ -62,8 +69,13 @@ void LiveNames::grow() {
 
 void LiveNames::bind(std::string_view name, Pfn pfn) {
   if (name.empty()) throw std::logic_error("LiveNames::bind: an empty name");
-  release(name);
   if (2 * (live_ + 1) > by_name_.size()) grow();
+  const std::size_t hash = hash_name(name);
+  std::size_t at = find_name(name, hash);
+  if (by_name_[at] != kEmpty) {  // bound already: the new binding replaces it
+    release_at(at);
+    at = find_name(name, hash);
+  }
   std::uint32_t index;
   if (!unused_entries_.empty()) {
     index = unused_entries_.back();
@@ -75,17 +87,20 @@ void LiveNames::bind(std::string_view name, Pfn pfn) {
   Entry& entry = entries_[index];
   entry.name.assign(name);
   entry.pfn = pfn;
-  entry.name_hash = std::hash<std::string_view>{}(name);
-  by_name_[find_name(name, entry.name_hash)] = index + 1;
+  entry.name_hash = hash;
+  by_name_[at] = index + 1;
   by_pfn_[find_pfn(pfn)] = index + 1;  // a pfn bound again now names the newer allocation
   ++live_;
 }
 
 void LiveNames::release(std::string_view name) {
   if (by_name_.empty() || name.empty()) return;
-  const std::size_t at = find_name(name, std::hash<std::string_view>{}(name));
+  const std::size_t at = find_name(name, hash_name(name));
+  if (by_name_[at] != kEmpty) release_at(at);
+}
+
+void LiveNames::release_at(std::size_t at) {
   const Slot slot = by_name_[at];
-  if (slot == kEmpty) return;
   Entry& entry = entries_[slot - 1];
   if (const std::size_t pfn_at = find_pfn(entry.pfn); by_pfn_[pfn_at] == slot) erase_at(Index::ByPfn, pfn_at);
   erase_at(Index::ByName, at);
@@ -96,7 +111,7 @@ void LiveNames::release(std::string_view name) {
 
 std::optional<Pfn> LiveNames::pfn_of(std::string_view name) const {
   if (by_name_.empty()) return std::nullopt;
-  const Slot slot = by_name_[find_name(name, std::hash<std::string_view>{}(name))];
+  const Slot slot = by_name_[find_name(name, hash_name(name))];
   if (slot == kEmpty) return std::nullopt;
   return entries_[slot - 1].pfn;
 }

@@ -34,6 +34,7 @@ class LiveNames {
     std::size_t name_hash = 0;
   };
 
+  static std::size_t hash_name(std::string_view name);
   static std::size_t hash_pfn(Pfn pfn);
   // The slot holding the entry for the key, or the empty slot ending its probe sequence.
   std::size_t find_name(std::string_view name, std::size_t hash) const;
@@ -42,6 +43,7 @@ class LiveNames {
   std::vector<Slot>& table(Index index) { return index == Index::ByName ? by_name_ : by_pfn_; }
   std::size_t home_of(Index index, Slot slot) const;
   void erase_at(Index index, std::size_t at);  // backward-shift deletion: no tombstones
+  void release_at(std::size_t name_at);
   void grow();
 
   std::vector<Entry> entries_;
