@@ -40,6 +40,7 @@ class NodeSet {
   NodeSet(const NodeSet&) = delete;
   NodeSet& operator=(const NodeSet&) = delete;
 
+  bool keeps_freed_nodes() const { return keep_freed_nodes_; }
   IovaNode* anchor() const { return anchor_; }
   IovaNode* lowest() const { return lowest_; }  // the ends of the linked order
   IovaNode* highest() const { return highest_; }
