@@ -18,6 +18,10 @@ enum class SolverMode {
   Incremental,  // one incremental Z3 solver, each depth checked under an assumption
 };
 
+// BMC's state: the sorted node array of smt/encoding.h, or the pfn bitmaps of
+// smt/bitmap_encoding.h (first-fit variants, no reference).
+enum class BmcEncoding { Slots, Bitmap };
+
 struct ProveOptions {
   Alphabet alphabet;
   std::string variant = "mainline";
@@ -26,6 +30,7 @@ struct ProveOptions {
   unsigned nodes = 6;                    // K: every state holds at most K nodes (anchor excluded)
   double timeout_seconds = 60;           // for the whole run
   SolverMode solver = SolverMode::Fresh;
+  BmcEncoding encoding = BmcEncoding::Slots;
 };
 
 enum class Verdict { Proved, Counterexample, Unknown };
