@@ -196,9 +196,11 @@ int run_prove(const ParsedArgs& args) {
       result = smt::prove_by_induction(options, induction_progress);
     } else {
       result = smt::bounded_model_check(options, [](const smt::DepthReport& depth) {
-        std::cout << "  depth " << depth.depth << ": solver " << seconds_text(depth.solver_seconds) << ", total "
-                  << seconds_text(depth.total_seconds) << "\n"
-                  << std::flush;
+        std::cout << "  depth " << depth.depth << ": solver " << seconds_text(depth.solver_seconds);
+        if (depth.lemma != smt::LemmaCheck::None)
+          std::cout << ", lemma " << (depth.lemma == smt::LemmaCheck::Proved ? "proved" : "not proved (dropped)") << " "
+                    << seconds_text(depth.lemma_seconds);
+        std::cout << ", total " << seconds_text(depth.total_seconds) << "\n" << std::flush;
       });
     }
     result.seconds += induction_seconds;

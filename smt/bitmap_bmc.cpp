@@ -36,12 +36,13 @@ ProveResult bitmap_model_check(const ProveOptions& options, const std::function<
   if (const std::string why = bitmap_unsupported(variant); !why.empty()) throw std::invalid_argument(why);
   z3::context context;
   const BitmapEncoding encoding(context, options.alphabet, options.nodes);
-  z3::solver assertions(context);  // only holds them: each depth is solved on a fresh SAT solver
+  z3::solver assertions(context);  // only holds them: each query is solved on a fresh SAT solver
   ProveResult result;
 
   BitmapState state = encoding.initial();
   std::vector<EncodedOp> ops;
   std::vector<BitmapStep> steps;
+  bool lemmas = true;  // every lemma so far was proved, so the next one is worth trying
   for (unsigned depth = 1; depth <= options.depth; ++depth) {
     const unsigned step = depth - 1;
     ops.push_back(encoding.fresh_op("op" + std::to_string(step) + "_"));
@@ -52,12 +53,33 @@ ProveResult bitmap_model_check(const ProveOptions& options, const std::function<
     const BitmapStep& now = steps.back();
     assertions.add(now.in_bounds);
 
-    const Clock::time_point check_start = Clock::now();
+    DepthReport report{.depth = depth};
     std::optional<z3::model> model;
     std::string unknown;
+    Clock::time_point check_start = Clock::now();
     solve(context, options, start, assertions, now.violation(), model, unknown);
-    result.depths.push_back(DepthReport{depth, since(check_start), since(start)});
-    if (progress) progress(result.depths.back());
+    report.solver_seconds = since(check_start);
+    if (unknown.empty() && !model) {
+      result.refuted_depth = depth;
+      assertions.add(!now.violation());  // shorter traces hold: only the last step can violate
+      // A step that leaves the state as it was can be dropped from any counterexample, which
+      // would then be shorter (the state is canonical: equal states have equal futures).
+      assertions.add(encoding.differs(state, now.next));
+      if (lemmas && depth < options.depth) {
+        // Proved from everything asserted, the lemma adds no constraint, only a fact the SAT
+        // solver would otherwise have to rediscover inside every later query.
+        check_start = Clock::now();
+        std::optional<z3::model> broken;
+        const z3::expr lemma = encoding.lemma(variant, now.next);
+        lemmas = solve(context, options, start, assertions, !lemma, broken, unknown) == z3::unsat;
+        if (lemmas) assertions.add(lemma);
+        report.lemma = lemmas ? LemmaCheck::Proved : LemmaCheck::NotProved;
+        report.lemma_seconds = since(check_start);
+      }
+    }
+    report.total_seconds = since(start);
+    result.depths.push_back(report);
+    if (progress) progress(report);
     if (!unknown.empty()) {
       result.reason = unknown;
       break;
@@ -68,11 +90,6 @@ ProveResult bitmap_model_check(const ProveOptions& options, const std::function<
       result.verdict = Verdict::Counterexample;
       break;
     }
-    result.refuted_depth = depth;
-    assertions.add(!now.violation());  // shorter traces hold: only the last step can violate
-    // A step that leaves the state as it was can be dropped from any counterexample, which would
-    // then be shorter (the state is canonical: equal states have equal futures).
-    assertions.add(encoding.differs(state, now.next));
     state = now.next;
     if (depth == options.depth) result.verdict = Verdict::Proved;
   }

@@ -129,6 +129,31 @@ std::vector<expr> BitmapEncoding::fits(const Search& runs, const expr& size, con
   return at;
 }
 
+expr BitmapEncoding::lemma(const impl::Variant& variant, const BitmapState& state) const {
+  const expr start = pfn(alphabet_.geometry.start_pfn);
+  const expr dma32 = pfn(alphabet_.geometry.dma32_pfn);
+  expr holds = context_.bool_val(true);
+  for (unsigned j = 0; j < space(); ++j)
+    holds = holds && z3::implies(state.starts[j], state.used[j]) && z3::implies(state.allocated[j], state.starts[j]);
+  auto valid = [&](const expr& cached) {
+    return cached == anchor() || (at_pfn(state.starts, cached) && z3::uge(node_end(state, cached), start));
+  };
+  auto no_run = [&](const expr& size, const expr& aligned) {
+    std::vector<expr> none;
+    for (const expr& fit : fits(search(state, size, aligned), size, dma32, start)) none.push_back(!fit);
+    expr all = context_.bool_val(true);
+    for (const expr& n : none) all = all && n;
+    return all;
+  };
+  // With unaligned requests in the alphabet the estimate must refuse them too: no free run at
+  // all; with aligned requests only, no aligned one (as Encoding::hint_invariant).
+  holds = holds && valid(state.cached32) && valid(state.cached) &&
+          no_run(state.max32, context_.bool_val(alphabet_.aligned_only));
+  if (variant.max32_policy == impl::Max32Policy::SplitByAlignment)
+    holds = holds && no_run(state.max32_aligned, context_.bool_val(true));
+  return holds;
+}
+
 namespace {
 
 // The highest x with fits[x], and whether there is one.

@@ -55,6 +55,10 @@ class BitmapEncoding {
   z3::expr canonical(const EncodedOp& before, const EncodedOp& after) const;
   BitmapStep step(const impl::Variant& variant, const BitmapState& state, const EncodedOp& op) const;
   z3::expr differs(const BitmapState& a, const BitmapState& b) const;
+  // What BMC may prove of a reached state and then assume (only once proved, so BMC stays
+  // exact): the bitmaps are consistent (a start is occupied, an allocation is a start), the
+  // cached nodes are the anchor or nodes ending at or above start_pfn, and the hint invariant.
+  z3::expr lemma(const impl::Variant& variant, const BitmapState& state) const;
 
   // The ops of a model as a trace's steps: allocations named a<step + 1>, a free names the
   // allocation that holds its target pfn (from the placements of the model's earlier steps).

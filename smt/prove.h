@@ -35,10 +35,15 @@ struct ProveOptions {
 
 enum class Verdict { Proved, Counterexample, Unknown };
 
+// The bitmap encoding's BMC proves a lemma about each depth's state before assuming it.
+enum class LemmaCheck { None, Proved, NotProved };
+
 struct DepthReport {
   unsigned depth = 0;
   double solver_seconds = 0;  // this depth's check
   double total_seconds = 0;
+  LemmaCheck lemma = LemmaCheck::None;
+  double lemma_seconds = 0;
 };
 
 struct ProveResult {
