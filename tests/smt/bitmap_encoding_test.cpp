@@ -105,6 +105,30 @@ TEST(BitmapEncoding, LeavesOutWhatItCannotEncode) {
   EXPECT_THROW(bounded_model_check(options), std::invalid_argument);
 }
 
+// The lemma holds on every reachable state of the fix (so BMC may assume it) and not on
+// mainline's (F1 leaves an estimate below a free run): proved there, dropped here, and the
+// verdicts stay exact either way.
+TEST(BitmapEncoding, BmcProvesItsLemmaOnTheFixAndDropsItOnMainline) {
+  ProveOptions options;
+  options.variant = "f1c-split";
+  options.encoding = BmcEncoding::Bitmap;
+  options.alphabet.geometry.dma32_pfn = 4;
+  options.alphabet.width = 3;
+  options.depth = 4;
+  options.nodes = 4;
+  options.timeout_seconds = 600;
+  const ProveResult fix = bounded_model_check(options);
+  EXPECT_EQ(fix.verdict, Verdict::Proved);
+  ASSERT_EQ(fix.depths.size(), 4u);
+  for (unsigned i = 0; i < 3; ++i) EXPECT_EQ(fix.depths[i].lemma, LemmaCheck::Proved) << "depth " << i + 1;
+  EXPECT_EQ(fix.depths[3].lemma, LemmaCheck::None);  // the last depth's state has no later use
+  options.variant = "mainline";
+  const ProveResult f1 = bounded_model_check(options);
+  ASSERT_EQ(f1.verdict, Verdict::Counterexample);
+  EXPECT_EQ(f1.counterexample->trace.steps.size(), 2u);
+  EXPECT_EQ(f1.depths[0].lemma, LemmaCheck::NotProved);
+}
+
 // Both encodings' BMC on the same alphabet: the same verdict and shortest length (each
 // counterexample is replayed by the checker inside bounded_model_check).
 TEST(BitmapEncoding, BmcAgreesWithTheSlotEncoding) {
