@@ -1,0 +1,100 @@
+#include "model/live_names.h"
+
+#include <stdexcept>
+
+namespace iovacheck {
+
+// Names are short (a1234, nic0_17): FNV-1a over their bytes is a handful of instructions a byte
+// where std::hash's murmur costs about seventy a call; the index's probe compares the full hash.
+std::size_t LiveNames::hash_name(std::string_view name) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  for (const char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+  return static_cast<std::size_t>(hash ^ (hash >> 29));
+}
+
+std::size_t LiveNames::find_name(std::string_view name, std::size_t hash) const {
+  const std::size_t mask = by_name_.size() - 1;
+  for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
+    const Slot slot = by_name_[at];
+    if (slot == kEmpty) return at;
+    const Entry& entry = entries_[slot - 1];
+    if (entry.name_hash == hash && entry.name == name) return at;
+  }
+}
+
+void LiveNames::erase_name_at(std::size_t at) {
+  const std::size_t mask = by_name_.size() - 1;
+  for (std::size_t next = (at + 1) & mask; by_name_[next] != kEmpty; next = (next + 1) & mask) {
+    // An entry may move back into the hole unless its home lies cyclically in (at, next].
+    const std::size_t home = entries_[by_name_[next] - 1].name_hash & mask;
+    const bool home_after_hole = at <= next ? (at < home && home <= next) : (at < home || home <= next);
+    if (home_after_hole) continue;
+    by_name_[at] = by_name_[next];
+    at = next;
+  }
+  by_name_[at] = kEmpty;
+}
+
+void LiveNames::grow() {
+  by_name_.assign(by_name_.empty() ? 64 : by_name_.size() * 2, kEmpty);
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& entry = entries_[i];
+    if (!entry.name.empty()) by_name_[find_name(entry.name, entry.name_hash)] = static_cast<Slot>(i + 1);  // live
+  }
+}
+
+void LiveNames::bind(std::string_view name, Pfn pfn) {
+  if (name.empty()) throw std::logic_error("LiveNames::bind: an empty name");
+  if (2 * (live_ + 1) > by_name_.size()) grow();
+  const std::size_t hash = hash_name(name);
+  std::size_t at = find_name(name, hash);
+  if (by_name_[at] != kEmpty) {  // bound already: the new binding replaces it
+    release_at(at);
+    at = find_name(name, hash);
+  }
+  std::uint32_t index;
+  if (!unused_entries_.empty()) {
+    index = unused_entries_.back();
+    unused_entries_.pop_back();
+  } else {
+    index = static_cast<std::uint32_t>(entries_.size());
+    entries_.emplace_back();
+  }
+  Entry& entry = entries_[index];
+  entry.name.assign(name);
+  entry.pfn = pfn;
+  entry.name_hash = hash;
+  by_name_[at] = index + 1;
+  by_pfn_.set(pfn, index);  // a pfn bound again now names the newer allocation
+  ++live_;
+}
+
+void LiveNames::release(std::string_view name) {
+  if (by_name_.empty() || name.empty()) return;
+  const std::size_t at = find_name(name, hash_name(name));
+  if (by_name_[at] != kEmpty) release_at(at);
+}
+
+void LiveNames::release_at(std::size_t at) {
+  const std::uint32_t index = by_name_[at] - 1;
+  Entry& entry = entries_[index];
+  if (const std::uint32_t* bound = by_pfn_.find(entry.pfn); bound && *bound == index) by_pfn_.erase(entry.pfn);
+  erase_name_at(at);
+  entry.name.clear();
+  unused_entries_.push_back(index);
+  --live_;
+}
+
+std::optional<Pfn> LiveNames::pfn_of(std::string_view name) const {
+  if (by_name_.empty()) return std::nullopt;
+  const Slot slot = by_name_[find_name(name, hash_name(name))];
+  if (slot == kEmpty) return std::nullopt;
+  return entries_[slot - 1].pfn;
+}
+
+const std::string* LiveNames::name_at(Pfn pfn) const {
+  const std::uint32_t* index = by_pfn_.find(pfn);
+  return index ? &entries_[*index].name : nullptr;
+}
+
+}  // namespace iovacheck
