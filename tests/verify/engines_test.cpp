@@ -117,6 +117,19 @@ TEST(SmtCommand, SearchesTheVariantTheOtherEnginesSearch) {
   EXPECT_FALSE(has_argument(smt.command(request), "--distinguish"));
 }
 
+// A range-cache variant's tree is mainline's with the same fixes: BMC asks whether the trees
+// differ (the encoding has no range caches), rather than proving mainline's tree again.
+TEST(SmtCommand, OnARangeCacheVariantLooksForATreeDifferenceFromMainline) {
+  const Engine& smt = *find_engine("smt");
+  CellRequest request;
+  request.binary = "iovacheck";
+  request.variant = "z6-rcache-bound";
+  const Command command = smt.command(request);
+  EXPECT_EQ(value_after(command.argv, "--variant"), "z6-rcache-bound+f1+f2+f3+f4+f9");
+  EXPECT_EQ(value_after(command.argv, "--distinguish"), "mainline+f1+f2+f3+f4+f9");
+  EXPECT_FALSE(has_argument(command, "--induction-first"));
+}
+
 TEST(SmtVerdict, AnInductionProofComingFirstIsTheCellsProof) {
   const Engine& smt = *find_engine("smt");
   CellRequest request;
