@@ -5,7 +5,7 @@
 
 namespace iovacheck {
 
-RangeIndex::RangeIndex() : nodes_(1) {}
+RangeIndex::RangeIndex() = default;
 
 // ---- Ranges ---------------------------------------------------------------------------------
 
@@ -122,7 +122,7 @@ Pfn RangeIndex::gap_room(const Node& node, unsigned order) {
 
 bool RangeIndex::subtree_may_fit(Index t, Pfn size, unsigned order) const {
   if (t == kNone) return false;
-  return order < kTrackedOrders ? nodes_[t].aligned_room[order] >= size : nodes_[t].longest >= size;
+  return nodes_[t].room(order < kTrackedOrders ? order : 0) >= size;
 }
 
 bool RangeIndex::gap_may_fit(Index t, Pfn size, unsigned order) const {
@@ -211,11 +211,25 @@ void RangeIndex::set_gap_lo(Pfn lo, Pfn gap_lo) {
 
 bool RangeIndex::pull_changed(Index t) {
   const Pfn longest = nodes_[t].longest;
-  Pfn room[kTrackedOrders];
-  std::copy(std::begin(nodes_[t].aligned_room), std::end(nodes_[t].aligned_room), room);
+  const std::uint32_t shortfalls = nodes_[t].shortfalls;
   pull(t);
-  const Node& after = nodes_[t];
-  return after.longest != longest || !std::equal(std::begin(after.aligned_room), std::end(after.aligned_room), room);
+  return nodes_[t].longest != longest || nodes_[t].shortfalls != shortfalls;
+}
+
+void RangeIndex::Node::rooms(Rooms& out) const {
+#pragma GCC unroll 8
+  for (unsigned order = 0; order < kTrackedOrders; ++order) out[order] = room(order);
+}
+
+void RangeIndex::Node::set_rooms(const Rooms& rooms) {
+  static_assert(shortfall_shift(kTrackedOrders) <= 32, "the shortfalls must fit their 32 bits");
+  static_assert(sizeof(OwnedRange) != 48 || sizeof(Node) == 80, "docs/benchmarks.md gives a node's size");
+  std::uint32_t packed = 0;
+#pragma GCC unroll 8
+  for (unsigned order = 1; order < kTrackedOrders; ++order)
+    packed |= static_cast<std::uint32_t>(rooms[0] - rooms[order]) << shortfall_shift(order);
+  longest = rooms[0];
+  shortfalls = packed;
 }
 
 // ---- The treap ------------------------------------------------------------------------------
@@ -225,20 +239,11 @@ RangeIndex::Index RangeIndex::make(const OwnedRange& owned, Pfn gap_lo) {
   std::uint64_t mixed = seed_;
   mixed = (mixed ^ (mixed >> 30)) * 0xbf58476d1ce4e5b9ull;
   mixed = (mixed ^ (mixed >> 27)) * 0x94d049bb133111ebull;
-  Node node;
+  Node node{};
   node.owned = owned;
   node.gap_lo = gap_lo;
   node.priority = static_cast<std::uint32_t>(mixed ^ (mixed >> 31));
-  Index t;
-  if (!free_slots_.empty()) {
-    t = free_slots_.back();
-    free_slots_.pop_back();
-    nodes_[t] = node;
-  } else {
-    t = static_cast<Index>(nodes_.size());
-    if (t == kNone) throw std::length_error("RangeIndex: more than 2^32 ranges");
-    nodes_.push_back(node);
-  }
+  const Index t = nodes_.acquire(node);
   pull(t);
   return t;
 }
@@ -247,8 +252,7 @@ RangeIndex::Index RangeIndex::make(const OwnedRange& owned, Pfn gap_lo) {
 // reference the compiler would reload every aggregate after each store.
 void RangeIndex::pull(Index t) {
   Node& node = nodes_[t];
-  Pfn longest = node.owned.range.lo - node.gap_lo;
-  Pfn room[kTrackedOrders]{};
+  Rooms room{};
   if (node.has_gap()) {
     const Range gap = node.gap();
 #pragma GCC unroll 8  // a fixed count: unrolled, the aggregates stay in registers
@@ -257,12 +261,10 @@ void RangeIndex::pull(Index t) {
   for (const Index child : {node.left, node.right}) {
     if (child == kNone) continue;
     const Node& below = nodes_[child];
-    longest = std::max(longest, below.longest);
 #pragma GCC unroll 8
-    for (unsigned order = 0; order < kTrackedOrders; ++order) room[order] = std::max(room[order], below.aligned_room[order]);
+    for (unsigned order = 0; order < kTrackedOrders; ++order) room[order] = std::max(room[order], below.room(order));
   }
-  node.longest = longest;
-  std::copy(std::begin(room), std::end(room), std::begin(node.aligned_room));
+  node.set_rooms(room);
 }
 
 void RangeIndex::split(Index t, Pfn key, Index& below, Index& rest) {
@@ -326,7 +328,7 @@ void RangeIndex::erase_node(Pfn lo) {
   }
   const Index gone = *link;
   *link = merge(nodes_[gone].left, nodes_[gone].right);
-  free_slots_.push_back(gone);
+  nodes_.release(gone);
   while (depth > 0 && pull_changed(path[--depth])) {
   }
 }
@@ -334,11 +336,14 @@ void RangeIndex::erase_node(Pfn lo) {
 // Raises t's aggregates to cover those of `source`, a node of its subtree; whether they changed.
 bool RangeIndex::raise(Index t, Index source) {
   Node& node = nodes_[t];
-  const Node& from = nodes_[source];
+  Rooms room, from;
+  node.rooms(room);
+  nodes_[source].rooms(from);
   bool changed = false;
-  if (from.longest > node.longest) node.longest = from.longest, changed = true;
+#pragma GCC unroll 8
   for (unsigned order = 0; order < kTrackedOrders; ++order)
-    if (from.aligned_room[order] > node.aligned_room[order]) node.aligned_room[order] = from.aligned_room[order], changed = true;
+    if (from[order] > room[order]) room[order] = from[order], changed = true;
+  if (changed) node.set_rooms(room);
   return changed;
 }
 

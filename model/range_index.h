@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "model/block_pool.hpp"
 #include "model/owned_range.h"
 #include "model/request.h"
 
@@ -53,25 +54,39 @@ class RangeIndex {
   // Every gap ascending (for tests and whole-state checks).
   std::vector<Range> gaps() const;
 
-  std::size_t bytes() const { return nodes_.capacity() * sizeof(Node); }
+  std::size_t bytes() const { return nodes_.bytes(); }
 
  private:
-  using Index = std::uint32_t;
-  static constexpr Index kNone = 0;  // slot 0 is never a range
+  using Index = std::uint32_t;  // a node's slot in nodes_
+  static constexpr Index kNone = 0;  // slot 0 is never a node
   // A treap of up to 2^32 nodes is deeper than this with vanishing probability; checked.
   static constexpr std::size_t kMaxDepth = 128;
 
-  struct Node {
+  // The subtree's aggregates: per order k < kTrackedOrders, the most pages from a 2^k-aligned
+  // start to the end of its gap, over the subtree's gaps. Order 0's is the longest gap. A higher
+  // order's falls short of it by less than 2^k (in the gap holding the longest, an aligned start
+  // lies fewer than 2^k pages above its bottom, or the gap is shorter than 2^k), so it is kept
+  // as that shortfall in k bits: all seven in 28 bits, exact, where eight 64-bit counts took 64
+  // bytes of a node.
+  using Rooms = Pfn[kTrackedOrders];
+  static constexpr unsigned shortfall_shift(unsigned order) { return order * (order - 1) / 2; }
+
+  struct Node {  // 80 bytes
     OwnedRange owned;
-    Pfn gap_lo = 0;  // the free gap below the range is [gap_lo, owned.range.lo - 1]; none when equal
-    Index left = kNone;
-    Index right = kNone;
-    std::uint32_t priority = 0;
-    Pfn longest = 0;                     // the subtree's longest gap, in pages
-    Pfn aligned_room[kTrackedOrders]{};  // per order k: the most pages from an aligned start to its gap's end
+    Pfn gap_lo;   // the free gap below the range is [gap_lo, owned.range.lo - 1]; none when equal
+    Pfn longest;  // the subtree's longest gap, in pages: order 0's room
+    Index left;
+    Index right;
+    std::uint32_t priority;
+    std::uint32_t shortfalls;  // order k >= 1: longest minus order k's room, k bits at shortfall_shift(k)
 
     bool has_gap() const { return gap_lo < owned.range.lo; }
     Range gap() const { return Range{gap_lo, owned.range.lo - 1}; }
+    Pfn room(unsigned order) const {
+      return order == 0 ? longest : longest - ((shortfalls >> shortfall_shift(order)) & ((1u << order) - 1));
+    }
+    void rooms(Rooms& out) const;
+    void set_rooms(const Rooms& rooms);
   };
 
   static Pfn room_from_aligned_start(Pfn lo, Pfn hi, unsigned order);
@@ -95,8 +110,7 @@ class RangeIndex {
   void split(Index t, Pfn key, Index& below, Index& rest);  // below: lo < key
   Index merge(Index a, Index b);
 
-  std::vector<Node> nodes_;
-  std::vector<Index> free_slots_;
+  BlockPool<Node> nodes_;  // fixed-size blocks: no doubling slack
   Index root_ = kNone;
   std::size_t count_ = 0;
   std::uint64_t seed_ = 0x9e3779b97f4a7c15ull;

@@ -109,6 +109,43 @@ TEST(RangeIndex, AlignmentBeyondTheTrackedOrdersIsCheckedExactly) {
   EXPECT_FALSE(index.highest_placement(0, Request{0x301, kMaxPfn, false}));
 }
 
+// The aggregates keep a tracked order's room as its shortfall from the longest gap: exact at the
+// top of the space, where an aligned start may not exist below 2^64, and across gaps of every
+// length near the alignments.
+TEST(RangeIndex, EveryTrackedOrderIsExactAtTheTopOfTheSpace) {
+  for (const Pfn top_gap : {Pfn{1}, Pfn{63}, Pfn{100}, Pfn{127}, Pfn{128}, Pfn{200}}) {
+    RangeIndex index = with_anchor();
+    Ranges ranges{{kMaxPfn, OwnedRange{kAnchor, Owner::reserved()}}};
+    // Gaps of 1..130 pages at odd places, and one of `top_gap` pages just below the anchor.
+    Pfn lo = 0x1001;
+    for (Pfn gap = 1; gap <= 130; ++gap, lo += gap + 3) {
+      occupy(index, {lo, lo + 2});
+      ranges[lo] = OwnedRange{{lo, lo + 2}, Owner::allocated()};
+    }
+    occupy(index, {lo, kMaxPfn - top_gap - 1});
+    ranges[lo] = OwnedRange{{lo, kMaxPfn - top_gap - 1}, Owner::allocated()};
+    for (Pfn size = 1; size <= 260; ++size)
+      for (const bool aligned : {false, true}) {
+        const Request request{size, kMaxPfn, aligned};
+        ASSERT_EQ(index.highest_placement(0, request), by_scan(ranges, 0, request))
+            << "top gap " << top_gap << " size " << size << " aligned " << aligned;
+      }
+  }
+}
+
+TEST(RangeIndex, ACopyAnswersAloneAfterItsOriginalChanges) {
+  RangeIndex index = with_anchor();
+  for (Pfn lo = 0x10; lo < 0x10 + 0x20 * 1500; lo += 0x20) occupy(index, {lo, lo + 0xf});  // several blocks of nodes
+  const RangeIndex copy = index;
+  index.erase(0x10);
+  occupy(index, {0x0, 0x1f});
+  EXPECT_EQ(copy.size(), 1501u);
+  EXPECT_EQ(copy.at(0x10)->range, (Range{0x10, 0x1f}));
+  EXPECT_EQ(copy.gap_holding(0x5), (Range{0x0, 0xf}));
+  EXPECT_EQ(copy.highest_placement(0, Request{0x10, 0x1f, true}), (Range{0x0, 0xf}));
+  EXPECT_FALSE(index.highest_placement(0, Request{0x10, 0x1f, true}));
+}
+
 // Random occupancy; after every change the gaps and many queries agree with the scan.
 void agree_on_random_ops(Pfn space, unsigned seed, int ops) {
   std::mt19937_64 random(seed);
