@@ -5,6 +5,52 @@
 
 namespace iovacheck {
 
+namespace {
+
+// A subtree's aggregates (RangeIndex::Node): the longest gap, and per order k in 1..7 in byte
+// k - 1 of one word how far order k's room falls short of it (less than 2^k, so under 128: every
+// byte keeps its top bit clear, which the word-wide arithmetic below relies on).
+struct Aggregate {
+  Pfn longest = 0;
+  std::uint64_t shortfalls = 0;
+
+  static constexpr std::uint64_t kOnes = 0x0001010101010101ull;       // one in each order's byte
+  static constexpr std::uint64_t kTopBits = 0x80 * kOnes;
+  static constexpr std::uint64_t kOrderMasks = 0x007f3f1f0f070301ull;  // 2^k - 1 in byte k - 1
+
+  // Per byte, the smaller of two words whose bytes are all under 128: x | 0x80 - y keeps its top
+  // bit exactly when x >= y, and never borrows from the next byte.
+  static std::uint64_t min_bytes(std::uint64_t x, std::uint64_t y) {
+    const std::uint64_t x_at_least_y = (((x | kTopBits) - y) & kTopBits) >> 7;
+    const std::uint64_t take_y = x_at_least_y * 0xff;
+    return (y & take_y) | (x & ~take_y);
+  }
+  // Per byte, min(byte + add, 127), for bytes and add under 128 (the sum fits its byte).
+  static std::uint64_t add_capped(std::uint64_t x, std::uint64_t add) {
+    const std::uint64_t sum = x + add * kOnes;
+    const std::uint64_t over = ((sum & kTopBits) >> 7) * 0x7f;
+    return (sum | over) & (0x7f * kOnes);
+  }
+
+  // One gap of `length` pages from `lo`: an aligned start lies (-lo) mod 2^k pages above lo, so
+  // order k's room falls short by that, or by the whole gap when no aligned start lies in it
+  // (also when rounding lo up would pass 2^64: then (-lo) mod 2^k >= length).
+  static Aggregate of_gap(Pfn lo, Pfn length) {
+    const std::uint64_t to_aligned = ((0 - lo) & 0x7f) * kOnes & kOrderMasks;
+    return {length, min_bytes(to_aligned, std::min<Pfn>(length, 0x7f) * kOnes)};
+  }
+  // Both subtrees' gaps: per order the larger room. Taking the longer's longest, the other's
+  // shortfalls grow by the difference of the two longest (capped: past 127 the other loses).
+  static Aggregate combine(Aggregate a, Aggregate b) {
+    if (a.longest < b.longest) std::swap(a, b);
+    const Pfn behind = std::min<Pfn>(a.longest - b.longest, 0x7f);
+    return {a.longest, min_bytes(a.shortfalls, add_capped(b.shortfalls, behind))};
+  }
+  friend bool operator==(const Aggregate&, const Aggregate&) = default;
+};
+
+}  // namespace
+
 RangeIndex::RangeIndex() = default;
 
 // ---- Ranges ---------------------------------------------------------------------------------
@@ -211,25 +257,9 @@ void RangeIndex::set_gap_lo(Pfn lo, Pfn gap_lo) {
 
 bool RangeIndex::pull_changed(Index t) {
   const Pfn longest = nodes_[t].longest;
-  const std::uint32_t shortfalls = nodes_[t].shortfalls;
+  const std::uint64_t shortfalls = nodes_[t].shortfalls;
   pull(t);
   return nodes_[t].longest != longest || nodes_[t].shortfalls != shortfalls;
-}
-
-void RangeIndex::Node::rooms(Rooms& out) const {
-#pragma GCC unroll 8
-  for (unsigned order = 0; order < kTrackedOrders; ++order) out[order] = room(order);
-}
-
-void RangeIndex::Node::set_rooms(const Rooms& rooms) {
-  static_assert(shortfall_shift(kTrackedOrders) <= 32, "the shortfalls must fit their 32 bits");
-  static_assert(sizeof(OwnedRange) != 48 || sizeof(Node) == 80, "docs/benchmarks.md gives a node's size");
-  std::uint32_t packed = 0;
-#pragma GCC unroll 8
-  for (unsigned order = 1; order < kTrackedOrders; ++order)
-    packed |= static_cast<std::uint32_t>(rooms[0] - rooms[order]) << shortfall_shift(order);
-  longest = rooms[0];
-  shortfalls = packed;
 }
 
 // ---- The treap ------------------------------------------------------------------------------
@@ -248,23 +278,15 @@ RangeIndex::Index RangeIndex::make(const OwnedRange& owned, Pfn gap_lo) {
   return t;
 }
 
-// Computed in locals and written once: the hottest function of a step, and through the node
-// reference the compiler would reload every aggregate after each store.
+// Computed in a local and written once: the hottest function of a step.
 void RangeIndex::pull(Index t) {
+  static_assert(sizeof(OwnedRange) != 48 || sizeof(Node) == 88, "docs/benchmarks.md gives a node's size");
   Node& node = nodes_[t];
-  Rooms room{};
-  if (node.has_gap()) {
-    const Range gap = node.gap();
-#pragma GCC unroll 8  // a fixed count: unrolled, the aggregates stay in registers
-    for (unsigned order = 0; order < kTrackedOrders; ++order) room[order] = room_from_aligned_start(gap.lo, gap.hi, order);
-  }
-  for (const Index child : {node.left, node.right}) {
-    if (child == kNone) continue;
-    const Node& below = nodes_[child];
-#pragma GCC unroll 8
-    for (unsigned order = 0; order < kTrackedOrders; ++order) room[order] = std::max(room[order], below.room(order));
-  }
-  node.set_rooms(room);
+  Aggregate aggregate = Aggregate::of_gap(node.gap_lo, node.owned.range.lo - node.gap_lo);
+  if (node.left != kNone) aggregate = Aggregate::combine(aggregate, {nodes_[node.left].longest, nodes_[node.left].shortfalls});
+  if (node.right != kNone) aggregate = Aggregate::combine(aggregate, {nodes_[node.right].longest, nodes_[node.right].shortfalls});
+  node.longest = aggregate.longest;
+  node.shortfalls = aggregate.shortfalls;
 }
 
 void RangeIndex::split(Index t, Pfn key, Index& below, Index& rest) {
@@ -336,15 +358,12 @@ void RangeIndex::erase_node(Pfn lo) {
 // Raises t's aggregates to cover those of `source`, a node of its subtree; whether they changed.
 bool RangeIndex::raise(Index t, Index source) {
   Node& node = nodes_[t];
-  Rooms room, from;
-  node.rooms(room);
-  nodes_[source].rooms(from);
-  bool changed = false;
-#pragma GCC unroll 8
-  for (unsigned order = 0; order < kTrackedOrders; ++order)
-    if (from[order] > room[order]) room[order] = from[order], changed = true;
-  if (changed) node.set_rooms(room);
-  return changed;
+  const Aggregate before{node.longest, node.shortfalls};
+  const Aggregate after = Aggregate::combine(before, {nodes_[source].longest, nodes_[source].shortfalls});
+  if (after == before) return false;
+  node.longest = after.longest;
+  node.shortfalls = after.shortfalls;
+  return true;
 }
 
 }  // namespace iovacheck

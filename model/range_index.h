@@ -66,27 +66,21 @@ class RangeIndex {
   // start to the end of its gap, over the subtree's gaps. Order 0's is the longest gap. A higher
   // order's falls short of it by less than 2^k (in the gap holding the longest, an aligned start
   // lies fewer than 2^k pages above its bottom, or the gap is shorter than 2^k), so it is kept
-  // as that shortfall in k bits: all seven in 28 bits, exact, where eight 64-bit counts took 64
-  // bytes of a node.
-  using Rooms = Pfn[kTrackedOrders];
-  static constexpr unsigned shortfall_shift(unsigned order) { return order * (order - 1) / 2; }
-
-  struct Node {  // 80 bytes
+  // as that shortfall, one byte per order in one word, exact: 16 bytes where eight 64-bit counts
+  // took 64, and combining two subtrees' is a few word operations on all orders at once
+  // (range_index.cpp's Aggregate).
+  struct Node {  // 88 bytes
     OwnedRange owned;
     Pfn gap_lo;   // the free gap below the range is [gap_lo, owned.range.lo - 1]; none when equal
     Pfn longest;  // the subtree's longest gap, in pages: order 0's room
+    std::uint64_t shortfalls;  // byte k - 1 for order k in 1..7: longest minus order k's room
     Index left;
     Index right;
     std::uint32_t priority;
-    std::uint32_t shortfalls;  // order k >= 1: longest minus order k's room, k bits at shortfall_shift(k)
 
     bool has_gap() const { return gap_lo < owned.range.lo; }
     Range gap() const { return Range{gap_lo, owned.range.lo - 1}; }
-    Pfn room(unsigned order) const {
-      return order == 0 ? longest : longest - ((shortfalls >> shortfall_shift(order)) & ((1u << order) - 1));
-    }
-    void rooms(Rooms& out) const;
-    void set_rooms(const Rooms& rooms);
+    Pfn room(unsigned order) const { return order == 0 ? longest : longest - ((shortfalls >> (8 * (order - 1))) & 0xff); }
   };
 
   static Pfn room_from_aligned_start(Pfn lo, Pfn hi, unsigned order);
