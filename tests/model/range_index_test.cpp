@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -129,6 +130,39 @@ TEST(RangeIndex, EveryTrackedOrderIsExactAtTheTopOfTheSpace) {
         const Request request{size, kMaxPfn, aligned};
         ASSERT_EQ(index.highest_placement(0, request), by_scan(ranges, 0, request))
             << "top gap " << top_gap << " size " << size << " aligned " << aligned;
+      }
+  }
+}
+
+// Gaps of every length to 300 pages at every offset from the alignments, their ranges inserted
+// in random order (so subtrees of every shape combine them): the aggregates combine gaps whose
+// longest differ by less and by more than the 127 pages a shortfall can hold.
+TEST(RangeIndex, CombinedSubtreesAnswerEveryAlignmentExactly) {
+  std::mt19937_64 random(11);
+  for (int trial = 0; trial < 60; ++trial) {
+    std::vector<Range> occupied;
+    Pfn lo = 0x10000;
+    for (int gap = 0; gap < 40; ++gap) {
+      lo += 1 + random() % 300;  // the gap below this range
+      const Pfn size = 1 + random() % 200;
+      occupied.push_back({lo, lo + size - 1});
+      lo += size;
+    }
+    occupied.push_back({lo, kMaxPfn - 1});
+    std::shuffle(occupied.begin(), occupied.end(), random);
+    RangeIndex index = with_anchor();
+    Ranges ranges{{kMaxPfn, OwnedRange{kAnchor, Owner::reserved()}}};
+    occupy(index, {0, 0xffff});
+    ranges[0] = OwnedRange{{0, 0xffff}, Owner::allocated()};
+    for (const Range& range : occupied) {
+      occupy(index, range);
+      ranges[range.lo] = OwnedRange{range, Owner::allocated()};
+    }
+    for (Pfn size = 1; size <= 300; ++size)
+      for (const bool aligned : {false, true}) {
+        const Request request{size, kMaxPfn, aligned};
+        ASSERT_EQ(index.highest_placement(0, request), by_scan(ranges, 0, request))
+            << "trial " << trial << " size " << size << " aligned " << aligned;
       }
   }
 }
