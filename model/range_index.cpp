@@ -126,25 +126,25 @@ const OwnedRange* RangeIndex::first_reaching(Pfn pfn) const {
 // above the new range, and the new range's gap is what was left below it.
 void RangeIndex::insert(const OwnedRange& owned) {
   const Range& range = owned.range;
-  Index below, above;
-  neighbours(range.lo, below, above);
+  Path to_above;
+  const Index below = walk_to_successor(range.lo, to_above);
+  const Index above = to_above.depth == 0 ? kNone : to_above.nodes[to_above.depth - 1];
   const Pfn free_from = below == kNone ? 0 : nodes_[below].owned.range.hi + 1;
   const bool fits = (below == kNone || (nodes_[below].owned.range.hi < range.lo)) &&
                     (above == kNone || range.hi < nodes_[above].owned.range.lo);
   if (!fits) throw std::logic_error("RangeIndex::insert: " + to_string(range) + " is not inside free space");
-  if (above != kNone) set_gap_lo(nodes_[above].owned.range.lo, range.hi + 1);
+  if (above != kNone) set_gap_lo(to_above, range.hi + 1);
   insert_node(make(owned, free_from));
   ++count_;
 }
 
 // The successor's gap grows down over the range and the gap below it.
 void RangeIndex::erase(Pfn lo) {
-  const Index gone = find(lo);
-  if (gone == kNone) throw std::logic_error("RangeIndex::erase: no range starts at " + hex(lo));
-  const Pfn gap_lo = nodes_[gone].gap_lo;
-  erase_node(lo);
+  const Pfn gap_lo = erase_node(lo);
   --count_;
-  if (const Index above = first_above_index(lo); above != kNone) set_gap_lo(nodes_[above].owned.range.lo, gap_lo);
+  Path to_above;
+  walk_to_successor(lo, to_above);
+  if (to_above.depth > 0) set_gap_lo(to_above, gap_lo);
 }
 
 void RangeIndex::set_owner(Pfn lo, const Owner& owner) {
@@ -235,23 +235,36 @@ std::vector<Range> RangeIndex::gaps() const {
   return result;
 }
 
-// Gives the range starting at `lo` a gap with a new bottom, and refreshes the aggregates on its
-// path from the root.
-void RangeIndex::set_gap_lo(Pfn lo, Pfn gap_lo) {
-  Index path[kMaxDepth];
+// The walk toward a key no range starts at passes both its neighbours: the floor where it last
+// turned right, the successor where it last turned left. Keeping the path down to the successor
+// lets insert and erase move the successor's gap without walking to it again.
+RangeIndex::Index RangeIndex::walk_to_successor(Pfn key, Path& path) const {
+  Index floor = kNone;
   std::size_t depth = 0;
-  Index t = root_;
-  while (t != kNone && nodes_[t].owned.range.lo != lo) {
-    if (depth == std::size(path)) throw std::logic_error("RangeIndex: the treap is too deep");
-    path[depth++] = t;
-    t = lo < nodes_[t].owned.range.lo ? nodes_[t].left : nodes_[t].right;
+  path.depth = 0;
+  for (Index t = root_; t != kNone;) {
+    if (depth == kMaxDepth) throw std::logic_error("RangeIndex: the treap is too deep");
+    path.nodes[depth++] = t;
+    if (nodes_[t].owned.range.lo <= key) {
+      floor = t;
+      t = nodes_[t].right;
+    } else {
+      path.depth = depth;
+      t = nodes_[t].left;
+    }
   }
-  if (t == kNone) throw std::logic_error("RangeIndex::set_gap_lo: no range starts at " + hex(lo));
+  return floor;
+}
+
+// Gives the path's last node a gap with a new bottom, and refreshes the aggregates up the path.
+void RangeIndex::set_gap_lo(const Path& to_node, Pfn gap_lo) {
+  std::size_t depth = to_node.depth - 1;
+  const Index t = to_node.nodes[depth];
   nodes_[t].gap_lo = gap_lo;
   pull(t);
   // An ancestor's aggregates depend on its own gap (unchanged) and its children's aggregates:
   // once one comes out as it was, every one above it does too.
-  while (depth > 0 && pull_changed(path[--depth])) {
+  while (depth > 0 && pull_changed(to_node.nodes[--depth])) {
   }
 }
 
@@ -338,7 +351,7 @@ void RangeIndex::insert_node(Index fresh) {
   }
 }
 
-void RangeIndex::erase_node(Pfn lo) {
+Pfn RangeIndex::erase_node(Pfn lo) {
   Index path[kMaxDepth];
   std::size_t depth = 0;
   Index* link = &root_;
@@ -349,10 +362,12 @@ void RangeIndex::erase_node(Pfn lo) {
     link = lo < node.owned.range.lo ? &node.left : &node.right;
   }
   const Index gone = *link;
+  if (gone == kNone) throw std::logic_error("RangeIndex::erase: no range starts at " + hex(lo));
   *link = merge(nodes_[gone].left, nodes_[gone].right);
   nodes_.release(gone);
   while (depth > 0 && pull_changed(path[--depth])) {
   }
+  return nodes_[gone].gap_lo;  // a released slot stays readable until it is reused
 }
 
 // Raises t's aggregates to cover those of `source`, a node of its subtree; whether they changed.

@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "model/block_pool.hpp"
+#include "model/slot_pool.h"
 #include "model/owned_range.h"
 #include "model/request.h"
 
@@ -94,9 +94,16 @@ class RangeIndex {
   void neighbours(Pfn pfn, Index& floor, Index& above) const;  // both of the above, in one walk
   Index find(Pfn lo) const;
 
-  void set_gap_lo(Pfn lo, Pfn gap_lo);  // moves the bottom of a range's gap; refreshes its path
+  struct Path {  // nodes from the root down
+    Index nodes[kMaxDepth];
+    std::size_t depth = 0;
+  };
+  // Records the path down to the range with the smallest lo > key (empty when none) and returns
+  // the range with the largest lo <= key (the one starting at key, if any).
+  Index walk_to_successor(Pfn key, Path& path) const;
+  void set_gap_lo(const Path& to_node, Pfn gap_lo);  // moves the bottom of a range's gap; refreshes its path
   void insert_node(Index fresh);
-  void erase_node(Pfn lo);
+  Pfn erase_node(Pfn lo);  // unlinks the range starting at lo; returns the bottom of its gap
   bool raise(Index t, Index source);
   Index make(const OwnedRange& owned, Pfn gap_lo);
   void pull(Index t);
@@ -104,7 +111,7 @@ class RangeIndex {
   void split(Index t, Pfn key, Index& below, Index& rest);  // below: lo < key
   Index merge(Index a, Index b);
 
-  BlockPool<Node> nodes_;  // fixed-size blocks: no doubling slack
+  SlotPool<Node> nodes_;  // grows by an eighth: little slack
   Index root_ = kNone;
   std::size_t count_ = 0;
   std::uint64_t seed_ = 0x9e3779b97f4a7c15ull;
