@@ -95,8 +95,10 @@ grep -q '"known_met": null' "$out/as-named/report.json" || fail "--no-known: kno
 
 # --profile scale: a few runs keep a corpus of their own, the reports and the summary name the
 # profile, and fuzz-replay reads a corpus input as scale by its location (10^4 operations and up).
+# Ten runs, not three: a scale input takes up to a second under load, and libFuzzer's first fork
+# jobs get one, two, ... seconds each, so three runs could end before any mutant added coverage.
 scale_variant=mainline+f1+f2+f3+f4+f5+f9
-"$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out/scale" --runs 3 --profile scale \
+"$iovacheck" campaign --fuzz-build "$fuzz_build" --coverage-build /nonexistent --out "$out/scale" --runs 10 --profile scale \
   --variants "$scale_variant" >"$logs/scale" 2>&1 || { cat "$logs/scale"; fail "--profile scale: exit $?"; }
 grep -q "^campaign on impl, profile scale: " "$logs/scale" || { cat "$logs/scale"; fail "--profile scale: the summary does not name it"; }
 grep -q '"profile": "scale"' "$out/scale/report.json" || fail "--profile scale: report.json does not name it"
