@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "harness/implementation.h"
@@ -36,17 +37,55 @@ std::uint64_t mixed(std::uint64_t value) {
   return value ^ (value >> 31);
 }
 
-// The whole observation in 64 bits: the nodes in their order (ascending), chained, and the
-// cached pfns, which come in any order, as a sum of their own digests, so that two observations
-// with the same entries agree without sorting a copy of them.
-std::uint64_t digest(const Observation& observed) {
-  std::uint64_t nodes = mixed(observed.nodes.size());
-  for (const Range& node : observed.nodes) nodes = mixed(mixed(nodes ^ node.lo) ^ node.hi);
-  std::uint64_t cached = mixed(observed.cached.size() + 1);
-  for (const CachedPfn& entry : observed.cached)
-    cached += mixed(mixed(entry.pfn) ^ ((std::uint64_t{entry.bin} << 32) | entry.slot.cpu));
-  return mixed(nodes ^ mixed(cached));
+// The digest of an observation is the sum of its entries' digests: a digest of the entries as a
+// set (cached pfns come in any order), which a step's change report updates by subtracting what
+// is gone and adding what is new.
+std::uint64_t entry_digest(const Range& node) { return mixed(mixed(node.lo) ^ node.hi); }
+std::uint64_t entry_digest(const CachedPfn& entry) {
+  return mixed(mixed(~entry.pfn) ^ ((std::uint64_t{entry.bin} << 32) | entry.slot.cpu));
 }
+
+std::uint64_t digest(const Observation& observed) {
+  std::uint64_t state = 0;
+  for (const Range& node : observed.nodes) state += entry_digest(node);
+  for (const CachedPfn& entry : observed.cached) state += entry_digest(entry);
+  return state;
+}
+
+// The implementation as the checker drives it, with the digest of its whole observation kept up
+// to date from the change reports the checker takes after each applied step: a step's digest
+// costs what the step changed, not a copy of the whole state. The reports are the set
+// differences between observations (model/sut.h), which the checker relies on too and checks
+// against the whole state at the end of every run; a report that is not complete (the
+// implementation cannot tell) digests the whole observation again.
+class DigestedSystem final : public SystemUnderTest {
+ public:
+  explicit DigestedSystem(std::unique_ptr<SystemUnderTest> system)
+      : system_(std::move(system)), state_(digest(system_->observe())) {}
+
+  Outcome apply(const Op& op) override { return system_->apply(op); }
+  Observation observe() const override { return system_->observe(); }
+  void changes(ChangeReport& report) override {
+    system_->changes(report);
+    if (!report.complete) {
+      state_ = digest(system_->observe());
+      return;
+    }
+    for (const Range& node : report.nodes_gone) state_ -= entry_digest(node);
+    for (const Range& node : report.nodes_new) state_ += entry_digest(node);
+    for (const CachedPfn& entry : report.cached_gone) state_ -= entry_digest(entry);
+    for (const CachedPfn& entry : report.cached_new) state_ += entry_digest(entry);
+  }
+  std::optional<std::string> validate() const override { return system_->validate(); }
+  std::string describe() const override { return system_->describe(); }
+
+  // The digest of the observation after the last change report.
+  std::uint64_t state() const { return state_; }
+
+ private:
+  std::unique_ptr<SystemUnderTest> system_;
+  std::uint64_t state_;
+};
 
 struct ObservedRun {
   std::vector<StepSeen> seen;  // one per step run, the violating one included
@@ -65,14 +104,16 @@ bool differs_at(const ObservedRun& run, const ObservedRun& reference, std::size_
 // an early step is rejected without running the rest.
 ObservedRun run_observed(const Trace& trace, std::string_view variant, const ImplementationChoice& implementation,
                          const ObservedRun* reference = nullptr, std::size_t reference_step = 0) {
-  const std::unique_ptr<SystemUnderTest> system = make_exact_implementation(trace, variant, implementation);
-  CheckSession session(trace, *system, CheckOptions{.check_expectations = false, .describe_states = false});
+  DigestedSystem system(make_exact_implementation(trace, variant, implementation));
+  CheckSession session(trace, system, CheckOptions{.check_expectations = false, .describe_states = false});
   ObservedRun run;
   run.seen.reserve(trace.steps.size());
   for (const Step& step : trace.steps) {
     const bool ok = session.step(step);
     const StepRecord& record = session.report().steps.back();
-    run.seen.push_back(StepSeen{record.caller_error.has_value(), record.outcome, digest(system->observe())});
+    // A violating step may end before its change report is taken (validate() fails first).
+    const std::uint64_t state = ok ? system.state() : digest(system.observe());
+    run.seen.push_back(StepSeen{record.caller_error.has_value(), record.outcome, state});
     if (!ok) {
       run.violation = session.report().violation;
       return run;
