@@ -417,14 +417,9 @@ std::unique_ptr<ExactSystemUnderTest> make_exact_implementation(const Trace& tra
 
 CheckReport check_on(const Trace& trace, std::string_view variant, const ImplementationChoice& choice,
                      const CheckOptions& options) {
-  return check_on(Trace(trace), variant, choice, options);
-}
-
-CheckReport check_on(Trace&& trace, std::string_view variant, const ImplementationChoice& choice,
-                     const CheckOptions& options) {
-  std::string runs = variant_for(choice, variant, trace);  // before the rename: `variant` may view trace.variant
-  trace.variant = std::move(runs);
-  return check(trace, *make_exact_implementation(trace, trace.variant, choice), options);
+  Trace renamed = trace;
+  renamed.variant = variant_for(choice, variant, trace);
+  return check(renamed, *make_exact_implementation(renamed, renamed.variant, choice), options);
 }
 
 CheckReport check_on(const Trace& trace, std::string_view variant, const CheckOptions& options) {
