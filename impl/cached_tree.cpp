@@ -53,12 +53,12 @@ class CachedTree final : public TreeAllocator {
 
   std::vector<Node> nodes() const override {
     std::vector<Node> result;
-    result.reserve(nodes_.linked().size());
-    for (const IovaNode* node : nodes_.linked()) result.push_back(Node{node->pfn_lo, node->pfn_hi});
+    result.reserve(nodes_.size());
+    for (const IovaNode* node = nodes_.lowest(); node; node = node->next) result.push_back(Node{node->pfn_lo, node->pfn_hi});
     return result;
   }
 
-  std::size_t node_count() const override { return nodes_.linked().size(); }
+  std::size_t node_count() const override { return nodes_.size(); }
   std::optional<std::string> validate() const override;
   TreeHints hints() const override {
     return TreeHints{hint_ref(cached_node_), hint_ref(cached32_node_), max32_.value()};
@@ -129,7 +129,7 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
       high = limit;
       low = variant_.retry_pfn_is_hi_plus_one ? retry_pfn : retry_pfn + 1;
       position = nodes_.lowest_ending_at_or_after(limit);
-      curr = *position;
+      curr = position;
       continue;
     }
     max32_.failed(size, align_mask, limit, /*searched_whole_window=*/retried || retry_pfn >= limit);
@@ -194,8 +194,9 @@ void CachedTree::update_hints_for_removal(const IovaNode* free) {
 
 std::optional<std::string> CachedTree::validate() const {
   if (hung_) return "alloc_iova's retry pass would repeat forever here: the kernel hangs";
+  if (auto problem = nodes_.link_problem()) return problem;
   const IovaNode* previous = nullptr;
-  for (const IovaNode* node : nodes_.linked()) {
+  for (const IovaNode* node = nodes_.lowest(); node; node = node->next) {
     if (node->pfn_lo > node->pfn_hi) return "node " + range_text(node->pfn_lo, node->pfn_hi) + " has pfn_lo > pfn_hi";
     if (previous && previous->pfn_lo >= node->pfn_lo)
       return "nodes out of order: " + range_text(previous->pfn_lo, previous->pfn_hi) + " before " +
@@ -207,7 +208,7 @@ std::optional<std::string> CachedTree::validate() const {
   }
   const IovaNode* anchor = nodes_.anchor();
   if (!nodes_.is_linked(anchor)) return "the anchor is not in the tree";
-  if (*nodes_.linked().rbegin() != anchor) return "the anchor is not the highest node";
+  if (anchor->next) return "the anchor is not the highest node";
   if (anchor->pfn_hi != kAnchorPfn) return "the anchor ends at " + hex(anchor->pfn_hi) + ", not 2^64-1";
   if (anchor->pfn_lo != kAnchorPfn) return "the anchor starts at " + hex(anchor->pfn_lo) + ", not 2^64-1: a reserve grew it";
   if (!nodes_.unlinked().empty()) {

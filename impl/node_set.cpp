@@ -1,7 +1,9 @@
 #include "impl/node_set.h"
 
 #include <algorithm>
+#include <iterator>
 
+#include "impl/pfn_text.h"
 #include "impl/tree_allocator.h"
 
 namespace iovacheck::impl {
@@ -25,53 +27,97 @@ constexpr bool kAddressSanitizer = false;
 NodeSet::NodeSet(bool keep_freed_nodes)
     : keep_freed_nodes_(keep_freed_nodes && !kAddressSanitizer), anchor_(create(Node{kAnchorPfn, kAnchorPfn})) {}
 
-NodeSet::~NodeSet() {
-  for (IovaNode* node : set_) delete node;
-}
-
 IovaNode* NodeSet::create(Node node) {
-  auto made = std::make_unique<IovaNode>(IovaNode{node.pfn_lo, node.pfn_hi});
-  if (set_.insert(made.get()).second) return made.release();
-  unlinked_.push_back(std::move(made));
-  return unlinked_.back().get();
+  const auto [entry, inserted] = index_.try_emplace(node.pfn_lo, IovaNode{node.pfn_lo, node.pfn_hi});
+  if (!inserted) {
+    unlinked_.push_back(std::make_unique<IovaNode>(IovaNode{node.pfn_lo, node.pfn_hi}));
+    return unlinked_.back().get();
+  }
+  IovaNode* const made = &entry->second;
+  made->linked = true;
+  made->next = std::next(entry) == index_.end() ? nullptr : &std::next(entry)->second;
+  made->prev = entry == index_.begin() ? nullptr : &std::prev(entry)->second;
+  if (made->next)
+    made->next->prev = made;
+  else
+    highest_ = made;
+  if (made->prev)
+    made->prev->next = made;
+  else
+    lowest_ = made;
+  last_found_ = made;
+  return made;
 }
 
 void NodeSet::destroy(IovaNode* node) {
-  set_.erase(node);
-  if (keep_freed_nodes_)
-    freed_.emplace_back(node);
+  if (node->prev)
+    node->prev->next = node->next;
   else
-    delete node;
+    lowest_ = node->next;
+  if (node->next)
+    node->next->prev = node->prev;
+  else
+    highest_ = node->prev;
+  node->linked = false;
+  if (last_found_ == node) last_found_ = nullptr;
+  auto freed = index_.extract(node->pfn_lo);
+  if (keep_freed_nodes_) freed_.push_back(std::move(freed));
 }
 
 IovaNode* NodeSet::containing(Pfn pfn) const {
-  auto above = set_.upper_bound(pfn);
-  if (above == set_.begin()) return nullptr;
-  IovaNode* candidate = *std::prev(above);
-  return pfn <= candidate->pfn_hi ? candidate : nullptr;
-}
-
-IovaNode* NodeSet::successor(const IovaNode* node) const {
-  return *std::next(set_.find(node->pfn_lo));
+  // The last node found is the one an index lookup would give when it starts at or below pfn
+  // and its successor above it (the index gives the highest pfn_lo <= pfn).
+  if (const IovaNode* last = last_found_;
+      last && last->pfn_lo <= pfn && (!last->next || last->next->pfn_lo > pfn))
+    return pfn <= last->pfn_hi ? last_found_ : nullptr;
+  auto above = index_.upper_bound(pfn);
+  if (above == index_.begin()) return nullptr;
+  IovaNode* candidate = handed_out(std::prev(above)->second);
+  if (pfn > candidate->pfn_hi) return nullptr;
+  last_found_ = candidate;
+  return candidate;
 }
 
 bool NodeSet::is_linked(const IovaNode* node) const {
-  return std::ranges::find(set_, node) != set_.end();
+  return std::ranges::any_of(index_, [node](const auto& entry) { return &entry.second == node; });
 }
 
 bool NodeSet::is_unlinked(const IovaNode* node) const {
   return std::ranges::any_of(unlinked_, [node](const auto& owned) { return owned.get() == node; });
 }
 
-IovaNode* NodeSet::step_down(Handle& position) const {
-  if (position == set_.begin()) return nullptr;
-  return *--position;
+NodeSet::Handle NodeSet::position(const IovaNode* node) const {
+  if (node->linked) return handed_out(*node);
+  auto at = index_.lower_bound(node->pfn_lo);
+  return at == index_.end() ? nullptr : handed_out(at->second);
 }
 
 NodeSet::Handle NodeSet::lowest_ending_at_or_after(Pfn pfn) const {
-  auto above = set_.upper_bound(pfn);
-  if (above != set_.begin() && (*std::prev(above))->pfn_hi >= pfn) return std::prev(above);
-  return above;
+  auto above = index_.upper_bound(pfn);
+  if (above != index_.begin() && std::prev(above)->second.pfn_hi >= pfn) --above;
+  return above == index_.end() ? nullptr : handed_out(above->second);
+}
+
+void NodeSet::lower_lo(Handle handle, Pfn new_lo) {
+  auto entry = index_.extract(handle->pfn_lo);
+  entry.key() = new_lo;
+  entry.mapped().pfn_lo = new_lo;
+  index_.insert(std::move(entry));  // the same node, so every pointer to it and its links stay
+}
+
+std::optional<std::string> NodeSet::link_problem() const {
+  const IovaNode* linked = lowest_;
+  const IovaNode* previous = nullptr;
+  for (const auto& [lo, node] : index_) {
+    if (linked != &node) return "the node links skip or reorder node " + range_text(node.pfn_lo, node.pfn_hi);
+    if (node.prev != previous) return "node " + range_text(node.pfn_lo, node.pfn_hi) + " links back to the wrong node";
+    if (lo != node.pfn_lo) return "node " + range_text(node.pfn_lo, node.pfn_hi) + " is indexed under " + hex(lo);
+    previous = linked;
+    linked = linked->next;
+  }
+  if (linked) return "the node links go past the highest node to " + range_text(linked->pfn_lo, linked->pfn_hi);
+  if (highest_ != previous) return "the highest node is not the last one linked";
+  return std::nullopt;
 }
 
 }  // namespace iovacheck::impl

@@ -1,10 +1,15 @@
 #pragma once
 // The cached tree's node storage: the nodes in pfn_lo order, the anchor always among them.
-// Each node is its own heap allocation and the hints elsewhere are raw pointers, as in the
-// kernel, so a hint a removal leaves behind (z4) really dangles and a sanitizer build reports
-// its use.
+// Nodes are linked to their neighbours, so the first-fit walk steps to a predecessor by one
+// pointer (the walk is most of an allocation's cost) and an index keyed by pfn_lo answers the
+// lookups (find, free, the retry pass's start) in O(log n). Each node lives in its index entry,
+// one heap allocation, and the hints elsewhere are raw pointers, as in the kernel, so a hint a
+// removal leaves behind (z4) really dangles and a sanitizer build reports its use.
+#include <cstddef>
+#include <map>
 #include <memory>
-#include <set>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "impl/domain.h"
@@ -14,31 +19,32 @@ namespace iovacheck::impl {
 struct IovaNode {
   Pfn pfn_lo = 0;
   Pfn pfn_hi = 0;
+  IovaNode* prev = nullptr;  // the linked neighbours in pfn order; nullptr past either end
+  IovaNode* next = nullptr;
+  bool linked = false;       // false once destroyed (the memory z4 keeps) and for refused nodes
 };
 
 class NodeSet {
-  struct ByLo {
-    using is_transparent = void;
-    bool operator()(const IovaNode* a, const IovaNode* b) const { return a->pfn_lo < b->pfn_lo; }
-    bool operator()(const IovaNode* a, Pfn b) const { return a->pfn_lo < b; }
-    bool operator()(Pfn a, const IovaNode* b) const { return a < b->pfn_lo; }
-  };
-  using Set = std::set<IovaNode*, ByLo>;
+  // pfn_lo -> the node; the key is the index's copy of the node's pfn_lo (lower_lo moves both).
+  using Index = std::map<Pfn, IovaNode>;
 
  public:
-  using Handle = Set::const_iterator;
+  // A place in the order: the node there, or nullptr past the highest.
+  using Handle = IovaNode*;
 
   // Holds the anchor only. With keep_freed_nodes, destroy() unlinks a node but keeps its memory
   // until the set dies, so a stale hint (z4) reads the freed node's last values, as the kernel
   // reads a freed iova, instead of memory the allocator reused. Sanitizer builds always free for
   // real, so ASan reports the use.
   explicit NodeSet(bool keep_freed_nodes = false);
-  ~NodeSet();
   NodeSet(const NodeSet&) = delete;
   NodeSet& operator=(const NodeSet&) = delete;
 
+  bool keeps_freed_nodes() const { return keep_freed_nodes_; }
   IovaNode* anchor() const { return anchor_; }
-  const Set& linked() const { return set_; }
+  IovaNode* lowest() const { return lowest_; }  // the ends of the linked order
+  IovaNode* highest() const { return highest_; }
+  std::size_t size() const { return index_.size(); }
   // Nodes the tree refused because their pfn_lo was taken (only a corrupt search makes one):
   // like the kernel's, they stay allocated for the caller that received them.
   const std::vector<std::unique_ptr<IovaNode>>& unlinked() const { return unlinked_; }
@@ -49,30 +55,48 @@ class NodeSet {
   void destroy(IovaNode* node);
 
   IovaNode* containing(Pfn pfn) const;
-  IovaNode* successor(const IovaNode* node) const;  // node is linked and not the last
+  IovaNode* successor(const IovaNode* node) const { return node->next; }  // node is linked and not the last
   // Compares pointer values only, so it is safe on a dangling pointer.
   bool is_linked(const IovaNode* node) const;
   bool is_unlinked(const IovaNode* node) const;
 
-  // Downward walks. position() reads node's pfn_lo: for a linked node it is the node itself.
-  Handle position(const IovaNode* node) const { return set_.lower_bound(node->pfn_lo); }
+  // Downward walks. position() reads node's fields: for a linked node it is the node itself, for
+  // a destroyed one (a stale hint) the first linked node at or above the pfn_lo it had.
+  Handle position(const IovaNode* node) const;
   // Moves to the predecessor and returns it; nullptr (position unchanged) below the lowest.
-  IovaNode* step_down(Handle& position) const;
+  IovaNode* step_down(Handle& position) const {
+    IovaNode* const below = position ? position->prev : highest_;
+    if (below) position = below;
+    return below;
+  }
 
   // reserve_range's Tree concept (impl/reserve.hpp).
   Handle lowest_ending_at_or_after(Pfn pfn) const;
-  Handle next(Handle handle) const { return std::next(handle); }
-  bool is_end(Handle handle) const { return handle == set_.end(); }
-  Node node(Handle handle) const { return Node{(*handle)->pfn_lo, (*handle)->pfn_hi}; }
+  Handle next(Handle handle) const { return handle->next; }
+  bool is_end(Handle handle) const { return handle == nullptr; }
+  Node node(Handle handle) const { return Node{handle->pfn_lo, handle->pfn_hi}; }
   // Lowering pfn_lo in place keeps the order: reserve only lowers it to above the predecessor.
-  void lower_lo(Handle handle, Pfn new_lo) { (*handle)->pfn_lo = new_lo; }
+  void lower_lo(Handle handle, Pfn new_lo);
   Handle insert(Node node) { return position(create(node)); }
 
+  // Whether the links and the index agree: the same nodes, in the same ascending order, each
+  // under its own pfn_lo. The tree's validate() checks the order itself.
+  std::optional<std::string> link_problem() const;
+
  private:
-  Set set_;
+  // Lookups are const, but the nodes they find are handed out as the tree's mutable hints (the
+  // set's const is about its order, not about its nodes' contents), as std::set<IovaNode*> did.
+  static IovaNode* handed_out(const IovaNode& node) { return const_cast<IovaNode*>(&node); }  // NOLINT
+
+  Index index_;
   std::vector<std::unique_ptr<IovaNode>> unlinked_;
-  std::vector<std::unique_ptr<IovaNode>> freed_;  // kept only with keep_freed_nodes
+  std::vector<Index::node_type> freed_;  // kept only with keep_freed_nodes
   bool keep_freed_nodes_;
+  IovaNode* lowest_ = nullptr;
+  IovaNode* highest_ = nullptr;
+  // The node the last lookup or creation returned: an allocation is looked up again right after
+  // it (the change journal, the caller's result), and a free's node again by the removal.
+  mutable IovaNode* last_found_ = nullptr;
   IovaNode* anchor_;  // after the containers: create() fills them
 };
 

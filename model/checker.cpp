@@ -1,10 +1,8 @@
 #include "model/checker.h"
 
-#include <map>
-#include <unordered_map>
-#include <set>
 #include <sstream>
 
+#include "model/live_names.h"
 #include "model/model.h"
 #include "model/name_table.h"
 #include "model/trace_io.h"
@@ -26,35 +24,25 @@ class Names {
   }
 
   // A free by name becomes a free by pfn; nullopt when the name is not live.
-  std::optional<Pfn> resolve(const std::string& name) const {
-    auto it = live_.find(name);
-    if (it == live_.end()) return std::nullopt;
-    return it->second;
+  std::optional<Pfn> resolve(const std::string& name) const { return live_.pfn_of(name); }
+
+  // The live name of the allocation a range holds: the one bound at the pfn its allocation
+  // returned (a range holds one live allocation; its pfn may lie above the range's start when
+  // it grew under a reserve). O(1): a scan here made every free of an unnamed range (a
+  // snapshot's) cost O(live names).
+  std::optional<std::string> owner_of(const OwnedRange& holder) const {
+    if (holder.owner.kind != Owner::Kind::Allocated && holder.owner.kind != Owner::Kind::FastAllocated) return std::nullopt;
+    const std::string* name = live_.name_at(holder.owner.pfn);
+    return name ? std::optional<std::string>(*name) : std::nullopt;
   }
 
-  // The live name of the allocation inside `range` (a range may have grown under a reserve, so
-  // its pfn may lie above the range's start): the lowest named pfn in the range. O(log n): a
-  // scan here made every free of an unnamed range (a snapshot's) cost O(live names).
-  std::optional<std::string> owner_in(const Range& range) const {
-    auto it = by_pfn_.lower_bound(range.lo);
-    if (it == by_pfn_.end() || it->first > range.hi) return std::nullopt;
-    return it->second;
+  // Binds the allocation; `name` is the trace's own, or empty for a fresh r<N>, which it becomes.
+  void bind(std::string& name, Pfn pfn) {
+    if (name.empty()) name = fresh_name();
+    live_.bind(name, pfn);
   }
 
-  // Binds the allocation; returns the name used (the trace's own, or a fresh r<N>).
-  std::string bind(const std::string& requested, Pfn pfn) {
-    std::string name = requested.empty() ? fresh_name() : requested;
-    live_[name] = pfn;
-    by_pfn_[pfn] = name;
-    return name;
-  }
-
-  void release(const std::string& name) {
-    auto it = live_.find(name);
-    if (it == live_.end()) return;
-    by_pfn_.erase(it->second);
-    live_.erase(it);
-  }
+  void release(const std::string& name) { live_.release(name); }
 
  private:
   std::string fresh_name() {
@@ -71,8 +59,7 @@ class Names {
 
   std::function<bool(std::string_view)> is_trace_name_;
   NameFingerprints taken_;  // every name the trace binds; a false hit only skips a fresh name
-  std::unordered_map<std::string, Pfn> live_;  // name -> the pfn its allocation returned
-  std::map<Pfn, std::string> by_pfn_;  // the same, by pfn, ordered for owner_in
+  LiveNames live_;
   unsigned counter_ = 0;
 };
 
@@ -125,10 +112,6 @@ class CheckSession::Run {
   bool step(const Step& step) {
     if (!report_.ok() || finished_) return false;
     names_.take(step);
-    if (options_.latest_step_only) {
-      report_.steps.clear();
-      report_.named.steps.clear();
-    }
     run_step(steps_run_++, step);
     return report_.ok();
   }
@@ -148,9 +131,15 @@ class CheckSession::Run {
   const Model& model() const { return model_; }
 
  private:
+  // The step is copied once into the report and worked on in place: `named` as it is printed,
+  // `record` as applied.
   void run_step(std::size_t index, const Step& original) {
-    Step named = original;
-    StepRecord record{named.op, {}, {}};
+    Step& named = place_for_step(report_.named.steps);
+    named = original;
+    StepRecord& record = place_for_step(report_.steps);
+    record.op = named.op;
+    record.outcome = Outcome{};
+    record.caller_error.reset();
     record.caller_error = resolve_target(record.op);
     if (!record.caller_error) {
       if (auto error = model_.caller_error(record.op)) {
@@ -162,8 +151,14 @@ class CheckSession::Run {
     }
     if (named.expect && options_.check_expectations && report_.ok() && !expectation_met(*named.expect, record))
       report_.miss = ExpectationMiss{index, print_expectation(*named.expect), actual_result(record)};
-    report_.named.steps.push_back(std::move(named));
-    report_.steps.push_back(std::move(record));
+  }
+
+  // The report's place for the next step: a new one, or with latest_step_only the one place,
+  // reused (its strings keep their storage).
+  template <class Entry>
+  Entry& place_for_step(std::vector<Entry>& entries) const {
+    if (options_.latest_step_only && !entries.empty()) return entries.front();
+    return entries.emplace_back();
   }
 
   // Replaces a name by the pfn of its live allocation; a dead or unknown name is a caller error.
@@ -185,7 +180,7 @@ class CheckSession::Run {
     if (auto judged = judge(record.op, record.outcome)) return violate(index, *judged);
     if (freed_name) names_.release(*freed_name);
     if (std::string* name = bound_name_of(named.op); name && record.outcome.status == Outcome::Status::Ok)
-      *name = names_.bind(*name, record.outcome.pfn);
+      names_.bind(*name, record.outcome.pfn);
   }
 
   // Input the API must refuse: applied, and judged refused with nothing changed.
@@ -232,7 +227,7 @@ class CheckSession::Run {
     if (!target) return std::nullopt;
     if (const Target* written = free_target(as_written); written->by_name()) return written->name;
     const OwnedRange* holder = model_.range_holding(target->pfn);
-    return holder ? names_.owner_in(holder->range) : std::nullopt;
+    return holder ? names_.owner_of(*holder) : std::nullopt;
   }
 
   static std::string* bound_name_of(Op& op) {

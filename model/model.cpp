@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
+#include <new>
 #include <functional>
 #include <sstream>
 #include <stdexcept>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "model/free_space.h"
+#include "model/inline_vector.h"
 
 namespace iovacheck {
 namespace {
@@ -35,62 +38,96 @@ struct CacheRelease {
   std::size_t count = 0;
 };
 
-// The ranges a transition changes, by start: the range after the step, nullopt when gone. A
-// sorted vector, not a node container: a step changes one or two ranges, and allocating a node
-// for each was a good part of a step's cost. A flush or a drain changes many, appended out of
-// order; those are sorted once, on the first lookup. Setting a start again replaces its entry.
+// The ranges a transition changes, by start: the range after the step (nullopt when gone) and
+// the model's range at that start before it, looked up once per step and passed on (the check
+// and the adoption asked the index for the same few ranges six to eight times a step). Held in
+// place, not in nodes: a step changes one or two ranges, and allocating for each was a good
+// part of a step's cost. A flush or a drain changes many, appended out of order; those are
+// sorted once, on the first lookup. Setting a start again replaces its entry's range after.
 class RangeChanges {
  public:
-  using Entry = std::pair<Pfn, std::optional<OwnedRange>>;
+  struct Entry {
+    Pfn lo = 0;
+    std::optional<OwnedRange> after;
+    const OwnedRange* before = nullptr;  // valid once before_known
+    bool before_known = false;
+  };
 
-  void set(Pfn lo, std::optional<OwnedRange> after) {
-    if (sorted_ && (entries_.empty() || entries_.back().first < lo)) {
-      entries_.emplace_back(lo, std::move(after));
-    } else if (std::optional<OwnedRange>* existing = sorted_ ? find(lo) : nullptr) {
-      *existing = std::move(after);
+  void set(Pfn lo, const std::optional<OwnedRange>& after) { set(Entry{lo, after, nullptr, false}); }
+  // The same, with the model's range at lo before the step already in hand.
+  void set(Pfn lo, const std::optional<OwnedRange>& after, const OwnedRange* before) { set(Entry{lo, after, before, true}); }
+
+  Entry* find(Pfn lo) {
+    sort();
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), lo, [](const Entry& entry, Pfn key) { return entry.lo < key; });
+    return it != entries_.end() && it->lo == lo ? it : nullptr;
+  }
+  const Entry* find(Pfn lo) const { return const_cast<RangeChanges*>(this)->find(lo); }
+
+  // Looks up the model's range before the step for every entry that came without it.
+  void resolve_before(const ModelState& state) {
+    for (Entry& entry : entries_) {
+      if (entry.before_known) continue;
+      entry.before = state.at(entry.lo);
+      entry.before_known = true;
+    }
+  }
+
+  // Ascending by start.
+  const Entry* begin() const { return sort(), entries_.begin(); }
+  const Entry* end() const { return sort(), entries_.end(); }
+  Entry* begin() { return sort(), entries_.begin(); }
+  Entry* end() { return sort(), entries_.end(); }
+
+ private:
+  void set(const Entry& entry) {
+    if (sorted_ && (entries_.empty() || entries_.back().lo < entry.lo)) {
+      entries_.push_back(entry);
+    } else if (Entry* existing = sorted_ ? find(entry.lo) : nullptr) {
+      existing->after = entry.after;
+      if (!existing->before_known) existing->before = entry.before, existing->before_known = entry.before_known;
     } else {
-      entries_.emplace_back(lo, std::move(after));
+      entries_.push_back(entry);
       sorted_ = false;
     }
   }
 
-  std::optional<OwnedRange>* find(Pfn lo) {
-    sort();
-    auto it = std::lower_bound(entries_.begin(), entries_.end(), lo, [](const Entry& entry, Pfn key) { return entry.first < key; });
-    return it != entries_.end() && it->first == lo ? &it->second : nullptr;
-  }
-  const std::optional<OwnedRange>* find(Pfn lo) const { return const_cast<RangeChanges*>(this)->find(lo); }
-
-  // Ascending by start.
-  std::vector<Entry>::const_iterator begin() const { return sort(), entries_.cbegin(); }
-  std::vector<Entry>::const_iterator end() const { return sort(), entries_.cend(); }
-
- private:
-  // Sorts by start, keeping only the last entry set for each (stable: the append order is the
-  // order they were set in).
+  // Sorts by start, keeping only the last range after set for each (stable: the append order
+  // is the order they were set in) and any range before that came with an earlier one.
   void sort() const {
     if (sorted_) return;
-    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.first < b.first; });
-    auto last_of_each = [](const Entry& a, const Entry& b) { return a.first == b.first; };
-    std::reverse(entries_.begin(), entries_.end());
-    entries_.erase(std::unique(entries_.begin(), entries_.end(), last_of_each), entries_.end());
-    std::reverse(entries_.begin(), entries_.end());
+    std::stable_sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.lo < b.lo; });
+    Entry* kept = entries_.begin();  // not empty: only an append leaves the list unsorted
+    for (Entry* next = kept + 1; next < entries_.end(); ++next) {
+      if (next->lo != kept->lo) {
+        *++kept = *next;
+        continue;
+      }
+      kept->after = next->after;
+      if (!kept->before_known) kept->before = next->before, kept->before_known = next->before_known;
+    }
+    entries_.truncate(kept + 1);
     sorted_ = true;
   }
 
-  mutable std::vector<Entry> entries_;
+  mutable InlineVector<Entry, 2> entries_;
   mutable bool sorted_ = true;
 };
 
 // A step's effect on the state, as a change to it: only what the rule decides is listed.
 struct Transition {
   RangeChanges changes;
-  std::vector<CacheMove> moves;
+  std::vector<CacheMove> moves;  // empty on most steps: no allocation
   std::vector<CacheRelease> releases;
   std::optional<Pfn> pinned;  // a pfn just cached: it must be exactly where the rule put it
 
   void put(const Range& range, const Owner& owner) { changes.set(range.lo, OwnedRange{range, owner}); }
+  // The same pages, a new owner: `current` is the model's range now.
+  void hand_over(const OwnedRange& current, const Owner& owner) {
+    changes.set(current.range.lo, OwnedRange{current.range, owner}, &current);
+  }
   void remove(Pfn lo) { changes.set(lo, std::nullopt); }
+  void remove(const OwnedRange& current) { changes.set(current.range.lo, std::nullopt, &current); }
 };
 
 // A rule's answer for one way the step may have gone: allowed (a transition) or not; or that
@@ -107,27 +144,41 @@ Ruling to_ruling(Answer answer) {
 }
 
 // The ways a step may have gone, most plausible first: at most four (a reserve's policies, a
-// fast allocation's ways), held in place.
+// fast allocation's ways), held in place. Only the ways given are constructed: a step has one
+// or two, and building and destroying four transitions was a good part of a step's cost.
 class Ways {
  public:
+  static constexpr std::size_t kMost = 4;
+
   Ways() = default;
   Ways(Judgement problem) { push_back(std::move(problem)); }  // NOLINT: a rule's one answer
-  void push_back(Ruling way) {
-    if (count_ == ways_.size()) throw std::logic_error("Ways: more than four ways for one step");
-    ways_[count_++] = std::move(way);
+  Ways(Ways&& other) noexcept {
+    for (Ruling& way : other) push_back(std::move(way));
+  }
+  Ways& operator=(Ways&&) = delete;
+  ~Ways() {
+    for (Ruling& way : *this) way.~Ruling();
+  }
+
+  template <class Way>
+  void push_back(Way&& way) {
+    if (count_ == kMost) throw std::logic_error("Ways: more than four ways for one step");
+    new (&storage_[count_ * sizeof(Ruling)]) Ruling(std::forward<Way>(way));
+    ++count_;
   }
   bool empty() const { return count_ == 0; }
-  Ruling* begin() { return ways_.data(); }
-  Ruling* end() { return ways_.data() + count_; }
+  Ruling* begin() { return std::launder(reinterpret_cast<Ruling*>(storage_)); }
+  Ruling* end() { return begin() + count_; }
 
  private:
-  std::array<Ruling, 4> ways_;
+  alignas(Ruling) std::byte storage_[kMost * sizeof(Ruling)];
   std::size_t count_ = 0;
 };
 
-Ways only(Ruling way) {
+template <class Way>
+Ways only(Way&& way) {
   Ways ways;
-  ways.push_back(std::move(way));
+  ways.push_back(std::forward<Way>(way));
   return ways;
 }
 
@@ -163,31 +214,36 @@ class ObservedAfter {
       : before_(before), changes_(changes),
         nodes_gone_(by_start(changes.nodes_gone, sorted_nodes_gone_)), nodes_new_(by_start(changes.nodes_new, sorted_nodes_new_)),
         cached_gone_(by_pfn(changes.cached_gone, sorted_cached_gone_)), cached_new_(by_pfn(changes.cached_new, sorted_cached_new_)) {
+    // Each touched cache entry's range in the model is looked up here, once, and passed on.
+    for (const CachedPfn& entry : cached_gone_) cached_gone_before_.push_back(before.cached(entry.pfn));
     for (std::size_t i = 0; i < cached_new_.size(); ++i) {
       const Pfn pfn = cached_new_[i].pfn;
       const bool repeated = i > 0 && cached_new_[i - 1].pfn == pfn;
-      if (repeated || (before.cached(pfn) && !find_pfn(cached_gone_, pfn))) twice_.push_back(pfn);
+      cached_new_before_.push_back(repeated ? cached_new_before_.back() : before.cached(pfn));
+      if (repeated || (cached_new_before_.back() && !find_pfn(cached_gone_, pfn))) twice_.push_back(pfn);
     }
   }
 
-  bool has_node(const Range& range) const {
+  // `at_lo` is the model's range starting at range.lo before the step (nullptr when none).
+  bool has_node(const Range& range, const OwnedRange* at_lo) const {
     if (const Range* added = find_start(nodes_new_, range.lo); added && *added == range) return true;
     if (is_gone(range)) return false;
-    const OwnedRange* owned = before_.at(range.lo);
-    return owned && owned->range == range;
+    return at_lo && at_lo->range == range;
   }
+  bool has_node(const Range& range) const { return has_node(range, before_.at(range.lo)); }
 
-  std::optional<Range> node_at(Pfn lo) const {
+  // `at_lo` as for has_node().
+  std::optional<Range> node_at(Pfn lo, const OwnedRange* at_lo) const {
     if (const Range* added = find_start(nodes_new_, lo)) return *added;
-    const OwnedRange* owned = before_.at(lo);
-    if (!owned || is_gone(owned->range)) return std::nullopt;
-    return owned->range;
+    if (!at_lo || is_gone(at_lo->range)) return std::nullopt;
+    return at_lo->range;
   }
 
-  std::optional<CachedPfn> cached(Pfn pfn) const {
+  // The cache entry of pfn after the step; `candidate` as for ModelState::cached().
+  std::optional<CachedPfn> cached(Pfn pfn, const OwnedRange* candidate) const {
     if (const CachedPfn* added = find_pfn(cached_new_, pfn)) return *added;
     if (find_pfn(cached_gone_, pfn)) return std::nullopt;
-    const OwnedRange* owned = before_.cached(pfn);
+    const OwnedRange* owned = before_.cached(pfn, candidate);
     if (!owned) return std::nullopt;
     return CachedPfn{pfn, owned->owner.bin, owned->owner.slot};
   }
@@ -197,25 +253,27 @@ class ObservedAfter {
   }
 
   // Appends the starts of every node the step touched.
-  void add_touched_node_starts(std::vector<Pfn>& starts) const {
+  template <class List>
+  void add_touched_node_starts(List& starts) const {
     for (const Range& node : nodes_gone_) starts.push_back(node.lo);
     for (const Range& node : nodes_new_) starts.push_back(node.lo);
   }
-  // Calls visit(pfn) for every cache entry the step touched.
+  // Calls visit(pfn, the model's cached range of pfn before the step or nullptr) for every
+  // cache entry the step touched.
   template <class Visit>
   void for_each_touched_cached_pfn(Visit visit) const {
-    for (const CachedPfn& entry : cached_gone_) visit(entry.pfn);
-    for (const CachedPfn& entry : cached_new_) visit(entry.pfn);
+    for (std::size_t i = 0; i < cached_gone_.size(); ++i) visit(cached_gone_[i].pfn, cached_gone_before_[i]);
+    for (std::size_t i = 0; i < cached_new_.size(); ++i) visit(cached_new_[i].pfn, cached_new_before_[i]);
   }
   const std::vector<Pfn>& cached_twice() const { return twice_; }
   const std::vector<CachedPfn>& cached_new() const { return cached_new_; }  // ascending by pfn
 
   // Cached ranges the step drained back to the tree: no longer cached and no longer a node.
   bool drained() const {
-    for (const CachedPfn& entry : cached_gone_) {
-      if (find_pfn(cached_new_, entry.pfn)) continue;
-      const OwnedRange* owned = before_.cached(entry.pfn);
-      if (owned && !has_node(owned->range)) return true;
+    for (std::size_t i = 0; i < cached_gone_.size(); ++i) {
+      if (find_pfn(cached_new_, cached_gone_[i].pfn)) continue;
+      const OwnedRange* owned = cached_gone_before_[i];
+      if (owned && !has_node(owned->range, owned)) return true;
     }
     return false;
   }
@@ -260,6 +318,8 @@ class ObservedAfter {
   const std::vector<Range>& nodes_new_;
   const std::vector<CachedPfn>& cached_gone_;
   const std::vector<CachedPfn>& cached_new_;
+  // The model's cached range of each touched entry's pfn before the step, index for index.
+  InlineVector<const OwnedRange*, 4> cached_gone_before_, cached_new_before_;
   std::vector<Pfn> twice_;
 };
 
@@ -318,7 +378,7 @@ class Rules {
     if (auto error = placement_error(state_, geometry_.start_pfn, outcome.pfn, request, occupies_always)) return {*error};
     if (auto error = node_size_error(outcome, request)) return {*error};
     Transition transition;
-    transition.put(*range_of(outcome.pfn, op.size), Owner::allocated());
+    transition.put(*range_of(outcome.pfn, op.size), Owner::allocated(outcome.pfn));
     return only(std::move(transition));
   }
 
@@ -336,13 +396,13 @@ class Rules {
       ways.push_back(to_ruling(fast_failure(op, request)));
       return ways;
     }
-    const bool hit_possible = state_.cached(outcome.pfn) != nullptr;
+    const OwnedRange* held = state_.cached(outcome.pfn);
     const bool flushed = observed_.drained();
     // A drain shows as cached ranges gone from the tree; it happens only after a miss, so a
     // step that drained cannot also have hit. A drain whose retry took back the very range it
     // drained does not show: that is the last way.
     if (flushed && op.flush) ways.push_back(deferred(op, outcome, Deferred::AfterFlush));
-    if (!flushed && hit_possible) ways.push_back(to_ruling(fast_hit(op, request, outcome.pfn)));
+    if (!flushed && held) ways.push_back(to_ruling(fast_hit(op, request, *held)));
     ways.push_back(ways.empty() ? deferred(op, outcome, Deferred::Fresh) : Ruling(Deferred::Fresh));
     if (!flushed && op.flush) ways.push_back(Deferred::AfterFlush);
     return ways;
@@ -357,7 +417,7 @@ class Rules {
 
   Ways operator()(const Free& op, const Outcome&) const {
     Transition transition;
-    transition.remove(state_.holding(op.target.pfn)->range.lo);
+    transition.remove(*state_.holding(op.target.pfn));
     return only(std::move(transition));
   }
 
@@ -366,11 +426,11 @@ class Rules {
     const OwnedRange& freed = *state_.holding(op.target.pfn);
     const unsigned bin = size_bin(op.size);
     if (!is_cached_bin(bin)) {
-      transition.remove(freed.range.lo);
+      transition.remove(freed);
       return only(std::move(transition));
     }
     const CacheSlot cpu{op.cpu};
-    transition.put(freed.range, Owner::cached(op.target.pfn, bin, cpu));
+    transition.hand_over(freed, Owner::cached(op.target.pfn, bin, cpu));
     // With loaded and prev both full, the loaded magazine goes to the depot first.
     if (state_.cached_count(bin, cpu) == 2 * std::size_t{geometry_.mag_size})
       transition.moves.push_back(CacheMove{bin, cpu, CacheSlot{}, geometry_.mag_size});
@@ -414,7 +474,7 @@ class Rules {
 
  private:
   void release_slot(Transition& transition, unsigned bin, CacheSlot slot) const {
-    for (Pfn lo : state_.cached_in(bin, slot)) transition.remove(lo);
+    for (const CachedStart& cached : state_.cached_in(bin, slot)) transition.remove(cached.lo);
   }
 
   // Every cached range leaves the tree (the fast path's drain before its retry).
@@ -444,8 +504,9 @@ class Rules {
       transition.moves.push_back(CacheMove{bin, CacheSlot{}, CacheSlot{cpu}, count});
   }
 
-  Answer fast_hit(const FastAlloc& op, const Request& request, Pfn pfn) const {
-    const OwnedRange& held = *state_.cached(pfn);
+  // `held` is the cached range whose magazine pfn fast returned.
+  Answer fast_hit(const FastAlloc& op, const Request& request, const OwnedRange& held) const {
+    const Pfn pfn = held.owner.pfn;
     auto what = [&] { return "fast hit on cached pfn " + hex(pfn); };
     const unsigned bin = size_bin(request.size);
     if (!is_cached_bin(bin)) return judgement(Property::RangeCache, what() + ": size " + hex(request.size) + " has no cache");
@@ -464,7 +525,7 @@ class Rules {
     if (handed->hi > request.limit)
       return judgement(Property::Soundness, what() + ": result " + to_string(*handed) + " ends above limit " + hex(request.limit));
     Transition transition;
-    transition.put(held.range, fast_owner(op, pfn));
+    transition.hand_over(held, fast_owner(op, pfn));
     if (held.owner.slot.in_depot()) add_depot_load(transition, request, op.cpu, geometry_.mag_size - 1);
     return transition;
   }
@@ -478,16 +539,16 @@ class Rules {
   // pfns of the bin when it holds any (its loaded magazine, or prev after the swap, holds one),
   // else the depot's (the get loads its top magazine). Which magazine holds what is unobserved,
   // so this is as far as the model sees misses. A wrapped bound (F5) is left to the hit's check.
-  // Costs the cached pfns of one bin and slot, not the whole state.
+  // Costs the cached pfns of one bin and slot (read from the slot's list), not the whole state.
   std::optional<Judgement> missed_a_sure_hit(const FastAlloc& op, const Request& request) const {
     const unsigned bin = size_bin(request.size);
     if (!is_cached_bin(bin) || request.limit == kMaxPfn || request.limit + 1 < request.size) return std::nullopt;
     const Pfn bound = request.limit + 1 - request.size;
     const CacheSlot from = state_.cached_count(bin, CacheSlot{op.cpu}) > 0 ? CacheSlot{op.cpu} : CacheSlot{};
-    const std::set<Pfn>& candidates = state_.cached_in(bin, from);
+    const std::span<const CachedStart> candidates = state_.cached_in(bin, from);
     if (candidates.empty()) return std::nullopt;
-    for (const Pfn lo : candidates) {
-      if (state_.at(lo)->owner.pfn > bound) return std::nullopt;
+    for (const CachedStart& cached : candidates) {
+      if (cached.pfn > bound) return std::nullopt;
     }
     return judgement(Property::RangeCache, "fast missed its range cache: each of the " +
                                                std::to_string(candidates.size()) + " pfns of bin " + std::to_string(bin) +
@@ -570,7 +631,7 @@ ReserveWalk walk_reserve(const RangeIndex& ranges, Pfn lo, const Pfn hi, const R
       if (growth.extends(node.range)) {  // lower pfn_lo in place, whoever owns the node
         const bool foreign = node.owner.kind != Kind::Reserved || node.range.hi == kMaxPfn;
         if (foreign && !walk.extended_foreign) walk.extended_foreign = node;
-        walk.transition.remove(node.range.lo);
+        walk.transition.remove(*next);
         node.range.lo = lo;
         walk.transition.put(node.range, node.owner);
       } else {  // the free part below the node is reserved on its own
@@ -621,81 +682,112 @@ Ways Rules::operator()(const Reserve& op, const Outcome& outcome) const {
 
 // ---- Comparing a transition with what the implementation shows --------------------------------
 
+// A start a step touched, with the model's range there before the step (nullptr when none).
+using Touched = std::pair<Pfn, const OwnedRange*>;
+
 // Only ranges and cache entries the transition or the step touched can differ: everything else
 // is the state before the step on both sides. Touched ones are visited in ascending order, as a
-// whole-state comparison would meet them, so the first difference found is the same.
+// whole-state comparison would meet them, so the first difference found is the same. Each
+// touched range is looked up in the model once (the rule's own lookups are passed on in the
+// transition) and passed on.
 class TransitionCheck {
  public:
-  using Adopted = RangeChanges;
-
-  // `scratch` is working storage lent by the model, so a step allocates no lists of its own.
-  TransitionCheck(const Geometry& geometry, const ModelState& before, Transition transition, const ObservedAfter& observed,
-                  std::vector<Pfn>& scratch)
-      : geometry_(geometry), before_(before), transition_(std::move(transition)), observed_(observed), scratch_(scratch) {
-    for (const auto& [lo, owned] : transition_.changes)
-      if (owned && is_cached(*owned) && before_.cached(owned->owner.pfn) == nullptr) newly_cached_.emplace_back(owned->owner.pfn, lo);
-    std::sort(newly_cached_.begin(), newly_cached_.end());
+  // `transition` is completed in place (ranges the caches released or moved); `scratch` is
+  // working storage lent by the model, so a step allocates no lists of its own.
+  TransitionCheck(const Geometry& geometry, const ModelState& before, Transition& transition, const ObservedAfter& observed,
+                  std::vector<Touched>& scratch)
+      : geometry_(geometry), before_(before), transition_(transition), observed_(observed), scratch_(scratch) {
+    transition_.changes.resolve_before(before_);
+    for (const RangeChanges::Entry& entry : transition_.changes) {
+      const std::optional<OwnedRange>& owned = entry.after;
+      if (owned && is_cached(*owned) && before_.cached(owned->owner.pfn, entry.before) == nullptr)
+        newly_cached_.push_back(NewlyCached{owned->owner.pfn, entry.lo});
+    }
+    std::sort(newly_cached_.begin(), newly_cached_.end(), [](const NewlyCached& a, const NewlyCached& b) { return a.pfn < b.pfn; });
   }
 
-  // The changes to adopt, or why the observation is not what the transition allows.
-  std::variant<Adopted, Judgement> run() {
-    if (auto error = match_nodes()) return *error;
-    if (auto error = match_cache()) return *error;
-    if (auto error = cache_shape()) return *error;
-    return std::move(transition_.changes);
+  // Why the observation is not what the transition allows, if it is not; else the
+  // transition's changes are the ones to adopt.
+  std::optional<Judgement> run() {
+    if (auto error = match_nodes()) return error;
+    if (auto error = match_cache()) return error;
+    return cache_shape();
   }
 
  private:
-  // The model's range starting at lo after the step, as decided so far.
-  std::optional<OwnedRange> after_at(Pfn lo) const {
-    if (const std::optional<OwnedRange>* changed = transition_.changes.find(lo)) return *changed;
-    if (const OwnedRange* owned = before_.at(lo)) return *owned;
-    return std::nullopt;
+  struct NewlyCached {
+    Pfn pfn = 0;  // its magazine pfn
+    Pfn lo = 0;   // the range's start
+  };
+
+  // The model's range starting at a touched start after the step, as decided so far.
+  const OwnedRange* after_at(const Touched& touched) const {
+    if (const RangeChanges::Entry* changed = transition_.changes.find(touched.first)) return changed->after ? &*changed->after : nullptr;
+    return touched.second;
   }
 
-  // The start of the model's cached range for a magazine pfn after the step, if it is cached.
-  std::optional<Pfn> after_cached_start(Pfn pfn) const {
-    if (const OwnedRange* before = before_.cached(pfn)) {
-      const std::optional<OwnedRange>* changed = transition_.changes.find(before->range.lo);
-      if (!changed) return before->range.lo;
-      const std::optional<OwnedRange>& owned = *changed;
-      if (owned && is_cached(*owned) && owned->owner.pfn == pfn) return before->range.lo;
+  // The model's cached range for a magazine pfn after the step, if it is cached: its start and
+  // the model's range there before the step. `cached_before` is the model's cached range of the
+  // pfn before the step.
+  std::optional<Touched> after_cached(Pfn pfn, const OwnedRange* cached_before) const {
+    if (cached_before) {
+      const Touched start{cached_before->range.lo, cached_before};
+      const OwnedRange* owned = after_at(start);
+      if (owned == cached_before || (owned && is_cached(*owned) && owned->owner.pfn == pfn)) return start;
     }
-    auto fresh = std::lower_bound(newly_cached_.begin(), newly_cached_.end(), std::pair<Pfn, Pfn>{pfn, 0});
-    if (fresh == newly_cached_.end() || fresh->first != pfn) return std::nullopt;
-    const std::optional<OwnedRange> owned = after_at(fresh->second);
-    return owned && is_cached(*owned) ? std::optional<Pfn>(fresh->second) : std::nullopt;
+    auto fresh = std::lower_bound(newly_cached_.begin(), newly_cached_.end(), pfn, [](const NewlyCached& entry, Pfn key) { return entry.pfn < key; });
+    if (fresh == newly_cached_.end() || fresh->pfn != pfn) return std::nullopt;
+    const RangeChanges::Entry* changed = transition_.changes.find(fresh->lo);  // a range the step caches is a change
+    if (!changed || !changed->after || !is_cached(*changed->after)) return std::nullopt;
+    return Touched{fresh->lo, changed->before};
+  }
+
+  // Sorts the scratch list by start and drops repeats.
+  void sort_touched() {
+    std::sort(scratch_.begin(), scratch_.end(), [](const Touched& a, const Touched& b) { return a.first < b.first; });
+    scratch_.erase(std::unique(scratch_.begin(), scratch_.end(), [](const Touched& a, const Touched& b) { return a.first == b.first; }),
+                   scratch_.end());
   }
 
   // Ascending and without repeats, in the scratch list (valid until the next use of it).
-  const std::vector<Pfn>& touched_node_starts() {
-    std::vector<Pfn>& starts = scratch_;
+  const std::vector<Touched>& touched_node_starts() {
+    std::vector<Touched>& starts = scratch_;
     starts.clear();
-    observed_.add_touched_node_starts(starts);
-    for (const auto& [lo, owned] : transition_.changes) starts.push_back(lo);
-    std::sort(starts.begin(), starts.end());
-    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+    for (const RangeChanges::Entry& entry : transition_.changes) starts.emplace_back(entry.lo, entry.before);
+    const std::size_t changed = starts.size();
+    struct Appender {
+      std::vector<Touched>& starts;
+      void push_back(Pfn lo) const { starts.emplace_back(lo, nullptr); }
+    };
+    Appender observed{starts};
+    observed_.add_touched_node_starts(observed);
+    // The observation's starts not among the changes are looked up here, once.
+    for (std::size_t i = changed; i < starts.size(); ++i) {
+      const RangeChanges::Entry* entry = transition_.changes.find(starts[i].first);
+      starts[i].second = entry ? entry->before : before_.at(starts[i].first);
+    }
+    sort_touched();
     return starts;
   }
 
   std::optional<Judgement> match_nodes() {
-    const std::vector<Pfn>& starts = touched_node_starts();
-    for (Pfn lo : starts) {
-      const std::optional<OwnedRange> owned = after_at(lo);
-      if (!owned || observed_.has_node(owned->range)) continue;
+    const std::vector<Touched>& starts = touched_node_starts();
+    for (const Touched& start : starts) {
+      const OwnedRange* owned = after_at(start);
+      if (!owned || observed_.has_node(owned->range, start.second)) continue;
       if (!consume_release(owned->owner))
         return judgement(is_cached(*owned) ? Property::RangeCache : Property::Conservation,
                          "range " + describe_range(*owned) + " is missing from the implementation's tree");
-      transition_.remove(lo);
+      transition_.changes.set(start.first, std::nullopt, start.second);
     }
     for (const CacheRelease& release : transition_.releases)
       if (release.count != 0)
         return judgement(Property::RangeCache, "trim returned " + std::to_string(geometry_.mag_size - release.count) + " ranges of bin " +
                                                    std::to_string(release.bin) + " from the depot, a magazine holds " + std::to_string(geometry_.mag_size));
-    for (Pfn lo : starts) {
-      const std::optional<Range> node = observed_.node_at(lo);
+    for (const Touched& start : starts) {
+      const std::optional<Range> node = observed_.node_at(start.first, start.second);
       if (!node) continue;
-      const std::optional<OwnedRange> owned = after_at(lo);
+      const OwnedRange* owned = after_at(start);
       if (!owned || owned->range != *node)
         return judgement(Property::Conservation, "the implementation's tree holds " + to_string(*node) + ", which the model does not");
     }
@@ -714,26 +806,26 @@ class TransitionCheck {
   }
 
   std::optional<Judgement> match_cache() {
-    std::vector<Pfn>& starts = scratch_;
+    std::vector<Touched>& starts = scratch_;
     starts.clear();
-    for (const auto& [lo, owned] : transition_.changes) starts.push_back(lo);
-    observed_.for_each_touched_cached_pfn([&](Pfn pfn) {
-      if (auto lo = after_cached_start(pfn)) starts.push_back(*lo);
+    for (const RangeChanges::Entry& entry : transition_.changes) starts.emplace_back(entry.lo, entry.before);
+    observed_.for_each_touched_cached_pfn([&](Pfn pfn, const OwnedRange* cached_before) {
+      if (auto start = after_cached(pfn, cached_before)) starts.push_back(*start);
     });
-    std::sort(starts.begin(), starts.end());
-    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
-    for (Pfn lo : starts) {
-      std::optional<OwnedRange> owned = after_at(lo);
-      if (!owned || !is_cached(*owned)) continue;
-      const std::optional<CachedPfn> entry = observed_.cached(owned->owner.pfn);
-      if (!entry) return judgement(Property::RangeCache, "the caches lost " + describe_range(*owned) + "; its node is still in the tree");
-      if (entry->bin != owned->owner.bin)
-        return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " sits in bin " + std::to_string(entry->bin) + ", freed into bin " + std::to_string(owned->owner.bin));
-      if (entry->slot != owned->owner.slot) {
-        if (!consume_move(owned->owner, entry->slot))
-          return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " moved from " + slot_name(owned->owner.slot) + " to " + slot_name(entry->slot));
-        owned->owner.slot = entry->slot;
-        transition_.changes.set(lo, owned);
+    sort_touched();
+    for (const Touched& start : starts) {
+      const OwnedRange* after = after_at(start);
+      if (!after || !is_cached(*after)) continue;
+      const std::optional<CachedPfn> entry = observed_.cached(after->owner.pfn, start.second);
+      if (!entry) return judgement(Property::RangeCache, "the caches lost " + describe_range(*after) + "; its node is still in the tree");
+      if (entry->bin != after->owner.bin)
+        return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " sits in bin " + std::to_string(entry->bin) + ", freed into bin " + std::to_string(after->owner.bin));
+      if (entry->slot != after->owner.slot) {
+        if (!consume_move(after->owner, entry->slot))
+          return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " moved from " + slot_name(after->owner.slot) + " to " + slot_name(entry->slot));
+        OwnedRange moved = *after;
+        moved.owner.slot = entry->slot;
+        transition_.changes.set(start.first, moved, start.second);
       }
     }
     if (observed_.cached_total() != model_cached_total() || !observed_.cached_twice().empty()) return unexpected_cache_entry();
@@ -742,20 +834,17 @@ class TransitionCheck {
 
   std::size_t model_cached_total() const {
     std::size_t total = before_.cached_total();
-    for (const auto& [lo, owned] : transition_.changes) {
-      const OwnedRange* before = before_.at(lo);
-      total -= before && is_cached(*before) ? 1 : 0;
-      total += owned && is_cached(*owned) ? 1 : 0;
+    for (const RangeChanges::Entry& entry : transition_.changes) {
+      total -= entry.before && is_cached(*entry.before) ? 1 : 0;
+      total += entry.after && is_cached(*entry.after) ? 1 : 0;
     }
     return total;
   }
 
   // The lowest pfn the caches hold that the model does not cache, or a pfn held twice.
   std::optional<Judgement> unexpected_cache_entry() const {
-    std::vector<CachedPfn> added = observed_.cached_new();
-    std::sort(added.begin(), added.end(), [](const CachedPfn& a, const CachedPfn& b) { return a.pfn < b.pfn; });
-    for (const CachedPfn& entry : added)
-      if (!after_cached_start(entry.pfn))
+    for (const CachedPfn& entry : observed_.cached_new())  // ascending by pfn
+      if (!after_cached(entry.pfn, before_.cached(entry.pfn)))
         return judgement(Property::RangeCache, "the caches hold pfn " + hex(entry.pfn) + " (" + slot_name(entry.slot) + "), which is not a freed range");
     return judgement(Property::RangeCache, "the caches hold a pfn twice");
   }
@@ -780,23 +869,29 @@ class TransitionCheck {
     return std::nullopt;
   }
 
+  // How many cached ranges one slot gains (+) or loses (-) in a step.
+  struct SlotChange {
+    unsigned bin = 0;
+    unsigned cpu = 0;
+    std::ptrdiff_t change = 0;
+  };
+
   // Depots hold whole magazines; a CPU holds at most its loaded and prev magazines. Only the
   // slots the step changed can have lost their shape.
   std::optional<Judgement> cache_shape() const {
     // Each change's -1 from its slot before and +1 to its slot after, summed per slot in order.
-    std::vector<std::pair<BinSlot, std::ptrdiff_t>> moved;
-    for (const auto& [lo, owned] : transition_.changes) {
-      if (const OwnedRange* before = before_.at(lo); before && is_cached(*before))
-        moved.emplace_back(BinSlot{before->owner.bin, before->owner.slot.cpu}, -1);
-      if (owned && is_cached(*owned)) moved.emplace_back(BinSlot{owned->owner.bin, owned->owner.slot.cpu}, +1);
+    InlineVector<SlotChange, 4> moved;
+    for (const RangeChanges::Entry& entry : transition_.changes) {
+      if (entry.before && is_cached(*entry.before)) moved.push_back(SlotChange{entry.before->owner.bin, entry.before->owner.slot.cpu, -1});
+      if (entry.after && is_cached(*entry.after)) moved.push_back(SlotChange{entry.after->owner.bin, entry.after->owner.slot.cpu, +1});
     }
-    std::sort(moved.begin(), moved.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (std::size_t i = 0; i < moved.size();) {
-      const BinSlot key = moved[i].first;
+    auto slot_of = [](const SlotChange& change) { return std::pair{change.bin, change.cpu}; };
+    std::sort(moved.begin(), moved.end(), [&](const SlotChange& a, const SlotChange& b) { return slot_of(a) < slot_of(b); });
+    for (const SlotChange* next = moved.begin(); next != moved.end();) {
+      const unsigned bin = next->bin;
+      const unsigned cpu = next->cpu;
       std::ptrdiff_t change = 0;
-      for (; i < moved.size() && moved[i].first == key; ++i) change += moved[i].second;
-      const unsigned bin = key.first;  // not a structured binding: clang 14 cannot capture one
-      const unsigned cpu = key.second;
+      for (; next != moved.end() && next->bin == bin && next->cpu == cpu; ++next) change += next->change;
       const std::size_t count = before_.cached_count(bin, CacheSlot{cpu}) + change;
       if (count == 0) continue;
       auto where = [bin, cpu] { return "bin " + std::to_string(bin) + " " + slot_name(CacheSlot{cpu}); };  // for a verdict only
@@ -810,13 +905,27 @@ class TransitionCheck {
 
   const Geometry& geometry_;
   const ModelState& before_;
-  Transition transition_;
+  Transition& transition_;
   const ObservedAfter& observed_;
-  std::vector<Pfn>& scratch_;
-  std::vector<std::pair<Pfn, Pfn>> newly_cached_;  // (magazine pfn, start) ascending, for ranges the step caches
+  std::vector<Touched>& scratch_;
+  InlineVector<NewlyCached, 2> newly_cached_;  // ascending by magazine pfn, for ranges the step caches
 };
 
 std::optional<CallerError> caller_error_of(const ModelState& state, const Geometry& geometry, const Op& op);
+
+// Makes the state the one after an allowed step. Owner changes first, through the ranges in
+// hand (nothing has moved yet); then removals, before insertions, as a range may move to a
+// start below its old one (reserve). Removals look their range up again: whether the index
+// keeps its other entries in place across an erase is its own business.
+void adopt(ModelState& state, const RangeChanges& changes) {
+  auto kept = [](const RangeChanges::Entry& entry) { return entry.before && entry.after && entry.after->range == entry.before->range; };
+  for (const RangeChanges::Entry& entry : changes)
+    if (kept(entry)) state.set(entry.lo, entry.after, entry.before);
+  for (const RangeChanges::Entry& entry : changes)
+    if (entry.before && !kept(entry)) state.set(entry.lo, std::nullopt);
+  for (const RangeChanges::Entry& entry : changes)
+    if (entry.after && !kept(entry)) state.set(entry.lo, entry.after, nullptr);  // nothing starts there any longer
+}
 
 }  // namespace
 
@@ -824,7 +933,7 @@ std::optional<CallerError> caller_error_of(const ModelState& state, const Geomet
 
 Model::Model(const Geometry& geometry, const Snapshot* snapshot) : geometry_(geometry) {
   if (!snapshot) return;
-  for (const Range& node : snapshot->nodes) state_.set(node.lo, OwnedRange{node, Owner::allocated()});
+  for (const Range& node : snapshot->nodes) state_.set(node.lo, OwnedRange{node, Owner::allocated(node.lo)});
 }
 
 std::optional<CallerError> Model::caller_error(const Op& op) const { return caller_error_of(state_, geometry_, op); }
@@ -849,19 +958,13 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
       if (!first_problem) first_problem = *problem;
       continue;
     }
-    auto verdict = TransitionCheck(geometry_, state_, std::move(std::get<Transition>(way)), observed, scratch_).run();
-    if (auto* adopted = std::get_if<TransitionCheck::Adopted>(&verdict)) {
-      // Removals first: a range may move to a start below its old one (reserve). A range that
-      // only changes owner stays put.
-      for (const auto& [lo, owned] : *adopted) {
-        const OwnedRange* before = state_.at(lo);
-        if (before && (!owned || owned->range != before->range)) state_.set(lo, std::nullopt);
-      }
-      for (const auto& [lo, owned] : *adopted)
-        if (owned) state_.set(lo, owned);
+    Transition& transition = std::get<Transition>(way);
+    auto problem = TransitionCheck(geometry_, state_, transition, observed, scratch_).run();
+    if (!problem) {
+      adopt(state_, transition.changes);
       return std::nullopt;
     }
-    if (!first_problem) first_problem = std::get<Judgement>(verdict);
+    if (!first_problem) first_problem = std::move(problem);
   }
   return first_problem;
 }
@@ -874,8 +977,8 @@ std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const Chan
   if (outcome.status != Outcome::Status::Rejected)
     return judgement(Property::Rejection, "the implementation accepted input the API must refuse");
   const ObservedAfter observed(state_, changes);
-  auto verdict = TransitionCheck(geometry_, state_, Transition{}, observed, scratch_).run();
-  if (auto* problem = std::get_if<Judgement>(&verdict))
+  Transition none;
+  if (auto problem = TransitionCheck(geometry_, state_, none, observed, scratch_).run())
     return judgement(Property::Rejection, "a refused op changed the state: " + problem->reason);
   return std::nullopt;
 }
@@ -883,9 +986,8 @@ std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const Chan
 std::optional<Judgement> Model::whole_state_difference(const Observation& observed) const {
   const ChangeReport difference = difference_to(observed);
   const ObservedAfter after(state_, difference);
-  auto verdict = TransitionCheck(geometry_, state_, Transition{}, after, scratch_).run();
-  if (auto* problem = std::get_if<Judgement>(&verdict)) return *problem;
-  return std::nullopt;
+  Transition none;
+  return TransitionCheck(geometry_, state_, none, after, scratch_).run();
 }
 
 ChangeReport Model::difference_to(const Observation& observed) const {

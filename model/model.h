@@ -63,7 +63,9 @@ class Model {
  private:
   Geometry geometry_;
   ModelState state_;
-  mutable std::vector<Pfn> scratch_;  // working storage of one judgement, kept to spare allocations
+  // Working storage of one judgement (starts it touched, each with the model's range there
+  // before the step), kept to spare allocations.
+  mutable std::vector<std::pair<Pfn, const OwnedRange*>> scratch_;
 };
 
 }  // namespace iovacheck

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <tuple>
 
 namespace iovacheck {
 
@@ -9,29 +10,46 @@ ModelState::ModelState() { set(kMaxPfn, OwnedRange{Range{kMaxPfn, kMaxPfn}, Owne
 
 const OwnedRange* ModelState::at(Pfn lo) const { return ranges_.at(lo); }
 
-const OwnedRange* ModelState::holding(Pfn pfn) const { return ranges_.holding(pfn); }
+namespace {
+bool holds(const OwnedRange* candidate, Pfn pfn) { return candidate && candidate->range.lo <= pfn && pfn <= candidate->range.hi; }
+}  // namespace
+
+const OwnedRange* ModelState::holding(Pfn pfn) const {
+  if (holds(latest_holder_.range, pfn)) return latest_holder_.range;
+  const OwnedRange* holder = ranges_.holding(pfn);
+  if (holder) latest_holder_.range = holder;
+  return holder;
+}
+
+const OwnedRange* ModelState::holding(Pfn pfn, const OwnedRange* candidate) const {
+  return holds(candidate, pfn) ? candidate : holding(pfn);
+}
 
 // A cached range's magazine pfn lies inside it (the pfn the fast allocation returned), so the
 // range holding the pfn is the only candidate: no index of magazine pfns is needed.
-const OwnedRange* ModelState::cached(Pfn pfn) const {
-  const OwnedRange* holder = holding(pfn);
+const OwnedRange* ModelState::cached(Pfn pfn, const OwnedRange* candidate) const {
+  const OwnedRange* holder = holding(pfn, candidate);
   return holder && holder->owner.is_cached() && holder->owner.pfn == pfn ? holder : nullptr;
 }
 
-const std::set<Pfn>& ModelState::cached_in(unsigned bin, CacheSlot slot) const {
-  static const std::set<Pfn> kNone;
-  auto it = cached_by_slot_.find(BinSlot{bin, slot.cpu});
-  return it == cached_by_slot_.end() ? kNone : it->second;
+// Slots of one CPU (or the depot) side by side: the depot first, then CPU 0, 1, ...
+std::size_t ModelState::slot_index(unsigned bin, CacheSlot slot) {
+  const std::size_t place = slot.in_depot() ? 0 : std::size_t{slot.cpu} + 1;
+  return place * kRangeCacheBins + bin;
 }
 
-std::size_t ModelState::cached_count(unsigned bin, CacheSlot slot) const { return cached_in(bin, slot).size(); }
+std::span<const CachedStart> ModelState::cached_in(unsigned bin, CacheSlot slot) const {
+  const std::size_t index = slot_index(bin, slot);
+  if (index >= cached_by_slot_.size()) return {};
+  return cached_by_slot_[index];
+}
 
 std::vector<CachedPfn> ModelState::cached_entries() const {
   std::vector<CachedPfn> entries;
   entries.reserve(cached_total_);
-  for (const auto& [slot, starts] : cached_by_slot_) {
-    for (Pfn lo : starts) {
-      const Owner& owner = ranges_.at(lo)->owner;
+  for (const std::vector<CachedStart>& slot : cached_by_slot_) {
+    for (const CachedStart& cached : slot) {
+      const Owner& owner = ranges_.at(cached.lo)->owner;
       entries.push_back(CachedPfn{owner.pfn, owner.bin, owner.slot});
     }
   }
@@ -41,8 +59,9 @@ std::vector<CachedPfn> ModelState::cached_entries() const {
   return entries;
 }
 
-void ModelState::set(Pfn lo, const std::optional<OwnedRange>& range) {
-  const OwnedRange* current = ranges_.at(lo);
+void ModelState::set(Pfn lo, const std::optional<OwnedRange>& range, const OwnedRange* current) {
+  latest_holder_.range = nullptr;
+  if (current && current->range.lo != lo) throw std::logic_error("ModelState::set: the range in hand does not start at " + hex(lo));
   if (current && range && current->range == range->range) {
     unindex_owner(*current);  // the same pages change hands: the free space stays as it is
     ranges_.set_owner(lo, range->owner);
@@ -59,24 +78,32 @@ void ModelState::set(Pfn lo, const std::optional<OwnedRange>& range) {
   index_owner(*range);
 }
 
+namespace {
+bool starts_before(const CachedStart& cached, Pfn lo) { return cached.lo < lo; }
+}  // namespace
+
 void ModelState::index_owner(const OwnedRange& owned) {
   if (!owned.owner.is_cached()) return;
   if (owned.range.lo > owned.owner.pfn || owned.owner.pfn > owned.range.hi)
     throw std::logic_error("ModelState: cached pfn " + hex(owned.owner.pfn) + " outside its range " + to_string(owned.range));
   ++cached_total_;
-  cached_by_slot_[BinSlot{owned.owner.bin, owned.owner.slot.cpu}].insert(owned.range.lo);
+  const std::size_t index = slot_index(owned.owner.bin, owned.owner.slot);
+  if (index >= cached_by_slot_.size()) cached_by_slot_.resize(index + 1);
+  std::vector<CachedStart>& slot = cached_by_slot_[index];
+  slot.insert(std::lower_bound(slot.begin(), slot.end(), owned.range.lo, starts_before), CachedStart{owned.range.lo, owned.owner.pfn});
 }
 
 void ModelState::unindex_owner(const OwnedRange& owned) {
   if (!owned.owner.is_cached()) return;
   --cached_total_;
-  // An emptied slot keeps its (empty) set: slots fill and empty all the time.
-  cached_by_slot_.find(BinSlot{owned.owner.bin, owned.owner.slot.cpu})->second.erase(owned.range.lo);
+  // An emptied slot keeps its list's storage: slots fill and empty all the time.
+  std::vector<CachedStart>& slot = cached_by_slot_[slot_index(owned.owner.bin, owned.owner.slot)];
+  slot.erase(std::lower_bound(slot.begin(), slot.end(), owned.range.lo, starts_before));
 }
 
 std::size_t ModelState::bytes() const {
-  constexpr std::size_t kTreeNodeOverhead = 32;  // libstdc++'s red-black node header
-  const std::size_t cached = cached_total_ * (sizeof(Pfn) + kTreeNodeOverhead);
+  std::size_t cached = cached_by_slot_.capacity() * sizeof(std::vector<CachedStart>);
+  for (const std::vector<CachedStart>& slot : cached_by_slot_) cached += slot.capacity() * sizeof(CachedStart);
   return ranges_.bytes() + cached;
 }
 

@@ -4,10 +4,8 @@
 // slot. The ranges are the truth; everything else is derived from them and changed only through
 // set().
 #include <cstddef>
-#include <map>
 #include <optional>
-#include <set>
-#include <utility>
+#include <span>
 #include <vector>
 
 #include "model/geometry.h"
@@ -17,8 +15,11 @@
 
 namespace iovacheck {
 
-// A range cache's slot for one size bin: a CPU's magazines or the depot.
-using BinSlot = std::pair<unsigned, unsigned>;  // (bin, cpu or CacheSlot::kDepot)
+// A cached range as its slot lists it: where the range starts and the pfn its magazine holds.
+struct CachedStart {
+  Pfn lo = 0;
+  Pfn pfn = 0;
+};
 
 class ModelState {
  public:
@@ -28,26 +29,48 @@ class ModelState {
   const RangeIndex& ranges() const { return ranges_; }
   const OwnedRange* at(Pfn lo) const;        // the range starting at lo
   const OwnedRange* holding(Pfn pfn) const;  // the range holding pfn
-  const OwnedRange* cached(Pfn pfn) const;   // the cached range whose magazine entry is pfn
-  std::size_t cached_count(unsigned bin, CacheSlot slot) const;
+  // The same, asking the index only when `candidate` (a range of this state, or nullptr) does
+  // not hold pfn: ranges are disjoint, so a range holding pfn is the one. A step passes on the
+  // ranges it has looked up instead of looking them up again.
+  const OwnedRange* holding(Pfn pfn, const OwnedRange* candidate) const;
+  // The cached range whose magazine entry is pfn; `candidate` as for holding().
+  const OwnedRange* cached(Pfn pfn, const OwnedRange* candidate = nullptr) const;
+  std::size_t cached_count(unsigned bin, CacheSlot slot) const { return cached_in(bin, slot).size(); }
   std::size_t cached_total() const { return cached_total_; }
-  // The starts of the cached ranges in a slot, ascending; empty when it holds none.
-  const std::set<Pfn>& cached_in(unsigned bin, CacheSlot slot) const;
+  // The cached ranges in a slot, ascending by start; empty when it holds none.
+  std::span<const CachedStart> cached_in(unsigned bin, CacheSlot slot) const;
   // Every cached range's magazine entry, ascending by pfn then slot.
   std::vector<CachedPfn> cached_entries() const;
 
   // Puts `range` at lo (replacing what started there), or removes what started there.
-  void set(Pfn lo, const std::optional<OwnedRange>& range);
+  void set(Pfn lo, const std::optional<OwnedRange>& range) { set(lo, range, at(lo)); }
+  // The same when the range starting at lo now is already in hand: `current` is at(lo).
+  void set(Pfn lo, const std::optional<OwnedRange>& range, const OwnedRange* current);
   // Approximate heap bytes of the state and its indexes.
   std::size_t bytes() const;
 
  private:
+  static std::size_t slot_index(unsigned bin, CacheSlot slot);
   void index_owner(const OwnedRange& owned);  // the cache indexes only
   void unindex_owner(const OwnedRange& owned);
 
+  // The range the latest holding() query found. A step asks about the same range from several
+  // places (the caller-error check, the rule, the observed cache entries, the checker's names):
+  // each after the first is answered without the index. Forgotten on every change (and by a
+  // copy, whose index is another), so it never outlives what it points to.
+  struct LatestHolder {
+    const OwnedRange* range = nullptr;
+    LatestHolder() = default;
+    LatestHolder(const LatestHolder&) {}
+    LatestHolder& operator=(const LatestHolder&) { return range = nullptr, *this; }
+  };
+
   RangeIndex ranges_;
+  mutable LatestHolder latest_holder_;
   std::size_t cached_total_ = 0;
-  std::map<BinSlot, std::set<Pfn>> cached_by_slot_;
+  // Per slot (bin, CPU or depot), its cached ranges: a sorted flat list, not a node per entry
+  // (a slot holds at most two magazines on a CPU, a few in a depot the trim keeps short).
+  std::vector<std::vector<CachedStart>> cached_by_slot_;
 };
 
 }  // namespace iovacheck

@@ -35,6 +35,11 @@ class NameTable {
   static constexpr std::size_t kChunk = std::size_t{1} << kChunkBits;
 
   static std::uint32_t tag_of(std::string_view name);
+  // A taken slot sends the probe to the next run rather than the next slot: names fill aligned
+  // runs of sixteen slots (tag_of), and stepping through a full run slot by slot would make
+  // every run a long cluster. Odd, so the probe still reaches every slot.
+  static constexpr std::size_t kProbeStride = 17;
+  static std::size_t next_probe(std::size_t index, std::size_t mask) { return (index + kProbeStride) & mask; }
   const char* entry_at(std::uint32_t entry) const;
   std::size_t slot_of(std::string_view name, std::uint32_t tag) const;  // its slot, or the empty one it would take
   std::uint32_t store(std::string_view name, std::size_t line);

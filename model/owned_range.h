@@ -16,11 +16,12 @@ struct Owner {
   };
   Kind kind = Kind::Allocated;
   Pfn requested_size = 0;  // FastAllocated: the caller's size
-  Pfn pfn = 0;             // FastAllocated: the pfn fast returned; Cached: the pfn in the magazine
+  Pfn pfn = 0;             // Allocated, FastAllocated: the pfn the allocation returned (a snapshot
+                           // node's start; 0 where no one asks); Cached: the pfn in the magazine
   unsigned bin = 0;        // Cached
   CacheSlot slot;          // Cached
 
-  static Owner allocated() { return Owner{Kind::Allocated, 0, 0, 0, {}}; }
+  static Owner allocated(Pfn pfn = 0) { return Owner{Kind::Allocated, 0, pfn, 0, {}}; }
   static Owner reserved() { return Owner{Kind::Reserved, 0, 0, 0, {}}; }
   static Owner fast_allocated(Pfn pfn, Pfn requested_size) { return Owner{Kind::FastAllocated, requested_size, pfn, 0, {}}; }
   static Owner cached(Pfn pfn, unsigned bin, CacheSlot slot) { return Owner{Kind::Cached, 0, pfn, bin, slot}; }

@@ -1,0 +1,54 @@
+#pragma once
+// The checker's names of live allocations: name -> the pfn its allocation returned, and back.
+// Two open-addressing indexes over one list of entries whose slots are reused, so binding and
+// releasing a name allocates nothing once the tables have grown (a std::unordered_map and a
+// std::map here took two heap nodes an allocation and most of the checker's own cost a step).
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/range.h"
+
+namespace iovacheck {
+
+class LiveNames {
+ public:
+  // Binds a (non-empty) name to the pfn its allocation returned, replacing the name's binding.
+  // A pfn bound twice (never, in a run that holds) names the newer allocation.
+  void bind(std::string_view name, Pfn pfn);
+  // Forgets the name (and its pfn's binding); nothing when it is not live.
+  void release(std::string_view name);
+  std::optional<Pfn> pfn_of(std::string_view name) const;
+  const std::string* name_at(Pfn pfn) const;  // nullptr when no live name is bound at pfn
+  std::size_t size() const { return live_; }
+
+ private:
+  using Slot = std::uint32_t;  // an entry's index + 1; 0: empty
+  static constexpr Slot kEmpty = 0;
+  struct Entry {
+    std::string name;  // its storage is reused by the next name bound in this entry
+    Pfn pfn = 0;
+    std::size_t name_hash = 0;
+  };
+
+  static std::size_t hash_pfn(Pfn pfn);
+  // The slot holding the entry for the key, or the empty slot ending its probe sequence.
+  std::size_t find_name(std::string_view name, std::size_t hash) const;
+  std::size_t find_pfn(Pfn pfn) const;
+  enum class Index { ByName, ByPfn };
+  std::vector<Slot>& table(Index index) { return index == Index::ByName ? by_name_ : by_pfn_; }
+  std::size_t home_of(Index index, Slot slot) const;
+  void erase_at(Index index, std::size_t at);  // backward-shift deletion: no tombstones
+  void grow();
+
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> unused_entries_;
+  std::vector<Slot> by_name_;  // power-of-two sized, at most half full
+  std::vector<Slot> by_pfn_;
+  std::size_t live_ = 0;
+};
+
+}  // namespace iovacheck
