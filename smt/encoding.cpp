@@ -75,30 +75,45 @@ EncodedState Encoding::fresh_state(const std::string& prefix, unsigned count) co
   return state;
 }
 
+EncodedOp make_op(z3::context& context, const Alphabet& alphabet, const std::string& prefix, unsigned pfn_bits,
+                  unsigned target_bits) {
+  auto bits = [&](const char* name, unsigned width) { return context.bv_const((prefix + name).c_str(), width); };
+  auto pfn = [&](Pfn value) { return context.bv_val(static_cast<std::uint64_t>(value), pfn_bits); };
+  const bool one_limit = alphabet.limits.size() == 1;
+  const bool allocs_only = !alphabet.free && !alphabet.reserve;
+  return EncodedOp{allocs_only ? context.bv_val(Encoding::kAllocKind, 2) : bits("kind", 2),
+                   bits("size", pfn_bits),
+                   one_limit ? pfn(alphabet.limits.front()) : bits("limit", pfn_bits),
+                   alphabet.aligned_only ? context.bool_val(true) : context.bool_const((prefix + "aligned").c_str()),
+                   bits("target", target_bits),
+                   bits("lo", pfn_bits),
+                   bits("hi", pfn_bits)};
+}
+
+expr alloc_in_alphabet(z3::context& context, const Alphabet& alphabet, const EncodedOp& op, unsigned pfn_bits) {
+  auto pfn = [&](Pfn value) { return context.bv_val(static_cast<std::uint64_t>(value), pfn_bits); };
+  expr limit_ok = z3::ule(op.limit, pfn(alphabet.space_end()));
+  if (!alphabet.limits.empty()) {
+    expr any = context.bool_val(false);
+    for (Pfn limit : alphabet.limits) any = any || op.limit == pfn(limit);
+    limit_ok = limit_ok && any;
+  }
+  return z3::uge(op.size, pfn(1)) && z3::ule(op.size, pfn(alphabet.max_size())) && limit_ok &&
+         (alphabet.aligned_only ? op.aligned : context.bool_val(true));
+}
+
+expr reservations_ascending(z3::context& context, const EncodedOp& before, const EncodedOp& after) {
+  const expr reserve = context.bv_val(Encoding::kReserveKind, 2);
+  return z3::implies(before.kind == reserve && after.kind == reserve, z3::ult(before.lo, after.lo));
+}
+
 EncodedOp Encoding::fresh_op(const std::string& prefix) const {
-  auto bits = [&](const char* name, unsigned width) { return context_.bv_const((prefix + name).c_str(), width); };
-  // What a restriction fixes is a constant, so the solver never sees the other values.
-  const bool one_limit = alphabet_.limits.size() == 1;
-  const bool allocs_only = !alphabet_.free && !alphabet_.reserve;
-  return EncodedOp{allocs_only ? kind(kAllocKind) : bits("kind", 2),
-                   bits("size", pfn_bits_),
-                   one_limit ? pfn(alphabet_.limits.front()) : bits("limit", pfn_bits_),
-                   alphabet_.aligned_only ? context_.bool_val(true) : context_.bool_const((prefix + "aligned").c_str()),
-                   bits("target", id_bits_),
-                   bits("lo", pfn_bits_),
-                   bits("hi", pfn_bits_)};
+  return make_op(context_, alphabet_, prefix, pfn_bits_, id_bits_);
 }
 
 expr Encoding::in_alphabet(const EncodedOp& op, const EncodedState& state) const {
   const expr space_end = pfn(alphabet_.space_end());
-  expr limit_ok = z3::ule(op.limit, space_end);
-  if (!alphabet_.limits.empty()) {
-    expr any = context_.bool_val(false);
-    for (Pfn limit : alphabet_.limits) any = any || op.limit == pfn(limit);
-    limit_ok = limit_ok && any;
-  }
-  const expr alloc_ok = z3::uge(op.size, pfn(1)) && z3::ule(op.size, pfn(alphabet_.max_size())) && limit_ok &&
-                        (alphabet_.aligned_only ? op.aligned : context_.bool_val(true));
+  const expr alloc_ok = alloc_in_alphabet(context_, alphabet_, op, pfn_bits_);
   expr target_live = context_.bool_val(false);
   for (unsigned i = 0; i + 1 < slots(state); ++i) target_live = target_live || (live(state, i) && state.id[i] == op.target);
   const expr free_ok = context_.bool_val(alphabet_.free) && op.target != id(0) && target_live;
@@ -112,7 +127,7 @@ expr Encoding::in_alphabet(const EncodedOp& op, const EncodedState& state) const
 }
 
 expr Encoding::canonical(const EncodedOp& before, const EncodedOp& after) const {
-  return z3::implies(before.kind == kind(kReserveKind) && after.kind == kind(kReserveKind), z3::ult(before.lo, after.lo));
+  return reservations_ascending(context_, before, after);
 }
 
 Encoding::Walk Encoding::walk(const EncodedState& state, const expr& from, const expr& high0, const expr& size,

@@ -28,6 +28,15 @@ struct EncodedOp {
   z3::expr lo, hi;   // reserve
 };
 
+// What both encodings (this one and smt/bitmap_encoding.h) share about an operation: a fresh
+// symbolic op (a restriction that fixes a field makes it a constant, so the solver never sees
+// the other values; `target` has `target_bits`), the alloc's own membership in the alphabet
+// (size, limit, alignment), and two reservations in a row in ascending order.
+EncodedOp make_op(z3::context& context, const Alphabet& alphabet, const std::string& prefix, unsigned pfn_bits,
+                  unsigned target_bits);
+z3::expr alloc_in_alphabet(z3::context& context, const Alphabet& alphabet, const EncodedOp& op, unsigned pfn_bits);
+z3::expr reservations_ascending(z3::context& context, const EncodedOp& before, const EncodedOp& after);
+
 struct EncodedState {
   std::vector<z3::expr> lo, hi, id;  // one per slot; slot `count` holds the anchor
   z3::expr count;                    // number of nodes, the anchor excluded

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -107,6 +108,76 @@ TEST(RangeIndex, AlignmentBeyondTheTrackedOrdersIsCheckedExactly) {
   EXPECT_FALSE(index.highest_placement(1, Request{0x200, kMaxPfn, true}));
   EXPECT_EQ(index.highest_placement(0, Request{0x200, kMaxPfn, false}), (Range{0xfd00, 0xfeff}));
   EXPECT_FALSE(index.highest_placement(0, Request{0x301, kMaxPfn, false}));
+}
+
+// The aggregates keep a tracked order's room as its shortfall from the longest gap: exact at the
+// top of the space, where an aligned start may not exist below 2^64, and across gaps of every
+// length near the alignments.
+TEST(RangeIndex, EveryTrackedOrderIsExactAtTheTopOfTheSpace) {
+  for (const Pfn top_gap : {Pfn{1}, Pfn{63}, Pfn{100}, Pfn{127}, Pfn{128}, Pfn{200}}) {
+    RangeIndex index = with_anchor();
+    Ranges ranges{{kMaxPfn, OwnedRange{kAnchor, Owner::reserved()}}};
+    // Gaps of 1..130 pages at odd places, and one of `top_gap` pages just below the anchor.
+    Pfn lo = 0x1001;
+    for (Pfn gap = 1; gap <= 130; ++gap, lo += gap + 3) {
+      occupy(index, {lo, lo + 2});
+      ranges[lo] = OwnedRange{{lo, lo + 2}, Owner::allocated()};
+    }
+    occupy(index, {lo, kMaxPfn - top_gap - 1});
+    ranges[lo] = OwnedRange{{lo, kMaxPfn - top_gap - 1}, Owner::allocated()};
+    for (Pfn size = 1; size <= 260; ++size)
+      for (const bool aligned : {false, true}) {
+        const Request request{size, kMaxPfn, aligned};
+        ASSERT_EQ(index.highest_placement(0, request), by_scan(ranges, 0, request))
+            << "top gap " << top_gap << " size " << size << " aligned " << aligned;
+      }
+  }
+}
+
+// Gaps of every length to 300 pages at every offset from the alignments, their ranges inserted
+// in random order (so subtrees of every shape combine them): the aggregates combine gaps whose
+// longest differ by less and by more than the 127 pages a shortfall can hold.
+TEST(RangeIndex, CombinedSubtreesAnswerEveryAlignmentExactly) {
+  std::mt19937_64 random(11);
+  for (int trial = 0; trial < 60; ++trial) {
+    std::vector<Range> occupied;
+    Pfn lo = 0x10000;
+    for (int gap = 0; gap < 40; ++gap) {
+      lo += 1 + random() % 300;  // the gap below this range
+      const Pfn size = 1 + random() % 200;
+      occupied.push_back({lo, lo + size - 1});
+      lo += size;
+    }
+    occupied.push_back({lo, kMaxPfn - 1});
+    std::shuffle(occupied.begin(), occupied.end(), random);
+    RangeIndex index = with_anchor();
+    Ranges ranges{{kMaxPfn, OwnedRange{kAnchor, Owner::reserved()}}};
+    occupy(index, {0, 0xffff});
+    ranges[0] = OwnedRange{{0, 0xffff}, Owner::allocated()};
+    for (const Range& range : occupied) {
+      occupy(index, range);
+      ranges[range.lo] = OwnedRange{range, Owner::allocated()};
+    }
+    for (Pfn size = 1; size <= 300; ++size)
+      for (const bool aligned : {false, true}) {
+        const Request request{size, kMaxPfn, aligned};
+        ASSERT_EQ(index.highest_placement(0, request), by_scan(ranges, 0, request))
+            << "trial " << trial << " size " << size << " aligned " << aligned;
+      }
+  }
+}
+
+TEST(RangeIndex, ACopyAnswersAloneAfterItsOriginalChanges) {
+  RangeIndex index = with_anchor();
+  for (Pfn lo = 0x10; lo < 0x10 + 0x20 * 1500; lo += 0x20) occupy(index, {lo, lo + 0xf});  // several blocks of nodes
+  const RangeIndex copy = index;
+  index.erase(0x10);
+  occupy(index, {0x0, 0x1f});
+  EXPECT_EQ(copy.size(), 1501u);
+  EXPECT_EQ(copy.at(0x10)->range, (Range{0x10, 0x1f}));
+  EXPECT_EQ(copy.gap_holding(0x5), (Range{0x0, 0xf}));
+  EXPECT_EQ(copy.highest_placement(0, Request{0x10, 0x1f, true}), (Range{0x0, 0xf}));
+  EXPECT_FALSE(index.highest_placement(0, Request{0x10, 0x1f, true}));
 }
 
 // Random occupancy; after every change the gaps and many queries agree with the scan.
