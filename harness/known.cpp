@@ -177,6 +177,23 @@ bool known_as_delta(const Trace& trace, std::size_t step, std::string_view varia
   return removes(on_variant, run_observed(*prefix, baseline, ImplementationChoice{}, &on_variant, step), step);
 }
 
+std::optional<unsigned> known_as_inherited(const Trace& trace, std::size_t step, std::string_view variant,
+                                           const ImplementationChoice& implementation) {
+  const std::optional<Trace> prefix = prefix_to(trace, step);
+  if (!prefix) return std::nullopt;
+  const std::string name = variant_or_own(trace, variant);
+  const std::string baseline = mainline_with_fixes_of(name);
+  if (without_fixes(name) == without_fixes(baseline)) return std::nullopt;
+  const ObservedRun on_variant = run_observed(*prefix, name, implementation);
+  if (!violates_at(on_variant, step)) return std::nullopt;
+  if (implementation.kernel && !impl_stands_in(on_variant, *prefix, name, step)) return std::nullopt;
+  const ObservedRun on_mainline = run_observed(*prefix, baseline, ImplementationChoice{});
+  if (!violates_at(on_mainline, step) || on_mainline.violation->property != on_variant.violation->property ||
+      !same_before(on_variant, on_mainline, step))
+    return std::nullopt;
+  return known_as(*prefix, step, baseline);
+}
+
 std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant,
                                  const ImplementationChoice& implementation) {
   const std::optional<Trace> prefix = prefix_to(trace, step);
@@ -217,6 +234,8 @@ std::string fixed_name(std::string_view variant, const ImplementationChoice& imp
 std::optional<std::string> known_identity(const Trace& trace, std::size_t step, const ImplementationChoice& implementation) {
   if (const std::optional<unsigned> known = known_as(trace, step, {}, implementation)) return known_label(known);
   if (known_as_delta(trace, step, {}, implementation)) return std::string("delta");
+  if (const std::optional<unsigned> inherited = known_as_inherited(trace, step, {}, implementation))
+    return known_label(inherited);
   return std::nullopt;
 }
 
