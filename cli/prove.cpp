@@ -234,7 +234,8 @@ const Verb& prove_verb() {
       .usage = "iovacheck prove --variant V [--distinguish REF] [--depth D] [--nodes K] [--width W] [--induction] "
                "[--then-induction | --induction-first] [--encoding slots|bitmap] [--timeout S] [geometry and restrictions] [-o FILE]",
       .description =
-          "Encodes the tree-level semantics of the variant (mainline, z1-z5, p1-p3, the F1 candidates)\n"
+          "Encodes the tree-level semantics of the variant (mainline, z1-z5, p1-p3, the F1 candidates,\n"
+          "each with the fixes NAME+fN: f1, f4, f6, f7 encoded; f2, f3, f5, f9 change nothing here)\n"
           "in Z3 over the alphabet `iovacheck explore` enumerates: alloc of any size 1..2^W\n"
           "under any limit up to 2^W-1, aligned or not; free of any live allocation; reserve of a free\n"
           "range. Properties: soundness, completeness (a fitting placement below the limit means\n"

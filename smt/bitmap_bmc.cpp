@@ -31,7 +31,7 @@ z3::check_result solve(z3::context& context, const ProveOptions& options, Clock:
 
 ProveResult bitmap_model_check(const ProveOptions& options, const std::function<void(const DepthReport&)>& progress) {
   const Clock::time_point start = Clock::now();
-  const impl::Variant& variant = variant_named(options.variant);
+  const impl::Variant variant = variant_named(options.variant);
   if (options.reference) throw std::invalid_argument("the bitmap encoding takes no --distinguish");
   if (const std::string why = bitmap_unsupported(variant); !why.empty()) throw std::invalid_argument(why);
   z3::context context;

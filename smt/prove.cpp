@@ -26,15 +26,17 @@ std::vector<z3::expr> goals_of(const EncodedStep& step) {
 ProveResult bounded_model_check(const ProveOptions& options, const std::function<void(const DepthReport&)>& progress) {
   if (options.encoding == BmcEncoding::Bitmap) return bitmap_model_check(options, progress);
   const Clock::time_point start = Clock::now();
-  const impl::Variant& variant = variant_named(options.variant);
-  const impl::Variant* reference = options.reference ? &variant_named(*options.reference) : nullptr;
+  const impl::Variant variant = variant_named(options.variant);
+  const std::optional<impl::Variant> reference_variant =
+      options.reference ? std::optional(variant_named(*options.reference)) : std::nullopt;
+  const impl::Variant* reference = reference_variant ? &*reference_variant : nullptr;
   z3::context context;
   const Encoding encoding(context, options.alphabet, options.nodes, options.depth);
   z3::solver solver = make_solver(context, SolverMode::Incremental);  // holds the assertions of every depth
   ProveResult result;
 
-  EncodedState state = encoding.initial();
-  EncodedState reference_state = encoding.initial();
+  EncodedState state = encoding.initial(variant);
+  EncodedState reference_state = reference ? encoding.initial(*reference) : state;
   std::vector<EncodedOp> ops;
   unsigned goals = 0;  // incremental mode: one assumption literal per goal
   for (unsigned depth = 1; depth <= options.depth; ++depth) {
@@ -115,7 +117,7 @@ ProveResult bounded_model_check(const ProveOptions& options, const std::function
 
 ProveResult prove_by_induction(const ProveOptions& options, const std::function<void(const InductionCase&)>& progress) {
   const Clock::time_point start = Clock::now();
-  const impl::Variant& variant = variant_named(options.variant);
+  const impl::Variant variant = variant_named(options.variant);
   // Allocation numbers only name nodes: the pre-state's are 1..K (or 0, a reservation), the
   // steps' own come after them.
   const unsigned first_step = options.nodes + 1;
@@ -129,7 +131,7 @@ ProveResult prove_by_induction(const ProveOptions& options, const std::function<
   // The base case: the empty domain satisfies the invariants.
   {
     z3::solver solver = make_solver(context, options.solver);
-    solver.add(!invariant(encoding.initial()));
+    solver.add(!invariant(encoding.initial(variant)));
     if (solver.check() == z3::sat) {
       result.verdict = Verdict::Counterexample;
       result.reason = "the empty domain does not satisfy the hint invariant (a free run of max32_alloc_size pages "

@@ -5,11 +5,7 @@
 
 namespace iovacheck::smt {
 
-const impl::Variant& variant_named(const std::string& name) {
-  const impl::Variant* variant = impl::find_variant(name);
-  if (!variant) throw std::invalid_argument("unknown variant '" + name + "'");
-  return *variant;
-}
+impl::Variant variant_named(const std::string& name) { return impl::parse_variant(name); }
 
 z3::solver make_solver(z3::context& context, SolverMode mode) {
   if (mode == SolverMode::Incremental) return z3::solver(context);

@@ -15,8 +15,8 @@ using Clock = std::chrono::steady_clock;
 
 inline double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// The variant of that name; std::invalid_argument when there is none.
-const impl::Variant& variant_named(const std::string& name);
+// The variant `NAME[+fN...]` (impl/variant.h); std::invalid_argument naming what is wrong.
+impl::Variant variant_named(const std::string& name);
 
 // Fresh: the query bit-blasted to SAT from scratch, which on these encodings is 5 to 80 times
 // faster than Z3's incremental SMT solver (docs/smt.md); Incremental: that solver.

@@ -30,12 +30,12 @@ z3::expr fixed(z3::context& context, const Encoding& encoding, const EncodedOp& 
 // Encodes `trace` step by step with every operation fixed and compares with the implementation
 // and the checker after every step, up to and including the first violation.
 void agree_on(const Trace& trace, const Alphabet& alphabet) {
-  const impl::Variant& variant = *impl::find_variant(trace.variant);
+  const impl::Variant variant = impl::parse_variant(trace.variant);
   z3::context context;
   const Encoding encoding(context, alphabet, static_cast<unsigned>(trace.steps.size()),
                           static_cast<unsigned>(trace.steps.size()));
   z3::solver solver(context);
-  EncodedState state = encoding.initial();
+  EncodedState state = encoding.initial(variant);
   Trace prefix = trace;
   prefix.steps.clear();
   for (unsigned step = 0; step < trace.steps.size(); ++step) {
@@ -61,9 +61,11 @@ void agree_on(const Trace& trace, const Alphabet& alphabet) {
   }
 }
 
-void agree_on_random_traces(const std::string& variant_name, Pfn dma32, unsigned width, unsigned traces) {
+void agree_on_random_traces(const std::string& variant_name, Pfn dma32, unsigned width, unsigned traces,
+                            Pfn start = 1) {
   Alphabet alphabet;
   alphabet.geometry.dma32_pfn = dma32;
+  alphabet.geometry.start_pfn = start;
   alphabet.width = width;
   for (const Trace& trace : random_traces(variant_name, alphabet, traces, 8)) {
     agree_on(trace, alphabet);
@@ -104,6 +106,23 @@ TEST(Encoding, AgreesWithTheImplementationOnTheF1Candidates) {
   agree_on_random_traces("f1a-whole-space", 8, 4, 8);
   agree_on_random_traces("f1b-unaligned", 8, 4, 8);
   agree_on_random_traces("f1c-split", 8, 4, 8);
+}
+
+// The fixes as composable deltas (NAME+fN): f1's whole-window rule and size + A - 1 (z3 has no
+// retry, z2 its own retry_pfn), f4's "nothing known" at start_pfn 0, f6 and f7 on p2/p3, and the
+// set the engines search past the known findings with (f2, f3, f5, f9 change nothing the
+// alphabet reaches).
+TEST(Encoding, AgreesWithTheImplementationOnTheFixes) {
+  agree_on_random_traces("mainline+f1", 8, 4, 12);
+  agree_on_random_traces("z1-max32-reset+f1", 4, 3, 12);
+  agree_on_random_traces("z2-retry-overflow+f1", 8, 4, 8);
+  agree_on_random_traces("z3-no-retry+f1", 8, 4, 12);
+  agree_on_random_traces("mainline+f4", 4, 3, 8, /*start=*/0);
+  agree_on_random_traces("mainline+f1+f4", 4, 3, 8, /*start=*/0);
+  agree_on_random_traces("p2-augmented+f1+f6", 8, 4, 8);
+  agree_on_random_traces("p3-maple+f1+f6+f7", 8, 4, 8);
+  agree_on_random_traces("mainline+f1+f2+f3+f4+f5+f9", 8, 4, 8);
+  agree_on_random_traces("f1a-whole-space+f2+f3+f4+f5+f9", 8, 4, 8);
 }
 
 }  // namespace
