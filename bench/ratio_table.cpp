@@ -75,6 +75,10 @@ void RatioReporter::ReportRuns(const std::vector<Run>& runs) {
       result.repetitions.push_back(seconds);
     if (auto counter = run.counters.find(kFailRateCounter); counter != run.counters.end())
       result.fail_rate = counter->second.value;
+    if (auto counter = run.counters.find(kPairedMedianCounter); counter != run.counters.end() && !median)
+      result.paired.push_back({counter->second.value, run.counters.at(kPairedQ1Counter).value,
+                               run.counters.at(kPairedQ3Counter).value, run.counters.at(kPairedLowCounter).value,
+                               run.counters.at(kPairedHighCounter).value});
   }
   ConsoleReporter::ReportRuns(runs);
 }
@@ -101,6 +105,16 @@ std::optional<double> RatioReporter::per_op_us(const std::string& scenario, cons
   return std::nullopt;
 }
 
+std::optional<RatioReporter::Result::Paired> RatioReporter::paired_overhead(const std::string& live) const {
+  const auto found = scenarios_.find(kPairedScenario + live);
+  if (found == scenarios_.end()) return std::nullopt;
+  const auto result = found->second.find("checker-overhead");
+  if (result == found->second.end() || result->second.paired.empty()) return std::nullopt;
+  std::vector<Result::Paired> by_median = result->second.paired;
+  std::ranges::sort(by_median, {}, &Result::Paired::median);
+  return by_median[by_median.size() / 2];
+}
+
 void RatioReporter::print_checker_summary(std::ostream& out) const {
   static constexpr std::array<const char*, 3> kLive = {"1000", "10000", "100000"};
   struct Workload {
@@ -111,6 +125,7 @@ void RatioReporter::print_checker_summary(std::ostream& out) const {
   bool any = false;
   for (const Workload& workload : kWorkloads)
     for (const char* live : kLive) any = any || per_op_us(std::string(workload.scenario) + live, kBaseline);
+  for (const char* live : kLive) any = any || paired_overhead(live);
   if (!any) return;
   out << "\n== the checker at scale: us per allocator operation (CPU, fastest repetition), side by side ==\n"
       << "  " << std::left << std::setw(48) << "" << std::right << std::setw(12) << "1k live" << std::setw(12)
@@ -151,6 +166,22 @@ void RatioReporter::print_checker_summary(std::ostream& out) const {
     row(label + ": mainline + checker (paranoid)", at("checker-paranoid"));
     row(label + ": ratio, paranoid", ratio("checker-paranoid"));
   }
+  // The steady overhead again, as alternating batches measure it (bench/paired.h): the figure
+  // that holds under load, where the difference above is of two runs apart.
+  row("steady: checker overhead, paired batches, median", [&](const std::string& live) -> std::optional<double> {
+    const auto paired = paired_overhead(live);
+    return paired ? std::optional<double>(paired->median) : std::nullopt;
+  });
+  auto interval_row = [&](const std::string& label, double Result::Paired::*low, double Result::Paired::*high) {
+    out << "  " << std::left << std::setw(48) << label << std::right;
+    for (const char* live : kLive) {
+      const auto paired = paired_overhead(live);
+      out << std::setw(12) << (paired ? fixed((*paired).*low, 1) + ".." + fixed((*paired).*high, 1) : "-");
+    }
+    out << "\n";
+  };
+  interval_row("steady:   95% interval of that median", &Result::Paired::median_low, &Result::Paired::median_high);
+  interval_row("steady:   quartiles of the batch differences", &Result::Paired::q1, &Result::Paired::q3);
 }
 
 void RatioReporter::print_environment(std::ostream& out) const {

@@ -32,6 +32,10 @@ class RatioReporter final : public benchmark::ConsoleReporter {
     std::optional<double> median;     // Google Benchmark's, when only aggregates are reported
     std::string error;
     std::optional<double> fail_rate;
+    struct Paired {
+      double median, q1, q3, median_low, median_high;  // us per allocator operation (bench/paired.h)
+    };
+    std::vector<Paired> paired;  // one per repetition, from a paired case's counters
     // The fastest repetition: every workload is deterministic, so another process's burst (the
     // machine is shared) can only add time. Nullopt when the case did not run.
     std::optional<double> cpu_seconds_per_iteration() const;
@@ -42,6 +46,8 @@ class RatioReporter final : public benchmark::ConsoleReporter {
   void print_scenario(std::ostream& out, const RegisteredScenario& registered, const ScenarioResults& results) const;
   // CPU microseconds per operation of a subject in a scenario, if it ran.
   std::optional<double> per_op_us(const std::string& scenario, const std::string& subject) const;
+  // The paired overhead at a live-range count: the repetition with the median median, if it ran.
+  std::optional<Result::Paired> paired_overhead(const std::string& live) const;
 
   int cpus_ = 0;
   double mhz_ = 0;

@@ -1,6 +1,7 @@
 // The checker at scale: the steady-state churn through the checker next to the implementation
-// alone (1k, 10k, 100k live ranges, fast and paranoid judgement), the 16,384-allocation
-// full-space replay, and the bytes each live range costs the model and each tree.
+// alone (1k, 10k, 100k live ranges, fast and paranoid judgement), the same two in alternating
+// batches for an overhead that holds under load, the 16,384-allocation full-space replay, and
+// the bytes each live range costs the model and each tree.
 #include <malloc.h>
 
 #include <iomanip>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "bench/checked.h"
+#include "bench/paired.h"
 #include "bench/suite.h"
 #include "harness/implementation.h"
 #include "model/model.h"
@@ -41,6 +43,8 @@ class CheckedChurn {
     if (outcome.status == Outcome::Status::Ok) live_.push_back(outcome.pfn);
     return std::nullopt;
   }
+
+  const std::vector<Pfn>& live_ranges() const { return live_; }
 
  private:
   std::string stopped() const {
@@ -76,6 +80,44 @@ void steady_checked(benchmark::State& state, std::size_t live, bool paranoid) {
       break;
     }
   }
+}
+
+// The overhead as the median of paired batch differences (bench/paired.h): mainline alone and
+// mainline under the checker, both from the steady layout with the same seed, step in lockstep
+// through the same operations, `steps` steps a batch, alternating which side runs first.
+void steady_paired(benchmark::State& state, std::size_t live, unsigned steps) {
+  const Layout& layout = steady_layout(live);
+  Churn alone(layout, impl::mainline(), RequestMix::small_pages(), kChurnSeed);
+  CheckedChurn checked(layout, false);
+  PairedBatches batches(2 * steps);  // a step is a free and an allocation
+  auto timed = [steps](auto& churn) -> std::optional<double> {
+    const double start = thread_cpu_seconds();
+    for (unsigned i = 0; i < steps; ++i)
+      if (churn.step()) return std::nullopt;
+    return thread_cpu_seconds() - start;
+  };
+  for (auto _ : state) {
+    const bool alone_first = batches.alone_first();
+    std::optional<double> alone_seconds, checked_seconds;
+    if (alone_first) alone_seconds = timed(alone);
+    checked_seconds = timed(checked);
+    if (!alone_first) alone_seconds = timed(alone);
+    // Both must have run the same operations, or their difference is not the checker's.
+    if (!alone_seconds || !checked_seconds || alone.live_ranges().size() != checked.live_ranges().size() ||
+        alone.live_ranges().back() != checked.live_ranges().back()) {
+      state.SkipWithError("the checked churn stopped or left the lockstep with mainline alone");
+      return;
+    }
+    batches.add(*alone_seconds, *checked_seconds);
+  }
+  const PairedOverhead overhead = batches.summary();
+  state.counters[kPairedMedianCounter] = overhead.median;
+  state.counters[kPairedQ1Counter] = overhead.q1;
+  state.counters[kPairedQ3Counter] = overhead.q3;
+  state.counters[kPairedLowCounter] = overhead.median_low;
+  state.counters[kPairedHighCounter] = overhead.median_high;
+  state.counters["alone_us"] = overhead.alone;
+  state.counters["checked_us"] = overhead.checked;
 }
 
 // A KUnit-style scenario: a 16,384-page space filled one page at a time, then one more request
@@ -125,6 +167,15 @@ void register_scale_benchmarks() {
     add_case(scenario, kBaseline, [live](benchmark::State& state) { steady_alone(state, live); });
     add_case(scenario, "checker-step", [live](benchmark::State& state) { steady_checked(state, live, false); });
     add_case(scenario, "checker-paranoid", [live](benchmark::State& state) { steady_checked(state, live, true); });
+    // Batches of 0.05-0.4 ms a side: short enough that another process rarely takes the core
+    // within one (its cache damage would land on one side only), long enough that reading the
+    // clock costs nothing measurable; enough pairs to pin the median within a few tenths of a us.
+    const unsigned steps = live >= 100'000 ? 5 : 25;
+    const benchmark::IterationCount pairs = live >= 100'000 ? 1'000 : 400;
+    benchmark::RegisterBenchmark((kPairedScenario + std::to_string(live) + "/checker-overhead").c_str(),
+                                 [live, steps](benchmark::State& state) { steady_paired(state, live, steps); })
+        ->Iterations(pairs)
+        ->Unit(benchmark::kMicrosecond);
   }
   const Scenario full{"full-space/pages:16384", static_cast<unsigned>(kFullSpacePages + 1), 1};
   add_case(full, kBaseline, [](benchmark::State& state) { full_space_alone(state); });

@@ -13,6 +13,14 @@ namespace iovacheck::bench {
 inline constexpr const char* kBaseline = "mainline";
 // The user counter a churning case reports and the table prints: failed / attempted allocations.
 inline constexpr const char* kFailRateCounter = "fail_rate";
+// The paired overhead case (scale.cpp, bench/paired.h): "<kPairedScenario><live>/checker-overhead",
+// reporting the median and quartiles of its batch differences, us per allocator operation.
+inline constexpr const char* kPairedScenario = "steady-paired/live:";
+inline constexpr const char* kPairedMedianCounter = "overhead_us";
+inline constexpr const char* kPairedQ1Counter = "overhead_q1_us";
+inline constexpr const char* kPairedQ3Counter = "overhead_q3_us";
+inline constexpr const char* kPairedLowCounter = "median_95_low_us";  // the median's 95% interval
+inline constexpr const char* kPairedHighCounter = "median_95_high_us";
 
 struct Scenario {
   std::string name;            // e.g. "steady/live:10000"

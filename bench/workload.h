@@ -85,6 +85,7 @@ class Churn {
   std::optional<std::string> allocate();
 
   std::size_t live() const { return live_.size(); }
+  const std::vector<Pfn>& live_ranges() const { return live_; }  // in the order the churn picks from
   std::uint64_t attempted() const { return attempted_; }
   std::uint64_t failed() const { return failed_; }
   impl::Domain& domain() { return domain_; }

@@ -33,8 +33,18 @@ std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::stri
 bool known_as_delta(const Trace& trace, std::size_t step, std::string_view variant = {},
                     const ImplementationChoice& implementation = {});
 
+// A violation the variant inherits from mainline: mainline with the fixes the variant carries
+// makes the same observations before `step` and violates at it too, so the violation is
+// mainline's, and so is its identity there (the fix that removes it on mainline). It names what a
+// fix candidate such as f1a, to which f1 cannot apply, still shares with mainline's F1. nullopt
+// when mainline does not share it, when the variant is mainline's design, or when no fix removes
+// it on mainline. On a kernel, only where impl/ stands in for it (above).
+std::optional<unsigned> known_as_inherited(const Trace& trace, std::size_t step, std::string_view variant = {},
+                                           const ImplementationChoice& implementation = {});
+
 // The identity every report gives the violation at `step`: "FN" when known as FN, "delta" when
-// it is the variant's own bug (known_as_delta), nullopt when it is new.
+// it is the variant's own bug (known_as_delta), "FN" when inherited from mainline's FN
+// (known_as_inherited), nullopt when it is new.
 std::optional<std::string> known_identity(const Trace& trace, std::size_t step,
                                           const ImplementationChoice& implementation = {});
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/pfn_map.h"
 #include "model/range.h"
 
 namespace iovacheck {
@@ -34,20 +35,17 @@ class LiveNames {
     std::size_t name_hash = 0;
   };
 
-  static std::size_t hash_pfn(Pfn pfn);
-  // The slot holding the entry for the key, or the empty slot ending its probe sequence.
+  static std::size_t hash_name(std::string_view name);
+  // The slot holding the entry for the name, or the empty slot ending its probe sequence.
   std::size_t find_name(std::string_view name, std::size_t hash) const;
-  std::size_t find_pfn(Pfn pfn) const;
-  enum class Index { ByName, ByPfn };
-  std::vector<Slot>& table(Index index) { return index == Index::ByName ? by_name_ : by_pfn_; }
-  std::size_t home_of(Index index, Slot slot) const;
-  void erase_at(Index index, std::size_t at);  // backward-shift deletion: no tombstones
+  void erase_name_at(std::size_t at);  // backward-shift deletion: no tombstones
+  void release_at(std::size_t name_at);
   void grow();
 
   std::vector<Entry> entries_;
   std::vector<std::uint32_t> unused_entries_;
   std::vector<Slot> by_name_;  // power-of-two sized, at most half full
-  std::vector<Slot> by_pfn_;
+  PfnMap by_pfn_;              // pfn -> entry index
   std::size_t live_ = 0;
 };
 

@@ -122,6 +122,9 @@ struct Transition {
   std::optional<Pfn> pinned;  // a pfn just cached: it must be exactly where the rule put it
 
   void put(const Range& range, const Owner& owner) { changes.set(range.lo, OwnedRange{range, owner}); }
+  // A new range whose placement was checked against every range (placement_error with every
+  // range occupying): none overlaps it, so none starts at its lo.
+  void put_in_free_space(const Range& range, const Owner& owner) { changes.set(range.lo, OwnedRange{range, owner}, nullptr); }
   // The same pages, a new owner: `current` is the model's range now.
   void hand_over(const OwnedRange& current, const Owner& owner) {
     changes.set(current.range.lo, OwnedRange{current.range, owner}, &current);
@@ -378,7 +381,7 @@ class Rules {
     if (auto error = placement_error(state_, geometry_.start_pfn, outcome.pfn, request, occupies_always)) return {*error};
     if (auto error = node_size_error(outcome, request)) return {*error};
     Transition transition;
-    transition.put(*range_of(outcome.pfn, op.size), Owner::allocated(outcome.pfn));
+    transition.put_in_free_space(*range_of(outcome.pfn, op.size), Owner::allocated(outcome.pfn));
     return only(std::move(transition));
   }
 
@@ -561,7 +564,7 @@ class Rules {
     if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always)) return *error;
     if (auto error = node_size_error(outcome, request)) return *error;
     Transition transition;
-    transition.put(*range_of(pfn, request.size), owner);
+    transition.put_in_free_space(*range_of(pfn, request.size), owner);
     add_depot_load(transition, request, op.cpu, geometry_.mag_size);
     return transition;
   }

@@ -78,10 +78,6 @@ void ModelState::set(Pfn lo, const std::optional<OwnedRange>& range, const Owned
   index_owner(*range);
 }
 
-namespace {
-bool starts_before(const CachedStart& cached, Pfn lo) { return cached.lo < lo; }
-}  // namespace
-
 void ModelState::index_owner(const OwnedRange& owned) {
   if (!owned.owner.is_cached()) return;
   if (owned.range.lo > owned.owner.pfn || owned.owner.pfn > owned.range.hi)
@@ -90,7 +86,8 @@ void ModelState::index_owner(const OwnedRange& owned) {
   const std::size_t index = slot_index(owned.owner.bin, owned.owner.slot);
   if (index >= cached_by_slot_.size()) cached_by_slot_.resize(index + 1);
   std::vector<CachedStart>& slot = cached_by_slot_[index];
-  slot.insert(std::lower_bound(slot.begin(), slot.end(), owned.range.lo, starts_before), CachedStart{owned.range.lo, owned.owner.pfn});
+  place_in_slot_.set(owned.range.lo, static_cast<std::uint32_t>(slot.size()));
+  slot.push_back(CachedStart{owned.range.lo, owned.owner.pfn});
 }
 
 void ModelState::unindex_owner(const OwnedRange& owned) {
@@ -98,11 +95,17 @@ void ModelState::unindex_owner(const OwnedRange& owned) {
   --cached_total_;
   // An emptied slot keeps its list's storage: slots fill and empty all the time.
   std::vector<CachedStart>& slot = cached_by_slot_[slot_index(owned.owner.bin, owned.owner.slot)];
-  slot.erase(std::lower_bound(slot.begin(), slot.end(), owned.range.lo, starts_before));
+  const std::uint32_t place = *place_in_slot_.find(owned.range.lo);
+  if (place + 1 != slot.size()) {
+    slot[place] = slot.back();
+    place_in_slot_.set(slot[place].lo, place);
+  }
+  slot.pop_back();
+  place_in_slot_.erase(owned.range.lo);
 }
 
 std::size_t ModelState::bytes() const {
-  std::size_t cached = cached_by_slot_.capacity() * sizeof(std::vector<CachedStart>);
+  std::size_t cached = cached_by_slot_.capacity() * sizeof(std::vector<CachedStart>) + place_in_slot_.bytes();
   for (const std::vector<CachedStart>& slot : cached_by_slot_) cached += slot.capacity() * sizeof(CachedStart);
   return ranges_.bytes() + cached;
 }

@@ -5,7 +5,53 @@
 
 namespace iovacheck {
 
-RangeIndex::RangeIndex() : nodes_(1) {}
+namespace {
+
+// A subtree's aggregates (RangeIndex::Node): the longest gap, and per order k in 1..7 in byte
+// k - 1 of one word how far order k's room falls short of it (less than 2^k, so under 128: every
+// byte keeps its top bit clear, which the word-wide arithmetic below relies on).
+struct Aggregate {
+  Pfn longest = 0;
+  std::uint64_t shortfalls = 0;
+
+  static constexpr std::uint64_t kOnes = 0x0001010101010101ull;       // one in each order's byte
+  static constexpr std::uint64_t kTopBits = 0x80 * kOnes;
+  static constexpr std::uint64_t kOrderMasks = 0x007f3f1f0f070301ull;  // 2^k - 1 in byte k - 1
+
+  // Per byte, the smaller of two words whose bytes are all under 128: x | 0x80 - y keeps its top
+  // bit exactly when x >= y, and never borrows from the next byte.
+  static std::uint64_t min_bytes(std::uint64_t x, std::uint64_t y) {
+    const std::uint64_t x_at_least_y = (((x | kTopBits) - y) & kTopBits) >> 7;
+    const std::uint64_t take_y = x_at_least_y * 0xff;
+    return (y & take_y) | (x & ~take_y);
+  }
+  // Per byte, min(byte + add, 127), for bytes and add under 128 (the sum fits its byte).
+  static std::uint64_t add_capped(std::uint64_t x, std::uint64_t add) {
+    const std::uint64_t sum = x + add * kOnes;
+    const std::uint64_t over = ((sum & kTopBits) >> 7) * 0x7f;
+    return (sum | over) & (0x7f * kOnes);
+  }
+
+  // One gap of `length` pages from `lo`: an aligned start lies (-lo) mod 2^k pages above lo, so
+  // order k's room falls short by that, or by the whole gap when no aligned start lies in it
+  // (also when rounding lo up would pass 2^64: then (-lo) mod 2^k >= length).
+  static Aggregate of_gap(Pfn lo, Pfn length) {
+    const std::uint64_t to_aligned = ((0 - lo) & 0x7f) * kOnes & kOrderMasks;
+    return {length, min_bytes(to_aligned, std::min<Pfn>(length, 0x7f) * kOnes)};
+  }
+  // Both subtrees' gaps: per order the larger room. Taking the longer's longest, the other's
+  // shortfalls grow by the difference of the two longest (capped: past 127 the other loses).
+  static Aggregate combine(Aggregate a, Aggregate b) {
+    if (a.longest < b.longest) std::swap(a, b);
+    const Pfn behind = std::min<Pfn>(a.longest - b.longest, 0x7f);
+    return {a.longest, min_bytes(a.shortfalls, add_capped(b.shortfalls, behind))};
+  }
+  friend bool operator==(const Aggregate&, const Aggregate&) = default;
+};
+
+}  // namespace
+
+RangeIndex::RangeIndex() = default;
 
 // ---- Ranges ---------------------------------------------------------------------------------
 
@@ -80,25 +126,25 @@ const OwnedRange* RangeIndex::first_reaching(Pfn pfn) const {
 // above the new range, and the new range's gap is what was left below it.
 void RangeIndex::insert(const OwnedRange& owned) {
   const Range& range = owned.range;
-  Index below, above;
-  neighbours(range.lo, below, above);
+  Path to_above;
+  const Index below = walk_to_successor(range.lo, to_above);
+  const Index above = to_above.depth == 0 ? kNone : to_above.nodes[to_above.depth - 1];
   const Pfn free_from = below == kNone ? 0 : nodes_[below].owned.range.hi + 1;
   const bool fits = (below == kNone || (nodes_[below].owned.range.hi < range.lo)) &&
                     (above == kNone || range.hi < nodes_[above].owned.range.lo);
   if (!fits) throw std::logic_error("RangeIndex::insert: " + to_string(range) + " is not inside free space");
-  if (above != kNone) set_gap_lo(nodes_[above].owned.range.lo, range.hi + 1);
+  if (above != kNone) set_gap_lo(to_above, range.hi + 1);
   insert_node(make(owned, free_from));
   ++count_;
 }
 
 // The successor's gap grows down over the range and the gap below it.
 void RangeIndex::erase(Pfn lo) {
-  const Index gone = find(lo);
-  if (gone == kNone) throw std::logic_error("RangeIndex::erase: no range starts at " + hex(lo));
-  const Pfn gap_lo = nodes_[gone].gap_lo;
-  erase_node(lo);
+  const Pfn gap_lo = erase_node(lo);
   --count_;
-  if (const Index above = first_above_index(lo); above != kNone) set_gap_lo(nodes_[above].owned.range.lo, gap_lo);
+  Path to_above;
+  walk_to_successor(lo, to_above);
+  if (to_above.depth > 0) set_gap_lo(to_above, gap_lo);
 }
 
 void RangeIndex::set_owner(Pfn lo, const Owner& owner) {
@@ -122,7 +168,7 @@ Pfn RangeIndex::gap_room(const Node& node, unsigned order) {
 
 bool RangeIndex::subtree_may_fit(Index t, Pfn size, unsigned order) const {
   if (t == kNone) return false;
-  return order < kTrackedOrders ? nodes_[t].aligned_room[order] >= size : nodes_[t].longest >= size;
+  return nodes_[t].room(order < kTrackedOrders ? order : 0) >= size;
 }
 
 bool RangeIndex::gap_may_fit(Index t, Pfn size, unsigned order) const {
@@ -189,33 +235,44 @@ std::vector<Range> RangeIndex::gaps() const {
   return result;
 }
 
-// Gives the range starting at `lo` a gap with a new bottom, and refreshes the aggregates on its
-// path from the root.
-void RangeIndex::set_gap_lo(Pfn lo, Pfn gap_lo) {
-  Index path[kMaxDepth];
+// The walk toward a key no range starts at passes both its neighbours: the floor where it last
+// turned right, the successor where it last turned left. Keeping the path down to the successor
+// lets insert and erase move the successor's gap without walking to it again.
+RangeIndex::Index RangeIndex::walk_to_successor(Pfn key, Path& path) const {
+  Index floor = kNone;
   std::size_t depth = 0;
-  Index t = root_;
-  while (t != kNone && nodes_[t].owned.range.lo != lo) {
-    if (depth == std::size(path)) throw std::logic_error("RangeIndex: the treap is too deep");
-    path[depth++] = t;
-    t = lo < nodes_[t].owned.range.lo ? nodes_[t].left : nodes_[t].right;
+  path.depth = 0;
+  for (Index t = root_; t != kNone;) {
+    if (depth == kMaxDepth) throw std::logic_error("RangeIndex: the treap is too deep");
+    path.nodes[depth++] = t;
+    if (nodes_[t].owned.range.lo <= key) {
+      floor = t;
+      t = nodes_[t].right;
+    } else {
+      path.depth = depth;
+      t = nodes_[t].left;
+    }
   }
-  if (t == kNone) throw std::logic_error("RangeIndex::set_gap_lo: no range starts at " + hex(lo));
+  return floor;
+}
+
+// Gives the path's last node a gap with a new bottom, and refreshes the aggregates up the path.
+void RangeIndex::set_gap_lo(const Path& to_node, Pfn gap_lo) {
+  std::size_t depth = to_node.depth - 1;
+  const Index t = to_node.nodes[depth];
   nodes_[t].gap_lo = gap_lo;
   pull(t);
   // An ancestor's aggregates depend on its own gap (unchanged) and its children's aggregates:
   // once one comes out as it was, every one above it does too.
-  while (depth > 0 && pull_changed(path[--depth])) {
+  while (depth > 0 && pull_changed(to_node.nodes[--depth])) {
   }
 }
 
 bool RangeIndex::pull_changed(Index t) {
   const Pfn longest = nodes_[t].longest;
-  Pfn room[kTrackedOrders];
-  std::copy(std::begin(nodes_[t].aligned_room), std::end(nodes_[t].aligned_room), room);
+  const std::uint64_t shortfalls = nodes_[t].shortfalls;
   pull(t);
-  const Node& after = nodes_[t];
-  return after.longest != longest || !std::equal(std::begin(after.aligned_room), std::end(after.aligned_room), room);
+  return nodes_[t].longest != longest || nodes_[t].shortfalls != shortfalls;
 }
 
 // ---- The treap ------------------------------------------------------------------------------
@@ -225,44 +282,24 @@ RangeIndex::Index RangeIndex::make(const OwnedRange& owned, Pfn gap_lo) {
   std::uint64_t mixed = seed_;
   mixed = (mixed ^ (mixed >> 30)) * 0xbf58476d1ce4e5b9ull;
   mixed = (mixed ^ (mixed >> 27)) * 0x94d049bb133111ebull;
-  Node node;
+  Node node{};
   node.owned = owned;
   node.gap_lo = gap_lo;
   node.priority = static_cast<std::uint32_t>(mixed ^ (mixed >> 31));
-  Index t;
-  if (!free_slots_.empty()) {
-    t = free_slots_.back();
-    free_slots_.pop_back();
-    nodes_[t] = node;
-  } else {
-    t = static_cast<Index>(nodes_.size());
-    if (t == kNone) throw std::length_error("RangeIndex: more than 2^32 ranges");
-    nodes_.push_back(node);
-  }
+  const Index t = nodes_.acquire(node);
   pull(t);
   return t;
 }
 
-// Computed in locals and written once: the hottest function of a step, and through the node
-// reference the compiler would reload every aggregate after each store.
+// Computed in a local and written once: the hottest function of a step.
 void RangeIndex::pull(Index t) {
+  static_assert(sizeof(OwnedRange) != 48 || sizeof(Node) == 88, "docs/benchmarks.md gives a node's size");
   Node& node = nodes_[t];
-  Pfn longest = node.owned.range.lo - node.gap_lo;
-  Pfn room[kTrackedOrders]{};
-  if (node.has_gap()) {
-    const Range gap = node.gap();
-#pragma GCC unroll 8  // a fixed count: unrolled, the aggregates stay in registers
-    for (unsigned order = 0; order < kTrackedOrders; ++order) room[order] = room_from_aligned_start(gap.lo, gap.hi, order);
-  }
-  for (const Index child : {node.left, node.right}) {
-    if (child == kNone) continue;
-    const Node& below = nodes_[child];
-    longest = std::max(longest, below.longest);
-#pragma GCC unroll 8
-    for (unsigned order = 0; order < kTrackedOrders; ++order) room[order] = std::max(room[order], below.aligned_room[order]);
-  }
-  node.longest = longest;
-  std::copy(std::begin(room), std::end(room), std::begin(node.aligned_room));
+  Aggregate aggregate = Aggregate::of_gap(node.gap_lo, node.owned.range.lo - node.gap_lo);
+  if (node.left != kNone) aggregate = Aggregate::combine(aggregate, {nodes_[node.left].longest, nodes_[node.left].shortfalls});
+  if (node.right != kNone) aggregate = Aggregate::combine(aggregate, {nodes_[node.right].longest, nodes_[node.right].shortfalls});
+  node.longest = aggregate.longest;
+  node.shortfalls = aggregate.shortfalls;
 }
 
 void RangeIndex::split(Index t, Pfn key, Index& below, Index& rest) {
@@ -314,7 +351,7 @@ void RangeIndex::insert_node(Index fresh) {
   }
 }
 
-void RangeIndex::erase_node(Pfn lo) {
+Pfn RangeIndex::erase_node(Pfn lo) {
   Index path[kMaxDepth];
   std::size_t depth = 0;
   Index* link = &root_;
@@ -325,21 +362,23 @@ void RangeIndex::erase_node(Pfn lo) {
     link = lo < node.owned.range.lo ? &node.left : &node.right;
   }
   const Index gone = *link;
+  if (gone == kNone) throw std::logic_error("RangeIndex::erase: no range starts at " + hex(lo));
   *link = merge(nodes_[gone].left, nodes_[gone].right);
-  free_slots_.push_back(gone);
+  nodes_.release(gone);
   while (depth > 0 && pull_changed(path[--depth])) {
   }
+  return nodes_[gone].gap_lo;  // a released slot stays readable until it is reused
 }
 
 // Raises t's aggregates to cover those of `source`, a node of its subtree; whether they changed.
 bool RangeIndex::raise(Index t, Index source) {
   Node& node = nodes_[t];
-  const Node& from = nodes_[source];
-  bool changed = false;
-  if (from.longest > node.longest) node.longest = from.longest, changed = true;
-  for (unsigned order = 0; order < kTrackedOrders; ++order)
-    if (from.aligned_room[order] > node.aligned_room[order]) node.aligned_room[order] = from.aligned_room[order], changed = true;
-  return changed;
+  const Aggregate before{node.longest, node.shortfalls};
+  const Aggregate after = Aggregate::combine(before, {nodes_[source].longest, nodes_[source].shortfalls});
+  if (after == before) return false;
+  node.longest = after.longest;
+  node.shortfalls = after.shortfalls;
+  return true;
 }
 
 }  // namespace iovacheck

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "model/slot_pool.h"
 #include "model/owned_range.h"
 #include "model/request.h"
 
@@ -53,25 +54,33 @@ class RangeIndex {
   // Every gap ascending (for tests and whole-state checks).
   std::vector<Range> gaps() const;
 
-  std::size_t bytes() const { return nodes_.capacity() * sizeof(Node); }
+  std::size_t bytes() const { return nodes_.bytes(); }
 
  private:
-  using Index = std::uint32_t;
-  static constexpr Index kNone = 0;  // slot 0 is never a range
+  using Index = std::uint32_t;  // a node's slot in nodes_
+  static constexpr Index kNone = 0;  // slot 0 is never a node
   // A treap of up to 2^32 nodes is deeper than this with vanishing probability; checked.
   static constexpr std::size_t kMaxDepth = 128;
 
-  struct Node {
+  // The subtree's aggregates: per order k < kTrackedOrders, the most pages from a 2^k-aligned
+  // start to the end of its gap, over the subtree's gaps. Order 0's is the longest gap. A higher
+  // order's falls short of it by less than 2^k (in the gap holding the longest, an aligned start
+  // lies fewer than 2^k pages above its bottom, or the gap is shorter than 2^k), so it is kept
+  // as that shortfall, one byte per order in one word, exact: 16 bytes where eight 64-bit counts
+  // took 64, and combining two subtrees' is a few word operations on all orders at once
+  // (range_index.cpp's Aggregate).
+  struct Node {  // 88 bytes
     OwnedRange owned;
-    Pfn gap_lo = 0;  // the free gap below the range is [gap_lo, owned.range.lo - 1]; none when equal
-    Index left = kNone;
-    Index right = kNone;
-    std::uint32_t priority = 0;
-    Pfn longest = 0;                     // the subtree's longest gap, in pages
-    Pfn aligned_room[kTrackedOrders]{};  // per order k: the most pages from an aligned start to its gap's end
+    Pfn gap_lo;   // the free gap below the range is [gap_lo, owned.range.lo - 1]; none when equal
+    Pfn longest;  // the subtree's longest gap, in pages: order 0's room
+    std::uint64_t shortfalls;  // byte k - 1 for order k in 1..7: longest minus order k's room
+    Index left;
+    Index right;
+    std::uint32_t priority;
 
     bool has_gap() const { return gap_lo < owned.range.lo; }
     Range gap() const { return Range{gap_lo, owned.range.lo - 1}; }
+    Pfn room(unsigned order) const { return order == 0 ? longest : longest - ((shortfalls >> (8 * (order - 1))) & 0xff); }
   };
 
   static Pfn room_from_aligned_start(Pfn lo, Pfn hi, unsigned order);
@@ -85,9 +94,16 @@ class RangeIndex {
   void neighbours(Pfn pfn, Index& floor, Index& above) const;  // both of the above, in one walk
   Index find(Pfn lo) const;
 
-  void set_gap_lo(Pfn lo, Pfn gap_lo);  // moves the bottom of a range's gap; refreshes its path
+  struct Path {  // nodes from the root down
+    Index nodes[kMaxDepth];
+    std::size_t depth = 0;
+  };
+  // Records the path down to the range with the smallest lo > key (empty when none) and returns
+  // the range with the largest lo <= key (the one starting at key, if any).
+  Index walk_to_successor(Pfn key, Path& path) const;
+  void set_gap_lo(const Path& to_node, Pfn gap_lo);  // moves the bottom of a range's gap; refreshes its path
   void insert_node(Index fresh);
-  void erase_node(Pfn lo);
+  Pfn erase_node(Pfn lo);  // unlinks the range starting at lo; returns the bottom of its gap
   bool raise(Index t, Index source);
   Index make(const OwnedRange& owned, Pfn gap_lo);
   void pull(Index t);
@@ -95,8 +111,7 @@ class RangeIndex {
   void split(Index t, Pfn key, Index& below, Index& rest);  // below: lo < key
   Index merge(Index a, Index b);
 
-  std::vector<Node> nodes_;
-  std::vector<Index> free_slots_;
+  SlotPool<Node> nodes_;  // grows by an eighth: little slack
   Index root_ = kNone;
   std::size_t count_ = 0;
   std::uint64_t seed_ = 0x9e3779b97f4a7c15ull;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <tuple>
 
 namespace iovacheck::smt {
 
@@ -43,7 +44,18 @@ expr Encoding::select(const std::vector<expr>& slots, const expr& at) const {
 
 expr Encoding::live(const EncodedState& state, unsigned slot) const { return z3::ult(index(slot), state.count); }
 
-EncodedState Encoding::initial() const {
+Pfn Encoding::nothing_known(const impl::Variant& variant) const {
+  // f4: dma32 + 1, so that with start_pfn 0 a request of dma32 pages is searched.
+  return alphabet_.geometry.dma32_pfn + (variant.fixes.f4 ? 1 : 0);
+}
+
+Pfn Encoding::ceiling(const impl::Variant& variant) const {
+  const Pfn start = alphabet_.geometry.start_pfn;
+  const Pfn dma32 = alphabet_.geometry.dma32_pfn;
+  return std::max(nothing_known(variant), (dma32 > start ? dma32 - start : 0) + 1);
+}
+
+EncodedState Encoding::initial(const impl::Variant& variant) const {
   const expr anchor_pfn = anchor();
   // One slot, the anchor's: a state grows a slot with each insert, up to the node bound.
   return EncodedState{std::vector<expr>(1, anchor_pfn),
@@ -52,13 +64,13 @@ EncodedState Encoding::initial() const {
                       index(0),
                       index(0),
                       index(0),
-                      pfn(alphabet_.geometry.dma32_pfn),
-                      pfn(alphabet_.geometry.dma32_pfn)};
+                      pfn(nothing_known(variant)),
+                      pfn(nothing_known(variant))};
 }
 
 EncodedState Encoding::fresh_state(const std::string& prefix, unsigned count) const {
   auto bits = [&](const std::string& name, unsigned width) { return context_.bv_const((prefix + name).c_str(), width); };
-  EncodedState state = initial();
+  EncodedState state = initial(impl::mainline());  // every field is replaced below
   state.lo.assign(count + 1, anchor());
   state.hi.assign(count + 1, anchor());
   state.id.assign(count + 1, id(0));
@@ -75,30 +87,45 @@ EncodedState Encoding::fresh_state(const std::string& prefix, unsigned count) co
   return state;
 }
 
+EncodedOp make_op(z3::context& context, const Alphabet& alphabet, const std::string& prefix, unsigned pfn_bits,
+                  unsigned target_bits) {
+  auto bits = [&](const char* name, unsigned width) { return context.bv_const((prefix + name).c_str(), width); };
+  auto pfn = [&](Pfn value) { return context.bv_val(static_cast<std::uint64_t>(value), pfn_bits); };
+  const bool one_limit = alphabet.limits.size() == 1;
+  const bool allocs_only = !alphabet.free && !alphabet.reserve;
+  return EncodedOp{allocs_only ? context.bv_val(Encoding::kAllocKind, 2) : bits("kind", 2),
+                   bits("size", pfn_bits),
+                   one_limit ? pfn(alphabet.limits.front()) : bits("limit", pfn_bits),
+                   alphabet.aligned_only ? context.bool_val(true) : context.bool_const((prefix + "aligned").c_str()),
+                   bits("target", target_bits),
+                   bits("lo", pfn_bits),
+                   bits("hi", pfn_bits)};
+}
+
+expr alloc_in_alphabet(z3::context& context, const Alphabet& alphabet, const EncodedOp& op, unsigned pfn_bits) {
+  auto pfn = [&](Pfn value) { return context.bv_val(static_cast<std::uint64_t>(value), pfn_bits); };
+  expr limit_ok = z3::ule(op.limit, pfn(alphabet.space_end()));
+  if (!alphabet.limits.empty()) {
+    expr any = context.bool_val(false);
+    for (Pfn limit : alphabet.limits) any = any || op.limit == pfn(limit);
+    limit_ok = limit_ok && any;
+  }
+  return z3::uge(op.size, pfn(1)) && z3::ule(op.size, pfn(alphabet.max_size())) && limit_ok &&
+         (alphabet.aligned_only ? op.aligned : context.bool_val(true));
+}
+
+expr reservations_ascending(z3::context& context, const EncodedOp& before, const EncodedOp& after) {
+  const expr reserve = context.bv_val(Encoding::kReserveKind, 2);
+  return z3::implies(before.kind == reserve && after.kind == reserve, z3::ult(before.lo, after.lo));
+}
+
 EncodedOp Encoding::fresh_op(const std::string& prefix) const {
-  auto bits = [&](const char* name, unsigned width) { return context_.bv_const((prefix + name).c_str(), width); };
-  // What a restriction fixes is a constant, so the solver never sees the other values.
-  const bool one_limit = alphabet_.limits.size() == 1;
-  const bool allocs_only = !alphabet_.free && !alphabet_.reserve;
-  return EncodedOp{allocs_only ? kind(kAllocKind) : bits("kind", 2),
-                   bits("size", pfn_bits_),
-                   one_limit ? pfn(alphabet_.limits.front()) : bits("limit", pfn_bits_),
-                   alphabet_.aligned_only ? context_.bool_val(true) : context_.bool_const((prefix + "aligned").c_str()),
-                   bits("target", id_bits_),
-                   bits("lo", pfn_bits_),
-                   bits("hi", pfn_bits_)};
+  return make_op(context_, alphabet_, prefix, pfn_bits_, id_bits_);
 }
 
 expr Encoding::in_alphabet(const EncodedOp& op, const EncodedState& state) const {
   const expr space_end = pfn(alphabet_.space_end());
-  expr limit_ok = z3::ule(op.limit, space_end);
-  if (!alphabet_.limits.empty()) {
-    expr any = context_.bool_val(false);
-    for (Pfn limit : alphabet_.limits) any = any || op.limit == pfn(limit);
-    limit_ok = limit_ok && any;
-  }
-  const expr alloc_ok = z3::uge(op.size, pfn(1)) && z3::ule(op.size, pfn(alphabet_.max_size())) && limit_ok &&
-                        (alphabet_.aligned_only ? op.aligned : context_.bool_val(true));
+  const expr alloc_ok = alloc_in_alphabet(context_, alphabet_, op, pfn_bits_);
   expr target_live = context_.bool_val(false);
   for (unsigned i = 0; i + 1 < slots(state); ++i) target_live = target_live || (live(state, i) && state.id[i] == op.target);
   const expr free_ok = context_.bool_val(alphabet_.free) && op.target != id(0) && target_live;
@@ -112,7 +139,7 @@ expr Encoding::in_alphabet(const EncodedOp& op, const EncodedState& state) const
 }
 
 expr Encoding::canonical(const EncodedOp& before, const EncodedOp& after) const {
-  return z3::implies(before.kind == kind(kReserveKind) && after.kind == kind(kReserveKind), z3::ult(before.lo, after.lo));
+  return reservations_ascending(context_, before, after);
 }
 
 Encoding::Walk Encoding::walk(const EncodedState& state, const expr& from, const expr& high0, const expr& size,
@@ -252,6 +279,8 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
   expr cand = pfn(0);
   expr at = index(0);
   expr hangs = context_.bool_val(false);
+  expr retried = context_.bool_val(false);  // first fit: the retry pass ran
+  expr retry_pfn = pfn(0);
   const bool first_fit = variant.search == impl::Search::FirstFitFromCachedNode;
   if (first_fit) {
     // Steps 3-5: the first pass down from the cached node, then one retry pass.
@@ -260,8 +289,9 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
     auto failed = [&](const Walk& pass, const expr& low) {
       return (variant.underflow_guard ? z3::ult(pass.high, size) : context_.bool_val(false)) || z3::ult(pass.cand, low);
     };
-    const expr retry_pfn = select(state.hi, from) + (variant.retry_pfn_is_hi_plus_one ? one : pfn(0));
+    retry_pfn = select(state.hi, from) + (variant.retry_pfn_is_hi_plus_one ? one : pfn(0));
     const expr retries = failed(first, start) && context_.bool_val(variant.retry_pass) && z3::ult(retry_pfn, limit);
+    retried = retries;
     const expr low = variant.retry_pfn_is_hi_plus_one ? retry_pfn : retry_pfn + one;
     expr lowest_reaching = index(slots(state) - 1);  // the lowest node not entirely below L
     for (unsigned i = slots(state); i-- > 0;)
@@ -296,17 +326,28 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
   } else {
     // p2/p3 (section 5): the highest gap whose part inside [start_pfn, L) holds the range
     // aligned (p2) or holds size + alignment - 1 pages (p3), the range at its aligned top.
+    auto highest_gap = [&](bool with_slack) {
+      expr any = context_.bool_val(false), gap_cand_at = pfn(0), gap_at = index(0);
+      for (unsigned i = 0; i < slots(state); ++i) {
+        const expr bottom = i == 0 ? start : umax(state.hi[i - 1] + one, start);
+        const expr top = umin(state.lo[i], limit);
+        const expr gap_cand = (top - size) & mask;
+        const expr needed = with_slack ? size + alignment - one : size;
+        const expr fits = z3::ule(index(i), state.count) && z3::ugt(top, bottom) && z3::uge(top - bottom, needed) &&
+                          (with_slack ? context_.bool_val(true) : z3::uge(gap_cand, bottom));
+        any = any || fits;
+        gap_cand_at = z3::ite(fits, gap_cand, gap_cand_at);
+        gap_at = z3::ite(fits, index(i), gap_at);
+      }
+      return std::tuple{any, gap_cand_at, gap_at};
+    };
     const bool maple = variant.search == impl::Search::MapleGap;
-    for (unsigned i = 0; i < slots(state); ++i) {
-      const expr bottom = i == 0 ? start : umax(state.hi[i - 1] + one, start);
-      const expr top = umin(state.lo[i], limit);
-      const expr gap_cand = (top - size) & mask;
-      const expr needed = maple ? size + alignment - one : size;
-      const expr fits = z3::ule(index(i), state.count) && z3::ugt(top, bottom) && z3::uge(top - bottom, needed) &&
-                        (maple ? context_.bool_val(true) : z3::uge(gap_cand, bottom));
-      found = found || fits;
-      cand = z3::ite(fits, gap_cand, cand);
-      at = z3::ite(fits, index(i), at);
+    std::tie(found, cand, at) = highest_gap(maple);
+    if (maple && variant.fixes.f7) {  // f7: p2's exact aligned fit when no gap holds size + A - 1
+      const auto [exact_found, exact_cand, exact_at] = highest_gap(false);
+      cand = z3::ite(found, cand, exact_cand);
+      at = z3::ite(found, at, exact_at);
+      found = found || exact_found;
     }
   }
   const expr succeeds = !early && found;
@@ -320,25 +361,13 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
     placed.cached = z3::ite(z3::ult(hi, dma32), placed.cached, at);
   }
 
-  // Step 5's failure: the estimate (F1 fix candidates change when it is set).
+  // Step 5's failure: the estimate (F1 fix candidates and f1 change when it is set).
   EncodedState refused = state;
-  const expr searched = !early && !hangs;
-  const expr whole_space = z3::uge(limit, dma32);
-  const expr unaligned = !op.aligned || size == one;
-  switch (estimates ? variant.max32_policy : Max32Policy::AnyFailure) {
-    case Max32Policy::AnyFailure:
-      if (!estimates) break;
-      // p2/p3 set the estimate only when L <= dma32 (section 5).
-      refused.max32 = z3::ite(searched && (first_fit ? context_.bool_val(true) : below_dma32), size, state.max32);
-      break;
-    case Max32Policy::WholeSpace: refused.max32 = z3::ite(searched && whole_space, size, state.max32); break;
-    case Max32Policy::WholeSpaceUnaligned:
-      refused.max32 = z3::ite(searched && whole_space && unaligned, size, state.max32);
-      break;
-    case Max32Policy::SplitByAlignment:
-      refused.max32 = z3::ite(searched && whole_space && unaligned, size, state.max32);
-      refused.max32_aligned = z3::ite(searched && whole_space, size, state.max32_aligned);
-      break;
+  if (estimates) {
+    // A first-fit search covered [start_pfn, L) when it retried, or when its cached node
+    // reaches L (the impl's `retried || retry_pfn >= limit`); p2/p3's search always does.
+    const expr whole_window = first_fit ? retried || z3::uge(retry_pfn, limit) : context_.bool_val(true);
+    record_failure(variant, refused, !early && !hangs, whole_window, size, alignment, limit);
   }
 
   result.next = merged(succeeds, placed, refused);
@@ -357,6 +386,41 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
   result.completeness = !succeeds && !hangs && placement_exists(state, size, alignment, limit);
   result.structure = hangs;
   return result;
+}
+
+void Encoding::record_failure(const impl::Variant& variant, EncodedState& refused, const expr& searched,
+                              const expr& whole_window, const expr& size, const expr& alignment,
+                              const expr& limit) const {
+  using impl::Max32Policy;
+  const expr dma32 = pfn(alphabet_.geometry.dma32_pfn);
+  const expr old = refused.max32;
+  // f1/f6: only a search of the whole 32-bit space proves anything, and an aligned one only that
+  // no run of size + A - 1 pages is free; capped where the claim becomes vacuous. No wrap:
+  // size + A - 1 < 2^(W+1).
+  const expr proves = z3::uge(limit, dma32) && whole_window;
+  const expr proven = umin(size + alignment - pfn(1), pfn(ceiling(variant)));
+  const expr learned = z3::ite(proves, proven, old);
+  expr value = old;
+  const bool gap_tree = variant.search == impl::Search::HighestGap || variant.search == impl::Search::MapleGap;
+  const expr whole_space = z3::uge(limit, dma32);
+  const expr unaligned = alignment == pfn(1);
+  if (gap_tree) {  // p2/p3 set it only when L <= dma32 (section 5); f6 learns above dma32 too
+    const expr within = variant.fixes.f1 ? learned : size;
+    value = z3::ite(z3::ugt(limit, dma32), variant.fixes.f6 ? learned : old, within);
+  } else if (variant.fixes.f1) {
+    value = learned;
+  } else {
+    switch (variant.max32_policy) {
+      case Max32Policy::AnyFailure: value = size; break;
+      case Max32Policy::WholeSpace: value = z3::ite(whole_space, size, old); break;
+      case Max32Policy::WholeSpaceUnaligned: value = z3::ite(whole_space && unaligned, size, old); break;
+      case Max32Policy::SplitByAlignment:
+        value = z3::ite(whole_space && unaligned, size, old);
+        refused.max32_aligned = z3::ite(searched && whole_space, size, refused.max32_aligned);
+        break;
+    }
+  }
+  refused.max32 = z3::ite(searched, value, old);
 }
 
 EncodedStep Encoding::free(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op) const {
@@ -378,8 +442,9 @@ EncodedStep Encoding::free(const impl::Variant& variant, const EncodedState& sta
                               (z3::ult(hi, dma32) && z3::uge(lo, select(state.lo, state.cached32)));
   moved.cached32 = z3::ite(moves_cached32, successor, state.cached32);
   const expr resets = variant.max32_reset_needs_cached32_move ? moves_cached32 : z3::ult(lo, dma32);
-  moved.max32 = z3::ite(resets, dma32, state.max32);
-  moved.max32_aligned = z3::ite(resets, dma32, state.max32_aligned);
+  const expr reset_value = pfn(nothing_known(variant));
+  moved.max32 = z3::ite(resets, reset_value, state.max32);
+  moved.max32_aligned = z3::ite(resets, reset_value, state.max32_aligned);
   moved.cached = z3::ite(z3::uge(lo, select(state.lo, state.cached)), successor, state.cached);
   const EncodedState removed = erased(moved, at);
 
@@ -437,10 +502,11 @@ expr Encoding::differs(const EncodedState& a, const EncodedState& b) const {
 expr Encoding::well_formed(const EncodedState& state) const {
   const expr anchor_pfn = anchor();
   const expr space_end = pfn(alphabet_.space_end());
+  // The estimate never exceeds the largest size or, with f4, dma32 + 1 (its "nothing known").
+  const expr max32_bound = pfn(std::max(alphabet_.max_size(), alphabet_.geometry.dma32_pfn + 1));
   expr ok = z3::ule(state.count, index(max_nodes_)) && z3::ule(state.cached32, state.count) &&
-            z3::ule(state.cached, state.count) && z3::uge(state.max32, pfn(1)) &&
-            z3::ule(state.max32, pfn(alphabet_.max_size())) && z3::uge(state.max32_aligned, pfn(1)) &&
-            z3::ule(state.max32_aligned, pfn(alphabet_.max_size()));
+            z3::ule(state.cached, state.count) && z3::uge(state.max32, pfn(1)) && z3::ule(state.max32, max32_bound) &&
+            z3::uge(state.max32_aligned, pfn(1)) && z3::ule(state.max32_aligned, max32_bound);
   const expr start = pfn(alphabet_.geometry.start_pfn);
   // A cached node is the anchor, an allocation or the successor of a freed one: it never ends
   // below start_pfn (else the retry's low would be start_pfn again).

@@ -7,6 +7,12 @@
 // over the slots (one "visited" flag each), which also yields the insert position. Each node
 // carries the number of the step that allocated it (0: a reservation or the anchor), so a free
 // names the same allocation in two copies of the state.
+//
+// The fixes of impl/variant.h compose as there (NAME+fN): f1 (the estimate set only by a search
+// of the whole 32-bit window, to size + A - 1), f4 (its "nothing known" value dma32 + 1), f6 and
+// f7 (p2/p3) are encoded; f2, f3, f5 and f9 change nothing the alphabet reaches (limit 2^64-1, a
+// reservation over a node, the range caches, a reservation up to 2^64-1), so a variant with them
+// encodes as without them (tests/smt/encoding_test.cpp checks both against the implementation).
 #include <string>
 #include <vector>
 
@@ -27,6 +33,15 @@ struct EncodedOp {
   z3::expr target;   // free: the number of the step whose allocation is freed (1-based)
   z3::expr lo, hi;   // reserve
 };
+
+// What both encodings (this one and smt/bitmap_encoding.h) share about an operation: a fresh
+// symbolic op (a restriction that fixes a field makes it a constant, so the solver never sees
+// the other values; `target` has `target_bits`), the alloc's own membership in the alphabet
+// (size, limit, alignment), and two reservations in a row in ascending order.
+EncodedOp make_op(z3::context& context, const Alphabet& alphabet, const std::string& prefix, unsigned pfn_bits,
+                  unsigned target_bits);
+z3::expr alloc_in_alphabet(z3::context& context, const Alphabet& alphabet, const EncodedOp& op, unsigned pfn_bits);
+z3::expr reservations_ascending(z3::context& context, const EncodedOp& before, const EncodedOp& after);
 
 struct EncodedState {
   std::vector<z3::expr> lo, hi, id;  // one per slot; slot `count` holds the anchor
@@ -55,7 +70,8 @@ class Encoding {
   // Both size the bit-vectors: the narrower, the smaller the SAT problem.
   Encoding(z3::context& context, const Alphabet& alphabet, unsigned max_nodes, unsigned max_steps);
 
-  EncodedState initial() const;
+  // The empty domain of `variant` (its estimate starts at nothing_known, which f4 changes).
+  EncodedState initial(const impl::Variant& variant) const;
   // A symbolic state of exactly `count` nodes (induction splits on the count).
   EncodedState fresh_state(const std::string& prefix, unsigned count) const;
   EncodedOp fresh_op(const std::string& prefix) const;
@@ -114,6 +130,15 @@ class Encoding {
   EncodedStep alloc(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op, unsigned step) const;
   EncodedStep free(const impl::Variant& variant, const EncodedState& state, const EncodedOp& op) const;
   EncodedStep reserve(const EncodedState& state, const EncodedOp& op) const;
+  // max32_alloc_size's "nothing known" value (the initial one and a reset's) and the largest
+  // value f1 and f6 set, as impl/max32.h has them.
+  Pfn nothing_known(const impl::Variant& variant) const;
+  Pfn ceiling(const impl::Variant& variant) const;
+  // Step 5's failure as impl/max32.cpp records it: the variant's policy, p2/p3's rule, f1, f6.
+  // `whole_window`: the failed search covered [start_pfn, L).
+  void record_failure(const impl::Variant& variant, EncodedState& refused, const z3::expr& searched,
+                      const z3::expr& whole_window, const z3::expr& size, const z3::expr& alignment,
+                      const z3::expr& limit) const;
 
   z3::context& context_;
   Alphabet alphabet_;

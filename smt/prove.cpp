@@ -1,61 +1,15 @@
 #include "smt/prove.h"
 
-#include <chrono>
-#include <cmath>
-
 #include <z3++.h>
 
 #include "impl/variant.h"
+#include "smt/bitmap_bmc.h"
 #include "smt/confirm.h"
 #include "smt/encoding.h"
+#include "smt/solving.h"
 
 namespace iovacheck::smt {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
-const impl::Variant& variant_named(const std::string& name) {
-  const impl::Variant* variant = impl::find_variant(name);
-  if (!variant) throw std::invalid_argument("unknown variant '" + name + "'");
-  return *variant;
-}
-
-// Each depth (and each induction query) is solved from scratch by bit-blasting to SAT, which on
-// this encoding is 5 to 80 times faster than Z3's incremental SMT solver (docs/smt.md); the
-// incremental solver stays available for comparison.
-z3::solver make_solver(z3::context& context, SolverMode mode) {
-  if (mode == SolverMode::Incremental) return z3::solver(context);
-  return (z3::tactic(context, "simplify") & z3::tactic(context, "propagate-values") & z3::tactic(context, "solve-eqs") &
-          z3::tactic(context, "bit-blast") & z3::tactic(context, "sat"))
-      .mk_solver();
-}
-
-std::string unknown_reason(const std::string& solver_reason) {
-  if (solver_reason == "canceled" || solver_reason == "timeout")
-    return "timeout: the solver was stopped at the --timeout budget (" + solver_reason + ")";
-  return "the solver gave up: " + solver_reason;
-}
-
-// Sets the solver's budget to what is left of the run; false when nothing is left.
-bool budget(z3::solver& solver, z3::context& context, const ProveOptions& options, Clock::time_point start) {
-  const double left = options.timeout_seconds - since(start);
-  if (left <= 0) return false;
-  z3::params params(context);
-  params.set("timeout", static_cast<unsigned>(std::ceil(left * 1000)));
-  solver.set(params);
-  return true;
-}
-
-Trace trace_of(const ProveOptions& options, std::vector<Step> steps, std::optional<Snapshot> snapshot = std::nullopt) {
-  Trace trace;
-  trace.geometry = options.alphabet.geometry;
-  trace.variant = options.variant;
-  trace.snapshot = std::move(snapshot);
-  trace.steps = std::move(steps);
-  return trace;
-}
 
 // A step's violation as separate goals for induction: soundness, structure, and completeness by
 // the gap that holds the fitting placement; the violation is their disjunction. One at a time,
@@ -70,16 +24,19 @@ std::vector<z3::expr> goals_of(const EncodedStep& step) {
 }  // namespace
 
 ProveResult bounded_model_check(const ProveOptions& options, const std::function<void(const DepthReport&)>& progress) {
+  if (options.encoding == BmcEncoding::Bitmap) return bitmap_model_check(options, progress);
   const Clock::time_point start = Clock::now();
-  const impl::Variant& variant = variant_named(options.variant);
-  const impl::Variant* reference = options.reference ? &variant_named(*options.reference) : nullptr;
+  const impl::Variant variant = variant_named(options.variant);
+  const std::optional<impl::Variant> reference_variant =
+      options.reference ? std::optional(variant_named(*options.reference)) : std::nullopt;
+  const impl::Variant* reference = reference_variant ? &*reference_variant : nullptr;
   z3::context context;
   const Encoding encoding(context, options.alphabet, options.nodes, options.depth);
   z3::solver solver = make_solver(context, SolverMode::Incremental);  // holds the assertions of every depth
   ProveResult result;
 
-  EncodedState state = encoding.initial();
-  EncodedState reference_state = encoding.initial();
+  EncodedState state = encoding.initial(variant);
+  EncodedState reference_state = reference ? encoding.initial(*reference) : state;
   std::vector<EncodedOp> ops;
   unsigned goals = 0;  // incremental mode: one assumption literal per goal
   for (unsigned depth = 1; depth <= options.depth; ++depth) {
@@ -160,7 +117,7 @@ ProveResult bounded_model_check(const ProveOptions& options, const std::function
 
 ProveResult prove_by_induction(const ProveOptions& options, const std::function<void(const InductionCase&)>& progress) {
   const Clock::time_point start = Clock::now();
-  const impl::Variant& variant = variant_named(options.variant);
+  const impl::Variant variant = variant_named(options.variant);
   // Allocation numbers only name nodes: the pre-state's are 1..K (or 0, a reservation), the
   // steps' own come after them.
   const unsigned first_step = options.nodes + 1;
@@ -174,7 +131,7 @@ ProveResult prove_by_induction(const ProveOptions& options, const std::function<
   // The base case: the empty domain satisfies the invariants.
   {
     z3::solver solver = make_solver(context, options.solver);
-    solver.add(!invariant(encoding.initial()));
+    solver.add(!invariant(encoding.initial(variant)));
     if (solver.check() == z3::sat) {
       result.verdict = Verdict::Counterexample;
       result.reason = "the empty domain does not satisfy the hint invariant (a free run of max32_alloc_size pages "

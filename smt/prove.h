@@ -18,6 +18,10 @@ enum class SolverMode {
   Incremental,  // one incremental Z3 solver, each depth checked under an assumption
 };
 
+// BMC's state: the sorted node array of smt/encoding.h, or the pfn bitmaps of
+// smt/bitmap_encoding.h (first-fit variants, no reference).
+enum class BmcEncoding { Slots, Bitmap };
+
 struct ProveOptions {
   Alphabet alphabet;
   std::string variant = "mainline";
@@ -26,14 +30,20 @@ struct ProveOptions {
   unsigned nodes = 6;                    // K: every state holds at most K nodes (anchor excluded)
   double timeout_seconds = 60;           // for the whole run
   SolverMode solver = SolverMode::Fresh;
+  BmcEncoding encoding = BmcEncoding::Slots;
 };
 
 enum class Verdict { Proved, Counterexample, Unknown };
+
+// The bitmap encoding's BMC proves a lemma about each depth's state before assuming it.
+enum class LemmaCheck { None, Proved, NotProved };
 
 struct DepthReport {
   unsigned depth = 0;
   double solver_seconds = 0;  // this depth's check
   double total_seconds = 0;
+  LemmaCheck lemma = LemmaCheck::None;
+  double lemma_seconds = 0;
 };
 
 struct ProveResult {

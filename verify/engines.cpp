@@ -216,20 +216,32 @@ std::string proof_output(const CellRequest& request) { return request.work_dir +
 // ends within a fraction of a second on a variant it cannot prove (a counterexample to induction
 // comes at once), so the bounded search keeps nearly all of the share there; on a variant it
 // proves, BMC at depth 5 would need more than the share (docs/smt.md).
-// The encoding has no fixes, so on a variant other than mainline it looks for the shortest trace
-// that tells the variant from mainline (--distinguish): mainline's own F1 (two operations) would
-// otherwise answer for every variant.
+// The variant searched is the one the other engines search (searched_variant): by default with
+// the fixes of its known findings, which the encoding composes as impl/ does, so the cell shows
+// the first violation that remains (z1's own bug, f1a's own refutation), not mainline's F1;
+// with --no-known the variant as named. The encoding is impl/'s tree whatever --impl says.
 // A proof does not scale with its share as a number of cases does: it finishes or it does not. The
 // floor is what induction needs on the variants it proves at the defaults (f1b and f1c: 9 to 11 s
 // of CPU, docs/smt.md) with room for a core shared two or three ways; a variant with a
 // counterexample ends long before it, so the floor only lengthens runs that end without a verdict.
 constexpr double kProofFloorSeconds = 30;
 
+std::string proof_variant(const CellRequest& request) {
+  return searched_variant(request.variant, searches_past_known(request.past_known));
+}
+
 Command proof_command(const CellRequest& request) {
   const auto timeout = static_cast<std::uint64_t>(std::max(kProofFloorSeconds, request.share_seconds));
-  std::vector<std::string> argv{request.binary, "prove", "--variant", request.variant, "--timeout",
-                                std::to_string(timeout), "--induction-first", "-o", proof_output(request)};
-  if (request.variant != kDefaultVariant) argv.insert(argv.end(), {"--distinguish", kDefaultVariant});
+  const std::string variant = proof_variant(request);
+  std::vector<std::string> argv{request.binary, "prove", "--variant", variant, "--timeout",
+                                std::to_string(timeout), "-o", proof_output(request)};
+  // A range-cache variant's tree is mainline's with the same fixes, and the encoding has no range
+  // caches: the question it can answer is whether the trees differ, by BMC (they do not; Z3 folds
+  // the two identical copies at once), not mainline's own proof again under the variant's name.
+  if (has_range_cache_delta(request.variant))
+    argv.insert(argv.end(), {"--distinguish", mainline_with_fixes_of(variant)});
+  else
+    argv.push_back("--induction-first");
   return Command{argv, request.work_dir + "/smt.out", 2.0 * static_cast<double>(timeout) + 30, {}};
 }
 
@@ -261,8 +273,8 @@ Cell proof_verdict(const CellRequest& request, const CommandResult& result) {
   // "bounded model checking on V[ against R], in a 5-bit space (...), at most 6 nodes": from the space on.
   const std::size_t space = header.find(", in a ");
   cell.bounds = (space == std::string::npos ? "the prove verb's defaults" : header.substr(space + 2)) +
-                ", the tree only (the range caches are not encoded)" +
-                (request.variant == kDefaultVariant ? "" : ", looking for a difference from mainline");
+                ", the tree only (the range caches are not encoded), on " + proof_variant(request) +
+                (searches_past_known(request.past_known) ? " (past the known findings)" : " as named");
   return cell;
 }
 

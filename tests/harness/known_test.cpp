@@ -98,6 +98,19 @@ TEST(Known, AVariantWithEveryFixKnowsNothing) {
   EXPECT_EQ(known_label(1), "F1");
 }
 
+// f1a, a candidate fix of F1 to which f1 cannot apply, still refuses what mainline's F1 refuses
+// (an aligned failure claims no unaligned run is free): mainline makes the same observations and
+// violates there too, and mainline+f1 does not, so the violation is F1, inherited.
+TEST(Known, AViolationSharedWithMainlineHasMainlinesIdentity) {
+  const Trace trace = read(corpus() / "findings" / "f1a-whole-space-aligned-failure.trace");
+  const CheckReport report = properties_on(trace, "f1a-whole-space");
+  ASSERT_TRUE(report.violation);
+  EXPECT_EQ(known_as(trace, report.violation->step), std::nullopt);  // f1 does not apply to f1a
+  EXPECT_FALSE(known_as_delta(trace, report.violation->step));       // mainline violates as well
+  EXPECT_EQ(known_as_inherited(trace, report.violation->step), 1u);
+  EXPECT_EQ(known_identity(trace, report.violation->step), "F1");
+}
+
 // The rule compares observations before the violation: a fix that changes an earlier result
 // does not make a violation known. p3+f7 places where p3 fails, so on a trace where p3 fails
 // (without violating) and later violates for another reason, f7 would change the earlier step.

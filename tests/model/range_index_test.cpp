@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
+#include <string>
 
 #include "model/free_space.h"
 
@@ -107,6 +109,77 @@ TEST(RangeIndex, AlignmentBeyondTheTrackedOrdersIsCheckedExactly) {
   EXPECT_FALSE(index.highest_placement(1, Request{0x200, kMaxPfn, true}));
   EXPECT_EQ(index.highest_placement(0, Request{0x200, kMaxPfn, false}), (Range{0xfd00, 0xfeff}));
   EXPECT_FALSE(index.highest_placement(0, Request{0x301, kMaxPfn, false}));
+}
+
+// An index and the std::map it is checked against, holding the same ranges.
+struct Both {
+  RangeIndex index = with_anchor();
+  Ranges ranges{{kMaxPfn, OwnedRange{kAnchor, Owner::reserved()}}};
+
+  void occupy(const Range& range) {
+    iovacheck::occupy(index, range);
+    ranges[range.lo] = OwnedRange{range, Owner::allocated()};
+  }
+  // Every request of 1..max_size pages, aligned or not, below the whole space: as the scan.
+  void expect_every_request_agrees(Pfn max_size) const {
+    for (Pfn size = 1; size <= max_size; ++size)
+      for (const bool aligned : {false, true}) {
+        const Request request{size, kMaxPfn, aligned};
+        ASSERT_EQ(index.highest_placement(0, request), by_scan(ranges, 0, request)) << "size " << size << " aligned " << aligned;
+      }
+  }
+};
+
+// The aggregates keep a tracked order's room as its shortfall from the longest gap: exact at the
+// top of the space, where an aligned start may not exist below 2^64, and across gaps of every
+// length near the alignments.
+TEST(RangeIndex, EveryTrackedOrderIsExactAtTheTopOfTheSpace) {
+  for (const Pfn top_gap : {Pfn{1}, Pfn{63}, Pfn{100}, Pfn{127}, Pfn{128}, Pfn{200}}) {
+    SCOPED_TRACE("top gap " + std::to_string(top_gap));
+    Both both;
+    // Gaps of 1..130 pages at odd places, and one of `top_gap` pages just below the anchor.
+    Pfn lo = 0x1001;
+    for (Pfn gap = 1; gap <= 130; ++gap, lo += gap + 3) both.occupy({lo, lo + 2});
+    both.occupy({lo, kMaxPfn - top_gap - 1});
+    both.expect_every_request_agrees(260);
+  }
+}
+
+// Gaps of every length to 300 pages at every offset from the alignments, their ranges inserted
+// in random order (so subtrees of every shape combine them): the aggregates combine gaps whose
+// longest differ by less and by more than the 127 pages a shortfall can hold.
+TEST(RangeIndex, CombinedSubtreesAnswerEveryAlignmentExactly) {
+  std::mt19937_64 random(11);
+  for (int trial = 0; trial < 60; ++trial) {
+    std::vector<Range> occupied;
+    Pfn lo = 0x10000;
+    for (int gap = 0; gap < 40; ++gap) {
+      lo += 1 + random() % 300;  // the gap below this range
+      const Pfn size = 1 + random() % 200;
+      occupied.push_back({lo, lo + size - 1});
+      lo += size;
+    }
+    occupied.push_back({lo, kMaxPfn - 1});
+    std::shuffle(occupied.begin(), occupied.end(), random);
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    Both both;
+    both.occupy({0, 0xffff});
+    for (const Range& range : occupied) both.occupy(range);
+    both.expect_every_request_agrees(300);
+  }
+}
+
+TEST(RangeIndex, ACopyAnswersAloneAfterItsOriginalChanges) {
+  RangeIndex index = with_anchor();
+  for (Pfn lo = 0x10; lo < 0x10 + 0x20 * 1500; lo += 0x20) occupy(index, {lo, lo + 0xf});  // the slot array grows several times
+  const RangeIndex copy = index;
+  index.erase(0x10);
+  occupy(index, {0x0, 0x1f});
+  EXPECT_EQ(copy.size(), 1501u);
+  EXPECT_EQ(copy.at(0x10)->range, (Range{0x10, 0x1f}));
+  EXPECT_EQ(copy.gap_holding(0x5), (Range{0x0, 0xf}));
+  EXPECT_EQ(copy.highest_placement(0, Request{0x10, 0x1f, true}), (Range{0x0, 0xf}));
+  EXPECT_FALSE(index.highest_placement(0, Request{0x10, 0x1f, true}));
 }
 
 // Random occupancy; after every change the gaps and many queries agree with the scan.

@@ -6,34 +6,14 @@
 
 #include <gtest/gtest.h>
 
-#include <random>
 #include <string>
 
 #include "harness/implementation.h"
 #include "model/trace_io.h"
+#include "tests/smt/encoding_helpers.h"
 
 namespace iovacheck::smt {
 namespace {
-
-struct Generator {
-  std::mt19937_64 random;
-  const Alphabet& alphabet;
-
-  Pfn below(Pfn bound) { return std::uniform_int_distribution<Pfn>(0, bound - 1)(random); }
-
-  // A random op of the alphabet for the state `nodes` (anchor excluded) and the live names.
-  Step next(unsigned step, const std::vector<Range>& nodes, const std::vector<std::string>& live) {
-    const Pfn choice = below(10);
-    if (choice < 2 && !live.empty()) return Step{Free{Target{0, live[below(live.size())]}}, {}, 0};
-    if (choice < 3) {
-      const std::vector<Reserve> free_ranges = reserve_ops(alphabet, nodes);
-      if (!free_ranges.empty()) return Step{free_ranges[below(free_ranges.size())], {}, 0};
-    }
-    return Step{Alloc{"a" + std::to_string(step + 1), 1 + below(alphabet.max_size()), below(alphabet.space_end() + 1),
-                      below(2) == 0},
-                {}, 0};
-  }
-};
 
 z3::expr fixed(z3::context& context, const Encoding& encoding, const EncodedOp& op, const Step& step, unsigned width) {
   auto pfn = [&](Pfn value) { return context.bv_val(static_cast<std::uint64_t>(value), width + 1); };
@@ -47,21 +27,15 @@ z3::expr fixed(z3::context& context, const Encoding& encoding, const EncodedOp& 
   return op.kind == context.bv_val(Encoding::kReserveKind, 2) && op.lo == pfn(reserve.lo) && op.hi == pfn(reserve.hi);
 }
 
-std::string max32_of(const std::string& described) {
-  const std::string key = "max32_alloc_size ";
-  const std::size_t at = described.find(key);
-  return described.substr(at + key.size(), described.find('\n', at) - at - key.size());
-}
-
 // Encodes `trace` step by step with every operation fixed and compares with the implementation
 // and the checker after every step, up to and including the first violation.
 void agree_on(const Trace& trace, const Alphabet& alphabet) {
-  const impl::Variant& variant = *impl::find_variant(trace.variant);
+  const impl::Variant variant = impl::parse_variant(trace.variant);
   z3::context context;
   const Encoding encoding(context, alphabet, static_cast<unsigned>(trace.steps.size()),
                           static_cast<unsigned>(trace.steps.size()));
   z3::solver solver(context);
-  EncodedState state = encoding.initial();
+  EncodedState state = encoding.initial(variant);
   Trace prefix = trace;
   prefix.steps.clear();
   for (unsigned step = 0; step < trace.steps.size(); ++step) {
@@ -82,36 +56,18 @@ void agree_on(const Trace& trace, const Alphabet& alphabet) {
     std::vector<Range> actual = implementation->observe().nodes;
     actual.pop_back();  // the anchor
     ASSERT_EQ(encoded_state.nodes, actual) << where;
-    ASSERT_EQ(hex(*encoded_state.max32), max32_of(implementation->describe())) << where;
+    ASSERT_EQ(hex(*encoded_state.max32), max32_described(implementation->describe())) << where;
     state = encoded.next;
   }
 }
 
-void agree_on_random_traces(const std::string& variant_name, Pfn dma32, unsigned width, unsigned traces) {
+void agree_on_random_traces(const std::string& variant_name, Pfn dma32, unsigned width, unsigned traces,
+                            Pfn start = 1) {
   Alphabet alphabet;
   alphabet.geometry.dma32_pfn = dma32;
+  alphabet.geometry.start_pfn = start;
   alphabet.width = width;
-  constexpr unsigned kSteps = 8;
-  Generator generator{std::mt19937_64(std::hash<std::string>{}(variant_name)), alphabet};
-  for (unsigned t = 0; t < traces; ++t) {
-    Trace trace;
-    trace.geometry = alphabet.geometry;
-    trace.variant = variant_name;
-    std::vector<std::string> live;
-    for (unsigned step = 0; step < kSteps; ++step) {
-      auto implementation = make_implementation(trace);
-      check(trace, *implementation, CheckOptions{.check_expectations = false});
-      std::vector<Range> nodes = implementation->observe().nodes;
-      nodes.pop_back();  // the anchor
-      trace.steps.push_back(generator.next(step, nodes, live));
-      auto after = make_implementation(trace);
-      const CheckReport report = check(trace, *after, CheckOptions{.check_expectations = false});
-      if (report.violation) break;
-      if (const auto* alloc = std::get_if<Alloc>(&trace.steps.back().op);
-          alloc && report.steps.back().outcome.status == Outcome::Status::Ok)
-        live.push_back(alloc->name);
-      if (const auto* free = std::get_if<Free>(&trace.steps.back().op)) std::erase(live, free->target.name);
-    }
+  for (const Trace& trace : random_traces(variant_name, alphabet, traces, 8)) {
     agree_on(trace, alphabet);
     if (::testing::Test::HasFatalFailure()) return;
   }
@@ -150,6 +106,23 @@ TEST(Encoding, AgreesWithTheImplementationOnTheF1Candidates) {
   agree_on_random_traces("f1a-whole-space", 8, 4, 8);
   agree_on_random_traces("f1b-unaligned", 8, 4, 8);
   agree_on_random_traces("f1c-split", 8, 4, 8);
+}
+
+// The fixes as composable deltas (NAME+fN): f1's whole-window rule and size + A - 1 (z3 has no
+// retry, z2 its own retry_pfn), f4's "nothing known" at start_pfn 0, f6 and f7 on p2/p3, and the
+// set the engines search past the known findings with (f2, f3, f5, f9 change nothing the
+// alphabet reaches).
+TEST(Encoding, AgreesWithTheImplementationOnTheFixes) {
+  agree_on_random_traces("mainline+f1", 8, 4, 12);
+  agree_on_random_traces("z1-max32-reset+f1", 4, 3, 12);
+  agree_on_random_traces("z2-retry-overflow+f1", 8, 4, 8);
+  agree_on_random_traces("z3-no-retry+f1", 8, 4, 12);
+  agree_on_random_traces("mainline+f4", 4, 3, 8, /*start=*/0);
+  agree_on_random_traces("mainline+f1+f4", 4, 3, 8, /*start=*/0);
+  agree_on_random_traces("p2-augmented+f1+f6", 8, 4, 8);
+  agree_on_random_traces("p3-maple+f1+f6+f7", 8, 4, 8);
+  agree_on_random_traces("mainline+f1+f2+f3+f4+f5+f9", 8, 4, 8);
+  agree_on_random_traces("f1a-whole-space+f2+f3+f4+f5+f9", 8, 4, 8);
 }
 
 }  // namespace

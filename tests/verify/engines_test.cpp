@@ -97,9 +97,37 @@ TEST(SmtCommand, TriesInductionFirstWithAtLeastTheFloorOfTime) {
   const Command small = smt.command(request);
   EXPECT_TRUE(has_argument(small, "--induction-first"));
   EXPECT_EQ(value_after(small.argv, "--timeout"), "30");
-  EXPECT_EQ(value_after(small.argv, "--distinguish"), "mainline");
   request.share_seconds = 120;
   EXPECT_EQ(value_after(smt.command(request).argv, "--timeout"), "120");
+}
+
+// As the property engine and the campaign do: past the known findings with the fixes that apply
+// (the encoding composes them), so the cell shows what remains; as named with --no-known. No
+// reference: the variant's own violation is the verdict (f1a's own 2-operation refutation).
+TEST(SmtCommand, SearchesTheVariantTheOtherEnginesSearch) {
+  const Engine& smt = *find_engine("smt");
+  CellRequest request;
+  request.binary = "iovacheck";
+  request.variant = "z1-max32-reset";
+  request.past_known = true;
+  EXPECT_EQ(value_after(smt.command(request).argv, "--variant"), "z1-max32-reset+f1+f2+f3+f4+f5+f9");
+  EXPECT_FALSE(has_argument(smt.command(request), "--distinguish"));
+  request.past_known = false;
+  EXPECT_EQ(value_after(smt.command(request).argv, "--variant"), "z1-max32-reset");
+  EXPECT_FALSE(has_argument(smt.command(request), "--distinguish"));
+}
+
+// A range-cache variant's tree is mainline's with the same fixes: BMC asks whether the trees
+// differ (the encoding has no range caches), rather than proving mainline's tree again.
+TEST(SmtCommand, OnARangeCacheVariantLooksForATreeDifferenceFromMainline) {
+  const Engine& smt = *find_engine("smt");
+  CellRequest request;
+  request.binary = "iovacheck";
+  request.variant = "z6-rcache-bound";
+  const Command command = smt.command(request);
+  EXPECT_EQ(value_after(command.argv, "--variant"), "z6-rcache-bound+f1+f2+f3+f4+f9");
+  EXPECT_EQ(value_after(command.argv, "--distinguish"), "mainline+f1+f2+f3+f4+f9");
+  EXPECT_FALSE(has_argument(command, "--induction-first"));
 }
 
 TEST(SmtVerdict, AnInductionProofComingFirstIsTheCellsProof) {
