@@ -42,6 +42,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -188,7 +189,7 @@ void read_settings() {
 const CheckOptions kJudgeOnly{.check_expectations = false, .describe_states = false};
 
 // `variant`: the one the campaign fixed, or empty for the input's own.
-void check_one(const std::string& variant, std::span<const std::uint8_t> input) {
+void check_one(std::string_view variant, std::span<const std::uint8_t> input) {
   CheckReport checked;
   try {
     checked = fuzz::check_input(input, settings.profile, variant, settings.implementation, kJudgeOnly);
@@ -244,7 +245,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string variant = settings.variants.empty() ? "" : settings.variants[(size > 0 ? data[0] : 0) % settings.variants.size()];
+  const std::string_view variant =
+      settings.variants.empty() ? std::string_view() : settings.variants[(size > 0 ? data[0] : 0) % settings.variants.size()];
   if (!settings.against) {
     check_one(variant, {data, size});
     return 0;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <tuple>
+#include <memory>
 #include <vector>
 
 #include "harness/implementation.h"
@@ -29,52 +29,97 @@ bool same_step(const StepSeen& a, const StepSeen& b) {
   return a.caller_error == b.caller_error && same_outcome(a.outcome, b.outcome) && a.state == b.state;
 }
 
-// Cached pfns come in any order; sorted, two observations compare as sets.
-Observation normalized(Observation observed) {
-  std::ranges::sort(observed.cached, {}, [](const CachedPfn& entry) { return std::tuple(entry.pfn, entry.bin, entry.slot.cpu); });
-  return observed;
+// splitmix64's finalizer: every bit of `value` reaches every bit of the result.
+std::uint64_t mixed(std::uint64_t value) {
+  value += 0x9e3779b97f4a7c15ull;
+  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
+  value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
+  return value ^ (value >> 31);
 }
 
-// Every node and cache entry in order, and the counts, mixed into 64 bits (splitmix64 steps).
+// The digest of an observation is the sum of its entries' digests: a digest of the entries as a
+// set (cached pfns come in any order), which a step's change report updates by subtracting what
+// is gone and adding what is new.
+std::uint64_t entry_digest(const Range& node) { return mixed(mixed(node.lo) ^ node.hi); }
+std::uint64_t entry_digest(const CachedPfn& entry) {
+  return mixed(mixed(~entry.pfn) ^ ((std::uint64_t{entry.bin} << 32) | entry.slot.cpu));
+}
+
 std::uint64_t digest(const Observation& observed) {
-  std::uint64_t state = 0x9e3779b97f4a7c15ull;
-  auto mix = [&state](std::uint64_t value) {
-    state += value + 0x9e3779b97f4a7c15ull;
-    std::uint64_t z = state;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    state = z ^ (z >> 31);
-  };
-  mix(observed.nodes.size());
-  for (const Range& node : observed.nodes) {
-    mix(node.lo);
-    mix(node.hi);
-  }
-  mix(observed.cached.size());
-  for (const CachedPfn& entry : observed.cached) {
-    mix(entry.pfn);
-    mix((std::uint64_t{entry.bin} << 32) | entry.slot.cpu);
-  }
+  std::uint64_t state = 0;
+  for (const Range& node : observed.nodes) state += entry_digest(node);
+  for (const CachedPfn& entry : observed.cached) state += entry_digest(entry);
   return state;
 }
+
+// The implementation as the checker drives it, with the digest of its whole observation kept up
+// to date from the change reports the checker takes after each applied step: a step's digest
+// costs what the step changed, not a copy of the whole state. The reports are the set
+// differences between observations (model/sut.h), which the checker relies on too and checks
+// against the whole state at the end of every run; a report that is not complete (the
+// implementation cannot tell) digests the whole observation again.
+class DigestedSystem final : public SystemUnderTest {
+ public:
+  explicit DigestedSystem(std::unique_ptr<SystemUnderTest> system)
+      : system_(std::move(system)), state_(digest(system_->observe())) {}
+
+  Outcome apply(const Op& op) override { return system_->apply(op); }
+  Observation observe() const override { return system_->observe(); }
+  void changes(ChangeReport& report) override {
+    system_->changes(report);
+    if (!report.complete) {
+      state_ = digest(system_->observe());
+      return;
+    }
+    for (const Range& node : report.nodes_gone) state_ -= entry_digest(node);
+    for (const Range& node : report.nodes_new) state_ += entry_digest(node);
+    for (const CachedPfn& entry : report.cached_gone) state_ -= entry_digest(entry);
+    for (const CachedPfn& entry : report.cached_new) state_ += entry_digest(entry);
+  }
+  std::optional<std::string> validate() const override { return system_->validate(); }
+  std::string describe() const override { return system_->describe(); }
+
+  // The digest of the observation after the last change report.
+  std::uint64_t state() const { return state_; }
+
+ private:
+  std::unique_ptr<SystemUnderTest> system_;
+  std::uint64_t state_;
+};
 
 struct ObservedRun {
   std::vector<StepSeen> seen;  // one per step run, the violating one included
   std::optional<Violation> violation;
 };
 
-ObservedRun run_observed(const Trace& trace, std::string_view variant, const ImplementationChoice& implementation) {
-  const std::unique_ptr<SystemUnderTest> system = make_exact_implementation(trace, variant, implementation);
-  CheckSession session(trace, *system, CheckOptions{.check_expectations = false, .describe_states = false});
+// Whether `run` saw something else than `reference` at step `index` (or `reference` has no such step).
+bool differs_at(const ObservedRun& run, const ObservedRun& reference, std::size_t index) {
+  return index >= reference.seen.size() || !same_step(run.seen[index], reference.seen[index]);
+}
+
+// The trace run on `variant`, what the checker saw at each step. With a `reference` run, the run
+// stops at the first step before `reference_step` whose observations differ from the reference's:
+// the rule (removes, impl_stands_in) asks for the same observations at every step before the
+// violating one, so nothing after a difference could change its answer, and a fix that changes
+// an early step is rejected without running the rest.
+ObservedRun run_observed(const Trace& trace, std::string_view variant, const ImplementationChoice& implementation,
+                         const ObservedRun* reference = nullptr, std::size_t reference_step = 0) {
+  DigestedSystem system(make_exact_implementation(trace, variant, implementation));
+  CheckSession session(trace, system, CheckOptions{.check_expectations = false, .describe_states = false});
   ObservedRun run;
+  run.seen.reserve(trace.steps.size());
   for (const Step& step : trace.steps) {
     const bool ok = session.step(step);
     const StepRecord& record = session.report().steps.back();
-    run.seen.push_back(StepSeen{record.caller_error.has_value(), record.outcome, digest(normalized(system->observe()))});
+    // A violating step may end before its change report is taken (validate() fails first).
+    const std::uint64_t state = ok ? system.state() : digest(system.observe());
+    run.seen.push_back(StepSeen{record.caller_error.has_value(), record.outcome, state});
     if (!ok) {
       run.violation = session.report().violation;
       return run;
     }
+    const std::size_t index = run.seen.size() - 1;
+    if (reference != nullptr && index < reference_step && differs_at(run, *reference, index)) return run;
   }
   // validate() runs with a spacing between steps: the end of the run validates what is left, as
   // check() does, so a structure violation at the last step is seen on every side alike.
@@ -112,7 +157,7 @@ std::string variant_or_own(const Trace& trace, std::string_view variant) {
 // impl/'s, and the rule on impl/ names it. Otherwise (the kernel alone violates there) impl/
 // says nothing about it.
 bool impl_stands_in(const ObservedRun& on_kernel, const Trace& prefix, const std::string& variant, std::size_t step) {
-  const ObservedRun on_impl = run_observed(prefix, variant, ImplementationChoice{});
+  const ObservedRun on_impl = run_observed(prefix, variant, ImplementationChoice{}, &on_kernel, step);
   return violates_at(on_impl, step) && on_impl.violation->property == on_kernel.violation->property &&
          same_before(on_kernel, on_impl, step);
 }
@@ -129,7 +174,7 @@ bool known_as_delta(const Trace& trace, std::size_t step, std::string_view varia
   const ObservedRun on_variant = run_observed(*prefix, name, implementation);
   if (!violates_at(on_variant, step)) return false;
   if (implementation.kernel && !impl_stands_in(on_variant, *prefix, name, step)) return false;
-  return removes(on_variant, run_observed(*prefix, baseline, ImplementationChoice{}), step);
+  return removes(on_variant, run_observed(*prefix, baseline, ImplementationChoice{}, &on_variant, step), step);
 }
 
 std::optional<unsigned> known_as_inherited(const Trace& trace, std::size_t step, std::string_view variant,
@@ -167,8 +212,9 @@ std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::stri
   std::ranges::sort(candidates);
   for (const unsigned number : candidates) {
     const bool kernel_fix = std::ranges::find(on_kernel, number) != on_kernel.end();
-    const ObservedRun fixed = kernel_fix ? run_observed(*prefix, name, with_kernel_fix(implementation, number))
-                                         : run_observed(*prefix, with_fix(name, number), ImplementationChoice{});
+    const ObservedRun fixed =
+        kernel_fix ? run_observed(*prefix, name, with_kernel_fix(implementation, number), &on_variant, step)
+                   : run_observed(*prefix, with_fix(name, number), ImplementationChoice{}, &on_variant, step);
     if (removes(on_variant, fixed, step)) return number;
   }
   return std::nullopt;

@@ -45,7 +45,7 @@ IovaNode* NodeSet::create(Node node) {
     made->prev->next = made;
   else
     lowest_ = made;
-  last_found_ = made;
+  remember(made);
   return made;
 }
 
@@ -59,22 +59,19 @@ void NodeSet::destroy(IovaNode* node) {
   else
     highest_ = node->prev;
   node->linked = false;
-  if (last_found_ == node) last_found_ = nullptr;
+  forget(node);
   auto freed = index_.extract(node->pfn_lo);
   if (keep_freed_nodes_) freed_.push_back(std::move(freed));
 }
 
 IovaNode* NodeSet::containing(Pfn pfn) const {
-  // The last node found is the one an index lookup would give when it starts at or below pfn
-  // and its successor above it (the index gives the highest pfn_lo <= pfn).
-  if (const IovaNode* last = last_found_;
-      last && last->pfn_lo <= pfn && (!last->next || last->next->pfn_lo > pfn))
-    return pfn <= last->pfn_hi ? last_found_ : nullptr;
+  // A linked node starting at pfn is what the index gives (the highest pfn_lo <= pfn).
+  if (const Recent& recent = recent_[recent_slot(pfn)]; recent.node && recent.pfn_lo == pfn) return recent.node;
   auto above = index_.upper_bound(pfn);
   if (above == index_.begin()) return nullptr;
   IovaNode* candidate = handed_out(std::prev(above)->second);
   if (pfn > candidate->pfn_hi) return nullptr;
-  last_found_ = candidate;
+  remember(candidate);
   return candidate;
 }
 
@@ -99,6 +96,7 @@ NodeSet::Handle NodeSet::lowest_ending_at_or_after(Pfn pfn) const {
 }
 
 void NodeSet::lower_lo(Handle handle, Pfn new_lo) {
+  forget(handle);
   auto entry = index_.extract(handle->pfn_lo);
   entry.key() = new_lo;
   entry.mapped().pfn_lo = new_lo;

@@ -5,6 +5,7 @@
 // lookups (find, free, the retry pass's start) in O(log n). Each node lives in its index entry,
 // one heap allocation, and the hints elsewhere are raw pointers, as in the kernel, so a hint a
 // removal leaves behind (z4) really dangles and a sanitizer build reports its use.
+#include <array>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -94,9 +95,22 @@ class NodeSet {
   bool keep_freed_nodes_;
   IovaNode* lowest_ = nullptr;
   IovaNode* highest_ = nullptr;
-  // The node the last lookup or creation returned: an allocation is looked up again right after
-  // it (the change journal, the caller's result), and a free's node again by the removal.
-  mutable IovaNode* last_found_ = nullptr;
+  // Recently created or found nodes by the pfn_lo they start at, one per slot: the pfns looked
+  // up are nearly always a node's start (an allocation's result, a free, a cached pfn handed out
+  // again soon after it was freed), and an index lookup is a dozen cache misses in a tree of
+  // thousands. The start is kept beside the node, so a slot another node took costs no miss; a
+  // node leaves its slot when it is destroyed or moved, so every node here is linked.
+  struct Recent {
+    Pfn pfn_lo = 0;
+    IovaNode* node = nullptr;
+  };
+  static constexpr std::size_t kRecentSlots = 1024;
+  static std::size_t recent_slot(Pfn pfn_lo) { return (pfn_lo * 0x9e3779b97f4a7c15ull) >> 54; }
+  void remember(IovaNode* node) const { recent_[recent_slot(node->pfn_lo)] = Recent{node->pfn_lo, node}; }
+  void forget(const IovaNode* node) {
+    if (Recent& recent = recent_[recent_slot(node->pfn_lo)]; recent.node == node) recent = Recent{};
+  }
+  mutable std::array<Recent, kRecentSlots> recent_{};
   IovaNode* anchor_;  // after the containers: create() fills them
 };
 

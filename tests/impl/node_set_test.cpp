@@ -78,8 +78,8 @@ TEST(NodeSet, LinksAndLookupsAgreeWithAnOrderedSetUnderRandomChanges) {
   }
 }
 
-// The remembered last lookup never answers for a pfn another node holds.
-TEST(NodeSet, TheLastLookupIsNotReusedForANeighboursPfn) {
+// A node remembered by its start never answers for another pfn, nor after it is gone or moved.
+TEST(NodeSet, RememberedNodesAnswerOnlyForTheirOwnStart) {
   NodeSet nodes;
   nodes.create(Node{10, 19});
   nodes.create(Node{20, 29});
@@ -88,6 +88,13 @@ TEST(NodeSet, TheLastLookupIsNotReusedForANeighboursPfn) {
   EXPECT_EQ(nodes.containing(30), nullptr);
   EXPECT_EQ(nodes.containing(9), nullptr);
   EXPECT_EQ(nodes.containing(12)->pfn_lo, 10u);
+  nodes.destroy(nodes.containing(20));
+  EXPECT_EQ(nodes.containing(20), nullptr);
+  IovaNode* moved = nodes.containing(10);
+  nodes.lower_lo(moved, 5);
+  EXPECT_EQ(nodes.containing(10), moved);
+  EXPECT_EQ(nodes.containing(5), moved);
+  EXPECT_EQ(nodes.containing(4), nullptr);
 }
 
 TEST(NodeSet, ALinkedNodeIsItsOwnPositionAndAStaleOneTheNextNodeAboveWhereItWas) {

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <string>
 
 #include "model/free_space.h"
 
@@ -110,27 +111,37 @@ TEST(RangeIndex, AlignmentBeyondTheTrackedOrdersIsCheckedExactly) {
   EXPECT_FALSE(index.highest_placement(0, Request{0x301, kMaxPfn, false}));
 }
 
+// An index and the std::map it is checked against, holding the same ranges.
+struct Both {
+  RangeIndex index = with_anchor();
+  Ranges ranges{{kMaxPfn, OwnedRange{kAnchor, Owner::reserved()}}};
+
+  void occupy(const Range& range) {
+    iovacheck::occupy(index, range);
+    ranges[range.lo] = OwnedRange{range, Owner::allocated()};
+  }
+  // Every request of 1..max_size pages, aligned or not, below the whole space: as the scan.
+  void expect_every_request_agrees(Pfn max_size) const {
+    for (Pfn size = 1; size <= max_size; ++size)
+      for (const bool aligned : {false, true}) {
+        const Request request{size, kMaxPfn, aligned};
+        ASSERT_EQ(index.highest_placement(0, request), by_scan(ranges, 0, request)) << "size " << size << " aligned " << aligned;
+      }
+  }
+};
+
 // The aggregates keep a tracked order's room as its shortfall from the longest gap: exact at the
 // top of the space, where an aligned start may not exist below 2^64, and across gaps of every
 // length near the alignments.
 TEST(RangeIndex, EveryTrackedOrderIsExactAtTheTopOfTheSpace) {
   for (const Pfn top_gap : {Pfn{1}, Pfn{63}, Pfn{100}, Pfn{127}, Pfn{128}, Pfn{200}}) {
-    RangeIndex index = with_anchor();
-    Ranges ranges{{kMaxPfn, OwnedRange{kAnchor, Owner::reserved()}}};
+    SCOPED_TRACE("top gap " + std::to_string(top_gap));
+    Both both;
     // Gaps of 1..130 pages at odd places, and one of `top_gap` pages just below the anchor.
     Pfn lo = 0x1001;
-    for (Pfn gap = 1; gap <= 130; ++gap, lo += gap + 3) {
-      occupy(index, {lo, lo + 2});
-      ranges[lo] = OwnedRange{{lo, lo + 2}, Owner::allocated()};
-    }
-    occupy(index, {lo, kMaxPfn - top_gap - 1});
-    ranges[lo] = OwnedRange{{lo, kMaxPfn - top_gap - 1}, Owner::allocated()};
-    for (Pfn size = 1; size <= 260; ++size)
-      for (const bool aligned : {false, true}) {
-        const Request request{size, kMaxPfn, aligned};
-        ASSERT_EQ(index.highest_placement(0, request), by_scan(ranges, 0, request))
-            << "top gap " << top_gap << " size " << size << " aligned " << aligned;
-      }
+    for (Pfn gap = 1; gap <= 130; ++gap, lo += gap + 3) both.occupy({lo, lo + 2});
+    both.occupy({lo, kMaxPfn - top_gap - 1});
+    both.expect_every_request_agrees(260);
   }
 }
 
@@ -150,26 +161,17 @@ TEST(RangeIndex, CombinedSubtreesAnswerEveryAlignmentExactly) {
     }
     occupied.push_back({lo, kMaxPfn - 1});
     std::shuffle(occupied.begin(), occupied.end(), random);
-    RangeIndex index = with_anchor();
-    Ranges ranges{{kMaxPfn, OwnedRange{kAnchor, Owner::reserved()}}};
-    occupy(index, {0, 0xffff});
-    ranges[0] = OwnedRange{{0, 0xffff}, Owner::allocated()};
-    for (const Range& range : occupied) {
-      occupy(index, range);
-      ranges[range.lo] = OwnedRange{range, Owner::allocated()};
-    }
-    for (Pfn size = 1; size <= 300; ++size)
-      for (const bool aligned : {false, true}) {
-        const Request request{size, kMaxPfn, aligned};
-        ASSERT_EQ(index.highest_placement(0, request), by_scan(ranges, 0, request))
-            << "trial " << trial << " size " << size << " aligned " << aligned;
-      }
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    Both both;
+    both.occupy({0, 0xffff});
+    for (const Range& range : occupied) both.occupy(range);
+    both.expect_every_request_agrees(300);
   }
 }
 
 TEST(RangeIndex, ACopyAnswersAloneAfterItsOriginalChanges) {
   RangeIndex index = with_anchor();
-  for (Pfn lo = 0x10; lo < 0x10 + 0x20 * 1500; lo += 0x20) occupy(index, {lo, lo + 0xf});  // several blocks of nodes
+  for (Pfn lo = 0x10; lo < 0x10 + 0x20 * 1500; lo += 0x20) occupy(index, {lo, lo + 0xf});  // the slot array grows several times
   const RangeIndex copy = index;
   index.erase(0x10);
   occupy(index, {0x0, 0x1f});
