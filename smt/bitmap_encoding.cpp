@@ -285,11 +285,7 @@ BitmapState BitmapEncoding::merged(const expr& condition, const BitmapState& whe
     result.starts[j] = z3::ite(condition, when.starts[j], otherwise.starts[j]);
     result.allocated[j] = z3::ite(condition, when.allocated[j], otherwise.allocated[j]);
   }
-  result.count = z3::ite(condition, when.count, otherwise.count);
-  result.cached32 = z3::ite(condition, when.cached32, otherwise.cached32);
-  result.cached = z3::ite(condition, when.cached, otherwise.cached);
-  result.max32 = z3::ite(condition, when.max32, otherwise.max32);
-  result.max32_aligned = z3::ite(condition, when.max32_aligned, otherwise.max32_aligned);
+  merge_shared_fields(condition, when, otherwise, result);
   return result;
 }
 

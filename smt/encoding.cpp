@@ -200,11 +200,7 @@ EncodedState Encoding::merged(const expr& condition, const EncodedState& when, c
     result.hi[i] = z3::ite(condition, a.hi[i], b.hi[i]);
     result.id[i] = z3::ite(condition, a.id[i], b.id[i]);
   }
-  result.count = z3::ite(condition, a.count, b.count);
-  result.cached32 = z3::ite(condition, a.cached32, b.cached32);
-  result.cached = z3::ite(condition, a.cached, b.cached);
-  result.max32 = z3::ite(condition, a.max32, b.max32);
-  result.max32_aligned = z3::ite(condition, a.max32_aligned, b.max32_aligned);
+  merge_shared_fields(condition, a, b, result);
   return result;
 }
 

@@ -50,6 +50,18 @@ struct EncodedState {
   z3::expr max32, max32_aligned;     // max32_aligned: Max32Policy::SplitByAlignment only
 };
 
+// Sets in `result` the fields every encoding's state has (the node count, the cached nodes, the
+// estimates) to `when`'s under `condition`, else to `otherwise`'s; each encoding merges its own
+// node fields.
+template <class State>
+void merge_shared_fields(const z3::expr& condition, const State& when, const State& otherwise, State& result) {
+  result.count = z3::ite(condition, when.count, otherwise.count);
+  result.cached32 = z3::ite(condition, when.cached32, otherwise.cached32);
+  result.cached = z3::ite(condition, when.cached, otherwise.cached);
+  result.max32 = z3::ite(condition, when.max32, otherwise.max32);
+  result.max32_aligned = z3::ite(condition, when.max32_aligned, otherwise.max32_aligned);
+}
+
 // What one step does and what it breaks.
 struct EncodedStep {
   EncodedState next;
