@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "harness/implementation.h"
@@ -162,36 +163,47 @@ bool impl_stands_in(const ObservedRun& on_kernel, const Trace& prefix, const std
          same_before(on_kernel, on_impl, step);
 }
 
+// A violation at `step` on a variant other than mainline, with what the delta and inheritance
+// rules compare it to: mainline with the variant's fixes (`baseline`).
+struct BesideMainline {
+  Trace prefix;          // the trace up to `step`
+  std::string baseline;  // mainline with the variant's fixes
+  ObservedRun on_variant;
+};
+
+// The variant's run to `step` when it violates there (on a kernel, only where impl/ stands in for
+// it) and the variant is not mainline with fixes; nullopt otherwise.
+std::optional<BesideMainline> beside_mainline(const Trace& trace, std::size_t step, std::string_view variant,
+                                              const ImplementationChoice& implementation) {
+  std::optional<Trace> prefix = prefix_to(trace, step);
+  if (!prefix) return std::nullopt;
+  const std::string name = variant_or_own(trace, variant);
+  std::string baseline = mainline_with_fixes_of(name);
+  if (without_fixes(name) == without_fixes(baseline)) return std::nullopt;
+  ObservedRun on_variant = run_observed(*prefix, name, implementation);
+  if (!violates_at(on_variant, step)) return std::nullopt;
+  if (implementation.kernel && !impl_stands_in(on_variant, *prefix, name, step)) return std::nullopt;
+  return BesideMainline{std::move(*prefix), std::move(baseline), std::move(on_variant)};
+}
+
 }  // namespace
 
 bool known_as_delta(const Trace& trace, std::size_t step, std::string_view variant,
                     const ImplementationChoice& implementation) {
-  const std::optional<Trace> prefix = prefix_to(trace, step);
-  if (!prefix) return false;
-  const std::string name = variant_or_own(trace, variant);
-  const std::string baseline = mainline_with_fixes_of(name);
-  if (without_fixes(name) == without_fixes(baseline)) return false;
-  const ObservedRun on_variant = run_observed(*prefix, name, implementation);
-  if (!violates_at(on_variant, step)) return false;
-  if (implementation.kernel && !impl_stands_in(on_variant, *prefix, name, step)) return false;
-  return removes(on_variant, run_observed(*prefix, baseline, ImplementationChoice{}, &on_variant, step), step);
+  const std::optional<BesideMainline> run = beside_mainline(trace, step, variant, implementation);
+  return run && removes(run->on_variant,
+                        run_observed(run->prefix, run->baseline, ImplementationChoice{}, &run->on_variant, step), step);
 }
 
 std::optional<unsigned> known_as_inherited(const Trace& trace, std::size_t step, std::string_view variant,
                                            const ImplementationChoice& implementation) {
-  const std::optional<Trace> prefix = prefix_to(trace, step);
-  if (!prefix) return std::nullopt;
-  const std::string name = variant_or_own(trace, variant);
-  const std::string baseline = mainline_with_fixes_of(name);
-  if (without_fixes(name) == without_fixes(baseline)) return std::nullopt;
-  const ObservedRun on_variant = run_observed(*prefix, name, implementation);
-  if (!violates_at(on_variant, step)) return std::nullopt;
-  if (implementation.kernel && !impl_stands_in(on_variant, *prefix, name, step)) return std::nullopt;
-  const ObservedRun on_mainline = run_observed(*prefix, baseline, ImplementationChoice{});
-  if (!violates_at(on_mainline, step) || on_mainline.violation->property != on_variant.violation->property ||
-      !same_before(on_variant, on_mainline, step))
+  const std::optional<BesideMainline> run = beside_mainline(trace, step, variant, implementation);
+  if (!run) return std::nullopt;
+  const ObservedRun on_mainline = run_observed(run->prefix, run->baseline, ImplementationChoice{});
+  if (!violates_at(on_mainline, step) || on_mainline.violation->property != run->on_variant.violation->property ||
+      !same_before(run->on_variant, on_mainline, step))
     return std::nullopt;
-  return known_as(*prefix, step, baseline);
+  return known_as(run->prefix, step, run->baseline);
 }
 
 std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant,
