@@ -45,6 +45,7 @@ IovaNode* NodeSet::create(Node node) {
     made->prev->next = made;
   else
     lowest_ = made;
+  if (recent_.empty() && index_.size() > kRecentFrom) recent_.resize(kRecentSlots);
   remember(made);
   return made;
 }
@@ -66,7 +67,7 @@ void NodeSet::destroy(IovaNode* node) {
 
 IovaNode* NodeSet::containing(Pfn pfn) const {
   // A linked node starting at pfn is what the index gives (the highest pfn_lo <= pfn).
-  if (const Recent& recent = recent_[recent_slot(pfn)]; recent.node && recent.pfn_lo == pfn) return recent.node;
+  if (const Recent* recent = recent_at(pfn); recent && recent->node && recent->pfn_lo == pfn) return recent->node;
   auto above = index_.upper_bound(pfn);
   if (above == index_.begin()) return nullptr;
   IovaNode* candidate = handed_out(std::prev(above)->second);

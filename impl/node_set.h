@@ -5,7 +5,6 @@
 // lookups (find, free, the retry pass's start) in O(log n). Each node lives in its index entry,
 // one heap allocation, and the hints elsewhere are raw pointers, as in the kernel, so a hint a
 // removal leaves behind (z4) really dangles and a sanitizer build reports its use.
-#include <array>
 #include <cstddef>
 #include <map>
 #include <memory>
@@ -99,18 +98,26 @@ class NodeSet {
   // up are nearly always a node's start (an allocation's result, a free, a cached pfn handed out
   // again soon after it was freed), and an index lookup is a dozen cache misses in a tree of
   // thousands. The start is kept beside the node, so a slot another node took costs no miss; a
-  // node leaves its slot when it is destroyed or moved, so every node here is linked.
+  // node leaves its slot when it is destroyed or moved, so every node here is linked. The slots
+  // (16 KB) are made when the set first grows past kRecentFrom nodes: below that an index lookup
+  // is a few hops in cache, and zeroing them for every fresh domain was most of a fuzz
+  // execution's new memory (under ASan, page faults; docs/fuzz.md "Throughput").
   struct Recent {
     Pfn pfn_lo = 0;
     IovaNode* node = nullptr;
   };
   static constexpr std::size_t kRecentSlots = 1024;
+  static constexpr std::size_t kRecentFrom = 64;
   static std::size_t recent_slot(Pfn pfn_lo) { return (pfn_lo * 0x9e3779b97f4a7c15ull) >> 54; }
-  void remember(IovaNode* node) const { recent_[recent_slot(node->pfn_lo)] = Recent{node->pfn_lo, node}; }
+  const Recent* recent_at(Pfn pfn_lo) const { return recent_.empty() ? nullptr : &recent_[recent_slot(pfn_lo)]; }
+  void remember(IovaNode* node) const {
+    if (!recent_.empty()) recent_[recent_slot(node->pfn_lo)] = Recent{node->pfn_lo, node};
+  }
   void forget(const IovaNode* node) {
+    if (recent_.empty()) return;
     if (Recent& recent = recent_[recent_slot(node->pfn_lo)]; recent.node == node) recent = Recent{};
   }
-  mutable std::array<Recent, kRecentSlots> recent_{};
+  mutable std::vector<Recent> recent_;  // empty, or kRecentSlots
   IovaNode* anchor_;  // after the containers: create() fills them
 };
 

@@ -103,10 +103,8 @@ class CheckSession::Run {
       : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr), names_(start, options.is_trace_name) {
     report_.named = Trace{start.geometry, start.variant, start.snapshot, {}};
     // check() passes the whole trace: room for every step spares the vectors' regrowth.
-    if (!options.latest_step_only) {
-      report_.steps.reserve(start.steps.size());
-      report_.named.steps.reserve(start.steps.size());
-    }
+    if (keeps_every_step()) report_.named.steps.reserve(start.steps.size());
+    if (keeps_every_result()) report_.steps.reserve(start.steps.size());
   }
 
   bool step(const Step& step) {
@@ -134,9 +132,9 @@ class CheckSession::Run {
   // The step is copied once into the report and worked on in place: `named` as it is printed,
   // `record` as applied.
   void run_step(std::size_t index, const Step& original) {
-    Step& named = place_for_step(report_.named.steps);
+    Step& named = place_for_step(report_.named.steps, keeps_every_step());
     named = original;
-    StepRecord& record = place_for_step(report_.steps);
+    StepRecord& record = place_for_step(report_.steps, keeps_every_result());
     record.op = named.op;
     record.outcome = Outcome{};
     record.caller_error.reset();
@@ -153,11 +151,14 @@ class CheckSession::Run {
       report_.miss = ExpectationMiss{index, print_expectation(*named.expect), actual_result(record)};
   }
 
-  // The report's place for the next step: a new one, or with latest_step_only the one place,
-  // reused (its strings keep their storage).
+  bool keeps_every_step() const { return !options_.latest_step_only; }
+  bool keeps_every_result() const { return keeps_every_step() && options_.record_results; }
+
+  // The report's place for the next step: a new one, or when only the latest is kept the one
+  // place, reused (its strings keep their storage).
   template <class Entry>
-  Entry& place_for_step(std::vector<Entry>& entries) const {
-    if (options_.latest_step_only && !entries.empty()) return entries.front();
+  static Entry& place_for_step(std::vector<Entry>& entries, bool keep_every) {
+    if (!keep_every && !entries.empty()) return entries.front();
     return entries.emplace_back();
   }
 
