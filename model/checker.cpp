@@ -1,5 +1,6 @@
 #include "model/checker.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "model/live_names.h"
@@ -14,7 +15,13 @@ namespace {
 class Names {
  public:
   Names(const Trace& trace, std::function<bool(std::string_view)> is_trace_name) : is_trace_name_(std::move(is_trace_name)) {
-    for (const Step& step : trace.steps) take(step);
+    std::size_t allocations = 0;
+    for (const Step& step : trace.steps) {
+      take(step);
+      allocations += bound_name(step.op) != nullptr;
+    }
+    // At most that many names are live at once; a long trace's few live names grow as they go.
+    live_.reserve(std::min(allocations, kReservedNames));
   }
 
   // Fresh names never reuse a name the trace binds itself.
@@ -56,6 +63,8 @@ class Names {
       return name;
     }
   }
+
+  static constexpr std::size_t kReservedNames = 1024;
 
   std::function<bool(std::string_view)> is_trace_name_;
   NameFingerprints taken_;  // every name the trace binds; a false hit only skips a fresh name
@@ -141,7 +150,7 @@ class CheckSession::Run {
     record.caller_error = resolve_target(record.op);
     if (!record.caller_error) {
       if (auto error = model_.caller_error(record.op)) {
-        record.caller_error = error->reason;
+        record.caller_error = std::move(error->reason);
         if (error->must_refuse) apply_refused(index, record);
       } else {
         apply(index, record, named);
