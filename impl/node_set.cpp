@@ -1,6 +1,7 @@
 #include "impl/node_set.h"
 
 #include <algorithm>
+#include <bit>
 #include <iterator>
 
 #include "impl/pfn_text.h"
@@ -45,7 +46,7 @@ IovaNode* NodeSet::create(Node node) {
     made->prev->next = made;
   else
     lowest_ = made;
-  if (recent_.empty() && index_.size() > kRecentFrom) recent_.resize(kRecentSlots);
+  fit_recent();
   remember(made);
   return made;
 }
@@ -63,6 +64,14 @@ void NodeSet::destroy(IovaNode* node) {
   forget(node);
   auto freed = index_.extract(node->pfn_lo);
   if (keep_freed_nodes_) freed_.push_back(std::move(freed));
+}
+
+void NodeSet::fit_recent() {
+  if (index_.size() <= kRecentFrom) return;
+  const std::size_t wanted = std::min(kRecentSlots, std::bit_ceil(4 * index_.size()));
+  if (recent_.size() >= wanted) return;
+  recent_.assign(wanted, Recent{});
+  recent_shift_ = 64 - static_cast<unsigned>(std::countr_zero(wanted));
 }
 
 IovaNode* NodeSet::containing(Pfn pfn) const {

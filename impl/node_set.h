@@ -98,17 +98,17 @@ class NodeSet {
   // up are nearly always a node's start (an allocation's result, a free, a cached pfn handed out
   // again soon after it was freed), and an index lookup is a dozen cache misses in a tree of
   // thousands. The start is kept beside the node, so a slot another node took costs no miss; a
-  // node leaves its slot when it is destroyed or moved, so every node here is linked. The slots
-  // (16 KB) are made when the set first grows past kRecentFrom nodes: below that an index lookup
-  // is a few hops in cache, and zeroing them for every fresh domain was most of a fuzz
-  // execution's new memory (under ASan, page faults; docs/fuzz.md "Throughput").
+  // node leaves its slot when it is destroyed or moved, so every node here is linked. The table
+  // has four slots a node, up to kRecentSlots, made once the set passes kRecentFrom nodes (a
+  // lookup below that is a few hops in cache) and remade as it grows: a fixed 16 KB table zeroed
+  // for every fresh domain was most of a fuzz execution's new memory (docs/fuzz.md "Throughput").
   struct Recent {
     Pfn pfn_lo = 0;
     IovaNode* node = nullptr;
   };
   static constexpr std::size_t kRecentSlots = 1024;
-  static constexpr std::size_t kRecentFrom = 64;
-  static std::size_t recent_slot(Pfn pfn_lo) { return (pfn_lo * 0x9e3779b97f4a7c15ull) >> 54; }
+  static constexpr std::size_t kRecentFrom = 8;
+  std::size_t recent_slot(Pfn pfn_lo) const { return (pfn_lo * 0x9e3779b97f4a7c15ull) >> recent_shift_; }
   const Recent* recent_at(Pfn pfn_lo) const { return recent_.empty() ? nullptr : &recent_[recent_slot(pfn_lo)]; }
   void remember(IovaNode* node) const {
     if (!recent_.empty()) recent_[recent_slot(node->pfn_lo)] = Recent{node->pfn_lo, node};
@@ -117,7 +117,9 @@ class NodeSet {
     if (recent_.empty()) return;
     if (Recent& recent = recent_[recent_slot(node->pfn_lo)]; recent.node == node) recent = Recent{};
   }
-  mutable std::vector<Recent> recent_;  // empty, or kRecentSlots
+  void fit_recent();  // the table for the set's size now (emptied when remade)
+  mutable std::vector<Recent> recent_;  // empty, or a power of two up to kRecentSlots
+  unsigned recent_shift_ = 64;          // 64 - log2(recent_.size())
   IovaNode* anchor_;  // after the containers: create() fills them
 };
 

@@ -79,10 +79,10 @@ TEST(NodeSet, LinksAndLookupsAgreeWithAnOrderedSetUnderRandomChanges) {
 }
 
 // A node remembered by its start never answers for another pfn, nor after it is gone or moved:
-// in a small set (no remembered nodes yet) and in one grown past the size where it starts
-// remembering them.
+// in a small set (no remembered nodes yet) and in sets grown past the size where it starts
+// remembering them (its table remade as they grow).
 class RememberedNodes : public testing::TestWithParam<int> {};
-INSTANTIATE_TEST_SUITE_P(SmallAndLarge, RememberedNodes, testing::Values(0, 200));
+INSTANTIATE_TEST_SUITE_P(SmallAndLarge, RememberedNodes, testing::Values(0, 20, 200));
 
 TEST_P(RememberedNodes, AnswerOnlyForTheirOwnStart) {
   NodeSet nodes;
