@@ -919,15 +919,22 @@ std::optional<CallerError> caller_error_of(const ModelState& state, const Geomet
 // Makes the state the one after an allowed step. Owner changes first, through the ranges in
 // hand (nothing has moved yet); then removals, before insertions, as a range may move to a
 // start below its old one (reserve). Removals look their range up again: whether the index
-// keeps its other entries in place across an erase is its own business.
+// keeps its other entries in place across an erase is its own business. What each entry does is
+// decided before anything changes: an insertion may grow the index's storage, and the `before`
+// of the entries after it (the model's ranges before the step) would then dangle.
 void adopt(ModelState& state, const RangeChanges& changes) {
   auto kept = [](const RangeChanges::Entry& entry) { return entry.before && entry.after && entry.after->range == entry.before->range; };
-  for (const RangeChanges::Entry& entry : changes)
-    if (kept(entry)) state.set(entry.lo, entry.after, entry.before);
-  for (const RangeChanges::Entry& entry : changes)
-    if (entry.before && !kept(entry)) state.set(entry.lo, std::nullopt);
-  for (const RangeChanges::Entry& entry : changes)
-    if (entry.after && !kept(entry)) state.set(entry.lo, entry.after, nullptr);  // nothing starts there any longer
+  InlineVector<const RangeChanges::Entry*, 4> removed, inserted;
+  for (const RangeChanges::Entry& entry : changes) {
+    if (kept(entry)) {
+      state.set(entry.lo, entry.after, entry.before);
+      continue;
+    }
+    if (entry.before) removed.push_back(&entry);
+    if (entry.after) inserted.push_back(&entry);
+  }
+  for (const RangeChanges::Entry* entry : removed) state.set(entry->lo, std::nullopt);
+  for (const RangeChanges::Entry* entry : inserted) state.set(entry->lo, entry->after, nullptr);  // nothing starts there any longer
 }
 
 }  // namespace
