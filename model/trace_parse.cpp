@@ -727,9 +727,9 @@ class TraceStream::Reader {
   const Trace& head() const { return parser_.head(); }
   // Hands out the step read ahead and reads the next into the other slot: two steps' storage,
   // reused for the whole trace.
-  const Step* next() {
+  Step* next() {
     if (!has_pending_) return nullptr;
-    const Step* step = &steps_[pending_];
+    Step* step = &steps_[pending_];
     pending_ ^= 1;
     has_pending_ = parser_.next_step(steps_[pending_]);
     return step;
@@ -749,7 +749,7 @@ TraceStream::TraceStream(std::istream& in, std::size_t max_line_length)
     : reader_(std::make_unique<Reader>(in, max_line_length)) {}
 TraceStream::~TraceStream() = default;
 const Trace& TraceStream::head() const { return reader_->head(); }
-const Step* TraceStream::next() { return reader_->next(); }
+Step* TraceStream::next() { return reader_->next(); }
 std::uint64_t TraceStream::bytes_read() const { return reader_->bytes_read(); }
 bool TraceStream::defines(std::string_view name) const { return reader_->defines(name); }
 

@@ -4,8 +4,6 @@
 // they were given, applies every step to the trace's variant on impl/ and takes each step's
 // change report, as the checker would; it judges nothing. Prints steps, user CPU and steps a
 // second. A benchmark with printed figures, not a test and not a verb: no model, no verdict.
-#include <sys/resource.h>
-
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -13,17 +11,12 @@
 #include <unordered_map>
 #include <variant>
 
+#include "bench/user_cpu.h"
 #include "harness/implementation.h"
 #include "model/trace_io.h"
 
 namespace iovacheck::bench {
 namespace {
-
-double user_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec) + static_cast<double>(usage.ru_utime.tv_usec) / 1e6;
-}
 
 // The pfns handed out under each name, as the checker records them; a name whose allocation
 // failed (or a free of an unknown one) leaves the step unapplied, as the checker's caller error.
