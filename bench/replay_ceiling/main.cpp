@@ -5,13 +5,12 @@
 // change report, as the checker would; it judges nothing. Prints steps, user CPU and steps a
 // second. A benchmark with printed figures, not a test and not a verb: no model, no verdict.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <unordered_map>
 #include <variant>
 
-#include "bench/user_cpu.h"
+#include "bench/trace_benchmark.h"
 #include "harness/implementation.h"
 #include "model/trace_io.h"
 
@@ -57,12 +56,7 @@ class Names {
   std::unordered_map<std::string, Pfn> pfns_;
 };
 
-int replay_unchecked(const char* path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << path << ": cannot open\n";
-    return 2;
-  }
+int replay_unchecked(std::istream& in, const char* path) {
   const double started = user_cpu_seconds();
   TraceStream stream(in);
   const auto sut = make_implementation(stream.head());
@@ -88,18 +82,5 @@ int replay_unchecked(const char* path) {
 }  // namespace iovacheck::bench
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: iovacheck_replay_ceiling TRACE...\n";
-    return 2;
-  }
-  int exit_code = 0;
-  for (int i = 1; i < argc; ++i) {
-    try {
-      exit_code = std::max(exit_code, iovacheck::bench::replay_unchecked(argv[i]));
-    } catch (const std::exception& error) {
-      std::cerr << argv[i] << ": " << error.what() << "\n";
-      exit_code = 2;
-    }
-  }
-  return exit_code;
+  return iovacheck::bench::run_on_each_trace(argc, argv, "iovacheck_replay_ceiling", iovacheck::bench::replay_unchecked);
 }

@@ -5,22 +5,16 @@
 // judges nothing. Prints steps, user CPU, steps and megabytes a second. A benchmark with printed
 // figures, not a test and not a verb.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <variant>
 
-#include "bench/user_cpu.h"
+#include "bench/trace_benchmark.h"
 #include "model/trace_io.h"
 
 namespace iovacheck::bench {
 namespace {
 
-int parse_only(const char* path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << path << ": cannot open\n";
-    return 2;
-  }
+int parse_only(std::istream& in, const char* path) {
   const double started = user_cpu_seconds();
   TraceStream stream(in);
   std::size_t steps = 0;
@@ -40,18 +34,5 @@ int parse_only(const char* path) {
 }  // namespace iovacheck::bench
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: iovacheck_trace_parse TRACE...\n";
-    return 2;
-  }
-  int exit_code = 0;
-  for (int i = 1; i < argc; ++i) {
-    try {
-      exit_code = std::max(exit_code, iovacheck::bench::parse_only(argv[i]));
-    } catch (const std::exception& error) {
-      std::cerr << argv[i] << ": " << error.what() << "\n";
-      exit_code = 2;
-    }
-  }
-  return exit_code;
+  return iovacheck::bench::run_on_each_trace(argc, argv, "iovacheck_trace_parse", iovacheck::bench::parse_only);
 }
