@@ -48,7 +48,7 @@ IovaNode* NodeSet::create(Node node) {
     made->prev->next = made;
   else
     lowest_ = made;
-  remember(made);
+  starts_.insert(made->pfn_lo, made);
   return made;
 }
 
@@ -62,7 +62,7 @@ void NodeSet::destroy(IovaNode* node) {
   else
     highest_ = node->prev;
   node->linked = false;
-  forget(node);
+  starts_.erase(node->pfn_lo);
   index_.erase(node->entry);
   std::unique_ptr<IovaNode> freed = std::move(by_entry_[node->entry]);
   if (keep_freed_nodes_) freed_.push_back(std::move(freed));
@@ -70,10 +70,8 @@ void NodeSet::destroy(IovaNode* node) {
 
 IovaNode* NodeSet::containing(Pfn pfn) const {
   // A linked node starting at pfn is what the index gives (the highest pfn_lo <= pfn).
-  if (const Recent& recent = recent_[recent_slot(pfn)]; recent.node && recent.pfn_lo == pfn) return recent.node;
-  IovaNode* const holder = at(index_.containing(pfn));
-  if (holder) remember(holder);
-  return holder;
+  if (IovaNode* const starting = starts_.find(pfn)) return starting;
+  return at(index_.containing(pfn));
 }
 
 bool NodeSet::is_linked(const IovaNode* node) const {
@@ -108,9 +106,10 @@ NodeSet::Handle NodeSet::lowest_ending_at_or_after(Pfn pfn) const {
 }
 
 void NodeSet::lower_lo(Handle handle, Pfn new_lo) {
-  forget(handle);
+  starts_.erase(handle->pfn_lo);
   index_.lower_lo(handle->entry, new_lo);
   handle->pfn_lo = new_lo;  // the same node, so every pointer to it and its links stay
+  starts_.insert(new_lo, handle);
 }
 
 std::optional<std::string> NodeSet::link_problem() const {
@@ -127,6 +126,8 @@ std::optional<std::string> NodeSet::link_problem() const {
       problem = "node " + range_text(node.pfn_lo, node.pfn_hi) + " links back to the wrong node";
     } else if (indexed.pfn_lo != node.pfn_lo || indexed.pfn_hi != node.pfn_hi || node.entry != entry) {
       problem = "node " + range_text(node.pfn_lo, node.pfn_hi) + " is indexed as " + range_text(indexed);
+    } else if (starts_.find(node.pfn_lo) != &node) {
+      problem = "node " + range_text(node.pfn_lo, node.pfn_hi) + " is not found by its start";
     }
     previous = linked;
     linked = linked ? linked->next : nullptr;
@@ -134,6 +135,7 @@ std::optional<std::string> NodeSet::link_problem() const {
   if (problem) return problem;
   if (linked) return "the node links go past the highest node to " + range_text(linked->pfn_lo, linked->pfn_hi);
   if (highest_ != previous) return "the highest node is not the last one linked";
+  if (starts_.size() != index_.size()) return "the table of node starts holds a node no longer linked";
   return std::nullopt;
 }
 

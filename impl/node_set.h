@@ -1,12 +1,12 @@
 #pragma once
 // The cached tree's node storage: the nodes in pfn_lo order, the anchor always among them.
 // Nodes are linked to their neighbours, so the first-fit walk steps to a predecessor by one
-// pointer, and an index keyed by pfn_lo (the gap-augmented AVL tree of gap_tree_avl.h) answers
-// the lookups (find, free, the retry pass's start) in O(log n) and lets the walk pass, in
-// O(log n), every node where it cannot stop (first_possible_stop). Each node is its own heap
-// allocation and the hints elsewhere are raw pointers, as in the kernel, so a hint a removal
-// leaves behind (z4) really dangles and a sanitizer build reports its use.
-#include <array>
+// pointer; an index keyed by pfn_lo (the gap-augmented AVL tree of gap_tree_avl.h) answers the
+// ordered lookups (a pfn inside a node, the retry pass's start) in O(log n) and lets the walk
+// pass, in O(log n), every node where it cannot stop (first_possible_stop); a hash table of node
+// starts (node_starts.h) answers the usual lookup, a node's own start, in O(1). Each node is its
+// own heap allocation and the hints elsewhere are raw pointers, as in the kernel, so a hint a
+// removal leaves behind (z4) really dangles and a sanitizer build reports its use.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -16,6 +16,7 @@
 
 #include "impl/domain.h"
 #include "impl/gap_tree_avl.h"
+#include "impl/node_starts.h"
 
 namespace iovacheck::impl {
 
@@ -108,22 +109,7 @@ class NodeSet {
   bool keep_freed_nodes_;
   IovaNode* lowest_ = nullptr;
   IovaNode* highest_ = nullptr;
-  // Recently created or found nodes by the pfn_lo they start at, one per slot: the pfns looked
-  // up are nearly always a node's start (an allocation's result, a free, a cached pfn handed out
-  // again soon after it was freed), and an index lookup is a dozen cache misses in a tree of
-  // thousands. The start is kept beside the node, so a slot another node took costs no miss; a
-  // node leaves its slot when it is destroyed or moved, so every node here is linked.
-  struct Recent {
-    Pfn pfn_lo = 0;
-    IovaNode* node = nullptr;
-  };
-  static constexpr std::size_t kRecentSlots = 1024;
-  static std::size_t recent_slot(Pfn pfn_lo) { return (pfn_lo * 0x9e3779b97f4a7c15ull) >> 54; }
-  void remember(IovaNode* node) const { recent_[recent_slot(node->pfn_lo)] = Recent{node->pfn_lo, node}; }
-  void forget(const IovaNode* node) {
-    if (Recent& recent = recent_[recent_slot(node->pfn_lo)]; recent.node == node) recent = Recent{};
-  }
-  mutable std::array<Recent, kRecentSlots> recent_{};
+  NodeStarts starts_;  // every linked node by its pfn_lo: containing()'s usual answer in O(1)
   IovaNode* anchor_;  // after the containers: create() fills them
 };
 
