@@ -140,10 +140,10 @@ TEST(FirstFitWalk, SkippingGapsMatchesTheLinearWalkForEveryFirstFitVariant) {
   std::uint64_t seed = 20261130;
   for (const Variant& variant : first_fit_variants()) {
     for (const Config& config : geometries) {
-      for (int run = 0; run < 3; ++run) {
+      for (int run = 0; run < 2; ++run) {
         WalkPair pair(config, variant, ++seed);
         int steps_left_after_fault = steps_past_a_fault;
-        for (int step = 0; step < 1500 && steps_left_after_fault >= 0; ++step) {
+        for (int step = 0; step < 1000 && steps_left_after_fault >= 0; ++step) {
           const std::string what = pair.step();
           const std::string where = variant_name(variant) + " start " + std::to_string(config.start_pfn) + " dma32 " +
                                     std::to_string(config.dma32_pfn) + " seed " + std::to_string(seed) + " step " +
