@@ -145,12 +145,14 @@ class GapAvl {
   Handle highest() const { return highest_in(root_); }
 
   // The caller guarantees that node overlaps no node in the tree (its pfn_lo is not taken).
-  // One descent: insert_at finds the neighbours and sets both gaps the node changes.
-  Handle insert(Node node) {
+  // One descent: insert_at finds the neighbours and sets both gaps the node changes. With
+  // predecessor, also says which node is now just below it (kEnd: none).
+  Handle insert(Node node, Handle* predecessor = nullptr) {
     const Handle h = new_slot(node, 0);
     Handle before = kEnd;
     Handle after = kEnd;
     root_ = insert_at(root_, h, before, after);
+    if (predecessor) *predecessor = before;
     return h;
   }
 

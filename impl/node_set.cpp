@@ -27,12 +27,12 @@ NodeSet::NodeSet(bool keep_freed_nodes)
     : keep_freed_nodes_(keep_freed_nodes && !kAddressSanitizer), anchor_(create(Node{kAnchorPfn, kAnchorPfn})) {}
 
 IovaNode* NodeSet::create(Node node) {
-  const Index::Handle below = index_.floor(node.pfn_lo);
-  if (below != Index::kEnd && index_.node(below).pfn_lo == node.pfn_lo) {
+  if (starts_.find(node.pfn_lo)) {
     unlinked_.push_back(std::make_unique<IovaNode>(IovaNode{node.pfn_lo, node.pfn_hi}));
     return unlinked_.back().get();
   }
-  const Index::Handle entry = index_.insert(node);
+  Index::Handle below = Index::kEnd;
+  const Index::Handle entry = index_.insert(node, &below);
   if (entry >= by_entry_.size()) by_entry_.resize(entry + 1);
   by_entry_[entry] = std::make_unique<IovaNode>(IovaNode{node.pfn_lo, node.pfn_hi});
   IovaNode* const made = by_entry_[entry].get();
