@@ -916,16 +916,15 @@ class TransitionCheck {
 
 std::optional<CallerError> caller_error_of(const ModelState& state, const Geometry& geometry, const Op& op);
 
-// Makes the state the one after an allowed step. Owner changes first, through the ranges in
-// hand (nothing has moved yet); then removals, before insertions, as a range may move to a
-// start below its old one (reserve). Removals look their range up again: whether the index
-// keeps its other entries in place across an erase is its own business.
+// Makes the state the one after an allowed step, through the ranges in hand: owner changes
+// first, then removals (the index keeps a range in place until it is erased or a range is
+// inserted), then insertions, as a range may move to a start below its old one (reserve).
 void adopt(ModelState& state, const RangeChanges& changes) {
   auto kept = [](const RangeChanges::Entry& entry) { return entry.before && entry.after && entry.after->range == entry.before->range; };
   for (const RangeChanges::Entry& entry : changes)
     if (kept(entry)) state.set(entry.lo, entry.after, entry.before);
   for (const RangeChanges::Entry& entry : changes)
-    if (entry.before && !kept(entry)) state.set(entry.lo, std::nullopt);
+    if (entry.before && !kept(entry)) state.set(entry.lo, std::nullopt, entry.before);
   for (const RangeChanges::Entry& entry : changes)
     if (entry.after && !kept(entry)) state.set(entry.lo, entry.after, nullptr);  // nothing starts there any longer
 }

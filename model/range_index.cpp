@@ -1,7 +1,9 @@
 #include "model/range_index.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <stdexcept>
+#include <type_traits>
 
 namespace iovacheck {
 
@@ -153,6 +155,13 @@ void RangeIndex::set_owner(Pfn lo, const Owner& owner) {
   nodes_[t].owned.owner = owner;
 }
 
+void RangeIndex::set_owner(const OwnedRange& held, const Owner& owner) { nodes_[index_of(held)].owned.owner = owner; }
+
+RangeIndex::Index RangeIndex::index_of(const OwnedRange& held) const {
+  static_assert(std::is_standard_layout_v<Node> && offsetof(Node, owned) == 0, "a range's address is its node's");
+  return nodes_.index_of(reinterpret_cast<const Node*>(&held));
+}
+
 // ---- Free space -----------------------------------------------------------------------------
 
 Pfn RangeIndex::room_from_aligned_start(Pfn lo, Pfn hi, unsigned order) {
@@ -201,6 +210,7 @@ RangeIndex::Index RangeIndex::rightmost_fitting(Index t, Pfn size, unsigned orde
 
 std::optional<Range> RangeIndex::highest_placement(Pfn start_pfn, const Request& request) const {
   if (request.size == 0) return std::nullopt;
+  refresh(root_);
   const unsigned order = request.aligned ? order_base_2(request.size) : 0;
   // The gap reaching the limit (below the first range starting above it) is clipped by the
   // limit, so it is judged exactly; every lower gap lies wholly below the limit and the
@@ -256,23 +266,23 @@ RangeIndex::Index RangeIndex::walk_to_successor(Pfn key, Path& path) const {
   return floor;
 }
 
-// Gives the path's last node a gap with a new bottom, and refreshes the aggregates up the path.
+// Gives the path's last node a gap with a new bottom: its aggregates and its ancestors' are stale.
 void RangeIndex::set_gap_lo(const Path& to_node, Pfn gap_lo) {
-  std::size_t depth = to_node.depth - 1;
-  const Index t = to_node.nodes[depth];
-  nodes_[t].gap_lo = gap_lo;
-  pull(t);
-  // An ancestor's aggregates depend on its own gap (unchanged) and its children's aggregates:
-  // once one comes out as it was, every one above it does too.
-  while (depth > 0 && pull_changed(to_node.nodes[--depth])) {
-  }
+  nodes_[to_node.nodes[to_node.depth - 1]].gap_lo = gap_lo;
+  mark_stale(to_node.nodes, to_node.depth);
 }
 
-bool RangeIndex::pull_changed(Index t) {
-  const Pfn longest = nodes_[t].longest;
-  const std::uint64_t shortfalls = nodes_[t].shortfalls;
+void RangeIndex::mark_stale(const Index* path, std::size_t depth) {
+  while (depth > 0 && !nodes_[path[depth - 1]].stale) nodes_[path[--depth]].stale = true;
+}
+
+// Children before their parent; a node that is not stale has no stale descendant.
+void RangeIndex::refresh(Index t) const {
+  if (t == kNone || !nodes_[t].stale) return;
+  refresh(nodes_[t].left);
+  refresh(nodes_[t].right);
   pull(t);
-  return nodes_[t].longest != longest || nodes_[t].shortfalls != shortfalls;
+  nodes_[t].stale = false;
 }
 
 // ---- The treap ------------------------------------------------------------------------------
@@ -286,15 +296,14 @@ RangeIndex::Index RangeIndex::make(const OwnedRange& owned, Pfn gap_lo) {
   node.owned = owned;
   node.gap_lo = gap_lo;
   node.priority = static_cast<std::uint32_t>(mixed ^ (mixed >> 31));
-  const Index t = nodes_.acquire(node);
-  pull(t);
-  return t;
+  node.stale = true;
+  return nodes_.acquire(node);
 }
 
-// Computed in a local and written once: the hottest function of a step.
-void RangeIndex::pull(Index t) {
+// Computed in a local and written once.
+void RangeIndex::pull(Index t) const {
   static_assert(sizeof(OwnedRange) != 48 || sizeof(Node) == 88, "docs/benchmarks.md gives a node's size");
-  Node& node = nodes_[t];
+  const Node& node = nodes_[t];
   Aggregate aggregate = Aggregate::of_gap(node.gap_lo, node.owned.range.lo - node.gap_lo);
   if (node.left != kNone) aggregate = Aggregate::combine(aggregate, {nodes_[node.left].longest, nodes_[node.left].shortfalls});
   if (node.right != kNone) aggregate = Aggregate::combine(aggregate, {nodes_[node.right].longest, nodes_[node.right].shortfalls});
@@ -314,7 +323,7 @@ void RangeIndex::split(Index t, Pfn key, Index& below, Index& rest) {
     split(nodes_[t].left, key, below, nodes_[t].left);
     rest = t;
   }
-  pull(t);
+  nodes_[t].stale = true;  // its subtree changed; its new ancestors are marked by the caller
 }
 
 RangeIndex::Index RangeIndex::merge(Index a, Index b) {
@@ -322,16 +331,15 @@ RangeIndex::Index RangeIndex::merge(Index a, Index b) {
   if (b == kNone) return a;
   if (nodes_[a].priority > nodes_[b].priority) {
     nodes_[a].right = merge(nodes_[a].right, b);
-    pull(a);
+    nodes_[a].stale = true;  // as in split
     return a;
   }
   nodes_[b].left = merge(a, nodes_[b].left);
-  pull(b);
+  nodes_[b].stale = true;
   return b;
 }
 
-// Treap insertion and removal along one path, refreshing the aggregates above it only as far
-// as they change.
+// Treap insertion and removal along one path, marking the nodes above it stale.
 void RangeIndex::insert_node(Index fresh) {
   const Pfn key = nodes_[fresh].owned.range.lo;
   Index path[kMaxDepth];
@@ -344,11 +352,8 @@ void RangeIndex::insert_node(Index fresh) {
     link = key < node.owned.range.lo ? &node.left : &node.right;
   }
   split(*link, key, nodes_[fresh].left, nodes_[fresh].right);
-  pull(fresh);
   *link = fresh;
-  // Every ancestor's subtree gained the new range's gap, and lost nothing.
-  while (depth > 0 && raise(path[--depth], fresh)) {
-  }
+  mark_stale(path, depth);
 }
 
 Pfn RangeIndex::erase_node(Pfn lo) {
@@ -365,20 +370,8 @@ Pfn RangeIndex::erase_node(Pfn lo) {
   if (gone == kNone) throw std::logic_error("RangeIndex::erase: no range starts at " + hex(lo));
   *link = merge(nodes_[gone].left, nodes_[gone].right);
   nodes_.release(gone);
-  while (depth > 0 && pull_changed(path[--depth])) {
-  }
+  mark_stale(path, depth);
   return nodes_[gone].gap_lo;  // a released slot stays readable until it is reused
-}
-
-// Raises t's aggregates to cover those of `source`, a node of its subtree; whether they changed.
-bool RangeIndex::raise(Index t, Index source) {
-  Node& node = nodes_[t];
-  const Aggregate before{node.longest, node.shortfalls};
-  const Aggregate after = Aggregate::combine(before, {nodes_[source].longest, nodes_[source].shortfalls});
-  if (after == before) return false;
-  node.longest = after.longest;
-  node.shortfalls = after.shortfalls;
-  return true;
 }
 
 }  // namespace iovacheck

@@ -29,6 +29,9 @@ class SlotPool {
   Index acquire(const T& value);
   // Gives the slot back; its value stays readable until the slot is acquired again.
   void release(Index slot) { free_.push_back(slot); }
+  // The slot whose value `value` is (an address this pool handed out through operator[]).
+  // Throws std::logic_error for any other address.
+  Index index_of(const T* value) const;
 
   // Heap bytes held: the array's capacity and the free list's.
   std::size_t bytes() const { return slots_.capacity() * sizeof(T) + free_.capacity() * sizeof(Index); }
@@ -37,6 +40,17 @@ class SlotPool {
   std::vector<T> slots_;  // slots_[0] is the unused "none" once anything was acquired
   std::vector<Index> free_;
 };
+
+template <class T>
+typename SlotPool<T>::Index SlotPool<T>::index_of(const T* value) const {
+  // Compared as addresses, not by subtracting pointers, so a stray one is refused, not undefined.
+  const auto address = reinterpret_cast<std::uintptr_t>(value);
+  const auto first = reinterpret_cast<std::uintptr_t>(slots_.data());
+  const std::uintptr_t offset = address - first;
+  if (address < first || offset % sizeof(T) != 0 || offset / sizeof(T) == 0 || offset / sizeof(T) >= slots_.size())
+    throw std::logic_error("SlotPool::index_of: not the address of a slot");
+  return static_cast<Index>(offset / sizeof(T));
+}
 
 template <class T>
 typename SlotPool<T>::Index SlotPool<T>::acquire(const T& value) {
