@@ -14,12 +14,20 @@
 
 namespace iovacheck {
 
+inline constexpr std::size_t kMinGrowth = 64;
+
+// Makes room for one more element by an eighth of the capacity (at least kMinGrowth), not by
+// doubling.
+template <class T>
+void grow_by_an_eighth(std::vector<T>& slots) {
+  if (slots.size() == slots.capacity()) slots.reserve(slots.capacity() + std::max(slots.capacity() / 8, kMinGrowth));
+}
+
 template <class T>
 class SlotPool {
  public:
   using Index = std::uint32_t;
   static constexpr Index kNone = 0;
-  static constexpr std::size_t kMinGrowth = 64;
 
   T& operator[](Index slot) { return slots_[slot]; }
   const T& operator[](Index slot) const { return slots_[slot]; }
@@ -63,7 +71,7 @@ typename SlotPool<T>::Index SlotPool<T>::acquire(const T& value) {
   }
   if (slots_.empty()) slots_.emplace_back();  // slot 0
   if (slots_.size() > Index(-1)) throw std::length_error("SlotPool: more than 2^32 - 1 slots");
-  if (slots_.size() == slots_.capacity()) slots_.reserve(slots_.capacity() + std::max(slots_.capacity() / 8, kMinGrowth));
+  grow_by_an_eighth(slots_);
   slots_.push_back(value);
   return static_cast<Index>(slots_.size() - 1);
 }
