@@ -64,7 +64,7 @@ void ModelState::set(Pfn lo, const std::optional<OwnedRange>& range, const Owned
   if (current && current->range.lo != lo) throw std::logic_error("ModelState::set: the range in hand does not start at " + hex(lo));
   if (current && range && current->range == range->range) {
     unindex_owner(*current);  // the same pages change hands: the free space stays as it is
-    ranges_.set_owner(lo, range->owner);
+    ranges_.set_owner(*current, range->owner);
     index_owner(*range);
     return;
   }

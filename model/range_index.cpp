@@ -1,7 +1,9 @@
 #include "model/range_index.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <stdexcept>
+#include <type_traits>
 
 namespace iovacheck {
 
@@ -57,18 +59,18 @@ RangeIndex::RangeIndex() = default;
 
 RangeIndex::Index RangeIndex::find(Pfn lo) const {
   Index t = root_;
-  while (t != kNone && nodes_[t].owned.range.lo != lo) t = lo < nodes_[t].owned.range.lo ? nodes_[t].left : nodes_[t].right;
+  while (t != kNone && links_[t].lo != lo) t = lo < links_[t].lo ? links_[t].left : links_[t].right;
   return t;
 }
 
 RangeIndex::Index RangeIndex::floor(Pfn pfn) const {
   Index best = kNone;
   for (Index t = root_; t != kNone;) {
-    if (nodes_[t].owned.range.lo <= pfn) {
+    if (links_[t].lo <= pfn) {
       best = t;
-      t = nodes_[t].right;
+      t = links_[t].right;
     } else {
-      t = nodes_[t].left;
+      t = links_[t].left;
     }
   }
   return best;
@@ -77,12 +79,12 @@ RangeIndex::Index RangeIndex::floor(Pfn pfn) const {
 void RangeIndex::neighbours(Pfn pfn, Index& floor, Index& above) const {
   floor = above = kNone;
   for (Index t = root_; t != kNone;) {
-    if (nodes_[t].owned.range.lo <= pfn) {
+    if (links_[t].lo <= pfn) {
       floor = t;
-      t = nodes_[t].right;
+      t = links_[t].right;
     } else {
       above = t;
-      t = nodes_[t].left;
+      t = links_[t].left;
     }
   }
 }
@@ -90,11 +92,11 @@ void RangeIndex::neighbours(Pfn pfn, Index& floor, Index& above) const {
 RangeIndex::Index RangeIndex::first_above_index(Pfn pfn) const {
   Index best = kNone;
   for (Index t = root_; t != kNone;) {
-    if (nodes_[t].owned.range.lo > pfn) {
+    if (links_[t].lo > pfn) {
       best = t;
-      t = nodes_[t].left;
+      t = links_[t].left;
     } else {
-      t = nodes_[t].right;
+      t = links_[t].right;
     }
   }
   return best;
@@ -131,7 +133,7 @@ void RangeIndex::insert(const OwnedRange& owned) {
   const Index above = to_above.depth == 0 ? kNone : to_above.nodes[to_above.depth - 1];
   const Pfn free_from = below == kNone ? 0 : nodes_[below].owned.range.hi + 1;
   const bool fits = (below == kNone || (nodes_[below].owned.range.hi < range.lo)) &&
-                    (above == kNone || range.hi < nodes_[above].owned.range.lo);
+                    (above == kNone || range.hi < links_[above].lo);
   if (!fits) throw std::logic_error("RangeIndex::insert: " + to_string(range) + " is not inside free space");
   if (above != kNone) set_gap_lo(to_above, range.hi + 1);
   insert_node(make(owned, free_from));
@@ -151,6 +153,13 @@ void RangeIndex::set_owner(Pfn lo, const Owner& owner) {
   const Index t = find(lo);
   if (t == kNone) throw std::logic_error("RangeIndex::set_owner: no range starts at " + hex(lo));
   nodes_[t].owned.owner = owner;
+}
+
+void RangeIndex::set_owner(const OwnedRange& held, const Owner& owner) { nodes_[index_of(held)].owned.owner = owner; }
+
+RangeIndex::Index RangeIndex::index_of(const OwnedRange& held) const {
+  static_assert(std::is_standard_layout_v<Node> && offsetof(Node, owned) == 0, "a range's address is its node's");
+  return nodes_.index_of(reinterpret_cast<const Node*>(&held));
 }
 
 // ---- Free space -----------------------------------------------------------------------------
@@ -178,22 +187,22 @@ bool RangeIndex::gap_may_fit(Index t, Pfn size, unsigned order) const {
 
 // The highest gap of t's subtree below a range with lo < bound that may fit; kNone when none.
 RangeIndex::Index RangeIndex::rightmost_fitting_below(Index t, Pfn bound, Pfn size, unsigned order) const {
-  while (t != kNone && nodes_[t].owned.range.lo >= bound) t = nodes_[t].left;
+  while (t != kNone && links_[t].lo >= bound) t = links_[t].left;
   if (t == kNone) return kNone;
-  if (Index found = rightmost_fitting_below(nodes_[t].right, bound, size, order); found != kNone) return found;
+  if (Index found = rightmost_fitting_below(links_[t].right, bound, size, order); found != kNone) return found;
   if (gap_may_fit(t, size, order)) return t;
-  return rightmost_fitting(nodes_[t].left, size, order);
+  return rightmost_fitting(links_[t].left, size, order);
 }
 
 // The highest gap of t's whole subtree that may fit.
 RangeIndex::Index RangeIndex::rightmost_fitting(Index t, Pfn size, unsigned order) const {
   while (subtree_may_fit(t, size, order)) {
-    if (subtree_may_fit(nodes_[t].right, size, order)) {
-      t = nodes_[t].right;
+    if (subtree_may_fit(links_[t].right, size, order)) {
+      t = links_[t].right;
     } else if (gap_may_fit(t, size, order)) {
       return t;
     } else {
-      t = nodes_[t].left;
+      t = links_[t].left;
     }
   }
   return kNone;
@@ -201,6 +210,7 @@ RangeIndex::Index RangeIndex::rightmost_fitting(Index t, Pfn size, unsigned orde
 
 std::optional<Range> RangeIndex::highest_placement(Pfn start_pfn, const Request& request) const {
   if (request.size == 0) return std::nullopt;
+  refresh(root_);
   const unsigned order = request.aligned ? order_base_2(request.size) : 0;
   // The gap reaching the limit (below the first range starting above it) is clipped by the
   // limit, so it is judged exactly; every lower gap lies wholly below the limit and the
@@ -245,59 +255,70 @@ RangeIndex::Index RangeIndex::walk_to_successor(Pfn key, Path& path) const {
   for (Index t = root_; t != kNone;) {
     if (depth == kMaxDepth) throw std::logic_error("RangeIndex: the treap is too deep");
     path.nodes[depth++] = t;
-    if (nodes_[t].owned.range.lo <= key) {
+    if (links_[t].lo <= key) {
       floor = t;
-      t = nodes_[t].right;
+      t = links_[t].right;
     } else {
       path.depth = depth;
-      t = nodes_[t].left;
+      t = links_[t].left;
     }
   }
   return floor;
 }
 
-// Gives the path's last node a gap with a new bottom, and refreshes the aggregates up the path.
+// Gives the path's last node a gap with a new bottom: its aggregates and its ancestors' are stale.
 void RangeIndex::set_gap_lo(const Path& to_node, Pfn gap_lo) {
-  std::size_t depth = to_node.depth - 1;
-  const Index t = to_node.nodes[depth];
-  nodes_[t].gap_lo = gap_lo;
-  pull(t);
-  // An ancestor's aggregates depend on its own gap (unchanged) and its children's aggregates:
-  // once one comes out as it was, every one above it does too.
-  while (depth > 0 && pull_changed(to_node.nodes[--depth])) {
-  }
+  nodes_[to_node.nodes[to_node.depth - 1]].gap_lo = gap_lo;
+  mark_stale(to_node.nodes, to_node.depth);
 }
 
-bool RangeIndex::pull_changed(Index t) {
-  const Pfn longest = nodes_[t].longest;
-  const std::uint64_t shortfalls = nodes_[t].shortfalls;
+void RangeIndex::mark_stale(const Index* path, std::size_t depth) {
+  while (depth > 0 && !nodes_[path[depth - 1]].stale) nodes_[path[--depth]].stale = true;
+}
+
+// Children before their parent; a node that is not stale has no stale descendant.
+void RangeIndex::refresh(Index t) const {
+  if (t == kNone || !nodes_[t].stale) return;
+  refresh(links_[t].left);
+  refresh(links_[t].right);
   pull(t);
-  return nodes_[t].longest != longest || nodes_[t].shortfalls != shortfalls;
+  nodes_[t].stale = false;
 }
 
 // ---- The treap ------------------------------------------------------------------------------
 
-RangeIndex::Index RangeIndex::make(const OwnedRange& owned, Pfn gap_lo) {
-  seed_ += 0x9e3779b97f4a7c15ull;  // splitmix64: a deterministic priority per node
-  std::uint64_t mixed = seed_;
+// splitmix64's finalizer of the slot: a slot's priority owes nothing to the key it holds, which
+// is all a treap's balance asks, and the walks that compare priorities read no node for it.
+std::uint32_t RangeIndex::priority(Index t) {
+  std::uint64_t mixed = (std::uint64_t{t} + 1) * 0x9e3779b97f4a7c15ull;
   mixed = (mixed ^ (mixed >> 30)) * 0xbf58476d1ce4e5b9ull;
   mixed = (mixed ^ (mixed >> 27)) * 0x94d049bb133111ebull;
+  return static_cast<std::uint32_t>(mixed ^ (mixed >> 31));
+}
+
+RangeIndex::Index RangeIndex::make(const OwnedRange& owned, Pfn gap_lo) {
   Node node{};
   node.owned = owned;
   node.gap_lo = gap_lo;
-  node.priority = static_cast<std::uint32_t>(mixed ^ (mixed >> 31));
+  node.stale = true;
   const Index t = nodes_.acquire(node);
-  pull(t);
+  if (links_.empty()) links_.emplace_back();  // slot 0, as in the nodes' pool
+  if (t == links_.size()) {
+    grow_by_an_eighth(links_);
+    links_.emplace_back();
+  }
+  links_[t] = Link{owned.range.lo, kNone, kNone};
   return t;
 }
 
-// Computed in a local and written once: the hottest function of a step.
-void RangeIndex::pull(Index t) {
-  static_assert(sizeof(OwnedRange) != 48 || sizeof(Node) == 88, "docs/benchmarks.md gives a node's size");
-  Node& node = nodes_[t];
+// Computed in a local and written once.
+void RangeIndex::pull(Index t) const {
+  static_assert(sizeof(OwnedRange) != 48 || (sizeof(Node) == 80 && sizeof(Link) == 16), "docs/architecture.md gives a node's size");
+  const Node& node = nodes_[t];
   Aggregate aggregate = Aggregate::of_gap(node.gap_lo, node.owned.range.lo - node.gap_lo);
-  if (node.left != kNone) aggregate = Aggregate::combine(aggregate, {nodes_[node.left].longest, nodes_[node.left].shortfalls});
-  if (node.right != kNone) aggregate = Aggregate::combine(aggregate, {nodes_[node.right].longest, nodes_[node.right].shortfalls});
+  const Link& link = links_[t];
+  if (link.left != kNone) aggregate = Aggregate::combine(aggregate, {nodes_[link.left].longest, nodes_[link.left].shortfalls});
+  if (link.right != kNone) aggregate = Aggregate::combine(aggregate, {nodes_[link.right].longest, nodes_[link.right].shortfalls});
   node.longest = aggregate.longest;
   node.shortfalls = aggregate.shortfalls;
 }
@@ -307,78 +328,63 @@ void RangeIndex::split(Index t, Pfn key, Index& below, Index& rest) {
     below = rest = kNone;
     return;
   }
-  if (nodes_[t].owned.range.lo < key) {
-    split(nodes_[t].right, key, nodes_[t].right, rest);
+  if (links_[t].lo < key) {
+    split(links_[t].right, key, links_[t].right, rest);
     below = t;
   } else {
-    split(nodes_[t].left, key, below, nodes_[t].left);
+    split(links_[t].left, key, below, links_[t].left);
     rest = t;
   }
-  pull(t);
+  nodes_[t].stale = true;  // its subtree changed; its new ancestors are marked by the caller
 }
 
 RangeIndex::Index RangeIndex::merge(Index a, Index b) {
   if (a == kNone) return b;
   if (b == kNone) return a;
-  if (nodes_[a].priority > nodes_[b].priority) {
-    nodes_[a].right = merge(nodes_[a].right, b);
-    pull(a);
+  if (priority(a) > priority(b)) {
+    links_[a].right = merge(links_[a].right, b);
+    nodes_[a].stale = true;  // as in split
     return a;
   }
-  nodes_[b].left = merge(a, nodes_[b].left);
-  pull(b);
+  links_[b].left = merge(a, links_[b].left);
+  nodes_[b].stale = true;
   return b;
 }
 
-// Treap insertion and removal along one path, refreshing the aggregates above it only as far
-// as they change.
+// Treap insertion and removal along one path, marking the nodes above it stale.
 void RangeIndex::insert_node(Index fresh) {
-  const Pfn key = nodes_[fresh].owned.range.lo;
+  const Pfn key = links_[fresh].lo;
   Index path[kMaxDepth];
   std::size_t depth = 0;
   Index* link = &root_;
-  while (*link != kNone && nodes_[*link].priority >= nodes_[fresh].priority) {
+  const std::uint32_t fresh_priority = priority(fresh);
+  while (*link != kNone && priority(*link) >= fresh_priority) {
     if (depth == kMaxDepth) throw std::logic_error("RangeIndex: the treap is too deep");
     path[depth++] = *link;
-    Node& node = nodes_[*link];
-    link = key < node.owned.range.lo ? &node.left : &node.right;
+    Link& node = links_[*link];
+    link = key < node.lo ? &node.left : &node.right;
   }
-  split(*link, key, nodes_[fresh].left, nodes_[fresh].right);
-  pull(fresh);
+  split(*link, key, links_[fresh].left, links_[fresh].right);
   *link = fresh;
-  // Every ancestor's subtree gained the new range's gap, and lost nothing.
-  while (depth > 0 && raise(path[--depth], fresh)) {
-  }
+  mark_stale(path, depth);
 }
 
 Pfn RangeIndex::erase_node(Pfn lo) {
   Index path[kMaxDepth];
   std::size_t depth = 0;
   Index* link = &root_;
-  while (*link != kNone && nodes_[*link].owned.range.lo != lo) {
+  while (*link != kNone && links_[*link].lo != lo) {
     if (depth == kMaxDepth) throw std::logic_error("RangeIndex: the treap is too deep");
     path[depth++] = *link;
-    Node& node = nodes_[*link];
-    link = lo < node.owned.range.lo ? &node.left : &node.right;
+    Link& node = links_[*link];
+    link = lo < node.lo ? &node.left : &node.right;
   }
   const Index gone = *link;
   if (gone == kNone) throw std::logic_error("RangeIndex::erase: no range starts at " + hex(lo));
-  *link = merge(nodes_[gone].left, nodes_[gone].right);
+  *link = merge(links_[gone].left, links_[gone].right);
   nodes_.release(gone);
-  while (depth > 0 && pull_changed(path[--depth])) {
-  }
+  mark_stale(path, depth);
   return nodes_[gone].gap_lo;  // a released slot stays readable until it is reused
-}
-
-// Raises t's aggregates to cover those of `source`, a node of its subtree; whether they changed.
-bool RangeIndex::raise(Index t, Index source) {
-  Node& node = nodes_[t];
-  const Aggregate before{node.longest, node.shortfalls};
-  const Aggregate after = Aggregate::combine(before, {nodes_[source].longest, nodes_[source].shortfalls});
-  if (after == before) return false;
-  node.longest = after.longest;
-  node.shortfalls = after.shortfalls;
-  return true;
 }
 
 }  // namespace iovacheck

@@ -8,6 +8,16 @@
 // and two trees' worth of cache misses a step.) Written from the spec's arithmetic alone
 // (model/request.h), never shared with impl/.
 //
+// The per-subtree aggregates serve only highest_placement(), which the model asks when an
+// allocation fails; most steps never do. So an update does not recompute them: it marks the
+// nodes whose aggregates it invalidated as stale, and with each every ancestor (stale nodes are
+// closed upward, so marking stops at the first node already stale), and highest_placement()
+// first recomputes exactly the stale ones, children before parents. A query pays for the updates
+// since the previous one, each at most its path: O(log n) per update, amortized, as before, and
+// nothing for a run of steps that asks none. (Recomputing them along the path on every update
+// was a third of the index's cost on long traces.) Not safe for concurrent readers: a query may
+// write the aggregates.
+//
 // Free space is what lies below some range and above the one before it: the model's anchor at
 // 2^64-1 is always the highest range, so every free pfn lies in some gap.
 #include <cstdint>
@@ -29,6 +39,8 @@ class RangeIndex {
   RangeIndex();  // no ranges
 
   // ---- Ranges
+  // A range returned by the lookups below stays at its address until it is erased or a range is
+  // inserted (the nodes' array may grow): a step may erase ranges it holds one after another.
   std::size_t size() const { return count_; }
   const OwnedRange* at(Pfn lo) const;        // the range starting at lo
   const OwnedRange* holding(Pfn pfn) const;  // the range holding pfn
@@ -41,6 +53,8 @@ class RangeIndex {
   void erase(Pfn lo);
   // Gives the range starting at lo a new owner; its pages stay where they are.
   void set_owner(Pfn lo, const Owner& owner);
+  // The same for a range in hand, with no walk: `held` is a range this index returned.
+  void set_owner(const OwnedRange& held, const Owner& owner);
   // Calls visit(owned) for every range ascending, until visit returns false.
   template <class Visit>
   void for_each(Visit visit) const;
@@ -54,7 +68,7 @@ class RangeIndex {
   // Every gap ascending (for tests and whole-state checks).
   std::vector<Range> gaps() const;
 
-  std::size_t bytes() const { return nodes_.bytes(); }
+  std::size_t bytes() const { return nodes_.bytes() + links_.capacity() * sizeof(Link); }
 
  private:
   using Index = std::uint32_t;  // a node's slot in nodes_
@@ -68,21 +82,32 @@ class RangeIndex {
   // lies fewer than 2^k pages above its bottom, or the gap is shorter than 2^k), so it is kept
   // as that shortfall, one byte per order in one word, exact: 16 bytes where eight 64-bit counts
   // took 64, and combining two subtrees' is a few word operations on all orders at once
-  // (range_index.cpp's Aggregate).
-  struct Node {  // 88 bytes
-    OwnedRange owned;
+  // (range_index.cpp's Aggregate). The aggregates are valid only where the node is not stale
+  // (refresh()), and mutable: a const query refreshes them. The key and the links are apart, in
+  // links_ (Link).
+  struct Node {  // 80 bytes
+    OwnedRange owned;  // first: a range's address is its node's (index_of)
     Pfn gap_lo;   // the free gap below the range is [gap_lo, owned.range.lo - 1]; none when equal
-    Pfn longest;  // the subtree's longest gap, in pages: order 0's room
-    std::uint64_t shortfalls;  // byte k - 1 for order k in 1..7: longest minus order k's room
-    Index left;
-    Index right;
-    std::uint32_t priority;
+    mutable Pfn longest;  // the subtree's longest gap, in pages: order 0's room
+    mutable std::uint64_t shortfalls;  // byte k - 1 for order k in 1..7: longest minus order k's room
+    mutable bool stale;  // the aggregates need recomputing; then so do every ancestor's
 
     bool has_gap() const { return gap_lo < owned.range.lo; }
     Range gap() const { return Range{gap_lo, owned.range.lo - 1}; }
     Pfn room(unsigned order) const { return order == 0 ? longest : longest - ((shortfalls >> (8 * (order - 1))) & 0xff); }
   };
 
+  // What a walk reads of a node, kept apart from the rest in an array of its own: 16 bytes, four
+  // to a cache line, so a walk reads one line a node from an array a sixth the nodes' size. (In
+  // one 88-byte node the key and the links lay in two lines: two misses a node on a lookup of
+  // a range not used lately, most of a lookup's time in thousands of ranges.)
+  struct Link {
+    Pfn lo;  // the range's start, the key: owned.range.lo
+    Index left;
+    Index right;
+  };
+
+  static std::uint32_t priority(Index t);  // the treap's heap order, derived from the slot
   static Pfn room_from_aligned_start(Pfn lo, Pfn hi, unsigned order);
   static Pfn gap_room(const Node& node, unsigned order);
   bool subtree_may_fit(Index t, Pfn size, unsigned order) const;
@@ -93,6 +118,7 @@ class RangeIndex {
   Index first_above_index(Pfn pfn) const;  // the range with the smallest lo > pfn
   void neighbours(Pfn pfn, Index& floor, Index& above) const;  // both of the above, in one walk
   Index find(Pfn lo) const;
+  Index index_of(const OwnedRange& held) const;  // the node of a range this index returned
 
   struct Path {  // nodes from the root down
     Index nodes[kMaxDepth];
@@ -101,20 +127,22 @@ class RangeIndex {
   // Records the path down to the range with the smallest lo > key (empty when none) and returns
   // the range with the largest lo <= key (the one starting at key, if any).
   Index walk_to_successor(Pfn key, Path& path) const;
-  void set_gap_lo(const Path& to_node, Pfn gap_lo);  // moves the bottom of a range's gap; refreshes its path
+  void set_gap_lo(const Path& to_node, Pfn gap_lo);  // moves the bottom of a range's gap; marks its path stale
   void insert_node(Index fresh);
   Pfn erase_node(Pfn lo);  // unlinks the range starting at lo; returns the bottom of its gap
-  bool raise(Index t, Index source);
   Index make(const OwnedRange& owned, Pfn gap_lo);
-  void pull(Index t);
-  bool pull_changed(Index t);  // pulls; whether the aggregates changed
+  // Marks the last of `depth` nodes from the root down stale, and its ancestors up to the first
+  // one already stale (whose ancestors are stale already).
+  void mark_stale(const Index* path, std::size_t depth);
+  void refresh(Index t) const;  // recomputes the stale aggregates of t's subtree
+  void pull(Index t) const;     // recomputes t's aggregates from its gap and its children's
   void split(Index t, Pfn key, Index& below, Index& rest);  // below: lo < key
   Index merge(Index a, Index b);
 
   SlotPool<Node> nodes_;  // grows by an eighth: little slack
+  std::vector<Link> links_;  // links_[t] is node t's, grown with nodes_
   Index root_ = kNone;
   std::size_t count_ = 0;
-  std::uint64_t seed_ = 0x9e3779b97f4a7c15ull;
 };
 
 template <class Visit>
@@ -125,11 +153,11 @@ void RangeIndex::for_each(Visit visit) const {
     while (t != kNone) {
       if (depth == std::size(stack)) throw std::logic_error("RangeIndex: the treap is too deep");
       stack[depth++] = t;
-      t = nodes_[t].left;
+      t = links_[t].left;
     }
     t = stack[--depth];
     if (!visit(nodes_[t].owned)) return;
-    t = nodes_[t].right;
+    t = links_[t].right;
   }
 }
 

@@ -14,12 +14,20 @@
 
 namespace iovacheck {
 
+inline constexpr std::size_t kMinGrowth = 64;
+
+// Makes room for one more element by an eighth of the capacity (at least kMinGrowth), not by
+// doubling.
+template <class T>
+void grow_by_an_eighth(std::vector<T>& slots) {
+  if (slots.size() == slots.capacity()) slots.reserve(slots.capacity() + std::max(slots.capacity() / 8, kMinGrowth));
+}
+
 template <class T>
 class SlotPool {
  public:
   using Index = std::uint32_t;
   static constexpr Index kNone = 0;
-  static constexpr std::size_t kMinGrowth = 64;
 
   T& operator[](Index slot) { return slots_[slot]; }
   const T& operator[](Index slot) const { return slots_[slot]; }
@@ -29,6 +37,9 @@ class SlotPool {
   Index acquire(const T& value);
   // Gives the slot back; its value stays readable until the slot is acquired again.
   void release(Index slot) { free_.push_back(slot); }
+  // The slot whose value `value` is (an address this pool handed out through operator[]).
+  // Throws std::logic_error for any other address.
+  Index index_of(const T* value) const;
 
   // Heap bytes held: the array's capacity and the free list's.
   std::size_t bytes() const { return slots_.capacity() * sizeof(T) + free_.capacity() * sizeof(Index); }
@@ -37,6 +48,17 @@ class SlotPool {
   std::vector<T> slots_;  // slots_[0] is the unused "none" once anything was acquired
   std::vector<Index> free_;
 };
+
+template <class T>
+typename SlotPool<T>::Index SlotPool<T>::index_of(const T* value) const {
+  // Compared as addresses, not by subtracting pointers, so a stray one is refused, not undefined.
+  const auto address = reinterpret_cast<std::uintptr_t>(value);
+  const auto first = reinterpret_cast<std::uintptr_t>(slots_.data());
+  const std::uintptr_t offset = address - first;
+  if (address < first || offset % sizeof(T) != 0 || offset / sizeof(T) == 0 || offset / sizeof(T) >= slots_.size())
+    throw std::logic_error("SlotPool::index_of: not the address of a slot");
+  return static_cast<Index>(offset / sizeof(T));
+}
 
 template <class T>
 typename SlotPool<T>::Index SlotPool<T>::acquire(const T& value) {
@@ -49,7 +71,7 @@ typename SlotPool<T>::Index SlotPool<T>::acquire(const T& value) {
   }
   if (slots_.empty()) slots_.emplace_back();  // slot 0
   if (slots_.size() > Index(-1)) throw std::length_error("SlotPool: more than 2^32 - 1 slots");
-  if (slots_.size() == slots_.capacity()) slots_.reserve(slots_.capacity() + std::max(slots_.capacity() / 8, kMinGrowth));
+  grow_by_an_eighth(slots_);
   slots_.push_back(value);
   return static_cast<Index>(slots_.size() - 1);
 }

@@ -52,6 +52,13 @@ struct ChangeReport {
   std::vector<CachedPfn> cached_new;   // cache entries after, not before
   bool complete = true;                // false: the implementation cannot tell; observe the whole state
 
+  // How many entries each list holds.
+  struct Sizes {
+    std::size_t nodes_gone = 0, nodes_new = 0, cached_gone = 0, cached_new = 0;
+    friend bool operator==(const Sizes&, const Sizes&) = default;
+  };
+  Sizes sizes() const { return {nodes_gone.size(), nodes_new.size(), cached_gone.size(), cached_new.size()}; }
+
   // Empties the lists, keeping their storage.
   void reset(bool complete_report) {
     nodes_gone.clear();

@@ -423,5 +423,72 @@ TEST(ModelSnapshot, SnapshotNodesAreAllocatedRanges) {
   EXPECT_FALSE(model.caller_error(Free{{0x15, ""}}));
 }
 
+// A step whose report is exactly the difference its one allowed way makes is judged by a lookup
+// per entry (TransitionCheck::is_exactly_reported); every report one entry away from it that
+// shows another state after the step must still be a violation, found by the ordered comparison.
+// (A report naming as gone a node that was not there, or a node twice, shows the same state; a
+// gone cache entry stands for its pfn's entry before the step.)
+struct ReportedStep {
+  std::string what;
+  Model before;
+  Op op;
+  Outcome outcome;
+  ChangeReport exact;
+};
+
+std::vector<ChangeReport> one_entry_away(const ChangeReport& exact) {
+  std::vector<ChangeReport> reports;
+  auto with = [&](auto edit) {
+    ChangeReport report = exact;
+    edit(report);
+    reports.push_back(report);
+  };
+  with([](ChangeReport& report) { report.nodes_gone.push_back(kAnchor); });  // a node the step kept
+  with([](ChangeReport& report) { report.nodes_new.push_back({0x10, 0x10}); });
+  with([](ChangeReport& report) { report.cached_gone.push_back(on_cpu(0x10, 0, 0)); });  // an entry never cached
+  with([](ChangeReport& report) { report.cached_new.push_back(on_cpu(0x10, 0, 0)); });
+  for (auto list : {&ChangeReport::nodes_gone, &ChangeReport::nodes_new})
+    for (std::size_t i = 0; i < (exact.*list).size(); ++i) {
+      with([&](ChangeReport& report) { (report.*list).erase((report.*list).begin() + static_cast<std::ptrdiff_t>(i)); });
+      with([&](ChangeReport& report) { ++(report.*list)[i].hi; });
+    }
+  for (auto list : {&ChangeReport::cached_gone, &ChangeReport::cached_new})
+    for (std::size_t i = 0; i < (exact.*list).size(); ++i) {
+      with([&](ChangeReport& report) { (report.*list).erase((report.*list).begin() + static_cast<std::ptrdiff_t>(i)); });
+      with([&](ChangeReport& report) { (report.*list).push_back((report.*list)[i]); });
+    }
+  for (std::size_t i = 0; i < exact.cached_new.size(); ++i) {  // a gone entry is the pfn's entry before, whatever it says
+    with([&](ChangeReport& report) { ++report.cached_new[i].bin; });
+    with([&](ChangeReport& report) { ++report.cached_new[i].pfn; });
+    with([&](ChangeReport& report) { report.cached_new[i].slot = report.cached_new[i].slot.in_depot() ? CacheSlot{0} : CacheSlot{}; });
+  }
+  return reports;
+}
+
+TEST(ModelChangeReport, AReportOneEntryAwayFromTheStepsOwnDifferenceIsAViolation) {
+  Model fast_range(small_geometry());
+  accept(fast_range, FastAlloc{"", 4, 0xff, 0, true}, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}}));
+  Model allocated(small_geometry());
+  accept(allocated, Alloc{"", 2, 0xff, false}, ok_at(0xfe, {0xfe, 0xff}), tree({{0xfe, 0xff}}));
+  const std::vector<ReportedStep> steps = {
+      {"alloc", Model(small_geometry()), Alloc{"", 2, 0xff, false}, ok_at(0xfe, {0xfe, 0xff}), ChangeReport{{}, {{0xfe, 0xff}}, {}, {}}},
+      {"free", allocated, Free{{0xfe, ""}}, done(), ChangeReport{{{0xfe, 0xff}}, {}, {}, {}}},
+      {"ffree", fast_range, FastFree{{0xfc, ""}, 4, 0}, done(), ChangeReport{{}, {}, {}, {on_cpu(0xfc, 2, 0)}}},
+      {"fast hit", with_cached_range(0xfc), FastAlloc{"", 4, 0xff, 0, true}, ok_at(0xfc, {0xfc, 0xff}),
+       ChangeReport{{}, {}, {on_cpu(0xfc, 2, 0)}, {}}},
+  };
+  for (const ReportedStep& step : steps) {
+    SCOPED_TRACE(step.what);
+    Model exact = step.before;
+    EXPECT_FALSE(exact.judge(step.op, step.outcome, step.exact));
+    for (const ChangeReport& report : one_entry_away(step.exact)) {
+      Model judged = step.before;
+      EXPECT_TRUE(judged.judge(step.op, step.outcome, report))
+          << report.nodes_gone.size() << " nodes gone, " << report.nodes_new.size() << " new, " << report.cached_gone.size()
+          << " cache entries gone, " << report.cached_new.size() << " new";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace iovacheck

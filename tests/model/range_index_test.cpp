@@ -79,6 +79,11 @@ TEST(RangeIndex, FindsRangesByStartByPfnAndInOrder) {
   occupy(index, {0x10, 0x1f});
   index.set_owner(0x30, Owner::reserved());
   EXPECT_EQ(index.at(0x30)->owner.kind, Owner::Kind::Reserved);
+  index.set_owner(*index.holding(0x15), Owner::cached(0x10, 1, CacheSlot{2}));  // the range in hand
+  EXPECT_EQ(index.at(0x10)->owner.kind, Owner::Kind::Cached);
+  EXPECT_EQ(index.at(0x10)->range, (Range{0x10, 0x1f}));
+  const OwnedRange elsewhere{{0x10, 0x1f}, Owner::allocated()};
+  EXPECT_THROW(index.set_owner(elsewhere, Owner::reserved()), std::logic_error);
   EXPECT_EQ(index.at(0x31), nullptr);
   EXPECT_EQ(index.holding(0x1f)->range, (Range{0x10, 0x1f}));
   EXPECT_EQ(index.holding(0x20), nullptr);
@@ -182,8 +187,10 @@ TEST(RangeIndex, ACopyAnswersAloneAfterItsOriginalChanges) {
   EXPECT_FALSE(index.highest_placement(0, Request{0x10, 0x1f, true}));
 }
 
-// Random occupancy; after every change the gaps and many queries agree with the scan.
-void agree_on_random_ops(Pfn space, unsigned seed, int ops) {
+// Random occupancy; after every change (or every few: `changes_between_queries` up to that many,
+// so the aggregates many changes left stale are refreshed at once) the gaps and many queries
+// agree with the scan.
+void agree_on_random_ops(Pfn space, unsigned seed, int ops, int changes_between_queries = 1) {
   std::mt19937_64 random(seed);
   RangeIndex index = with_anchor();
   Ranges ranges;
@@ -197,7 +204,9 @@ void agree_on_random_ops(Pfn space, unsigned seed, int ops) {
     const bool add = ranges.size() < 3 || random() % 3 != 0;
     if (add) {
       const Pfn size = 1 + pick(std::min<Pfn>(space / 8, 300));
-      const auto gap = index.highest_placement(0, Request{size, pick(space), random() % 2 == 0});
+      // Without a placement query, a fresh range goes where the scan finds room.
+      const Request request{size, pick(space), random() % 2 == 0};
+      const auto gap = changes_between_queries > 1 ? by_scan(ranges, 0, request) : index.highest_placement(0, request);
       if (gap) {
         occupy(index, *gap);
         ranges[gap->lo] = OwnedRange{*gap, Owner::allocated()};
@@ -208,6 +217,7 @@ void agree_on_random_ops(Pfn space, unsigned seed, int ops) {
       index.erase(it->first);
       ranges.erase(it);
     }
+    if (changes_between_queries > 1 && random() % changes_between_queries != 0) continue;
     ASSERT_EQ(index.gaps(), gaps_by_scan(ranges)) << "after op " << op;
     ASSERT_EQ(index.size(), ranges.size());
     for (int query = 0; query < 5; ++query) {
@@ -233,6 +243,12 @@ void agree_on_random_ops(Pfn space, unsigned seed, int ops) {
 TEST(RangeIndex, AgreesWithTheScanInASmallSpace) { agree_on_random_ops(0x400, 1, 3000); }
 TEST(RangeIndex, AgreesWithTheScanInA32BitSpace) { agree_on_random_ops(0x100000, 2, 3000); }
 TEST(RangeIndex, AgreesWithTheScanInTheWholeSpace) { agree_on_random_ops(kMaxPfn, 3, 1000); }
+// The aggregates are refreshed only when a placement is asked for: after runs of up to 60
+// changes with no query between them, from the nodes those changes left stale.
+TEST(RangeIndex, AgreesWithTheScanAfterManyChangesWithoutAQuery) {
+  agree_on_random_ops(0x400, 4, 6000, 30);
+  agree_on_random_ops(0x100000, 5, 6000, 60);
+}
 
 }  // namespace
 }  // namespace iovacheck

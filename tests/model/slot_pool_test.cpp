@@ -42,6 +42,17 @@ TEST(SlotPool, ReusesAReleasedSlotFirst) {
   EXPECT_EQ(pool[first].b, 3u);
 }
 
+TEST(SlotPool, NamesTheSlotOfAValueAndRefusesOtherAddresses) {
+  SlotPool<Value> pool;
+  std::vector<SlotPool<Value>::Index> slots;
+  for (std::uint32_t i = 0; i < 100; ++i) slots.push_back(pool.acquire(Value{i, i}));
+  for (const auto slot : slots) EXPECT_EQ(pool.index_of(&pool[slot]), slot);
+  const Value elsewhere{1, 1};
+  EXPECT_THROW(pool.index_of(&elsewhere), std::logic_error);
+  EXPECT_THROW(pool.index_of(&pool[0]), std::logic_error);  // slot 0 is never a value's
+  EXPECT_THROW(pool.index_of(reinterpret_cast<const Value*>(reinterpret_cast<const char*>(&pool[slots[3]]) + 4)), std::logic_error);
+}
+
 TEST(SlotPool, ACopyIsIndependent) {
   SlotPool<Value> pool;
   std::vector<SlotPool<Value>::Index> slots;
