@@ -19,6 +19,7 @@
 #include <sstream>
 #include <streambuf>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -159,10 +160,13 @@ class RecentSteps {
   void push(const Step& step) {
     if (steps_.size() < kWindowSteps) {
       steps_.push_back(step);
-    } else {
-      steps_[oldest_] = step;
-      oldest_ = (oldest_ + 1) % kWindowSteps;
+      return;
     }
+    Step& oldest = steps_[oldest_];
+    copy_op(oldest.op, step.op);
+    oldest.expect = step.expect;
+    oldest.line = step.line;
+    oldest_ = (oldest_ + 1) % kWindowSteps;
   }
   bool empty() const { return steps_.empty(); }
   std::size_t size() const { return steps_.size(); }
@@ -359,10 +363,10 @@ class FileReplay {
     RecentSteps window;
     std::size_t violation_line = 0;
     try {
-      while (const Step* step = stream->next()) {
+      while (Step* step = stream->next()) {
         if (!session.report().ok()) continue;  // after a failure the rest is only parsed
         const std::size_t line = step->line;
-        const bool running = session.step(*step);
+        const bool running = session.step(std::move(*step));
         const CheckReport& report = session.report();
         if (!report.steps.empty()) {
           listing.add(line, report.named.steps.back().op, report.steps.back());

@@ -17,8 +17,9 @@ namespace {
 // flags select the deltas; Search::BestFit swaps in p1's placement and keeps the rest.
 class CachedTree final : public TreeAllocator {
  public:
-  CachedTree(const Config& config, const Variant& variant, const TreeSnapshot* snapshot)
+  CachedTree(const Config& config, const Variant& variant, const TreeSnapshot* snapshot, FirstFitWalk walk)
       : variant_(variant),
+        walk_(walk),
         start_pfn_(config.start_pfn),
         dma32_pfn_(config.dma32_pfn),
         nodes_(/*keep_freed_nodes=*/!variant.delete_checks_free_is_cached32),  // z4's hint may dangle
@@ -75,12 +76,15 @@ class CachedTree final : public TreeAllocator {
  private:
   void load(const TreeSnapshot& snapshot);
   std::optional<Pfn> first_fit(Pfn size, Pfn limit_pfn, bool size_aligned);
+  void pass_nodes_that_cannot_stop(const IovaNode*& curr, NodeSet::Handle& position, Pfn high, Pfn size,
+                                   const std::optional<Pfn>& continues_from) const;
   std::optional<Pfn> best_fit(Pfn size, Pfn limit_pfn, bool size_aligned);
   void update_hints_for_removal(const IovaNode* free);
   std::string hint_text(const IovaNode* hint) const;
   HintRef hint_ref(const IovaNode* hint) const;
 
   const Variant& variant_;
+  const FirstFitWalk walk_;
   const Pfn start_pfn_;
   const Pfn dma32_pfn_;
   NodeSet nodes_;
@@ -90,6 +94,29 @@ class CachedTree final : public TreeAllocator {
   bool hung_ = false;  // an allocation that would never return in the kernel
   SearchExit last_exit_ = SearchExit::FirstPass;
 };
+
+// The lowest `high` from which the walk's candidate, (high - size) & align_mask, neither
+// underflows nor falls below low; nullopt when there is none. At a node starting below it the
+// walk stops whatever the gap below that node.
+std::optional<Pfn> lowest_high_keeping_candidate(Pfn low, Pfn size, Pfn align_mask) {
+  const Pfn round_up = ~align_mask;  // the alignment minus one (2^64 - 1 for mask 0)
+  if (low > ~Pfn{0} - round_up) return std::nullopt;  // no aligned candidate at or above low
+  const Pfn lowest_candidate = (low + round_up) & align_mask;
+  if (lowest_candidate > ~Pfn{0} - size) return std::nullopt;
+  return lowest_candidate + size;
+}
+
+// At a linked node that starts at or below high, the walk's next high is that node's pfn_lo and
+// its candidate (pfn_lo - size) & align_mask; it steps on below a node while the gap below it is
+// shorter than size and the candidate stays at or above low (pfn_lo >= continues_from). Such a
+// node ends at or above pfn_lo - size, so the candidate does not fit above it and the walk goes
+// on: moving straight to the first node where it may stop changes nothing but the time taken.
+void CachedTree::pass_nodes_that_cannot_stop(const IovaNode*& curr, NodeSet::Handle& position, Pfn high, Pfn size,
+                                             const std::optional<Pfn>& continues_from) const {
+  if (walk_ == FirstFitWalk::Linear || !continues_from || curr != position || curr->pfn_lo > high) return;
+  position = nodes_.first_possible_stop(position, size, *continues_from);
+  curr = position;
+}
 
 // Section 3, steps 1-6.
 std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_aligned) {
@@ -106,12 +133,14 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
   Pfn low = start_pfn_;
   Pfn candidate = 0;
   auto position = nodes_.position(curr);
+  std::optional<Pfn> continues_from = lowest_high_keeping_candidate(low, size, align_mask);
   // The spec's retry can only follow the first pass; when the retry's low equals start_pfn again
   // (z2 at the anchor with start_pfn 0, or a cached node ending at start_pfn - 1) the kernel
   // repeats the same pass forever. We stop and record the hang for validate() to report.
   bool retried = false;
   for (;;) {
     do {
+      pass_nodes_that_cannot_stop(curr, position, high, size, continues_from);
       high = std::min(high, curr->pfn_lo);
       candidate = (high - size) & align_mask;
       curr = nodes_.step_down(position);
@@ -128,6 +157,7 @@ std::optional<Pfn> CachedTree::first_fit(Pfn size, Pfn limit_pfn, bool size_alig
       last_exit_ = SearchExit::RetryPass;
       high = limit;
       low = variant_.retry_pfn_is_hi_plus_one ? retry_pfn : retry_pfn + 1;
+      continues_from = lowest_high_keeping_candidate(low, size, align_mask);
       position = nodes_.lowest_ending_at_or_after(limit);
       curr = position;
       continue;
@@ -218,7 +248,7 @@ std::optional<std::string> CachedTree::validate() const {
   }
   if (!nodes_.is_linked(cached_node_)) return "cached_node refers to " + hint_text(cached_node_);
   if (!nodes_.is_linked(cached32_node_)) return "cached32_node refers to " + hint_text(cached32_node_);
-  return std::nullopt;
+  return nodes_.index_problem();
 }
 
 // Never dereferences a hint that is not a live node: under z4 it may have been freed.
@@ -266,10 +296,10 @@ void CachedTree::load(const TreeSnapshot& snapshot) {
 }  // namespace
 
 std::unique_ptr<TreeAllocator> make_cached_tree(const Config& config, const Variant& variant,
-                                                const TreeSnapshot* snapshot) {
+                                                const TreeSnapshot* snapshot, FirstFitWalk walk) {
   if (!variant.has_cached_nodes())
     throw std::invalid_argument("variant " + std::string(variant.name) + " does not use the cached tree");
-  return std::make_unique<CachedTree>(config, variant, snapshot);
+  return std::make_unique<CachedTree>(config, variant, snapshot, walk);
 }
 
 }  // namespace iovacheck::impl

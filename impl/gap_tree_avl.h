@@ -1,14 +1,20 @@
 #pragma once
-// The structure under p2/p3 (internal to gap_tree.cpp and its tests): an AVL tree of disjoint
-// nodes keyed by pfn_lo. Each node also stores the length of the free gap just below it (from
-// its predecessor's pfn_hi + 1, or from pfn 0 for the lowest node, up to its pfn_lo - 1), and
-// each subtree the largest such gap, so a search for the highest usable gap skips every subtree
-// whose largest gap is too short. Recursion depth is the tree height (~1.44 log2 n).
+// The structure under p2/p3 (gap_tree.cpp) and the index of mainline's node set (node_set.h):
+// an AVL tree of disjoint nodes keyed by pfn_lo. Each node also stores the length of the free gap
+// just below it (from its predecessor's pfn_hi + 1, or from pfn 0 for the lowest node, up to its
+// pfn_lo - 1), and each subtree the largest such gap, so a search for the highest usable gap
+// skips every subtree whose largest gap is too short. Recursion depth is the tree height
+// (~1.44 log2 n). Slots keep their handle for the node's whole life (rotations relink them).
+//
+// Keys must be distinct. Nodes that overlap (a corrupt allocator's) keep the order by pfn_lo;
+// their gap_below then wraps to a huge value, which every gap search treats as one that may fit,
+// so a search on a corrupt tree errs towards looking at a node, never towards passing one.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "impl/domain.h"
@@ -55,6 +61,45 @@ class GapAvl {
     return h != kEnd && slots_[h].hi >= pfn ? h : kEnd;
   }
 
+  // The node with the smallest pfn_lo >= pfn, or kEnd.
+  Handle ceiling(Pfn pfn) const {
+    Handle found = kEnd;
+    for (Handle h = root_; h != kEnd;) {
+      if (slots_[h].lo >= pfn) {
+        found = h;
+        h = slots_[h].left;
+      } else {
+        h = slots_[h].right;
+      }
+    }
+    return found;
+  }
+
+  // The highest node with pfn_lo <= at_most whose gap below is at least min_gap (>= 1) pfns
+  // long, or kEnd. Follows the search path of at_most: a node above it leads left; a node at or
+  // below it comes after its right subtree (higher keys, some perhaps above at_most) and before
+  // its left subtree, which lies wholly below at_most and needs no bound. O(height).
+  Handle highest_gap_at_or_below(Pfn at_most, Pfn min_gap) const {
+    return highest_gap_at_or_below_in(root_, at_most, min_gap);
+  }
+
+  // Calls visit(handle) for every node in ascending order, in O(n).
+  template <class Visit>
+  void for_each(Visit visit) const {
+    Handle path[kMaxHeight];
+    int depth = 0;
+    for (Handle h = root_; h != kEnd || depth > 0;) {
+      if (h != kEnd && depth < kMaxHeight) {
+        path[depth++] = h;
+        h = slots_[h].left;
+        continue;
+      }
+      h = path[--depth];
+      visit(h);
+      h = slots_[h].right;
+    }
+  }
+
   // The first node with pfn_hi >= pfn (pfn_hi ascends with pfn_lo: nodes are disjoint), or kEnd.
   Handle lowest_ending_at_or_after(Pfn pfn) const {
     Handle found = kEnd;
@@ -97,28 +142,28 @@ class GapAvl {
     return found;
   }
 
-  Handle highest() const {
-    Handle h = root_;
-    while (h != kEnd && slots_[h].right != kEnd) h = slots_[h].right;
+  Handle highest() const { return highest_in(root_); }
+
+  // The caller guarantees that node overlaps no node in the tree (its pfn_lo is not taken).
+  // One descent: insert_at finds the neighbours and sets both gaps the node changes. With
+  // predecessor, also says which node is now just below it (kEnd: none).
+  Handle insert(Node node, Handle* predecessor = nullptr) {
+    const Handle h = new_slot(node, 0);
+    Handle before = kEnd;
+    Handle after = kEnd;
+    root_ = insert_at(root_, h, before, after);
+    if (predecessor) *predecessor = before;
     return h;
   }
 
-  // The caller guarantees that node overlaps no node in the tree.
-  Handle insert(Node node) {
-    const Handle before = floor(node.pfn_lo);  // the predecessor-to-be, as nodes are disjoint
-    const Pfn free_from = before == kEnd ? 0 : slots_[before].hi + 1;
-    const Handle h = new_slot(node, node.pfn_lo - free_from);
-    root_ = insert_at(root_, h);
-    if (const Handle after = next(h); after != kEnd) set_gap_below(after, gap_between(h, after));
-    return h;
-  }
-
+  // The successor's gap widens to reach the predecessor. It is set before the node leaves: the
+  // successor is an ancestor of h or the heir that takes h's place, so erase_at's way back up
+  // recomputes every subtree maximum it counts in.
   void erase(Handle h) {
-    const Handle before = previous(h);
-    const Handle after = next(h);
+    const auto [before, after] = neighbours(h);
+    if (after != kEnd) slots_[after].gap_below = gap_between(before, after);
     root_ = erase_at(root_, slots_[h].lo);
     free_slots_.push_back(h);
-    if (after != kEnd) set_gap_below(after, gap_between(before, after));
   }
 
   // Lowers pfn_lo in place to new_lo, which the caller guarantees is above the predecessor's
@@ -142,7 +187,7 @@ class GapAvl {
   std::vector<Node> nodes() const {
     std::vector<Node> out;
     out.reserve(size());
-    for (Handle h = lowest(); h != kEnd; h = next(h)) out.push_back(node(h));
+    for_each([&](Handle h) { out.push_back(node(h)); });
     return out;
   }
 
@@ -168,9 +213,13 @@ class GapAvl {
     return slots_[h].lo - free_from;
   }
 
-  Handle lowest() const {
-    Handle h = root_;
+  Handle lowest() const { return lowest_in(root_); }
+  Handle lowest_in(Handle h) const {
     while (h != kEnd && slots_[h].left != kEnd) h = slots_[h].left;
+    return h;
+  }
+  Handle highest_in(Handle h) const {
+    while (h != kEnd && slots_[h].right != kEnd) h = slots_[h].right;
     return h;
   }
 
@@ -230,14 +279,43 @@ class GapAvl {
     return h;
   }
 
-  Handle insert_at(Handle at, Handle h) {
-    if (at == kEnd) return h;
+  // A new leaf's neighbours are the last nodes its descent turned left at (after) and right at
+  // (before). Its successor is on the path, so the new, shorter gap set below it at the leaf is
+  // counted by every subtree maximum rebalance() recomputes on the way back up.
+  Handle insert_at(Handle at, Handle h, Handle& before, Handle& after) {
+    if (at == kEnd) {
+      slots_[h].gap_below = slots_[h].max_gap = gap_between(before, h);
+      if (after != kEnd) slots_[after].gap_below = gap_between(h, after);
+      return h;
+    }
     if (slots_[h].lo < slots_[at].lo) {
-      slots_[at].left = insert_at(slots_[at].left, h);
+      after = at;
+      slots_[at].left = insert_at(slots_[at].left, h, before, after);
     } else {
-      slots_[at].right = insert_at(slots_[at].right, h);
+      before = at;
+      slots_[at].right = insert_at(slots_[at].right, h, before, after);
     }
     return rebalance(at);
+  }
+
+  // h's predecessor and successor: the last nodes the descent to h turned right and left at,
+  // unless h has subtrees, whose extreme nodes are closer.
+  std::pair<Handle, Handle> neighbours(Handle h) const {
+    Handle before = kEnd;
+    Handle after = kEnd;
+    const Pfn key = slots_[h].lo;
+    for (Handle at = root_; at != kEnd && at != h;) {
+      if (key < slots_[at].lo) {
+        after = at;
+        at = slots_[at].left;
+      } else {
+        before = at;
+        at = slots_[at].right;
+      }
+    }
+    if (slots_[h].left != kEnd) before = highest_in(slots_[h].left);
+    if (slots_[h].right != kEnd) after = lowest_in(slots_[h].right);
+    return {before, after};
   }
 
   Handle detach_lowest(Handle at, Handle& lowest_out) {
@@ -255,10 +333,11 @@ class GapAvl {
     } else if (key > slots_[at].lo) {
       slots_[at].right = erase_at(slots_[at].right, key);
     } else {
+      // With a right subtree, its lowest node (the successor) always takes at's place, so that
+      // erase() finds the successor on the path rebalanced here.
       const Handle l = slots_[at].left;
       const Handle r = slots_[at].right;
       if (r == kEnd) return l;
-      if (l == kEnd) return r;
       Handle heir = kEnd;
       const Handle rest = detach_lowest(r, heir);
       slots_[heir].left = l;
@@ -283,6 +362,34 @@ class GapAvl {
       h = key < slots_[h].lo ? slots_[h].left : slots_[h].right;
     }
     while (depth > 0) update(path[--depth]);
+  }
+
+  Handle highest_gap_at_or_below_in(Handle h, Pfn at_most, Pfn min_gap) const {
+    while (h != kEnd && slots_[h].max_gap >= min_gap) {
+      const Slot& s = slots_[h];
+      if (s.lo > at_most) {
+        h = s.left;
+        continue;
+      }
+      if (const Handle found = highest_gap_at_or_below_in(s.right, at_most, min_gap); found != kEnd) return found;
+      if (s.gap_below >= min_gap) return h;
+      return highest_gap_in(s.left, min_gap);
+    }
+    return kEnd;
+  }
+
+  // The highest node of h's subtree whose gap below is at least min_gap, or kEnd.
+  Handle highest_gap_in(Handle h, Pfn min_gap) const {
+    while (h != kEnd && slots_[h].max_gap >= min_gap) {
+      if (max_gap_of(slots_[h].right) >= min_gap) {
+        h = slots_[h].right;
+      } else if (slots_[h].gap_below >= min_gap) {
+        return h;
+      } else {
+        h = slots_[h].left;
+      }
+    }
+    return kEnd;
   }
 
   template <class Place>

@@ -1,7 +1,6 @@
 #include "impl/node_set.h"
 
 #include <algorithm>
-#include <iterator>
 
 #include "impl/pfn_text.h"
 #include "impl/tree_allocator.h"
@@ -28,15 +27,19 @@ NodeSet::NodeSet(bool keep_freed_nodes)
     : keep_freed_nodes_(keep_freed_nodes && !kAddressSanitizer), anchor_(create(Node{kAnchorPfn, kAnchorPfn})) {}
 
 IovaNode* NodeSet::create(Node node) {
-  const auto [entry, inserted] = index_.try_emplace(node.pfn_lo, IovaNode{node.pfn_lo, node.pfn_hi});
-  if (!inserted) {
+  if (starts_.find(node.pfn_lo)) {
     unlinked_.push_back(std::make_unique<IovaNode>(IovaNode{node.pfn_lo, node.pfn_hi}));
     return unlinked_.back().get();
   }
-  IovaNode* const made = &entry->second;
+  Index::Handle below = Index::kEnd;
+  const Index::Handle entry = index_.insert(node, &below);
+  if (entry >= by_entry_.size()) by_entry_.resize(entry + 1);
+  by_entry_[entry] = std::make_unique<IovaNode>(IovaNode{node.pfn_lo, node.pfn_hi});
+  IovaNode* const made = by_entry_[entry].get();
   made->linked = true;
-  made->next = std::next(entry) == index_.end() ? nullptr : &std::next(entry)->second;
-  made->prev = entry == index_.begin() ? nullptr : &std::prev(entry)->second;
+  made->entry = entry;
+  made->prev = at(below);
+  made->next = made->prev ? made->prev->next : lowest_;
   if (made->next)
     made->next->prev = made;
   else
@@ -45,7 +48,7 @@ IovaNode* NodeSet::create(Node node) {
     made->prev->next = made;
   else
     lowest_ = made;
-  remember(made);
+  starts_.insert(made->pfn_lo, made);
   return made;
 }
 
@@ -59,24 +62,20 @@ void NodeSet::destroy(IovaNode* node) {
   else
     highest_ = node->prev;
   node->linked = false;
-  forget(node);
-  auto freed = index_.extract(node->pfn_lo);
+  starts_.erase(node->pfn_lo);
+  index_.erase(node->entry);
+  std::unique_ptr<IovaNode> freed = std::move(by_entry_[node->entry]);
   if (keep_freed_nodes_) freed_.push_back(std::move(freed));
 }
 
 IovaNode* NodeSet::containing(Pfn pfn) const {
   // A linked node starting at pfn is what the index gives (the highest pfn_lo <= pfn).
-  if (const Recent& recent = recent_[recent_slot(pfn)]; recent.node && recent.pfn_lo == pfn) return recent.node;
-  auto above = index_.upper_bound(pfn);
-  if (above == index_.begin()) return nullptr;
-  IovaNode* candidate = handed_out(std::prev(above)->second);
-  if (pfn > candidate->pfn_hi) return nullptr;
-  remember(candidate);
-  return candidate;
+  if (IovaNode* const starting = starts_.find(pfn)) return starting;
+  return at(index_.containing(pfn));
 }
 
 bool NodeSet::is_linked(const IovaNode* node) const {
-  return std::ranges::any_of(index_, [node](const auto& entry) { return &entry.second == node; });
+  return node && std::ranges::any_of(by_entry_, [node](const auto& owned) { return owned.get() == node; });
 }
 
 bool NodeSet::is_unlinked(const IovaNode* node) const {
@@ -84,37 +83,59 @@ bool NodeSet::is_unlinked(const IovaNode* node) const {
 }
 
 NodeSet::Handle NodeSet::position(const IovaNode* node) const {
-  if (node->linked) return handed_out(*node);
-  auto at = index_.lower_bound(node->pfn_lo);
-  return at == index_.end() ? nullptr : handed_out(at->second);
+  if (node->linked) return at(node->entry);
+  return at(index_.ceiling(node->pfn_lo));
+}
+
+IovaNode* NodeSet::first_possible_stop(IovaNode* from, Pfn size, Pfn continues_from) const {
+  if (from->pfn_lo < continues_from) return from;
+  const Index::Handle fitting = index_.highest_gap_at_or_below(from->pfn_lo, size);
+  if (fitting != Index::kEnd && index_.node(fitting).pfn_lo >= continues_from) return at(fitting);
+  // Every node from `from` down to continues_from has a gap too short below it: the walk goes
+  // on to the highest node starting below continues_from, or to the lowest.
+  IovaNode* const below = continues_from == 0 ? nullptr : at(index_.floor(continues_from - 1));
+  return below ? below : lowest_;
 }
 
 NodeSet::Handle NodeSet::lowest_ending_at_or_after(Pfn pfn) const {
-  auto above = index_.upper_bound(pfn);
-  if (above != index_.begin() && std::prev(above)->second.pfn_hi >= pfn) --above;
-  return above == index_.end() ? nullptr : handed_out(above->second);
+  // The node holding pfn, else the first above it: nodes are ordered by pfn_lo, not checked disjoint.
+  const Index::Handle below = index_.floor(pfn);
+  if (below == Index::kEnd) return lowest_;
+  IovaNode* const node = at(below);
+  return node->pfn_hi >= pfn ? node : node->next;
 }
 
 void NodeSet::lower_lo(Handle handle, Pfn new_lo) {
-  forget(handle);
-  auto entry = index_.extract(handle->pfn_lo);
-  entry.key() = new_lo;
-  entry.mapped().pfn_lo = new_lo;
-  index_.insert(std::move(entry));  // the same node, so every pointer to it and its links stay
+  starts_.erase(handle->pfn_lo);
+  index_.lower_lo(handle->entry, new_lo);
+  handle->pfn_lo = new_lo;  // the same node, so every pointer to it and its links stay
+  starts_.insert(new_lo, handle);
 }
 
 std::optional<std::string> NodeSet::link_problem() const {
   const IovaNode* linked = lowest_;
   const IovaNode* previous = nullptr;
-  for (const auto& [lo, node] : index_) {
-    if (linked != &node) return "the node links skip or reorder node " + range_text(node.pfn_lo, node.pfn_hi);
-    if (node.prev != previous) return "node " + range_text(node.pfn_lo, node.pfn_hi) + " links back to the wrong node";
-    if (lo != node.pfn_lo) return "node " + range_text(node.pfn_lo, node.pfn_hi) + " is indexed under " + hex(lo);
+  std::optional<std::string> problem;
+  index_.for_each([&](Index::Handle entry) {
+    if (problem) return;
+    const IovaNode& node = *at(entry);
+    const Node indexed = index_.node(entry);
+    if (linked != &node) {
+      problem = "the node links skip or reorder node " + range_text(node.pfn_lo, node.pfn_hi);
+    } else if (node.prev != previous) {
+      problem = "node " + range_text(node.pfn_lo, node.pfn_hi) + " links back to the wrong node";
+    } else if (indexed.pfn_lo != node.pfn_lo || indexed.pfn_hi != node.pfn_hi || node.entry != entry) {
+      problem = "node " + range_text(node.pfn_lo, node.pfn_hi) + " is indexed as " + range_text(indexed);
+    } else if (starts_.find(node.pfn_lo) != &node) {
+      problem = "node " + range_text(node.pfn_lo, node.pfn_hi) + " is not found by its start";
+    }
     previous = linked;
-    linked = linked->next;
-  }
+    linked = linked ? linked->next : nullptr;
+  });
+  if (problem) return problem;
   if (linked) return "the node links go past the highest node to " + range_text(linked->pfn_lo, linked->pfn_hi);
   if (highest_ != previous) return "the highest node is not the last one linked";
+  if (starts_.size() != index_.size()) return "the table of node starts holds a node no longer linked";
   return std::nullopt;
 }
 

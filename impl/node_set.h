@@ -1,19 +1,22 @@
 #pragma once
 // The cached tree's node storage: the nodes in pfn_lo order, the anchor always among them.
 // Nodes are linked to their neighbours, so the first-fit walk steps to a predecessor by one
-// pointer (the walk is most of an allocation's cost) and an index keyed by pfn_lo answers the
-// lookups (find, free, the retry pass's start) in O(log n). Each node lives in its index entry,
-// one heap allocation, and the hints elsewhere are raw pointers, as in the kernel, so a hint a
+// pointer; an index keyed by pfn_lo (the gap-augmented AVL tree of gap_tree_avl.h) answers the
+// ordered lookups (a pfn inside a node, the retry pass's start) in O(log n) and lets the walk
+// pass, in O(log n), every node where it cannot stop (first_possible_stop); a hash table of node
+// starts (node_starts.h) answers the usual lookup, a node's own start, in O(1). Each node is its
+// own heap allocation and the hints elsewhere are raw pointers, as in the kernel, so a hint a
 // removal leaves behind (z4) really dangles and a sanitizer build reports its use.
-#include <array>
 #include <cstddef>
-#include <map>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "impl/domain.h"
+#include "impl/gap_tree_avl.h"
+#include "impl/node_starts.h"
 
 namespace iovacheck::impl {
 
@@ -23,11 +26,12 @@ struct IovaNode {
   IovaNode* prev = nullptr;  // the linked neighbours in pfn order; nullptr past either end
   IovaNode* next = nullptr;
   bool linked = false;       // false once destroyed (the memory z4 keeps) and for refused nodes
+  std::uint32_t entry = 0;   // its index entry while linked
 };
 
 class NodeSet {
-  // pfn_lo -> the node; the key is the index's copy of the node's pfn_lo (lower_lo moves both).
-  using Index = std::map<Pfn, IovaNode>;
+  // The index's entries copy each node's pfn_lo and pfn_hi (lower_lo moves both copies).
+  using Index = gap_tree_detail::GapAvl;
 
  public:
   // A place in the order: the node there, or nullptr past the highest.
@@ -70,6 +74,12 @@ class NodeSet {
     if (below) position = below;
     return below;
   }
+  // The highest node at or below `from` (linked) where a first-fit walk for `size` pfns may stop:
+  // the lowest node, a node with at least `size` free pfns below it, or one starting below
+  // `continues_from` (below which the walk's candidate underflows or falls under its low end).
+  // A walk that keeps its high end at the node it is on passes every node above this one, so
+  // it may start from here (cached_tree.cpp, first_fit).
+  IovaNode* first_possible_stop(IovaNode* from, Pfn size, Pfn continues_from) const;
 
   // reserve_range's Tree concept (impl/reserve.hpp).
   Handle lowest_ending_at_or_after(Pfn pfn) const;
@@ -81,36 +91,25 @@ class NodeSet {
   Handle insert(Node node) { return position(create(node)); }
 
   // Whether the links and the index agree: the same nodes, in the same ascending order, each
-  // under its own pfn_lo. The tree's validate() checks the order itself.
+  // under its own range. The tree's validate() checks the order itself.
   std::optional<std::string> link_problem() const;
+  // Whether the index's own structure (balance, stored gaps) holds; meaningful once the nodes
+  // are known to be ordered and disjoint.
+  std::optional<std::string> index_problem() const { return index_.check(); }
 
  private:
-  // Lookups are const, but the nodes they find are handed out as the tree's mutable hints (the
-  // set's const is about its order, not about its nodes' contents), as std::set<IovaNode*> did.
-  static IovaNode* handed_out(const IovaNode& node) { return const_cast<IovaNode*>(&node); }  // NOLINT
+  // Lookups are const, but the nodes they find are handed out as the tree's mutable hints: the
+  // set's const is about its order, not about its nodes' contents.
+  IovaNode* at(Index::Handle entry) const { return entry == Index::kEnd ? nullptr : by_entry_[entry].get(); }
 
   Index index_;
+  std::vector<std::unique_ptr<IovaNode>> by_entry_;  // each linked node, owned, under its index entry
   std::vector<std::unique_ptr<IovaNode>> unlinked_;
-  std::vector<Index::node_type> freed_;  // kept only with keep_freed_nodes
+  std::vector<std::unique_ptr<IovaNode>> freed_;  // kept only with keep_freed_nodes
   bool keep_freed_nodes_;
   IovaNode* lowest_ = nullptr;
   IovaNode* highest_ = nullptr;
-  // Recently created or found nodes by the pfn_lo they start at, one per slot: the pfns looked
-  // up are nearly always a node's start (an allocation's result, a free, a cached pfn handed out
-  // again soon after it was freed), and an index lookup is a dozen cache misses in a tree of
-  // thousands. The start is kept beside the node, so a slot another node took costs no miss; a
-  // node leaves its slot when it is destroyed or moved, so every node here is linked.
-  struct Recent {
-    Pfn pfn_lo = 0;
-    IovaNode* node = nullptr;
-  };
-  static constexpr std::size_t kRecentSlots = 1024;
-  static std::size_t recent_slot(Pfn pfn_lo) { return (pfn_lo * 0x9e3779b97f4a7c15ull) >> 54; }
-  void remember(IovaNode* node) const { recent_[recent_slot(node->pfn_lo)] = Recent{node->pfn_lo, node}; }
-  void forget(const IovaNode* node) {
-    if (Recent& recent = recent_[recent_slot(node->pfn_lo)]; recent.node == node) recent = Recent{};
-  }
-  mutable std::array<Recent, kRecentSlots> recent_{};
+  NodeStarts starts_;  // every linked node by its pfn_lo: containing()'s usual answer in O(1)
   IovaNode* anchor_;  // after the containers: create() fills them
 };
 

@@ -1,6 +1,7 @@
 #include "model/checker.h"
 
 #include <sstream>
+#include <utility>
 
 #include "model/live_names.h"
 #include "model/model.h"
@@ -109,10 +110,10 @@ class CheckSession::Run {
     }
   }
 
-  bool step(const Step& step) {
+  bool step(Step&& step) {
     if (!report_.ok() || finished_) return false;
     names_.take(step);
-    run_step(steps_run_++, step);
+    run_step(steps_run_++, std::move(step));
     return report_.ok();
   }
 
@@ -131,13 +132,13 @@ class CheckSession::Run {
   const Model& model() const { return model_; }
 
  private:
-  // The step is copied once into the report and worked on in place: `named` as it is printed,
-  // `record` as applied.
-  void run_step(std::size_t index, const Step& original) {
+  // The step is moved into the report and worked on in place: `named` as it is printed, and its
+  // one copy `record` as applied.
+  void run_step(std::size_t index, Step&& original) {
     Step& named = place_for_step(report_.named.steps);
-    named = original;
+    named = std::move(original);
     StepRecord& record = place_for_step(report_.steps);
-    record.op = named.op;
+    copy_op(record.op, named.op);
     record.outcome = Outcome{};
     record.caller_error.reset();
     record.caller_error = resolve_target(record.op);
@@ -173,12 +174,12 @@ class CheckSession::Run {
   }
 
   void apply(std::size_t index, StepRecord& record, Step& named) {
-    const std::optional<std::string> freed_name = name_freed_by(record.op, named.op);
-    if (freed_name) *free_target(named.op) = Target{0, *freed_name};
+    Target* const freed = free_target(named.op);
+    if (freed) name_by_owner(*freed, free_target(record.op)->pfn);
     record.outcome = sut_.apply(record.op);
     if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, *broken});
     if (auto judged = judge(record.op, record.outcome)) return violate(index, *judged);
-    if (freed_name) names_.release(*freed_name);
+    if (freed && freed->by_name()) names_.release(freed->name);
     if (std::string* name = bound_name_of(named.op); name && record.outcome.status == Outcome::Status::Ok)
       names_.bind(*name, record.outcome.pfn);
   }
@@ -220,14 +221,14 @@ class CheckSession::Run {
     return judged;
   }
 
-  // The live name a valid free releases: the name it was given by (it resolved, so it is live,
-  // and a range holds one live allocation), else found through the model before the step.
-  std::optional<std::string> name_freed_by(const Op& op, const Op& as_written) const {
-    const Target* target = free_target(op);
-    if (!target) return std::nullopt;
-    if (const Target* written = free_target(as_written); written->by_name()) return written->name;
-    const OwnedRange* holder = model_.range_holding(target->pfn);
-    return holder ? names_.owner_of(*holder) : std::nullopt;
+  // A valid free releases a live name: the one it was written with (it resolved, so it is live,
+  // and a range holds one live allocation), else the owner of the range holding `pfn` before the
+  // step, which the printed step then names instead of the pfn.
+  void name_by_owner(Target& written, Pfn pfn) const {
+    if (written.by_name()) return;
+    const OwnedRange* holder = model_.range_holding(pfn);
+    if (!holder) return;
+    if (std::optional<std::string> owner = names_.owner_of(*holder)) written = Target{0, std::move(*owner)};
   }
 
   static std::string* bound_name_of(Op& op) {
@@ -257,7 +258,8 @@ class CheckSession::Run {
 CheckSession::CheckSession(const Trace& start, SystemUnderTest& sut, const CheckOptions& options)
     : run_(std::make_unique<Run>(start, sut, options)) {}
 CheckSession::~CheckSession() = default;
-bool CheckSession::step(const Step& step) { return run_->step(step); }
+bool CheckSession::step(const Step& step) { return run_->step(Step(step)); }
+bool CheckSession::step(Step&& step) { return run_->step(std::move(step)); }
 bool CheckSession::finish() { return run_->finish(); }
 std::size_t CheckSession::steps_run() const { return run_->steps_run(); }
 const Model& CheckSession::model() const { return run_->model(); }

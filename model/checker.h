@@ -85,6 +85,9 @@ class CheckSession {
 
   // Runs one step; returns false once the run has failed (and ignores later steps).
   bool step(const Step& step);
+  // The same, the report's copy of the step taking over `step`'s storage: for a caller that has
+  // no further use for it (a streamed trace's step, rebuilt by the parser for the next line).
+  bool step(Step&& step);
   // Ends the run: validate() and the whole-state comparison, charged to the last step. Later
   // steps are ignored. check() calls it; engines stepping by hand call it when they stop.
   bool finish();

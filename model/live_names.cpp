@@ -2,15 +2,12 @@
 
 #include <stdexcept>
 
+#include "model/name_hash.h"
+
 namespace iovacheck {
 
-// Names are short (a1234, nic0_17): FNV-1a over their bytes is a handful of instructions a byte
-// where std::hash's murmur costs about seventy a call; the index's probe compares the full hash.
-std::size_t LiveNames::hash_name(std::string_view name) {
-  std::uint64_t hash = 0xcbf29ce484222325ull;
-  for (const char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-  return static_cast<std::size_t>(hash ^ (hash >> 29));
-}
+// The index's probe compares the full hash before the name.
+std::size_t LiveNames::hash_name(std::string_view name) { return static_cast<std::size_t>(hash_name_bytes(name)); }
 
 std::size_t LiveNames::find_name(std::string_view name, std::size_t hash) const {
   const std::size_t mask = by_name_.size() - 1;

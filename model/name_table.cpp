@@ -4,29 +4,11 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "model/name_hash.h"
+
 namespace iovacheck {
 
 namespace {
-
-// Eight bytes at a time (a name is mostly one or two words), then a full 64-bit finalizer
-// (MurmurHash3's fmix64) so the high half depends on every byte and on `salt`.
-std::uint64_t mixed(std::string_view bytes, std::uint64_t salt) {
-  std::uint64_t hash = 0x9e3779b97f4a7c15ull ^ bytes.size() ^ salt * 0xc2b2ae3d27d4eb4full;
-  for (;;) {
-    std::uint64_t word = 0;
-    const std::size_t length = bytes.size() < 8 ? bytes.size() : 8;
-    std::memcpy(&word, bytes.data(), length);
-    hash = std::rotl((hash ^ word) * 0x9e3779b97f4a7c15ull, 29);
-    if (bytes.size() <= 8) break;
-    bytes.remove_prefix(8);
-  }
-  hash ^= hash >> 33;
-  hash *= 0xff51afd7ed558ccdull;
-  hash ^= hash >> 33;
-  hash *= 0xc4ceb9fe1a85ec53ull;
-  hash ^= hash >> 33;
-  return hash;
-}
 
 constexpr std::size_t kMostCounterDigits = 9;  // below 10^9: the counter fits 32 bits
 
@@ -52,8 +34,8 @@ std::uint32_t NameTable::tag_of(std::string_view name) {
     --stem_end;
   }
   const auto digits = static_cast<std::size_t>(begin + name.size() - stem_end);
-  if (digits == 0 || digits > kMostCounterDigits) return static_cast<std::uint32_t>(mixed(name, 0) >> 32);
-  const std::uint64_t run = mixed(std::string_view(begin, static_cast<std::size_t>(stem_end - begin)), (counter >> 4) << 4 | digits);
+  if (digits == 0 || digits > kMostCounterDigits) return static_cast<std::uint32_t>(hash_name_bytes(name) >> 32);
+  const std::uint64_t run = hash_name_bytes(std::string_view(begin, static_cast<std::size_t>(stem_end - begin)), (counter >> 4) << 4 | digits);
   return (static_cast<std::uint32_t>(run >> 32) & ~std::uint32_t{0xf}) | static_cast<std::uint32_t>(counter & 0xf);
 }
 

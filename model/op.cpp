@@ -31,6 +31,14 @@ auto* target_of(OpRef& op) {
 
 }  // namespace
 
+void copy_op(Op& to, const Op& from) {
+  if (to.index() == from.index()) {
+    to = from;  // member by member: the name's storage is reused
+    return;
+  }
+  std::visit([&to](const auto& operation) { to.emplace<std::decay_t<decltype(operation)>>(operation); }, from);
+}
+
 std::string_view keyword(const Op& op) {
   return std::visit(Overloaded{
                         [](const Alloc&) { return std::string_view("alloc"); },

@@ -70,6 +70,12 @@ struct Find {  // find_iova(pfn)
 
 using Op = std::variant<Alloc, FastAlloc, Free, FastFree, Reserve, Flush, Trim, Find>;
 
+// Copies `from` over `to`, reusing to's storage. std::variant's copy-assignment, when the two
+// hold different operations (most steps of a trace: an alloc follows a free), copies `from` into
+// a temporary and moves that in; this destroys `to`'s operation and copies `from`'s in place.
+// For the places that keep a step's copy in storage reused from step to step.
+void copy_op(Op& to, const Op& from);
+
 // The keyword that starts the op's statement ("alloc", "fast", ...).
 std::string_view keyword(const Op& op);
 // The name an allocating op binds, if any.

@@ -47,8 +47,9 @@ class TraceStream {
   const Trace& head() const;
   // The next step, valid until the following call; nullptr at the end; throws TraceError. One
   // operation is read ahead (the snapshot ends at the first), so an error in the operation after
-  // a step is thrown before that step is handed out.
-  const Step* next();
+  // a step is thrown before that step is handed out. The caller may change the step or move from
+  // it: the parser builds the next step in its storage anew.
+  Step* next();
   std::uint64_t bytes_read() const;
   // Whether a line read so far defines `name`.
   bool defines(std::string_view name) const;

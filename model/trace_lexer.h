@@ -88,30 +88,32 @@ inline void lex_line(std::string_view text, std::size_t line, Statement& stateme
   }
 }
 
-// Where the parser's statements come from. A statement (and its tokens) stays valid until the
-// next call; nullptr at the end.
-class StatementSource {
+// One line of input, its end of line removed, with its 1-based number.
+struct Line {
+  std::string_view text;
+  std::size_t number = 0;
+};
+
+// Where the parser's lines come from. A line stays valid until the next call; nullopt at the end.
+class LineSource {
  public:
-  virtual ~StatementSource() = default;
-  virtual const Statement* next() = 0;
+  virtual ~LineSource() = default;
+  virtual std::optional<Line> next() = 0;
   // Where "end of input" is reported: the line after the last one.
   virtual std::size_t end_line() const = 0;
 };
 
-// Hands out statements one at a time, so errors come in line order.
-class StatementReader final : public StatementSource {
+// The lines of a text in memory, one at a time, so errors come in line order.
+class TextLineReader final : public LineSource {
  public:
-  explicit StatementReader(std::string_view text) : rest_(text) {}
+  explicit TextLineReader(std::string_view text) : rest_(text) {}
 
-  const Statement* next() override {
-    while (!rest_.empty()) {
-      const std::size_t end = rest_.find('\n');
-      const std::string_view line = rest_.substr(0, end);
-      rest_.remove_prefix(end == std::string_view::npos ? rest_.size() : end + 1);
-      lex_line(line, ++lines_read_, statement_);
-      if (!statement_.tokens.empty()) return &statement_;
-    }
-    return nullptr;
+  std::optional<Line> next() override {
+    if (rest_.empty()) return std::nullopt;
+    const std::size_t end = rest_.find('\n');
+    const std::string_view line = rest_.substr(0, end);
+    rest_.remove_prefix(end == std::string_view::npos ? rest_.size() : end + 1);
+    return Line{line, ++lines_read_};
   }
 
   std::size_t end_line() const override { return lines_read_ + 1; }
@@ -119,20 +121,17 @@ class StatementReader final : public StatementSource {
  private:
   std::string_view rest_;
   std::size_t lines_read_ = 0;
-  Statement statement_;
 };
 
-// Statements read from a stream a block at a time, holding one line (at most max_line bytes).
-class StreamStatementReader final : public StatementSource {
+// Lines read from a stream a block at a time, holding one line (at most max_line bytes).
+class StreamLineReader final : public LineSource {
  public:
-  StreamStatementReader(std::istream& in, std::size_t max_line) : in_(in), max_line_(max_line) {}
+  StreamLineReader(std::istream& in, std::size_t max_line) : in_(in), max_line_(max_line) {}
 
-  const Statement* next() override {
-    while (auto line = next_line()) {
-      lex_line(*line, ++lines_read_, statement_);
-      if (!statement_.tokens.empty()) return &statement_;
-    }
-    return nullptr;
+  std::optional<Line> next() override {
+    const std::optional<std::string_view> line = next_line();
+    if (!line) return std::nullopt;
+    return Line{*line, ++lines_read_};
   }
 
   std::size_t end_line() const override { return lines_read_ + 1; }
@@ -180,7 +179,6 @@ class StreamStatementReader final : public StatementSource {
   std::size_t lines_read_ = 0;
   std::uint64_t bytes_read_ = 0;
   bool at_end_ = false;
-  Statement statement_;
 };
 
 enum class NumberStatus { Ok, NotANumber, TooLarge };

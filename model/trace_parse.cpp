@@ -17,6 +17,7 @@
 #include "model/name_table.h"
 #include "model/trace_io.h"
 #include "model/trace_lexer.h"
+#include "model/trace_plain.h"
 #include "model/trace_words.h"
 
 namespace iovacheck {
@@ -45,21 +46,9 @@ std::string concat(const Parts&... parts) {
   return out;
 }
 
-constexpr bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// The bytes a name may hold after its first: [a-z0-9_].
-constexpr std::array<bool, 256> kNameBytes = [] {
-  std::array<bool, 256> bytes{};
-  for (int c = 0; c < 256; ++c) bytes[static_cast<std::size_t>(c)] = is_lower(static_cast<char>(c)) || is_digit(static_cast<char>(c)) || c == '_';
-  return bytes;
-}();
-
-// [a-z][a-z0-9_]*
-bool is_name_syntax(std::string_view text) {
-  return !text.empty() && is_lower(text.front()) &&
-         std::ranges::all_of(text, [](char c) { return kNameBytes[static_cast<unsigned char>(c)]; });
-}
+using trace_words::is_digit;
+using trace_words::is_lower;
+using trace_words::is_name_syntax;
 
 // NAME[+fN...]: NAME is [a-z0-9][a-z0-9-]*, each fix f followed by digits. Which names and
 // fixes exist is the implementations' business, checked where a trace is run.
@@ -378,14 +367,12 @@ struct Head {
 
 class Parser {
  public:
-  explicit Parser(trace_lexer::StatementSource& reader) : reader_(reader) {}
+  explicit Parser(trace_lexer::LineSource& lines) : lines_(lines) {}
 
   Trace parse() {
     parse_head();
     Step step;
-    while (const auto statement = reader_.next())
-      if (parse_statement(*statement, step)) trace_.steps.push_back(std::move(step));
-    if (first_operation_line_ == 0) trace_.snapshot = snapshot_.finish();
+    while (next_step(step)) trace_.steps.push_back(std::move(step));
     return std::move(trace_);
   }
 
@@ -396,8 +383,11 @@ class Parser {
   }
   // Reads the next step into `step` (its storage reused); false at the end.
   bool next_step(Step& step) {
-    while (const auto statement = reader_.next())
-      if (parse_statement(*statement, step)) return true;
+    while (const auto line = lines_.next()) {
+      if (read_plain(*line, step)) return true;
+      const Statement* statement = lex(*line);
+      if (statement && parse_statement(*statement, step)) return true;
+    }
     if (first_operation_line_ == 0) trace_.snapshot = snapshot_.finish();
     return false;
   }
@@ -406,10 +396,28 @@ class Parser {
   bool defines(std::string_view name) const { return names_.contains(name); }
 
  private:
+  // The line's statement, its storage reused; nullptr for a line without a token.
+  const Statement* lex(const trace_lexer::Line& line) {
+    trace_lexer::lex_line(line.text, line.number, statement_);
+    return statement_.tokens.empty() ? nullptr : &statement_;
+  }
+
   const Statement& next_or_fail(std::string_view expected) {
-    const Statement* statement = reader_.next();
-    if (!statement) throw TraceError(reader_.end_line(), 1, concat("expected ", expected, ", got end of input"));
-    return *statement;
+    while (const auto line = lines_.next())
+      if (const Statement* statement = lex(*line)) return *statement;
+    throw TraceError(lines_.end_line(), 1, concat("expected ", expected, ", got end of input"));
+  }
+
+  // A plain operation line (trace_plain.h) after the first operation, whose name is new: read
+  // without the general parser. Anything else, a repeated name included, is left to it.
+  bool read_plain(const trace_lexer::Line& line, Step& step) {
+    if (first_operation_line_ == 0) return false;  // the snapshot ends at the first operation
+    std::string_view defined;
+    if (!trace_plain::read_plain_operation(line.text, trace_.geometry.cpus, names_, step.op, defined)) return false;
+    if (!defined.empty() && names_.add(defined, line.number)) return false;  // used before: the parser says so
+    step.line = line.number;
+    step.expect.reset();
+    return true;
   }
 
   void parse_header(const Statement& statement) {
@@ -523,7 +531,7 @@ class Parser {
   }
 
   std::string_view define_name(const Cursor& cursor, const Token& name) {
-    if (!is_name_syntax(name.text) || trace_words::is_reserved(classify(name.text))) [[unlikely]]
+    if (!trace_words::is_definable_name(name.text)) [[unlikely]]
       fail_not_a_name(cursor, name);
     if (const auto earlier = names_.add(name.text, cursor.line())) [[unlikely]]
       cursor.fail(name, concat("expected a name not used before, got '", name.text, "' (defined on line ",
@@ -544,11 +552,12 @@ class Parser {
     snapshot_.parse(cursor, keyword);
   }
 
-  // Each operation is built in place (emplace), so a reused step keeps nothing of the last one.
+  // Each operation is built in place (emplace), so a reused step keeps nothing of the last one;
+  // a name is built with it (assigning it to the empty string after took twice as long).
   void parse_operation(Cursor& cursor, Word word, std::string_view name, Op& op) const {
     switch (word) {
-      case Word::Alloc: return parse_alloc(cursor, name, op.emplace<Alloc>());
-      case Word::Fast: return parse_fast(cursor, name, op.emplace<FastAlloc>());
+      case Word::Alloc: return parse_alloc(cursor, op.emplace<Alloc>(Alloc{.name = std::string(name)}));
+      case Word::Fast: return parse_fast(cursor, op.emplace<FastAlloc>(FastAlloc{.name = std::string(name)}));
       case Word::Free: return parse_free(cursor, op.emplace<Free>());
       case Word::Ffree: return parse_fast_free(cursor, op.emplace<FastFree>());
       case Word::Reserve: return parse_reserve(cursor, op.emplace<Reserve>());
@@ -563,16 +572,14 @@ class Parser {
     }
   }
 
-  static void parse_alloc(Cursor& cursor, std::string_view name, Alloc& op) {
-    op.name = name;
+  static void parse_alloc(Cursor& cursor, Alloc& op) {
     op.size = cursor.take_number("a size after 'alloc'");
     const Options options(cursor, Word::Alloc, {Word::Limit}, {Word::Unaligned});
     op.limit = options.number(Word::Limit);
     op.aligned = !options.has_flag(Word::Unaligned);
   }
 
-  void parse_fast(Cursor& cursor, std::string_view name, FastAlloc& op) const {
-    op.name = name;
+  void parse_fast(Cursor& cursor, FastAlloc& op) const {
     op.size = cursor.take_number("a size after 'fast'");
     const Options options(cursor, Word::Fast, {Word::Limit, Word::Cpu}, {Word::Noflush});
     op.limit = options.number(Word::Limit);
@@ -703,7 +710,8 @@ class Parser {
     return join_alternatives(forms);
   }
 
-  trace_lexer::StatementSource& reader_;
+  trace_lexer::LineSource& lines_;
+  Statement statement_;  // the latest line's tokens, their storage reused
   Trace trace_;
   SnapshotReader snapshot_;
   NameTable names_;  // name -> line that defined it
@@ -713,8 +721,8 @@ class Parser {
 }  // namespace
 
 Trace parse_trace(std::string_view text) {
-  trace_lexer::StatementReader reader(text);
-  return Parser(reader).parse();
+  trace_lexer::TextLineReader lines(text);
+  return Parser(lines).parse();
 }
 
 class TraceStream::Reader {
@@ -727,9 +735,9 @@ class TraceStream::Reader {
   const Trace& head() const { return parser_.head(); }
   // Hands out the step read ahead and reads the next into the other slot: two steps' storage,
   // reused for the whole trace.
-  const Step* next() {
+  Step* next() {
     if (!has_pending_) return nullptr;
-    const Step* step = &steps_[pending_];
+    Step* step = &steps_[pending_];
     pending_ ^= 1;
     has_pending_ = parser_.next_step(steps_[pending_]);
     return step;
@@ -738,7 +746,7 @@ class TraceStream::Reader {
   bool defines(std::string_view name) const { return parser_.defines(name); }
 
  private:
-  trace_lexer::StreamStatementReader lines_;
+  trace_lexer::StreamLineReader lines_;
   Parser parser_;
   std::array<Step, 2> steps_;
   std::size_t pending_ = 0;  // the slot of the step read ahead
@@ -749,7 +757,7 @@ TraceStream::TraceStream(std::istream& in, std::size_t max_line_length)
     : reader_(std::make_unique<Reader>(in, max_line_length)) {}
 TraceStream::~TraceStream() = default;
 const Trace& TraceStream::head() const { return reader_->head(); }
-const Step* TraceStream::next() { return reader_->next(); }
+Step* TraceStream::next() { return reader_->next(); }
 std::uint64_t TraceStream::bytes_read() const { return reader_->bytes_read(); }
 bool TraceStream::defines(std::string_view name) const { return reader_->defines(name); }
 

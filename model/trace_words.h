@@ -78,6 +78,27 @@ constexpr Word classify(std::string_view text) {
   }
 }
 
+constexpr bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The bytes a name may hold after its first: [a-z0-9_].
+inline constexpr std::array<bool, 256> kNameBytes = [] {
+  std::array<bool, 256> bytes{};
+  for (int c = 0; c < 256; ++c) bytes[static_cast<std::size_t>(c)] = is_lower(static_cast<char>(c)) || is_digit(static_cast<char>(c)) || c == '_';
+  return bytes;
+}();
+
+// [a-z][a-z0-9_]*
+constexpr bool is_name_syntax(std::string_view text) {
+  if (text.empty() || !is_lower(text.front())) return false;
+  for (const char c : text)
+    if (!kNameBytes[static_cast<unsigned char>(c)]) return false;
+  return true;
+}
+
+// A name a statement may define: the syntax, and no word of the format but the domain's keys.
+constexpr bool is_definable_name(std::string_view text) { return is_name_syntax(text) && !is_reserved(classify(text)); }
+
 static_assert([] {
   for (std::size_t word = 0; word < kSpellings.size(); ++word)
     if (classify(kSpellings[word]) != static_cast<Word>(word)) return false;

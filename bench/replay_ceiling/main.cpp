@@ -4,26 +4,18 @@
 // they were given, applies every step to the trace's variant on impl/ and takes each step's
 // change report, as the checker would; it judges nothing. Prints steps, user CPU and steps a
 // second. A benchmark with printed figures, not a test and not a verb: no model, no verdict.
-#include <sys/resource.h>
-
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <unordered_map>
 #include <variant>
 
+#include "bench/trace_benchmark.h"
 #include "harness/implementation.h"
 #include "model/trace_io.h"
 
 namespace iovacheck::bench {
 namespace {
-
-double user_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec) + static_cast<double>(usage.ru_utime.tv_usec) / 1e6;
-}
 
 // The pfns handed out under each name, as the checker records them; a name whose allocation
 // failed (or a free of an unknown one) leaves the step unapplied, as the checker's caller error.
@@ -64,12 +56,7 @@ class Names {
   std::unordered_map<std::string, Pfn> pfns_;
 };
 
-int replay_unchecked(const char* path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << path << ": cannot open\n";
-    return 2;
-  }
+int replay_unchecked(std::istream& in, const char* path) {
   const double started = user_cpu_seconds();
   TraceStream stream(in);
   const auto sut = make_implementation(stream.head());
@@ -95,18 +82,5 @@ int replay_unchecked(const char* path) {
 }  // namespace iovacheck::bench
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::cerr << "usage: iovacheck_replay_ceiling TRACE...\n";
-    return 2;
-  }
-  int exit_code = 0;
-  for (int i = 1; i < argc; ++i) {
-    try {
-      exit_code = std::max(exit_code, iovacheck::bench::replay_unchecked(argv[i]));
-    } catch (const std::exception& error) {
-      std::cerr << argv[i] << ": " << error.what() << "\n";
-      exit_code = 2;
-    }
-  }
-  return exit_code;
+  return iovacheck::bench::run_on_each_trace(argc, argv, "iovacheck_replay_ceiling", iovacheck::bench::replay_unchecked);
 }

@@ -1,6 +1,7 @@
-// The cached tree's node storage (impl/node_set.h): its links against an ordered std::set of the
-// same nodes under random creation and destruction, lookups against a scan, the downward walk,
-// a stale hint's position, and reserve's in-place lowering.
+// The cached tree's node storage (impl/node_set.h): its links and index against an ordered
+// std::set of the same nodes under random creation and destruction, lookups against a scan, the
+// downward walk and its shortcut (first_possible_stop), a stale hint's position, and reserve's
+// in-place lowering.
 #include "impl/node_set.h"
 
 #include <gtest/gtest.h>
@@ -62,6 +63,7 @@ TEST(NodeSet, LinksAndLookupsAgreeWithAnOrderedSetUnderRandomChanges) {
       reference.erase(victim);
     }
     ASSERT_EQ(nodes.link_problem(), std::nullopt);
+    ASSERT_EQ(nodes.index_problem(), std::nullopt);
     std::vector<Pfn> expected;
     for (const auto& [each_lo, each_hi] : reference) expected.push_back(each_lo);
     ASSERT_EQ(linked_los(nodes), expected);
@@ -135,6 +137,34 @@ TEST(NodeSet, LoweringAStartKeepsTheNodeItsLinksAndItsLookups) {
   EXPECT_EQ(nodes.containing(22), nullptr);
   EXPECT_EQ(nodes.link_problem(), std::nullopt);
   EXPECT_EQ(linked_los(nodes), (std::vector<Pfn>{10, 25, kAnchorPfn}));
+}
+
+// first_possible_stop against a scan down the links: the first node at or below `from` that is
+// the lowest, has at least `size` free pfns below it, or starts below continues_from.
+TEST(NodeSet, FirstPossibleStopIsTheFirstNodeDownTheLinksWhereAWalkMayStop) {
+  std::mt19937_64 random(20261201);
+  NodeSet nodes;
+  for (int round = 0; round < 3000; ++round) {
+    const Pfn lo = random() % 2048;
+    const Pfn hi = lo + random() % 6;
+    if (!nodes.containing(lo) && !nodes.containing(hi) && random() % 4 != 0) {
+      if (const IovaNode* above = nodes.lowest_ending_at_or_after(lo); above && above->pfn_lo > hi) nodes.create(Node{lo, hi});
+    } else if (IovaNode* victim = nodes.containing(random() % 2048)) {
+      nodes.destroy(victim);
+    }
+    std::vector<IovaNode*> all;
+    for (IovaNode* node = nodes.lowest(); node; node = node->next) all.push_back(node);
+    IovaNode* from = all[random() % all.size()];
+    const Pfn size = 1 + random() % 12;
+    const Pfn continues_from = random() % 4 == 0 ? 0 : random() % 2100;
+    IovaNode* expected = from;
+    while (expected->prev && expected->pfn_lo >= continues_from && expected->pfn_lo - expected->prev->pfn_hi - 1 < size)
+      expected = expected->prev;
+    ASSERT_EQ(nodes.first_possible_stop(from, size, continues_from), expected)
+        << "from " << from->pfn_lo << " size " << size << " continues_from " << continues_from;
+  }
+  EXPECT_EQ(nodes.link_problem(), std::nullopt);
+  EXPECT_EQ(nodes.index_problem(), std::nullopt);
 }
 
 TEST(NodeSet, ReserveWalksUpFromTheFirstNodeEndingAtOrAfterAPfn) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <utility>
 
 namespace iovacheck {
 namespace {
@@ -83,6 +84,26 @@ TEST(Checker, ResolvesNamesAndNamesEveryAllocation) {
   EXPECT_EQ(std::get<Alloc>(report.named.steps[1].op).name, "r1");
   EXPECT_EQ(std::get<Free>(report.named.steps[2].op).target, (Target{0, "a"}));
   EXPECT_EQ(std::get<Free>(report.named.steps[3].op).target, (Target{0, "r1"}));  // a pfn inside r1
+}
+
+TEST(Checker, StepsHandedOverGiveTheReportOfStepsCopied) {
+  const Trace trace = trace_of({step(alloc(1, 0xff, "a")), step(alloc(2, 0xff)), step(free_name("a")),
+                                step(free_pfn(0xfd)), step(free_pfn(0x10)), step(alloc(3, 0xff, "a_name_past_the_buffer"))});
+  FakeAllocator copied_fake;
+  const CheckReport copied = check(trace, copied_fake);
+  FakeAllocator moved_fake;
+  CheckSession session(trace, moved_fake);
+  for (Step each : trace.steps) session.step(std::move(each));
+  session.finish();
+  const CheckReport& moved = session.report();
+  EXPECT_EQ(moved_fake.applied, copied_fake.applied);
+  EXPECT_EQ(moved.named, copied.named);
+  ASSERT_EQ(moved.steps.size(), copied.steps.size());
+  for (std::size_t i = 0; i < moved.steps.size(); ++i) {
+    EXPECT_EQ(moved.steps[i].op, copied.steps[i].op) << "step " << i;
+    EXPECT_EQ(moved.steps[i].caller_error, copied.steps[i].caller_error) << "step " << i;
+  }
+  EXPECT_EQ(std::get<Free>(copied.named.steps[4].op).target, (Target{0x10, ""}));  // no allocation there: the pfn stays
 }
 
 TEST(Checker, BadInputTheApiDefinesIsAppliedAndMustBeRefused) {

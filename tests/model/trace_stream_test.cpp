@@ -4,6 +4,7 @@
 
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/trace_io.h"
@@ -81,6 +82,19 @@ TEST(TraceStream, ReusedStepsKeepNothingOfTheStepBefore) {
   EXPECT_FALSE(sixth.target.by_name());
   EXPECT_EQ(sixth.target.pfn, 0x30u);
   EXPECT_EQ(sixth.cpu, 0u);
+}
+
+TEST(TraceStream, AStepMovedFromLeavesTheNextOnesWhole) {
+  std::istringstream in(kVaried);
+  TraceStream stream(in);
+  std::vector<Step> moved;
+  while (Step* step = stream.next()) moved.push_back(std::move(*step));  // as replay hands them to the checker
+  const Trace whole = parse_trace(kVaried);
+  ASSERT_EQ(moved.size(), whole.steps.size());
+  for (std::size_t i = 0; i < moved.size(); ++i) {
+    EXPECT_EQ(moved[i], whole.steps[i]) << "step " << i;
+    EXPECT_EQ(moved[i].line, whole.steps[i].line) << "step " << i;
+  }
 }
 
 TEST(TraceStream, ReportsTheErrorParseTraceReportsAfterTheStepsBeforeIt) {
