@@ -106,11 +106,11 @@ std::optional<Pfn> lowest_high_keeping_candidate(Pfn low, Pfn size, Pfn align_ma
   return lowest_candidate + size;
 }
 
-// At a linked node that starts at or below high, the walk's next high is that node's pfn_lo and
-// its candidate (pfn_lo - size) & align_mask; it steps on below a node while the gap below it is
-// shorter than size and the candidate stays at or above low (pfn_lo >= continues_from). Such a
-// node ends at or above pfn_lo - size, so the candidate does not fit above it and the walk goes
-// on: moving straight to the first node where it may stop changes nothing but the time taken.
+// At a linked node u that starts at or below high, the walk's next high is u's pfn_lo and its
+// candidate (pfn_lo - size) & align_mask, at most pfn_lo - size. While the gap below u is shorter
+// than size, the node below u ends at or above pfn_lo - size, so the candidate does not fit above
+// it; while pfn_lo >= continues_from, the candidate neither underflows nor falls below low: the
+// walk steps on. Moving straight to the first node where it may stop changes nothing but the time.
 void CachedTree::pass_nodes_that_cannot_stop(const IovaNode*& curr, NodeSet::Handle& position, Pfn high, Pfn size,
                                              const std::optional<Pfn>& continues_from) const {
   if (walk_ == FirstFitWalk::Linear || !continues_from || curr != position || curr->pfn_lo > high) return;

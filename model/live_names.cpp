@@ -62,7 +62,7 @@ void LiveNames::bind(std::string_view name, Pfn pfn) {
   entry.pfn = pfn;
   entry.name_hash = hash;
   by_name_[at] = index + 1;
-  by_pfn_.set(pfn, index);  // a pfn bound again now names the newer allocation
+  if (by_pfn_kept_) by_pfn_.set(pfn, index);  // a pfn bound again now names the newer allocation
   ++live_;
 }
 
@@ -75,7 +75,9 @@ void LiveNames::release(std::string_view name) {
 void LiveNames::release_at(std::size_t at) {
   const std::uint32_t index = by_name_[at] - 1;
   Entry& entry = entries_[index];
-  if (const std::uint32_t* bound = by_pfn_.find(entry.pfn); bound && *bound == index) by_pfn_.erase(entry.pfn);
+  if (by_pfn_kept_) {
+    if (const std::uint32_t* bound = by_pfn_.find(entry.pfn); bound && *bound == index) by_pfn_.erase(entry.pfn);
+  }
   erase_name_at(at);
   entry.name.clear();
   unused_entries_.push_back(index);
@@ -89,7 +91,14 @@ std::optional<Pfn> LiveNames::pfn_of(std::string_view name) const {
   return entries_[slot - 1].pfn;
 }
 
+void LiveNames::index_by_pfn() const {
+  by_pfn_kept_ = true;
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    if (!entries_[i].name.empty()) by_pfn_.set(entries_[i].pfn, static_cast<std::uint32_t>(i));  // live
+}
+
 const std::string* LiveNames::name_at(Pfn pfn) const {
+  if (!by_pfn_kept_) index_by_pfn();
   const std::uint32_t* index = by_pfn_.find(pfn);
   return index ? &entries_[*index].name : nullptr;
 }

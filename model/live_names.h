@@ -3,6 +3,10 @@
 // Two open-addressing indexes over one list of entries whose slots are reused, so binding and
 // releasing a name allocates nothing once the tables have grown (a std::unordered_map and a
 // std::map here took two heap nodes an allocation and most of the checker's own cost a step).
+// The index by pfn is built on the first name_at() and kept from then on: only a free by pfn
+// asks it (an engine that does not name its frees), so a run whose frees name their allocation
+// never pays for it (it was a hash-table update and a cache miss or two on every bind and
+// release). So name_at() may write: not for concurrent readers.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -18,7 +22,7 @@ namespace iovacheck {
 class LiveNames {
  public:
   // Binds a (non-empty) name to the pfn its allocation returned, replacing the name's binding.
-  // A pfn bound twice (never, in a run that holds) names the newer allocation.
+  // A pfn bound to two live names at once (never, in a run that holds) names one of them.
   void bind(std::string_view name, Pfn pfn);
   // Forgets the name (and its pfn's binding); nothing when it is not live.
   void release(std::string_view name);
@@ -41,11 +45,13 @@ class LiveNames {
   void erase_name_at(std::size_t at);  // backward-shift deletion: no tombstones
   void release_at(std::size_t name_at);
   void grow();
+  void index_by_pfn() const;  // builds by_pfn_ from the live entries
 
   std::vector<Entry> entries_;
   std::vector<std::uint32_t> unused_entries_;
   std::vector<Slot> by_name_;  // power-of-two sized, at most half full
-  PfnMap by_pfn_;              // pfn -> entry index
+  mutable PfnMap by_pfn_;      // pfn -> entry index, once by_pfn_kept_
+  mutable bool by_pfn_kept_ = false;
   std::size_t live_ = 0;
 };
 

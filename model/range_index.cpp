@@ -273,16 +273,16 @@ void RangeIndex::set_gap_lo(const Path& to_node, Pfn gap_lo) {
 }
 
 void RangeIndex::mark_stale(const Index* path, std::size_t depth) {
-  while (depth > 0 && !nodes_[path[depth - 1]].stale) nodes_[path[--depth]].stale = true;
+  while (depth > 0 && !stale_[path[depth - 1]]) stale_[path[--depth]] = true;
 }
 
 // Children before their parent; a node that is not stale has no stale descendant.
 void RangeIndex::refresh(Index t) const {
-  if (t == kNone || !nodes_[t].stale) return;
+  if (t == kNone || !stale_[t]) return;
   refresh(links_[t].left);
   refresh(links_[t].right);
   pull(t);
-  nodes_[t].stale = false;
+  stale_[t] = false;
 }
 
 // ---- The treap ------------------------------------------------------------------------------
@@ -300,20 +300,22 @@ RangeIndex::Index RangeIndex::make(const OwnedRange& owned, Pfn gap_lo) {
   Node node{};
   node.owned = owned;
   node.gap_lo = gap_lo;
-  node.stale = true;
   const Index t = nodes_.acquire(node);
-  if (links_.empty()) links_.emplace_back();  // slot 0, as in the nodes' pool
+  if (links_.empty()) links_.emplace_back(), stale_.emplace_back();  // slot 0, as in the nodes' pool
   if (t == links_.size()) {
     grow_by_an_eighth(links_);
+    grow_by_an_eighth(stale_);
     links_.emplace_back();
+    stale_.emplace_back();
   }
   links_[t] = Link{owned.range.lo, kNone, kNone};
+  stale_[t] = true;
   return t;
 }
 
 // Computed in a local and written once.
 void RangeIndex::pull(Index t) const {
-  static_assert(sizeof(OwnedRange) != 48 || (sizeof(Node) == 80 && sizeof(Link) == 16), "docs/architecture.md gives a node's size");
+  static_assert(sizeof(OwnedRange) != 48 || (sizeof(Node) == 72 && sizeof(Link) == 16), "docs/architecture.md gives a node's size");
   const Node& node = nodes_[t];
   Aggregate aggregate = Aggregate::of_gap(node.gap_lo, node.owned.range.lo - node.gap_lo);
   const Link& link = links_[t];
@@ -335,7 +337,7 @@ void RangeIndex::split(Index t, Pfn key, Index& below, Index& rest) {
     split(links_[t].left, key, below, links_[t].left);
     rest = t;
   }
-  nodes_[t].stale = true;  // its subtree changed; its new ancestors are marked by the caller
+  stale_[t] = true;  // its subtree changed; its new ancestors are marked by the caller
 }
 
 RangeIndex::Index RangeIndex::merge(Index a, Index b) {
@@ -343,11 +345,11 @@ RangeIndex::Index RangeIndex::merge(Index a, Index b) {
   if (b == kNone) return a;
   if (priority(a) > priority(b)) {
     links_[a].right = merge(links_[a].right, b);
-    nodes_[a].stale = true;  // as in split
+    stale_[a] = true;  // as in split
     return a;
   }
   links_[b].left = merge(a, links_[b].left);
-  nodes_[b].stale = true;
+  stale_[b] = true;
   return b;
 }
 

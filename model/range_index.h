@@ -68,7 +68,7 @@ class RangeIndex {
   // Every gap ascending (for tests and whole-state checks).
   std::vector<Range> gaps() const;
 
-  std::size_t bytes() const { return nodes_.bytes() + links_.capacity() * sizeof(Link); }
+  std::size_t bytes() const { return nodes_.bytes() + links_.capacity() * sizeof(Link) + stale_.capacity(); }
 
  private:
   using Index = std::uint32_t;  // a node's slot in nodes_
@@ -83,14 +83,13 @@ class RangeIndex {
   // as that shortfall, one byte per order in one word, exact: 16 bytes where eight 64-bit counts
   // took 64, and combining two subtrees' is a few word operations on all orders at once
   // (range_index.cpp's Aggregate). The aggregates are valid only where the node is not stale
-  // (refresh()), and mutable: a const query refreshes them. The key and the links are apart, in
-  // links_ (Link).
-  struct Node {  // 80 bytes
+  // (stale_, refresh()), and mutable: a const query refreshes them. The key and the links are
+  // apart, in links_ (Link).
+  struct Node {  // 72 bytes
     OwnedRange owned;  // first: a range's address is its node's (index_of)
     Pfn gap_lo;   // the free gap below the range is [gap_lo, owned.range.lo - 1]; none when equal
     mutable Pfn longest;  // the subtree's longest gap, in pages: order 0's room
     mutable std::uint64_t shortfalls;  // byte k - 1 for order k in 1..7: longest minus order k's room
-    mutable bool stale;  // the aggregates need recomputing; then so do every ancestor's
 
     bool has_gap() const { return gap_lo < owned.range.lo; }
     Range gap() const { return Range{gap_lo, owned.range.lo - 1}; }
@@ -141,6 +140,9 @@ class RangeIndex {
 
   SlotPool<Node> nodes_;  // grows by an eighth: little slack
   std::vector<Link> links_;  // links_[t] is node t's, grown with nodes_
+  // stale_[t]: node t's aggregates need recomputing, and so do its ancestors'. A byte a node in
+  // an array of its own, as a walk's links are: marking a path reads no node.
+  mutable std::vector<std::uint8_t> stale_;
   Index root_ = kNone;
   std::size_t count_ = 0;
 };

@@ -17,7 +17,8 @@
 #     length after `iovacheck fuzz-replay --minimize` (the shared minimizer). LIMIT is CPU
 #     seconds (prlimit --cpu). Times are the
 #     harness's CPU seconds (user + sys: what one core spends, whatever else loads the machine)
-#     and wall seconds.
+#     and wall seconds; "median execs" is libFuzzer's count of executions at the finding, which
+#     the machine's load leaves alone (a change to the search shows there first).
 # usage: tools/measure-fuzz.sh [RUNS] [LIMIT]    (default 5 runs, 60 s)
 #   MODES="empty seeded opmut" (default) and VARIANTS="z1-max32-reset ..." (default every
 #   z-variant) narrow part 2; SKIP_RATES=1 skips part 1.
@@ -116,10 +117,10 @@ done
 echo
 echo "== time to the first distinguishing finding, one core, ASan+UBSan build ($fuzz_build), $runs runs, limit $limit CPU s"
 echo "   seeded: $(ls "$scratch/seeds" | wc -l) seeds from corpus/ without corpus/variants and corpus/findings"
-printf "%-24s %-7s %6s %12s %9s %11s %10s %10s  %s\n" variant corpus found "median cpu s" "max cpu s" "median wall" "max wall" "min. len" "what"
+printf "%-24s %-7s %6s %12s %9s %11s %10s %12s %10s  %s\n" variant corpus found "median cpu s" "max cpu s" "median wall" "max wall" "median execs" "min. len" "what"
 for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
   for mode in ${MODES:-empty seeded opmut}; do
-    : >"$scratch/times"; : >"$scratch/cpu"; : >"$scratch/lengths"; found=0; kinds=""
+    : >"$scratch/times"; : >"$scratch/cpu"; : >"$scratch/lengths"; : >"$scratch/execs"; found=0; kinds=""
     for run in $(seq 1 "$runs"); do
       dir="$scratch/ttf-$variant-$mode-$run"
       mkdir -p "$dir/corpus" "$dir/crash"
@@ -129,12 +130,13 @@ for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
       [ "$mode" = opmut ] && harness=$fuzz_build/fuzz/differential_opmut
       # LIMIT is CPU seconds (RLIMIT_CPU), so that a loaded machine does not cut runs short.
       IOVACHECK_FUZZ_VARIANTS=$variant /usr/bin/time -f "%e %U %S" -o "$dir/time" prlimit --cpu="$limit" "$harness" \
-        -seed="$run" -max_total_time=$((limit * 30)) "${options[@]}" -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
+        -seed="$run" -max_total_time=$((limit * 30)) -print_final_stats=1 "${options[@]}" -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
       crash=$(ls "$dir/crash" 2>/dev/null | head -1)
       [ -n "$crash" ] || continue
       found=$((found + 1))
       tail -1 "$dir/time" | awk '{ printf "%.2f\n", $1 }' >>"$scratch/times"
       tail -1 "$dir/time" | awk '{ printf "%.2f\n", $2 + $3 }' >>"$scratch/cpu"
+      awk '/^stat::number_of_executed_units/ { print $2 }' "$dir/log" >>"$scratch/execs"
       if grep -q "^iovacheck finding:" "$dir/log"; then
         kinds="$kinds $(grep -m1 '^iovacheck finding:' "$dir/log" | sed 's/.*\.//' || true)"
         "$cli" fuzz-replay --quiet --minimize --variant "$variant" "$dir/crash/$crash" |
@@ -143,7 +145,7 @@ for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
         kinds="$kinds $(grep -m1 -oE 'SUMMARY: [A-Za-z]+: [a-z-]+' "$dir/log" | sed 's/SUMMARY: //; s/: /:/' || echo other)"
       fi
     done
-    printf "%-24s %-7s %3d/%-2d %12s %9s %11s %10s %10s  %s\n" "$variant" "$mode" "$found" "$runs" "$(median <"$scratch/cpu")" \
-      "$(maximum <"$scratch/cpu")" "$(median <"$scratch/times")" "$(maximum <"$scratch/times")" "$(median <"$scratch/lengths")" "$(echo $kinds | tr ' ' '\n' | grep -v '^$' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
+    printf "%-24s %-7s %3d/%-2d %12s %9s %11s %10s %12s %10s  %s\n" "$variant" "$mode" "$found" "$runs" "$(median <"$scratch/cpu")" \
+      "$(maximum <"$scratch/cpu")" "$(median <"$scratch/times")" "$(maximum <"$scratch/times")" "$(median <"$scratch/execs")" "$(median <"$scratch/lengths")" "$(echo $kinds | tr ' ' '\n' | grep -v '^$' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
   done
 done
