@@ -9,7 +9,8 @@
 #     a quarter of its CPU time in the kernel, faulting in fresh pages until the allocator's
 #     256 MB quarantine recycles; a campaign's jobs run long past that); callgrind's instructions
 #     per execution of the fuzz-fast differential harness on 200 of the inputs, and the share of
-#     them spent in the sanitizer-coverage callbacks (__sanitizer_cov_*);
+#     them spent in the sanitizer-coverage callbacks (__sanitizer_cov_*), and its heap
+#     allocations per execution;
 #  2. for every z-variant, the seconds from an empty corpus to the first distinguishing finding
 #     on one core (the harness aborts on it), and from the seeds without corpus/variants and
 #     corpus/findings, and from an empty corpus with the operation-level custom mutator
@@ -98,6 +99,19 @@ if command -v valgrind >/dev/null; then
     /LLVMFuzzerTestOneInput/ && !run { gsub(",", "", $1); run = $1 }
     /[?]:__sanitizer_cov_/ { gsub(",", "", $1); coverage += $1 }
     END { printf "differential, fuzz-fast, fixed 30 ops: %.0f instructions per execution (callgrind, %d inputs), %.0f %% of them in sanitizer-coverage callbacks\n", run / n, n, 100 * coverage / run }'
+  # Heap allocations per execution (each one costs a 30-frame stack capture under ASan): calls
+  # of malloc inside LLVMFuzzerTestOneInput, 400 inputs less 200, so that what the first
+  # executions set up once (tables, names) is left out.
+  malloc_calls() {
+    IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 valgrind --tool=callgrind --collect-atstart=no \
+      --toggle-collect=LLVMFuzzerTestOneInput --compress-strings=no --callgrind-out-file="$scratch/cg-malloc" \
+      build/fuzz-fast/fuzz/differential "$@" >/dev/null 2>&1
+    awk '/^cfn=/ { in_malloc = ($0 == "cfn=malloc") } /^calls=/ && in_malloc { split($1, c, "="); calls += c[2] } END { print calls + 0 }' \
+      "$scratch/cg-malloc"
+  }
+  first=$(malloc_calls "$scratch"/fixed/0[01]*)
+  both=$(malloc_calls "$scratch"/fixed/0[0-3]*)
+  echo "differential, fuzz-fast, fixed 30 ops: $(awk -v a="$first" -v b="$both" 'BEGIN { printf "%.1f", (b - a) / 200 }') heap allocations per execution (callgrind's malloc calls, inputs 200-399)"
 fi
 
 fi
