@@ -42,6 +42,10 @@ enum class Field { Start, Size, Limit, Pfn, ReserveHi };
 // The header's fields, each a byte weighted toward the edges the generators favour (props/
 // generators.cpp): the real 4 KiB granule, small dma32 powers of two, magazines of 1..8 or 127,
 // 1..4 cpus; every byte is some valid value. Encoding searches the bytes for the value.
+// Magazines of one or two pfns (a third of the bytes) and one cpu (half) come first: they are
+// the range caches' own edges, where a full magazine, the swap with prev, a push to the depot
+// and a depot deeper than the cpus (what trim and the flushes act on) are each a free or two
+// away, as the property engine's run mode reaches them with runs of frees.
 Pfn granule_of(std::uint8_t byte) { return byte < 192 ? 0x1000 : Pfn{1} << ((byte - 192) % 32); }
 Pfn dma32_of(std::uint8_t byte, Pfn granule) {
   if (byte < 160) return Pfn{1} << (1 + byte % 6);  // 2 .. 64
@@ -49,8 +53,11 @@ Pfn dma32_of(std::uint8_t byte, Pfn granule) {
   if (byte < 224) return *Geometry::real_dma32(granule);
   return Pfn{1} << (13 + (byte - 224));  // 2^13 .. 2^44
 }
-unsigned mag_of(std::uint8_t byte) { return byte < 160 ? 1u + byte % 8 : byte < 224 ? kDefaultMagazineSize : 9u + (byte - 224); }
-unsigned cpus_of(std::uint8_t byte) { return byte < 224 ? 1u + byte % 4 : 5u + (byte - 224); }
+unsigned mag_of(std::uint8_t byte) {
+  if (byte < 64) return 1u + byte % 2;
+  return byte < 160 ? 1u + byte % 8 : byte < 224 ? kDefaultMagazineSize : 9u + (byte - 224);
+}
+unsigned cpus_of(std::uint8_t byte) { return byte < 96 ? 1u : byte < 224 ? 1u + byte % 4 : 5u + (byte - 224); }
 
 // The operation kinds by the low six bits of a record's first byte, weighted as the property
 // engine weights its commands (alloc, fast, free, ffree, reserve, flush, trim, find); the top two

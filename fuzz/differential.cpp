@@ -185,8 +185,9 @@ void read_settings() {
     settings.skips_dir = dir;
 }
 
-// Judged as `check` judges; only the printed trace is needed of a violation, not the states.
-const CheckOptions kJudgeOnly{.check_expectations = false, .describe_states = false};
+// Judged as `check` judges; only the named trace is needed of a violation (to judge and print),
+// not the states nor each step's result.
+const CheckOptions kJudgeOnly{.check_expectations = false, .record_results = false, .describe_states = false};
 
 // `variant`: the one the campaign fixed, or empty for the input's own.
 void check_one(std::string_view variant, std::span<const std::uint8_t> input) {

@@ -417,9 +417,13 @@ std::unique_ptr<ExactSystemUnderTest> make_exact_implementation(const Trace& tra
 
 CheckReport check_on(const Trace& trace, std::string_view variant, const ImplementationChoice& choice,
                      const CheckOptions& options) {
-  Trace renamed = trace;
-  renamed.variant = variant_for(choice, variant, trace);
-  return check(renamed, *make_exact_implementation(renamed, renamed.variant, choice), options);
+  return check_on(Trace(trace), variant, choice, options);
+}
+
+CheckReport check_on(Trace&& trace, std::string_view variant, const ImplementationChoice& choice,
+                     const CheckOptions& options) {
+  trace.variant = variant_for(choice, variant, trace);
+  return check(trace, *make_exact_implementation(trace, trace.variant, choice), options);
 }
 
 CheckReport check_on(const Trace& trace, std::string_view variant, const CheckOptions& options) {

@@ -144,5 +144,9 @@ std::unique_ptr<ExactSystemUnderTest> make_exact_implementation(const Trace& tra
 // check() on the chosen implementation; the report's trace names the variant that ran.
 CheckReport check_on(const Trace& trace, std::string_view variant, const ImplementationChoice& choice,
                      const CheckOptions& options = {});
+// The same on a trace the caller is done with: renamed in place rather than copied (the fuzz
+// harness checks each decoded input once).
+CheckReport check_on(Trace&& trace, std::string_view variant, const ImplementationChoice& choice,
+                     const CheckOptions& options = {});
 
 }  // namespace iovacheck

@@ -106,7 +106,9 @@ bool differs_at(const ObservedRun& run, const ObservedRun& reference, std::size_
 ObservedRun run_observed(const Trace& trace, std::string_view variant, const ImplementationChoice& implementation,
                          const ObservedRun* reference = nullptr, std::size_t reference_step = 0) {
   DigestedSystem system(make_exact_implementation(trace, variant, implementation));
-  CheckSession session(trace, system, CheckOptions{.check_expectations = false, .describe_states = false});
+  // Only the latest step's result is read: the report keeps no other.
+  CheckSession session(trace, system,
+                       CheckOptions{.check_expectations = false, .latest_step_only = true, .describe_states = false});
   ObservedRun run;
   run.seen.reserve(trace.steps.size());
   for (const Step& step : trace.steps) {

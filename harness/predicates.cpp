@@ -9,10 +9,12 @@
 namespace iovacheck {
 namespace {
 
-// Expectations pin one variant's placements; the predicates judge properties only.
+// Expectations pin one variant's placements; the predicates judge properties only, so the
+// report keeps no steps (the minimizer and the fuzz harness's judgement ask this many times).
 std::optional<Violation> violation_on(const Trace& trace, const std::string& variant,
                                       const ImplementationChoice& choice = {}) {
-  return check_on(trace, variant, choice, CheckOptions{.check_expectations = false, .describe_states = false}).violation;
+  const CheckOptions judge_only{.check_expectations = false, .latest_step_only = true, .describe_states = false};
+  return check_on(trace, variant, choice, judge_only).violation;
 }
 
 // A candidate an implementation cannot be built for (a snapshot it cannot hold) keeps nothing.

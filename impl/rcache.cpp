@@ -9,8 +9,9 @@
 namespace iovacheck::impl {
 
 RangeCaches::RangeCaches(const Config& config, const Variant& variant)
-    : variant_(variant), mag_size_(config.mag_size) {
-  for (Bin& bin : bins_) bin.cpus.resize(config.cpus);
+    : variant_(variant), mag_size_(config.mag_size), cpu_magazines_(std::size_t{kBins} * config.cpus) {
+  for (unsigned bin = 0; bin < kBins; ++bin)
+    bins_[bin].cpus = std::span(cpu_magazines_).subspan(std::size_t{bin} * config.cpus, config.cpus);
 }
 
 Pfn RangeCaches::fast_size(Pfn size) const {

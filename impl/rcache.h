@@ -4,6 +4,7 @@
 // TreeAllocator::remove. The fast path's variant deltas (z6, z7, z8) live here.
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ class RangeCaches {
 
   // cpus and mag_size come from the config; both are at least 1 (the domain checks).
   RangeCaches(const Config& config, const Variant& variant);
+  RangeCaches(const RangeCaches&) = delete;  // the bins view cpu_magazines_
+  RangeCaches& operator=(const RangeCaches&) = delete;
 
   // alloc_iova_fast's step 1: sizes below 32 pages round up to a power of two (z7: no rounding).
   Pfn fast_size(Pfn size) const;
@@ -52,8 +55,8 @@ class RangeCaches {
     Magazine prev;
   };
   struct Bin {
-    std::vector<CpuMagazines> cpus;
-    std::vector<Magazine> depot;  // a stack: back() is the top
+    std::span<CpuMagazines> cpus;  // this bin's part of cpu_magazines_, one per CPU
+    std::vector<Magazine> depot;   // a stack: back() is the top
   };
 
   static constexpr unsigned kNoSlot = CachedEntry::kDepot - 1;  // record(): the entries leave the caches
@@ -71,6 +74,9 @@ class RangeCaches {
   const Variant& variant_;
   unsigned mag_size_;
   std::optional<Pfn> drained_without_node_;
+  // Every bin's CPU magazines, bin after bin: one allocation a domain rather than one a bin (a
+  // fuzz execution builds a domain for a few dozen operations).
+  std::vector<CpuMagazines> cpu_magazines_;
   std::array<Bin, kBins> bins_;
   ChangeJournal* journal_ = nullptr;
 };

@@ -1,5 +1,6 @@
 #include "model/checker.h"
 
+#include <algorithm>
 #include <sstream>
 #include <utility>
 
@@ -15,7 +16,13 @@ namespace {
 class Names {
  public:
   Names(const Trace& trace, std::function<bool(std::string_view)> is_trace_name) : is_trace_name_(std::move(is_trace_name)) {
-    for (const Step& step : trace.steps) take(step);
+    std::size_t allocations = 0;
+    for (const Step& step : trace.steps) {
+      take(step);
+      allocations += bound_name(step.op) != nullptr;
+    }
+    // At most that many names are live at once; a long trace's few live names grow as they go.
+    live_.reserve(std::min(allocations, kReservedNames));
   }
 
   // Fresh names never reuse a name the trace binds itself.
@@ -57,6 +64,8 @@ class Names {
       return name;
     }
   }
+
+  static constexpr std::size_t kReservedNames = 1024;
 
   std::function<bool(std::string_view)> is_trace_name_;
   NameFingerprints taken_;  // every name the trace binds; a false hit only skips a fresh name
@@ -104,10 +113,8 @@ class CheckSession::Run {
       : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr), names_(start, options.is_trace_name) {
     report_.named = Trace{start.geometry, start.variant, start.snapshot, {}};
     // check() passes the whole trace: room for every step spares the vectors' regrowth.
-    if (!options.latest_step_only) {
-      report_.steps.reserve(start.steps.size());
-      report_.named.steps.reserve(start.steps.size());
-    }
+    if (keeps_every_step()) report_.named.steps.reserve(start.steps.size());
+    if (keeps_every_result()) report_.steps.reserve(start.steps.size());
   }
 
   bool step(Step&& step) {
@@ -135,16 +142,16 @@ class CheckSession::Run {
   // The step is moved into the report and worked on in place: `named` as it is printed, and its
   // one copy `record` as applied.
   void run_step(std::size_t index, Step&& original) {
-    Step& named = place_for_step(report_.named.steps);
+    Step& named = place_for_step(report_.named.steps, keeps_every_step());
     named = std::move(original);
-    StepRecord& record = place_for_step(report_.steps);
+    StepRecord& record = place_for_step(report_.steps, keeps_every_result());
     copy_op(record.op, named.op);
     record.outcome = Outcome{};
     record.caller_error.reset();
     record.caller_error = resolve_target(record.op);
     if (!record.caller_error) {
       if (auto error = model_.caller_error(record.op)) {
-        record.caller_error = error->reason;
+        record.caller_error = std::move(error->reason);
         if (error->must_refuse) apply_refused(index, record);
       } else {
         apply(index, record, named);
@@ -154,11 +161,14 @@ class CheckSession::Run {
       report_.miss = ExpectationMiss{index, print_expectation(*named.expect), actual_result(record)};
   }
 
-  // The report's place for the next step: a new one, or with latest_step_only the one place,
-  // reused (its strings keep their storage).
+  bool keeps_every_step() const { return !options_.latest_step_only; }
+  bool keeps_every_result() const { return keeps_every_step() && options_.record_results; }
+
+  // The report's place for the next step: a new one, or when only the latest is kept the one
+  // place, reused (its strings keep their storage).
   template <class Entry>
-  Entry& place_for_step(std::vector<Entry>& entries) const {
-    if (options_.latest_step_only && !entries.empty()) return entries.front();
+  static Entry& place_for_step(std::vector<Entry>& entries, bool keep_every) {
+    if (!keep_every && !entries.empty()) return entries.front();
     return entries.emplace_back();
   }
 

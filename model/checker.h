@@ -62,6 +62,10 @@ struct CheckOptions {
   // Keep only the latest step in the report (steps, named.steps): memory bounded by the live
   // state for traces of any length. The step indexes stay those of the whole run.
   bool latest_step_only = false;
+  // Keep every step's result (CheckReport::steps), which replay prints and the property engine
+  // reads. Engines that read only the named trace (the fuzz harness, which judges and prints
+  // the failing prefix) turn it off: the report then keeps the latest step's result only.
+  bool record_results = true;
   // When set, the names the trace has defined so far (a streamed trace's parser knows them):
   // fresh names avoid them without the checker keeping its own copy.
   std::function<bool(std::string_view)> is_trace_name = nullptr;

@@ -47,6 +47,11 @@ void LiveNames::grow() {
   }
 }
 
+void LiveNames::reserve(std::size_t names) {
+  entries_.reserve(names);
+  unused_entries_.reserve(names);
+}
+
 void LiveNames::bind(std::string_view name, Pfn pfn) {
   if (name.empty()) throw std::logic_error("LiveNames::bind: an empty name");
   if (2 * (live_ + 1) > by_name_.size()) grow();

@@ -29,6 +29,9 @@ class LiveNames {
   std::optional<Pfn> pfn_of(std::string_view name) const;
   const std::string* name_at(Pfn pfn) const;  // nullptr when no live name is bound at pfn
   std::size_t size() const { return live_; }
+  // Room for `names` live names without regrowing the entry lists (a short run's names then
+  // cost one allocation each list instead of one per doubling).
+  void reserve(std::size_t names);
 
  private:
   // A probe slot keeps the low half of its name's hash beside the entry: a probe past another

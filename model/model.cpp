@@ -967,15 +967,22 @@ std::optional<CallerError> caller_error_of(const ModelState& state, const Geomet
 
 // Makes the state the one after an allowed step, through the ranges in hand: owner changes
 // first, then removals (the index keeps a range in place until it is erased or a range is
-// inserted), then insertions, as a range may move to a start below its old one (reserve).
+// inserted), then insertions, as a range may move to a start below its old one (reserve). What
+// each entry does is decided before anything changes: an insertion may grow the index's storage,
+// and the `before` of the entries after it (the model's ranges before the step) would dangle.
 void adopt(ModelState& state, const RangeChanges& changes) {
   auto kept = [](const RangeChanges::Entry& entry) { return entry.before && entry.after && entry.after->range == entry.before->range; };
-  for (const RangeChanges::Entry& entry : changes)
-    if (kept(entry)) state.set(entry.lo, entry.after, entry.before);
-  for (const RangeChanges::Entry& entry : changes)
-    if (entry.before && !kept(entry)) state.set(entry.lo, std::nullopt, entry.before);
-  for (const RangeChanges::Entry& entry : changes)
-    if (entry.after && !kept(entry)) state.set(entry.lo, entry.after, nullptr);  // nothing starts there any longer
+  InlineVector<const RangeChanges::Entry*, 4> removed, inserted;
+  for (const RangeChanges::Entry& entry : changes) {
+    if (kept(entry)) {
+      state.set(entry.lo, entry.after, entry.before);
+      continue;
+    }
+    if (entry.before) removed.push_back(&entry);
+    if (entry.after) inserted.push_back(&entry);
+  }
+  for (const RangeChanges::Entry* entry : removed) state.set(entry->lo, std::nullopt, entry->before);
+  for (const RangeChanges::Entry* entry : inserted) state.set(entry->lo, entry->after, nullptr);  // nothing starts there any longer
 }
 
 }  // namespace
@@ -991,8 +998,8 @@ std::optional<CallerError> Model::caller_error(const Op& op) const { return call
 
 const OwnedRange* Model::range_holding(Pfn pfn) const { return state_.holding(pfn); }
 
-std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, const Observation& after) {
-  return judge(op, outcome, difference_to(after));
+std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, Observation after) {
+  return judge(op, outcome, difference_to(std::move(after)));
 }
 
 std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, const ChangeReport& changes) {
@@ -1020,8 +1027,8 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
   return first_problem;
 }
 
-std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const Observation& after) const {
-  return judge_refusal(outcome, difference_to(after));
+std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, Observation after) const {
+  return judge_refusal(outcome, difference_to(std::move(after)));
 }
 
 std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const ChangeReport& changes) const {
@@ -1034,16 +1041,16 @@ std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const Chan
   return std::nullopt;
 }
 
-std::optional<Judgement> Model::whole_state_difference(const Observation& observed) const {
-  const ChangeReport difference = difference_to(observed);
+std::optional<Judgement> Model::whole_state_difference(Observation observed) const {
+  const ChangeReport difference = difference_to(std::move(observed));
   const ObservedAfter after(state_, difference);
   Transition none;
   return TransitionCheck(geometry_, state_, none, after, scratch_).run();
 }
 
-ChangeReport Model::difference_to(const Observation& observed) const {
+ChangeReport Model::difference_to(Observation observed) const {
   ChangeReport difference;
-  std::vector<Range> nodes = observed.nodes;
+  std::vector<Range>& nodes = observed.nodes;
   auto by_lo = [](const Range& a, const Range& b) { return a.lo < b.lo || (a.lo == b.lo && a.hi < b.hi); };
   if (!std::is_sorted(nodes.begin(), nodes.end(), by_lo)) std::sort(nodes.begin(), nodes.end(), by_lo);
   std::vector<Range> modelled;
@@ -1055,7 +1062,7 @@ ChangeReport Model::difference_to(const Observation& observed) const {
   auto by_entry = [](const CachedPfn& a, const CachedPfn& b) {
     return std::tie(a.pfn, a.bin, a.slot.cpu) < std::tie(b.pfn, b.bin, b.slot.cpu);
   };
-  std::vector<CachedPfn> cached = observed.cached;
+  std::vector<CachedPfn>& cached = observed.cached;
   std::sort(cached.begin(), cached.end(), by_entry);
   const std::vector<CachedPfn> model_cached = state_.cached_entries();
   std::set_difference(model_cached.begin(), model_cached.end(), cached.begin(), cached.end(), std::back_inserter(difference.cached_gone), by_entry);

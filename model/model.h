@@ -40,17 +40,18 @@ class Model {
   // Judges a valid op's step; adopts the state after it when allowed. `after` is the whole
   // observation (paranoid), `changes` what the implementation reports the step changed (fast).
   // Throws std::logic_error when the op is a caller error (judge those with judge_refusal).
-  std::optional<Judgement> judge(const Op& op, const Outcome& outcome, const Observation& after);
+  std::optional<Judgement> judge(const Op& op, const Outcome& outcome, Observation after);
   std::optional<Judgement> judge(const Op& op, const Outcome& outcome, const ChangeReport& changes);
 
   // Judges a caller error the API must refuse: refused, and nothing changed.
-  std::optional<Judgement> judge_refusal(const Outcome& outcome, const Observation& after) const;
+  std::optional<Judgement> judge_refusal(const Outcome& outcome, Observation after) const;
   std::optional<Judgement> judge_refusal(const Outcome& outcome, const ChangeReport& changes) const;
 
   // The first difference between the model's state and a whole observation, if any.
-  std::optional<Judgement> whole_state_difference(const Observation& observed) const;
+  std::optional<Judgement> whole_state_difference(Observation observed) const;
   // The change from the model's state to `observed`, as a truthful change report would give it.
-  ChangeReport difference_to(const Observation& observed) const;
+  // By value: the observation is sorted in place, so a temporary (the checker's) is not copied.
+  ChangeReport difference_to(Observation observed) const;
 
   // The range holding pfn, whoever owns it; nullptr when the pfn is free.
   const OwnedRange* range_holding(Pfn pfn) const;

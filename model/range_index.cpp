@@ -301,7 +301,12 @@ RangeIndex::Index RangeIndex::make(const OwnedRange& owned, Pfn gap_lo) {
   node.owned = owned;
   node.gap_lo = gap_lo;
   const Index t = nodes_.acquire(node);
-  if (links_.empty()) links_.emplace_back(), stale_.emplace_back();  // slot 0, as in the nodes' pool
+  if (links_.empty()) {  // slot 0, as in the nodes' pool, in one allocation with the first slots
+    grow_by_an_eighth(links_);
+    grow_by_an_eighth(stale_);
+    links_.emplace_back();
+    stale_.emplace_back();
+  }
   if (t == links_.size()) {
     grow_by_an_eighth(links_);
     grow_by_an_eighth(stale_);

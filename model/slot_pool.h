@@ -4,7 +4,10 @@
 // doubling, so at most about an eighth of it is unused (a doubling vector holds up to half its
 // size unused: 236 bytes a range at 10k ranges for an 88-byte node). One array rather than
 // fixed-size blocks: a node is reached by one multiply-add, where a block table costs a further
-// load on every step of every walk. Slot 0 is never handed out, so 0 can stand for "none".
+// load on every step of every walk. Below kMinGrowth slots it doubles from kFirstSlots: a model
+// of a few ranges (a fuzz execution's, each run of the rule for "known") then holds 16 slots,
+// not 65 (5.7 KB of fresh memory a model under ASan). Slot 0 is never handed out, so 0 can
+// stand for "none".
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -15,12 +18,15 @@
 namespace iovacheck {
 
 inline constexpr std::size_t kMinGrowth = 64;
+inline constexpr std::size_t kFirstSlots = 16;
 
 // Makes room for one more element by an eighth of the capacity (at least kMinGrowth), not by
-// doubling.
+// doubling; below kMinGrowth by doubling from kFirstSlots.
 template <class T>
 void grow_by_an_eighth(std::vector<T>& slots) {
-  if (slots.size() == slots.capacity()) slots.reserve(slots.capacity() + std::max(slots.capacity() / 8, kMinGrowth));
+  if (slots.size() < slots.capacity()) return;
+  const std::size_t capacity = slots.capacity();
+  slots.reserve(capacity + (capacity < kMinGrowth ? std::max(capacity, kFirstSlots) : std::max(capacity / 8, kMinGrowth)));
 }
 
 template <class T>
@@ -69,7 +75,10 @@ typename SlotPool<T>::Index SlotPool<T>::acquire(const T& value) {
     slots_[slot] = value;
     return slot;
   }
-  if (slots_.empty()) slots_.emplace_back();  // slot 0
+  if (slots_.empty()) {
+    grow_by_an_eighth(slots_);  // one allocation for slot 0 and the first slots
+    slots_.emplace_back();      // slot 0
+  }
   if (slots_.size() > Index(-1)) throw std::length_error("SlotPool: more than 2^32 - 1 slots");
   grow_by_an_eighth(slots_);
   slots_.push_back(value);

@@ -9,7 +9,8 @@
 #     a quarter of its CPU time in the kernel, faulting in fresh pages until the allocator's
 #     256 MB quarantine recycles; a campaign's jobs run long past that); callgrind's instructions
 #     per execution of the fuzz-fast differential harness on 200 of the inputs, and the share of
-#     them spent in the sanitizer-coverage callbacks (__sanitizer_cov_*);
+#     them spent in the sanitizer-coverage callbacks (__sanitizer_cov_*), and its heap
+#     allocations per execution;
 #  2. for every z-variant, the seconds from an empty corpus to the first distinguishing finding
 #     on one core (the harness aborts on it), and from the seeds without corpus/variants and
 #     corpus/findings, and from an empty corpus with the operation-level custom mutator
@@ -17,7 +18,8 @@
 #     length after `iovacheck fuzz-replay --minimize` (the shared minimizer). LIMIT is CPU
 #     seconds (prlimit --cpu). Times are the
 #     harness's CPU seconds (user + sys: what one core spends, whatever else loads the machine)
-#     and wall seconds.
+#     and wall seconds; "median execs" is libFuzzer's count of executions at the finding, which
+#     the machine's load leaves alone (a change to the search shows there first).
 # usage: tools/measure-fuzz.sh [RUNS] [LIMIT]    (default 5 runs, 60 s)
 #   MODES="empty seeded opmut" (default) and VARIANTS="z1-max32-reset ..." (default every
 #   z-variant) narrow part 2; SKIP_RATES=1 skips part 1.
@@ -97,6 +99,19 @@ if command -v valgrind >/dev/null; then
     /LLVMFuzzerTestOneInput/ && !run { gsub(",", "", $1); run = $1 }
     /[?]:__sanitizer_cov_/ { gsub(",", "", $1); coverage += $1 }
     END { printf "differential, fuzz-fast, fixed 30 ops: %.0f instructions per execution (callgrind, %d inputs), %.0f %% of them in sanitizer-coverage callbacks\n", run / n, n, 100 * coverage / run }'
+  # Heap allocations per execution (each one costs a 30-frame stack capture under ASan): calls
+  # of malloc inside LLVMFuzzerTestOneInput, 400 inputs less 200, so that what the first
+  # executions set up once (tables, names) is left out.
+  malloc_calls() {
+    IOVACHECK_FUZZ_VARIANTS=$no_z4 IOVACHECK_FUZZ_KEEP_GOING=1 valgrind --tool=callgrind --collect-atstart=no \
+      --toggle-collect=LLVMFuzzerTestOneInput --compress-strings=no --callgrind-out-file="$scratch/cg-malloc" \
+      build/fuzz-fast/fuzz/differential "$@" >/dev/null 2>&1
+    awk '/^cfn=/ { in_malloc = ($0 == "cfn=malloc") } /^calls=/ && in_malloc { split($1, c, "="); calls += c[2] } END { print calls + 0 }' \
+      "$scratch/cg-malloc"
+  }
+  first=$(malloc_calls "$scratch"/fixed/0[01]*)
+  both=$(malloc_calls "$scratch"/fixed/0[0-3]*)
+  echo "differential, fuzz-fast, fixed 30 ops: $(awk -v a="$first" -v b="$both" 'BEGIN { printf "%.1f", (b - a) / 200 }') heap allocations per execution (callgrind's malloc calls, inputs 200-399)"
 fi
 
 fi
@@ -116,10 +131,10 @@ done
 echo
 echo "== time to the first distinguishing finding, one core, ASan+UBSan build ($fuzz_build), $runs runs, limit $limit CPU s"
 echo "   seeded: $(ls "$scratch/seeds" | wc -l) seeds from corpus/ without corpus/variants and corpus/findings"
-printf "%-24s %-7s %6s %12s %9s %11s %10s %10s  %s\n" variant corpus found "median cpu s" "max cpu s" "median wall" "max wall" "min. len" "what"
+printf "%-24s %-7s %6s %12s %9s %11s %10s %12s %10s  %s\n" variant corpus found "median cpu s" "max cpu s" "median wall" "max wall" "median execs" "min. len" "what"
 for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
   for mode in ${MODES:-empty seeded opmut}; do
-    : >"$scratch/times"; : >"$scratch/cpu"; : >"$scratch/lengths"; found=0; kinds=""
+    : >"$scratch/times"; : >"$scratch/cpu"; : >"$scratch/lengths"; : >"$scratch/execs"; found=0; kinds=""
     for run in $(seq 1 "$runs"); do
       dir="$scratch/ttf-$variant-$mode-$run"
       mkdir -p "$dir/corpus" "$dir/crash"
@@ -129,12 +144,13 @@ for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
       [ "$mode" = opmut ] && harness=$fuzz_build/fuzz/differential_opmut
       # LIMIT is CPU seconds (RLIMIT_CPU), so that a loaded machine does not cut runs short.
       IOVACHECK_FUZZ_VARIANTS=$variant /usr/bin/time -f "%e %U %S" -o "$dir/time" prlimit --cpu="$limit" "$harness" \
-        -seed="$run" -max_total_time=$((limit * 30)) "${options[@]}" -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
+        -seed="$run" -max_total_time=$((limit * 30)) -print_final_stats=1 "${options[@]}" -artifact_prefix="$dir/crash/" "${dirs[@]}" >"$dir/log" 2>&1 || true
       crash=$(ls "$dir/crash" 2>/dev/null | head -1)
       [ -n "$crash" ] || continue
       found=$((found + 1))
       tail -1 "$dir/time" | awk '{ printf "%.2f\n", $1 }' >>"$scratch/times"
       tail -1 "$dir/time" | awk '{ printf "%.2f\n", $2 + $3 }' >>"$scratch/cpu"
+      awk '/^stat::number_of_executed_units/ { print $2 }' "$dir/log" >>"$scratch/execs"
       if grep -q "^iovacheck finding:" "$dir/log"; then
         kinds="$kinds $(grep -m1 '^iovacheck finding:' "$dir/log" | sed 's/.*\.//' || true)"
         "$cli" fuzz-replay --quiet --minimize --variant "$variant" "$dir/crash/$crash" |
@@ -143,7 +159,7 @@ for variant in ${VARIANTS:-$("$cli" variants | awk '/^z[0-9]/ {print $1}')}; do
         kinds="$kinds $(grep -m1 -oE 'SUMMARY: [A-Za-z]+: [a-z-]+' "$dir/log" | sed 's/SUMMARY: //; s/: /:/' || echo other)"
       fi
     done
-    printf "%-24s %-7s %3d/%-2d %12s %9s %11s %10s %10s  %s\n" "$variant" "$mode" "$found" "$runs" "$(median <"$scratch/cpu")" \
-      "$(maximum <"$scratch/cpu")" "$(median <"$scratch/times")" "$(maximum <"$scratch/times")" "$(median <"$scratch/lengths")" "$(echo $kinds | tr ' ' '\n' | grep -v '^$' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
+    printf "%-24s %-7s %3d/%-2d %12s %9s %11s %10s %12s %10s  %s\n" "$variant" "$mode" "$found" "$runs" "$(median <"$scratch/cpu")" \
+      "$(maximum <"$scratch/cpu")" "$(median <"$scratch/times")" "$(maximum <"$scratch/times")" "$(median <"$scratch/execs")" "$(median <"$scratch/lengths")" "$(echo $kinds | tr ' ' '\n' | grep -v '^$' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
   done
 done

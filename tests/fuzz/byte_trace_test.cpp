@@ -25,7 +25,8 @@ TEST(ByteTrace, EmptyInputIsTheSmallestDomainWithNoSteps) {
 }
 
 TEST(ByteTrace, HeaderBytesFavourTheEdgesAndReachTheRest) {
-  std::size_t real_granule = 0, small_dma32 = 0, default_mag = 0, few_cpus = 0;
+  std::size_t real_granule = 0, small_dma32 = 0, default_mag = 0, small_mag = 0, few_cpus = 0, one_cpu = 0;
+  std::set<unsigned> mags, cpus;
   for (unsigned byte = 0; byte < 256; ++byte) {
     auto with = [byte](std::size_t field) {  // that header field set to `byte`, the others 0
       Bytes bytes(kHeaderBytes, 0);
@@ -35,12 +36,20 @@ TEST(ByteTrace, HeaderBytesFavourTheEdgesAndReachTheRest) {
     real_granule += with(1).granule == 0x1000;
     small_dma32 += with(2).dma32_pfn <= 64;
     default_mag += with(3).mag_size == 127;
+    small_mag += with(3).mag_size <= 2;
+    mags.insert(with(3).mag_size);
     few_cpus += with(4).cpus <= 4;
+    one_cpu += with(4).cpus == 1;
+    cpus.insert(with(4).cpus);
   }
   EXPECT_EQ(real_granule, 192u + 2);  // and every other power of two up to 2^31 twice
   EXPECT_EQ(small_dma32, 160u);
   EXPECT_EQ(default_mag, 64u);
+  EXPECT_EQ(small_mag, 64u + 24);  // the range caches' edges first, then 1..8 evenly
   EXPECT_EQ(few_cpus, 224u);
+  EXPECT_EQ(one_cpu, 96u + 32);
+  EXPECT_EQ(mags.size(), 8u + 1 + 32);  // 1..8, 127, 9..40
+  EXPECT_EQ(cpus.size(), 4u + 32);      // 1..36
 }
 
 TEST(ByteTrace, RandomBytesDecodeToTracesThatPrintAndParseBack) {

@@ -80,9 +80,14 @@ TEST(NodeSet, LinksAndLookupsAgreeWithAnOrderedSetUnderRandomChanges) {
   }
 }
 
-// A node remembered by its start never answers for another pfn, nor after it is gone or moved.
-TEST(NodeSet, RememberedNodesAnswerOnlyForTheirOwnStart) {
+// A node found by its start never answers for another pfn, nor after it is gone or moved: in a
+// small set and in sets whose table of starts has grown (remade) past its first size.
+class RememberedNodes : public testing::TestWithParam<int> {};
+INSTANTIATE_TEST_SUITE_P(SmallAndLarge, RememberedNodes, testing::Values(0, 20, 200));
+
+TEST_P(RememberedNodes, AnswerOnlyForTheirOwnStart) {
   NodeSet nodes;
+  for (int filler = 0; filler < GetParam(); ++filler) nodes.create(Node{1000 + 10 * Pfn(filler), 1000 + 10 * Pfn(filler) + 4});
   nodes.create(Node{10, 19});
   nodes.create(Node{20, 29});
   EXPECT_EQ(nodes.containing(15)->pfn_lo, 10u);

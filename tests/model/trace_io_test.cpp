@@ -135,6 +135,7 @@ TEST(Range, HexIsLowerCaseWithPrefix) {
   EXPECT_EQ(hex(0x1f), "0x1f");
   EXPECT_EQ(hex(kMaxPfn), "0xffffffffffffffff");
   EXPECT_EQ(to_string(Range{1, 2}), "[0x1, 0x2]");
+  EXPECT_EQ(to_string(Range{kMaxPfn - 1, kMaxPfn}), "[0xfffffffffffffffe, 0xffffffffffffffff]");
 }
 
 TEST(Geometry, RealDma32FollowsTheGranule) {
