@@ -34,6 +34,12 @@ class GapAvl {
   using Handle = std::uint32_t;
   static constexpr Handle kEnd = ~Handle{0};
 
+  // Room for `nodes` nodes before the slot vectors grow (a small tree then allocates once).
+  void reserve(std::size_t nodes) {
+    slots_.reserve(nodes);
+    free_slots_.reserve(nodes);
+  }
+
   bool empty() const { return root_ == kEnd; }
   std::size_t size() const { return slots_.size() - free_slots_.size(); }
   int height() const { return height_of(root_); }

@@ -110,7 +110,7 @@ class NodeSet {
   IovaNode* lowest_ = nullptr;
   IovaNode* highest_ = nullptr;
   NodeStarts starts_;  // every linked node by its pfn_lo: containing()'s usual answer in O(1)
-  IovaNode* anchor_;  // after the containers: create() fills them
+  IovaNode* anchor_ = nullptr;  // created by the constructor, once the containers have room
 };
 
 }  // namespace iovacheck::impl
