@@ -48,7 +48,6 @@ struct Aggregate {
     const Pfn behind = std::min<Pfn>(a.longest - b.longest, 0x7f);
     return {a.longest, min_bytes(a.shortfalls, add_capped(b.shortfalls, behind))};
   }
-  friend bool operator==(const Aggregate&, const Aggregate&) = default;
 };
 
 }  // namespace
