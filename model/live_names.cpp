@@ -9,34 +9,41 @@ namespace iovacheck {
 // The index's probe compares the full hash before the name.
 std::size_t LiveNames::hash_name(std::string_view name) { return static_cast<std::size_t>(hash_name_bytes(name)); }
 
+LiveNames::Slot LiveNames::slot_of(std::size_t index, std::size_t hash) {
+  return Slot{static_cast<std::uint32_t>(index + 1), static_cast<std::uint32_t>(hash)};
+}
+
 std::size_t LiveNames::find_name(std::string_view name, std::size_t hash) const {
   const std::size_t mask = by_name_.size() - 1;
   for (std::size_t at = hash & mask;; at = (at + 1) & mask) {
     const Slot slot = by_name_[at];
-    if (slot == kEmpty) return at;
-    const Entry& entry = entries_[slot - 1];
+    if (slot.entry == kEmpty) return at;
+    if (slot.hash != static_cast<std::uint32_t>(hash)) continue;
+    const Entry& entry = entries_[slot.entry - 1];
     if (entry.name_hash == hash && entry.name == name) return at;
   }
 }
 
 void LiveNames::erase_name_at(std::size_t at) {
   const std::size_t mask = by_name_.size() - 1;
-  for (std::size_t next = (at + 1) & mask; by_name_[next] != kEmpty; next = (next + 1) & mask) {
+  for (std::size_t next = (at + 1) & mask; by_name_[next].entry != kEmpty; next = (next + 1) & mask) {
     // An entry may move back into the hole unless its home lies cyclically in (at, next].
-    const std::size_t home = entries_[by_name_[next] - 1].name_hash & mask;
+    const std::size_t home = by_name_[next].hash & mask;
     const bool home_after_hole = at <= next ? (at < home && home <= next) : (at < home || home <= next);
     if (home_after_hole) continue;
     by_name_[at] = by_name_[next];
     at = next;
   }
-  by_name_[at] = kEmpty;
+  by_name_[at] = Slot{};
 }
 
 void LiveNames::grow() {
-  by_name_.assign(by_name_.empty() ? 64 : by_name_.size() * 2, kEmpty);
+  const std::size_t size = by_name_.empty() ? 64 : by_name_.size() * 2;
+  if (size > (std::size_t{1} << 32)) throw std::length_error("LiveNames: more than 2^31 live names");
+  by_name_.assign(size, Slot{});
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     const Entry& entry = entries_[i];
-    if (!entry.name.empty()) by_name_[find_name(entry.name, entry.name_hash)] = static_cast<Slot>(i + 1);  // live
+    if (!entry.name.empty()) by_name_[find_name(entry.name, entry.name_hash)] = slot_of(i, entry.name_hash);  // live
   }
 }
 
@@ -50,7 +57,7 @@ void LiveNames::bind(std::string_view name, Pfn pfn) {
   if (2 * (live_ + 1) > by_name_.size()) grow();
   const std::size_t hash = hash_name(name);
   std::size_t at = find_name(name, hash);
-  if (by_name_[at] != kEmpty) {  // bound already: the new binding replaces it
+  if (by_name_[at].entry != kEmpty) {  // bound already: the new binding replaces it
     release_at(at);
     at = find_name(name, hash);
   }
@@ -66,7 +73,7 @@ void LiveNames::bind(std::string_view name, Pfn pfn) {
   entry.name.assign(name);
   entry.pfn = pfn;
   entry.name_hash = hash;
-  by_name_[at] = index + 1;
+  by_name_[at] = slot_of(index, hash);
   if (by_pfn_kept_) by_pfn_.set(pfn, index);  // a pfn bound again now names the newer allocation
   ++live_;
 }
@@ -74,11 +81,11 @@ void LiveNames::bind(std::string_view name, Pfn pfn) {
 void LiveNames::release(std::string_view name) {
   if (by_name_.empty() || name.empty()) return;
   const std::size_t at = find_name(name, hash_name(name));
-  if (by_name_[at] != kEmpty) release_at(at);
+  if (by_name_[at].entry != kEmpty) release_at(at);
 }
 
 void LiveNames::release_at(std::size_t at) {
-  const std::uint32_t index = by_name_[at] - 1;
+  const std::uint32_t index = by_name_[at].entry - 1;
   Entry& entry = entries_[index];
   if (by_pfn_kept_) {
     if (const std::uint32_t* bound = by_pfn_.find(entry.pfn); bound && *bound == index) by_pfn_.erase(entry.pfn);
@@ -92,8 +99,8 @@ void LiveNames::release_at(std::size_t at) {
 std::optional<Pfn> LiveNames::pfn_of(std::string_view name) const {
   if (by_name_.empty()) return std::nullopt;
   const Slot slot = by_name_[find_name(name, hash_name(name))];
-  if (slot == kEmpty) return std::nullopt;
-  return entries_[slot - 1].pfn;
+  if (slot.entry == kEmpty) return std::nullopt;
+  return entries_[slot.entry - 1].pfn;
 }
 
 void LiveNames::index_by_pfn() const {
