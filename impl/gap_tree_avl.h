@@ -68,18 +68,7 @@ class GapAvl {
   }
 
   // The node with the smallest pfn_lo >= pfn, or kEnd.
-  Handle ceiling(Pfn pfn) const {
-    Handle found = kEnd;
-    for (Handle h = root_; h != kEnd;) {
-      if (slots_[h].lo >= pfn) {
-        found = h;
-        h = slots_[h].left;
-      } else {
-        h = slots_[h].right;
-      }
-    }
-    return found;
-  }
+  Handle ceiling(Pfn pfn) const { return lowest_reaching(&Slot::lo, pfn); }
 
   // The highest node with pfn_lo <= at_most whose gap below is at least min_gap (>= 1) pfns
   // long, or kEnd. Follows the search path of at_most: a node above it leads left; a node at or
@@ -107,18 +96,7 @@ class GapAvl {
   }
 
   // The first node with pfn_hi >= pfn (pfn_hi ascends with pfn_lo: nodes are disjoint), or kEnd.
-  Handle lowest_ending_at_or_after(Pfn pfn) const {
-    Handle found = kEnd;
-    for (Handle h = root_; h != kEnd;) {
-      if (slots_[h].hi >= pfn) {
-        found = h;
-        h = slots_[h].left;
-      } else {
-        h = slots_[h].right;
-      }
-    }
-    return found;
-  }
+  Handle lowest_ending_at_or_after(Pfn pfn) const { return lowest_reaching(&Slot::hi, pfn); }
 
   Handle next(Handle h) const {
     const Pfn key = slots_[h].lo;
@@ -207,6 +185,21 @@ class GapAvl {
     Handle right = kEnd;
     int height = 1;
   };
+
+  // The lowest node whose end (pfn_lo or pfn_hi: both ascend in key order) is at least pfn.
+  template <class End>
+  Handle lowest_reaching(End end, Pfn pfn) const {
+    Handle found = kEnd;
+    for (Handle h = root_; h != kEnd;) {
+      if (slots_[h].*end >= pfn) {
+        found = h;
+        h = slots_[h].left;
+      } else {
+        h = slots_[h].right;
+      }
+    }
+    return found;
+  }
 
   // A balanced tree of 2^32 nodes is at most ~1.44 * 33 high; anything deeper is corruption.
   static constexpr int kMaxHeight = 64;
