@@ -210,17 +210,7 @@ BitmapStep BitmapEncoding::alloc(const impl::Variant& variant, const BitmapState
   const expr searched = !early && !hangs;
   const expr whole_space = z3::uge(limit, dma32);
   const expr unaligned = !op.aligned || size == one;
-  switch (variant.max32_policy) {
-    case Max32Policy::AnyFailure: refused.max32 = z3::ite(searched, size, state.max32); break;
-    case Max32Policy::WholeSpace: refused.max32 = z3::ite(searched && whole_space, size, state.max32); break;
-    case Max32Policy::WholeSpaceUnaligned:
-      refused.max32 = z3::ite(searched && whole_space && unaligned, size, state.max32);
-      break;
-    case Max32Policy::SplitByAlignment:
-      refused.max32 = z3::ite(searched && whole_space && unaligned, size, state.max32);
-      refused.max32_aligned = z3::ite(searched && whole_space, size, state.max32_aligned);
-      break;
-  }
+  set_estimates_on_failure(variant.max32_policy, searched, whole_space, unaligned, size, refused);
 
   // Soundness, checked on the pre-state's bitmap rather than trusted from the search.
   expr disjoint = context_.bool_val(true);

@@ -387,8 +387,13 @@ EncodedStep Encoding::alloc(const impl::Variant& variant, const EncodedState& st
 void Encoding::record_failure(const impl::Variant& variant, EncodedState& refused, const expr& searched,
                               const expr& whole_window, const expr& size, const expr& alignment,
                               const expr& limit) const {
-  using impl::Max32Policy;
   const expr dma32 = pfn(alphabet_.geometry.dma32_pfn);
+  const bool gap_tree = variant.search == impl::Search::HighestGap || variant.search == impl::Search::MapleGap;
+  if (!gap_tree && !variant.fixes.f1) {
+    set_estimates_on_failure(variant.max32_policy, searched, z3::uge(limit, dma32), alignment == pfn(1), size,
+                             refused);
+    return;
+  }
   const expr old = refused.max32;
   // f1/f6: only a search of the whole 32-bit space proves anything, and an aligned one only that
   // no run of size + A - 1 pages is free; capped where the claim becomes vacuous. No wrap:
@@ -396,25 +401,10 @@ void Encoding::record_failure(const impl::Variant& variant, EncodedState& refuse
   const expr proves = z3::uge(limit, dma32) && whole_window;
   const expr proven = umin(size + alignment - pfn(1), pfn(ceiling(variant)));
   const expr learned = z3::ite(proves, proven, old);
-  expr value = old;
-  const bool gap_tree = variant.search == impl::Search::HighestGap || variant.search == impl::Search::MapleGap;
-  const expr whole_space = z3::uge(limit, dma32);
-  const expr unaligned = alignment == pfn(1);
+  expr value = learned;
   if (gap_tree) {  // p2/p3 set it only when L <= dma32 (section 5); f6 learns above dma32 too
     const expr within = variant.fixes.f1 ? learned : size;
     value = z3::ite(z3::ugt(limit, dma32), variant.fixes.f6 ? learned : old, within);
-  } else if (variant.fixes.f1) {
-    value = learned;
-  } else {
-    switch (variant.max32_policy) {
-      case Max32Policy::AnyFailure: value = size; break;
-      case Max32Policy::WholeSpace: value = z3::ite(whole_space, size, old); break;
-      case Max32Policy::WholeSpaceUnaligned: value = z3::ite(whole_space && unaligned, size, old); break;
-      case Max32Policy::SplitByAlignment:
-        value = z3::ite(whole_space && unaligned, size, old);
-        refused.max32_aligned = z3::ite(searched && whole_space, size, refused.max32_aligned);
-        break;
-    }
   }
   refused.max32 = z3::ite(searched, value, old);
 }

@@ -62,6 +62,25 @@ void merge_shared_fields(const z3::expr& condition, const State& when, const Sta
   result.max32_aligned = z3::ite(condition, when.max32_aligned, otherwise.max32_aligned);
 }
 
+// Section 5 without the fN fixes: the estimates a searched failure of `size` leaves in `refused`
+// under each max32 policy (whole_space: L >= dma32; unaligned: an unaligned or one-page request).
+// Both encodings' first-fit failures share it.
+template <class State>
+void set_estimates_on_failure(impl::Max32Policy policy, const z3::expr& searched, const z3::expr& whole_space,
+                              const z3::expr& unaligned, const z3::expr& size, State& refused) {
+  using impl::Max32Policy;
+  z3::expr sets = searched;
+  switch (policy) {
+    case Max32Policy::AnyFailure: break;
+    case Max32Policy::WholeSpace: sets = sets && whole_space; break;
+    case Max32Policy::WholeSpaceUnaligned:
+    case Max32Policy::SplitByAlignment: sets = sets && whole_space && unaligned; break;
+  }
+  if (policy == Max32Policy::SplitByAlignment)
+    refused.max32_aligned = z3::ite(searched && whole_space, size, refused.max32_aligned);
+  refused.max32 = z3::ite(sets, size, refused.max32);
+}
+
 // What one step does and what it breaks.
 struct EncodedStep {
   EncodedState next;
