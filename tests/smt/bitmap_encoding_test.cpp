@@ -17,17 +17,6 @@
 namespace iovacheck::smt {
 namespace {
 
-z3::expr fixed(z3::context& context, const EncodedOp& op, const Step& step, Pfn freed_pfn, unsigned width) {
-  auto pfn = [&](Pfn value) { return context.bv_val(static_cast<std::uint64_t>(value), width + 1); };
-  if (const auto* alloc = std::get_if<Alloc>(&step.op))
-    return op.kind == context.bv_val(Encoding::kAllocKind, 2) && op.size == pfn(alloc->size) &&
-           op.limit == pfn(alloc->limit) && op.aligned == context.bool_val(alloc->aligned);
-  if (std::holds_alternative<Free>(step.op))
-    return op.kind == context.bv_val(Encoding::kFreeKind, 2) && op.target == pfn(freed_pfn);
-  const auto& reserve = std::get<Reserve>(step.op);
-  return op.kind == context.bv_val(Encoding::kReserveKind, 2) && op.lo == pfn(reserve.lo) && op.hi == pfn(reserve.hi);
-}
-
 void agree_on(const Trace& trace, const Alphabet& alphabet) {
   const impl::Variant& variant = *impl::find_variant(trace.variant);
   z3::context context;
@@ -40,8 +29,9 @@ void agree_on(const Trace& trace, const Alphabet& alphabet) {
   for (unsigned step = 0; step < trace.steps.size(); ++step) {
     prefix.steps.push_back(trace.steps[step]);
     const EncodedOp op = encoding.fresh_op("op" + std::to_string(step) + "_");
-    const auto* free = std::get_if<Free>(&prefix.steps.back().op);
-    solver.add(fixed(context, op, prefix.steps.back(), free ? placed[free->target.name] : 0, alphabet.width));
+    solver.add(fixed_to_step(context, op, prefix.steps.back(), alphabet.width, [&](const Free& free) {
+      return context.bv_val(static_cast<std::uint64_t>(placed[free.target.name]), alphabet.width + 1);
+    }));
     solver.add(encoding.in_alphabet(op, state));
     const BitmapStep encoded = encoding.step(variant, state, op);
     auto implementation = make_implementation(prefix);
@@ -68,9 +58,7 @@ void agree_on(const Trace& trace, const Alphabet& alphabet) {
 }
 
 void agree_on_random_traces(const std::string& variant, Pfn dma32, unsigned width, unsigned traces) {
-  Alphabet alphabet;
-  alphabet.geometry.dma32_pfn = dma32;
-  alphabet.width = width;
+  const Alphabet alphabet = alphabet_of(dma32, width);
   for (const Trace& trace : random_traces(variant, alphabet, traces, 8)) {
     agree_on(trace, alphabet);
     if (::testing::Test::HasFatalFailure()) return;

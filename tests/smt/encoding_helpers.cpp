@@ -57,6 +57,26 @@ std::vector<Trace> random_traces(const std::string& variant, const Alphabet& alp
   return traces;
 }
 
+Alphabet alphabet_of(Pfn dma32, unsigned width, Pfn start_pfn) {
+  Alphabet alphabet;
+  alphabet.geometry.dma32_pfn = dma32;
+  alphabet.geometry.start_pfn = start_pfn;
+  alphabet.width = width;
+  return alphabet;
+}
+
+z3::expr fixed_to_step(z3::context& context, const EncodedOp& op, const Step& step, unsigned width,
+                       const std::function<z3::expr(const Free&)>& free_target) {
+  auto pfn = [&](Pfn value) { return context.bv_val(static_cast<std::uint64_t>(value), width + 1); };
+  if (const auto* alloc = std::get_if<Alloc>(&step.op))
+    return op.kind == context.bv_val(Encoding::kAllocKind, 2) && op.size == pfn(alloc->size) &&
+           op.limit == pfn(alloc->limit) && op.aligned == context.bool_val(alloc->aligned);
+  if (const auto* free = std::get_if<Free>(&step.op))
+    return op.kind == context.bv_val(Encoding::kFreeKind, 2) && op.target == free_target(*free);
+  const auto& reserve = std::get<Reserve>(step.op);
+  return op.kind == context.bv_val(Encoding::kReserveKind, 2) && op.lo == pfn(reserve.lo) && op.hi == pfn(reserve.hi);
+}
+
 std::string max32_described(const std::string& described) {
   const std::string key = "max32_alloc_size ";
   const std::size_t at = described.find(key);

@@ -15,18 +15,6 @@
 namespace iovacheck::smt {
 namespace {
 
-z3::expr fixed(z3::context& context, const Encoding& encoding, const EncodedOp& op, const Step& step, unsigned width) {
-  auto pfn = [&](Pfn value) { return context.bv_val(static_cast<std::uint64_t>(value), width + 1); };
-  if (const auto* alloc = std::get_if<Alloc>(&step.op))
-    return op.kind == context.bv_val(Encoding::kAllocKind, 2) && op.size == pfn(alloc->size) &&
-           op.limit == pfn(alloc->limit) && op.aligned == context.bool_val(alloc->aligned);
-  if (const auto* free = std::get_if<Free>(&step.op))
-    return op.kind == context.bv_val(Encoding::kFreeKind, 2) &&
-           op.target == encoding.id(static_cast<unsigned>(std::stoi(free->target.name.substr(1))));
-  const auto& reserve = std::get<Reserve>(step.op);
-  return op.kind == context.bv_val(Encoding::kReserveKind, 2) && op.lo == pfn(reserve.lo) && op.hi == pfn(reserve.hi);
-}
-
 // Encodes `trace` step by step with every operation fixed and compares with the implementation
 // and the checker after every step, up to and including the first violation.
 void agree_on(const Trace& trace, const Alphabet& alphabet) {
@@ -41,7 +29,9 @@ void agree_on(const Trace& trace, const Alphabet& alphabet) {
   for (unsigned step = 0; step < trace.steps.size(); ++step) {
     prefix.steps.push_back(trace.steps[step]);
     const EncodedOp op = encoding.fresh_op("op" + std::to_string(step) + "_");
-    solver.add(fixed(context, encoding, op, prefix.steps.back(), alphabet.width));
+    solver.add(fixed_to_step(context, op, prefix.steps.back(), alphabet.width, [&](const Free& free) {
+      return encoding.id(static_cast<unsigned>(std::stoi(free.target.name.substr(1))));
+    }));
     const EncodedStep encoded = encoding.step(variant, state, op, step);
     auto implementation = make_implementation(prefix);
     const CheckReport report = check(prefix, *implementation, CheckOptions{.check_expectations = false});
@@ -63,10 +53,7 @@ void agree_on(const Trace& trace, const Alphabet& alphabet) {
 
 void agree_on_random_traces(const std::string& variant_name, Pfn dma32, unsigned width, unsigned traces,
                             Pfn start = 1) {
-  Alphabet alphabet;
-  alphabet.geometry.dma32_pfn = dma32;
-  alphabet.geometry.start_pfn = start;
-  alphabet.width = width;
+  const Alphabet alphabet = alphabet_of(dma32, width, start);
   for (const Trace& trace : random_traces(variant_name, alphabet, traces, 8)) {
     agree_on(trace, alphabet);
     if (::testing::Test::HasFatalFailure()) return;
