@@ -229,8 +229,8 @@ class ObservedAfter {
 
   // `at_lo` is the model's range starting at range.lo before the step (nullptr when none).
   bool has_node(const Range& range, const OwnedRange* at_lo) const {
-    if (const Range* added = find_start(nodes_new_, range.lo); added && *added == range) return true;
-    if (is_gone(range)) return false;
+    if (reports_node_new(range)) return true;
+    if (reports_node_gone(range)) return false;
     return at_lo && at_lo->range == range;
   }
   bool has_node(const Range& range) const { return has_node(range, before_.at(range.lo)); }
@@ -238,7 +238,7 @@ class ObservedAfter {
   // `at_lo` as for has_node().
   std::optional<Range> node_at(Pfn lo, const OwnedRange* at_lo) const {
     if (const Range* added = find_start(nodes_new_, lo)) return *added;
-    if (!at_lo || is_gone(at_lo->range)) return std::nullopt;
+    if (!at_lo || reports_node_gone(at_lo->range)) return std::nullopt;
     return at_lo->range;
   }
 
@@ -320,7 +320,6 @@ class ObservedAfter {
     const CachedPfn* found = find_pfn(entries, entry.pfn);
     return found && *found == entry;
   }
-  bool is_gone(const Range& range) const { return has_range(nodes_gone_, range); }
 
   const ModelState& before_;
   const ChangeReport& changes_;
