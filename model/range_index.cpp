@@ -300,21 +300,19 @@ RangeIndex::Index RangeIndex::make(const OwnedRange& owned, Pfn gap_lo) {
   node.owned = owned;
   node.gap_lo = gap_lo;
   const Index t = nodes_.acquire(node);
-  if (links_.empty()) {  // slot 0, as in the nodes' pool, in one allocation with the first slots
-    grow_by_an_eighth(links_);
-    grow_by_an_eighth(stale_);
-    links_.emplace_back();
-    stale_.emplace_back();
-  }
-  if (t == links_.size()) {
-    grow_by_an_eighth(links_);
-    grow_by_an_eighth(stale_);
-    links_.emplace_back();
-    stale_.emplace_back();
-  }
+  if (links_.empty()) add_link_slot();  // slot 0, as in the nodes' pool, in one allocation with the first slots
+  if (t == links_.size()) add_link_slot();
   links_[t] = Link{owned.range.lo, kNone, kNone};
   stale_[t] = true;
   return t;
+}
+
+// The links and the stale mark of one more slot, grown as the nodes' pool grows.
+void RangeIndex::add_link_slot() {
+  grow_by_an_eighth(links_);
+  grow_by_an_eighth(stale_);
+  links_.emplace_back();
+  stale_.emplace_back();
 }
 
 // Computed in a local and written once.

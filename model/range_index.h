@@ -130,6 +130,7 @@ class RangeIndex {
   void insert_node(Index fresh);
   Pfn erase_node(Pfn lo);  // unlinks the range starting at lo; returns the bottom of its gap
   Index make(const OwnedRange& owned, Pfn gap_lo);
+  void add_link_slot();
   // Marks the last of `depth` nodes from the root down stale, and its ancestors up to the first
   // one already stale (whose ancestors are stale already).
   void mark_stale(const Index* path, std::size_t depth);
