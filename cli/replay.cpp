@@ -66,7 +66,7 @@ constexpr auto kProgressEvery = std::chrono::seconds(2);
 
 // The op's result as a person reads it: "0x10 [0x10, 0x13]", "fail", "none", "caller error: ...".
 std::string describe_result(const StepRecord& record) {
-  if (record.caller_error) return "caller error: " + *record.caller_error;
+  if (record.caller_error) return "caller error: " + record.caller_error->reason();
   const Outcome& outcome = record.outcome;
   const bool allocates = std::holds_alternative<Alloc>(record.op) || std::holds_alternative<FastAlloc>(record.op);
   switch (outcome.status) {

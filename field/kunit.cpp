@@ -243,7 +243,7 @@ std::string emit_kunit(const Trace& trace, const std::string& name, const std::s
   const CheckReport report = check_on(trace);
   for (std::size_t i = 0; i < report.steps.size(); ++i)
     if (report.steps[i].caller_error)
-      throw KunitRefusal("line " + std::to_string(trace.steps[i].line) + " is a caller error the kernel does not define (" + *report.steps[i].caller_error + ")");
+      throw KunitRefusal("line " + std::to_string(trace.steps[i].line) + " is a caller error the kernel does not define (" + report.steps[i].caller_error->reason() + ")");
   if (report.violation && report.violation->property != Property::Completeness && report.violation->property != Property::Soundness)
     throw KunitRefusal("the violated property (" + std::string(property_name(report.violation->property)) +
                        ") is not observable through the kernel's API; only completeness and soundness are emitted");

@@ -86,7 +86,7 @@ bool expectation_met(const Expectation& expect, const StepRecord& record) {
 }
 
 std::string actual_result(const StepRecord& record) {
-  if (record.caller_error) return "caller error (" + *record.caller_error + ")";
+  if (record.caller_error) return "caller error (" + record.caller_error->reason() + ")";
   const Outcome& outcome = record.outcome;
   if (outcome.status == Outcome::Status::Rejected) return "rejected";
   if (outcome.status == Outcome::Status::Fail) return std::holds_alternative<Find>(record.op) ? "none" : "fail";
@@ -151,8 +151,8 @@ class CheckSession::Run {
     record.caller_error = resolve_target(record.op);
     if (!record.caller_error) {
       if (auto error = model_.caller_error(record.op)) {
-        record.caller_error = std::move(error->reason);
-        if (error->must_refuse) apply_refused(index, record);
+        record.caller_error = std::move(error);
+        if (record.caller_error->must_refuse) apply_refused(index, record);
       } else {
         apply(index, record, named);
       }
@@ -173,11 +173,11 @@ class CheckSession::Run {
   }
 
   // Replaces a name by the pfn of its live allocation; a dead or unknown name is a caller error.
-  std::optional<std::string> resolve_target(Op& op) const {
+  std::optional<CallerError> resolve_target(Op& op) const {
     Target* target = free_target(op);
     if (!target || !target->by_name()) return std::nullopt;
     auto pfn = names_.resolve(target->name);
-    if (!pfn) return "'" + target->name + "' names no live allocation (it failed or was freed)";
+    if (!pfn) return CallerError{.kind = CallerError::Kind::DeadName, .name = target->name};
     target->pfn = *pfn;
     target->name.clear();
     return std::nullopt;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "model/caller_error.h"
 #include "model/property.h"
 #include "model/sut.h"
 #include "model/trace.h"
@@ -32,9 +33,9 @@ struct ExpectationMiss {
 };
 
 struct StepRecord {
-  Op op;                                   // as applied: free targets resolved to pfns
-  Outcome outcome;                         // meaningless when caller_error is set
-  std::optional<std::string> caller_error;  // the op was not applied, and why
+  Op op;                                    // as applied: free targets resolved to pfns
+  Outcome outcome;                          // meaningless when caller_error is set and not must_refuse
+  std::optional<CallerError> caller_error;  // applied only when the API must refuse it, and judged refused
 };
 
 struct CheckReport {

@@ -187,22 +187,6 @@ Ways only(Way&& way) {
 
 Judgement judgement(Property property, std::string reason) { return Judgement{property, std::move(reason)}; }
 
-std::string slot_name(CacheSlot slot) { return slot.in_depot() ? "depot" : "cpu " + std::to_string(slot.cpu); }
-
-std::string owner_name(const Owner& owner) {
-  switch (owner.kind) {
-    case Kind::Allocated: return "allocated";
-    case Kind::FastAllocated: return "fast-allocated (size " + hex(owner.requested_size) + ")";
-    case Kind::Reserved: return "reserved";
-    case Kind::Cached:
-      return "cached pfn " + hex(owner.pfn) + " bin " + std::to_string(owner.bin) + " " + slot_name(owner.slot);
-    case Kind::Leaked: return "leaked (fast placed it at pfn 0 and reported failure)";
-  }
-  return "?";
-}
-
-std::string describe_range(const OwnedRange& owned) { return to_string(owned.range) + " " + owner_name(owned.owner); }
-
 bool is_cached(const OwnedRange& owned) { return owned.owner.is_cached(); }
 bool occupies_always(const OwnedRange&) { return true; }
 bool occupies_unless_cached(const OwnedRange& owned) { return !is_cached(owned); }
@@ -1002,7 +986,7 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, Obse
 }
 
 std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, const ChangeReport& changes) {
-  if (auto error = caller_error(op)) throw std::logic_error("Model::judge on a caller error: " + error->reason);
+  if (auto error = caller_error(op)) throw std::logic_error("Model::judge on a caller error: " + error->reason());
   if (outcome.status == Outcome::Status::Rejected)
     return judgement(Property::Rejection, "the implementation refused valid input");
   const ObservedAfter observed(state_, changes);
@@ -1082,35 +1066,32 @@ std::string Model::describe() const {
 
 namespace {
 
-CallerError must_refuse(std::string reason) { return CallerError{std::move(reason), true}; }
-CallerError undefined(std::string reason) { return CallerError{std::move(reason), false}; }
+using ErrorKind = CallerError::Kind;
+
+CallerError must_refuse(ErrorKind kind) { return CallerError{.kind = kind, .must_refuse = true}; }
+CallerError undefined(ErrorKind kind, const OwnedRange& holder) { return CallerError{.kind = kind, .holder = holder}; }
 
 std::optional<CallerError> bad_cpu(const Geometry& geometry, unsigned cpu) {
   if (cpu < geometry.cpus) return std::nullopt;
-  return must_refuse("cpu " + std::to_string(cpu) + " does not exist (cpus=" + std::to_string(geometry.cpus) + ")");
+  return CallerError{.kind = ErrorKind::NoSuchCpu, .must_refuse = true, .cpu = cpu, .cpus = geometry.cpus};
 }
 
 std::optional<CallerError> free_error(const ModelState& state, Pfn pfn, bool fast, Pfn size) {
   const OwnedRange* holder = state.holding(pfn);
-  if (!holder) {
-    // free_iova of a pfn in no node is refused by our API; free_iova_fast would cache it.
-    std::string reason = "no live range holds " + hex(pfn) + " (double or wild free)";
-    return fast ? undefined(std::move(reason)) : must_refuse(std::move(reason));
-  }
+  // free_iova of a pfn in no node is refused by our API; free_iova_fast would cache it.
+  if (!holder) return CallerError{.kind = ErrorKind::WildFree, .must_refuse = !fast, .pfn = pfn};
   const Owner& owner = holder->owner;
-  auto what = [&] { return describe_range(*holder); };
   switch (owner.kind) {
-    case Kind::Reserved: return undefined(what() + " is reserved, not allocated");
-    case Kind::Cached: return undefined(what() + " is already freed (held by a range cache)");
-    case Kind::Leaked: return undefined(what() + ": the caller was told the allocation failed");
+    case Kind::Reserved: return undefined(ErrorKind::FreeOfReserved, *holder);
+    case Kind::Cached: return undefined(ErrorKind::FreeOfCached, *holder);
+    case Kind::Leaked: return undefined(ErrorKind::FreeOfLeaked, *holder);
     case Kind::Allocated:
-      if (fast) return undefined(what() + " came from alloc; free it with free");
+      if (fast) return undefined(ErrorKind::FfreeOfAllocated, *holder);
       return std::nullopt;
     case Kind::FastAllocated:
-      if (!fast) return undefined(what() + " came from fast; free it with ffree");
-      if (pfn != owner.pfn) return undefined("ffree " + hex(pfn) + " is not the pfn fast returned (" + hex(owner.pfn) + ")");
-      if (size != owner.requested_size)
-        return undefined("ffree size " + hex(size) + " is not the size fast was asked for (" + hex(owner.requested_size) + ")");
+      if (!fast) return undefined(ErrorKind::FreeOfFastAllocated, *holder);
+      if (pfn != owner.pfn) return CallerError{.kind = ErrorKind::FfreeNotReturnedPfn, .pfn = pfn, .holder = *holder};
+      if (size != owner.requested_size) return CallerError{.kind = ErrorKind::FfreeWrongSize, .size = size, .holder = *holder};
       return std::nullopt;
   }
   return std::nullopt;
@@ -1121,23 +1102,24 @@ std::optional<CallerError> caller_error_of(const ModelState& state, const Geomet
     const ModelState& state;
     const Geometry& geometry;
     std::optional<CallerError> operator()(const Alloc& alloc) const {
-      if (alloc.size == 0) return must_refuse("size 0");
+      if (alloc.size == 0) return must_refuse(ErrorKind::SizeZero);
       return std::nullopt;
     }
     std::optional<CallerError> operator()(const FastAlloc& fast) const {
-      if (fast.size == 0) return must_refuse("size 0");
+      if (fast.size == 0) return must_refuse(ErrorKind::SizeZero);
       return bad_cpu(geometry, fast.cpu);
     }
     std::optional<CallerError> operator()(const Free& free) const { return free_error(state, free.target.pfn, false, 0); }
     std::optional<CallerError> operator()(const FastFree& free) const {
       if (auto cpu = bad_cpu(geometry, free.cpu)) return cpu;
-      if (free.size == 0) return must_refuse("size 0");
+      if (free.size == 0) return must_refuse(ErrorKind::SizeZero);
       return free_error(state, free.target.pfn, true, free.size);
     }
     std::optional<CallerError> operator()(const Reserve& reserve) const {
-      if (reserve.lo > reserve.hi) return must_refuse("reserve " + hex(reserve.lo) + " " + hex(reserve.hi) + ": lo above hi");
+      if (reserve.lo > reserve.hi)
+        return CallerError{.kind = ErrorKind::ReserveLoAboveHi, .must_refuse = true, .reserve_lo = reserve.lo, .reserve_hi = reserve.hi};
       if (reserve.hi > geometry.max_reservable_pfn())
-        return must_refuse("reserve above " + hex(geometry.max_reservable_pfn()) + " (2^64-1 >> shift)");
+        return CallerError{.kind = ErrorKind::ReserveAboveMax, .must_refuse = true, .max_reservable_pfn = geometry.max_reservable_pfn()};
       return std::nullopt;
     }
     std::optional<CallerError> operator()(const Flush& flush) const {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "model/caller_error.h"
 #include "model/geometry.h"
 #include "model/model_state.h"
 #include "model/property.h"
@@ -19,16 +20,6 @@
 #include "model/trace.h"
 
 namespace iovacheck {
-
-// Input outside the API's contract. Some of it the API defines as refused with no state change
-// (size 0, a free of a pfn no range holds, a reserve the spec rejects, a CPU that does not
-// exist): the checker applies those and judges the refusal. The rest (a free of a reserved or
-// cached range, mixing free and ffree, ffree with another size) is undefined or destructive in
-// the kernel and never applied.
-struct CallerError {
-  std::string reason;
-  bool must_refuse = false;
-};
 
 class Model {
  public:

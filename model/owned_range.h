@@ -1,5 +1,7 @@
 #pragma once
 // A range of the model's state and who holds it.
+#include <string>
+
 #include "model/range.h"
 #include "model/sut.h"
 
@@ -27,11 +29,18 @@ struct Owner {
   static Owner cached(Pfn pfn, unsigned bin, CacheSlot slot) { return Owner{Kind::Cached, 0, pfn, bin, slot}; }
   static Owner leaked() { return Owner{Kind::Leaked, 0, 0, 0, {}}; }
   bool is_cached() const { return kind == Kind::Cached; }
+  friend bool operator==(const Owner&, const Owner&) = default;
 };
 
 struct OwnedRange {
   Range range;
   Owner owner;
+  friend bool operator==(const OwnedRange&, const OwnedRange&) = default;
 };
+
+// "depot" or "cpu 2", as violations and caller errors name a cache slot.
+std::string slot_name(CacheSlot slot);
+// The range and its owner: "[0x10, 0x1f] cached pfn 0x10 bin 1 cpu 0".
+std::string describe_range(const OwnedRange& owned);
 
 }  // namespace iovacheck

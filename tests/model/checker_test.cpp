@@ -128,7 +128,7 @@ TEST(Checker, CallerErrorsAreRecordedNotApplied) {
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(fake.applied.size(), 3u);  // a free of a dead name is not applied; a wild free is, and refused
   ASSERT_TRUE(report.steps[2].caller_error);
-  EXPECT_NE(report.steps[2].caller_error->find("'a'"), std::string::npos);
+  EXPECT_NE(report.steps[2].caller_error->reason().find("'a'"), std::string::npos);
   ASSERT_TRUE(report.steps[3].caller_error);
 }
 

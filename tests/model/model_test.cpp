@@ -33,7 +33,7 @@ CachedPfn in_depot(Pfn pfn, unsigned bin) { return CachedPfn{pfn, bin, CacheSlot
 
 // Applies an op the model must accept; fails the test otherwise.
 void accept(Model& model, const Op& op, const Outcome& outcome, const Observation& after) {
-  ASSERT_FALSE(model.caller_error(op)) << model.caller_error(op)->reason;
+  ASSERT_FALSE(model.caller_error(op)) << model.caller_error(op)->reason();
   auto judged = model.judge(op, outcome, after);
   ASSERT_FALSE(judged) << property_name(judged->property) << ": " << judged->reason;
 }
@@ -129,7 +129,7 @@ TEST(ModelCallerErrors, TheApiRefusesWhatItDefinesAsBadInput) {
   for (const Op& refused : {Op{Alloc{"", 0, 0xff, true}}, Op{FastAlloc{"", 1, 0xff, 2, true}}, Op{Free{{0x40, ""}}},
                             Op{Reserve{0x5, 0x4}}, Op{Flush{Flush::Scope::Cpu, 7}}, Op{FastFree{{0x40, ""}, 0, 0}}}) {
     ASSERT_TRUE(model.caller_error(refused)) << print_for_test(refused);
-    EXPECT_TRUE(model.caller_error(refused)->must_refuse) << model.caller_error(refused)->reason;
+    EXPECT_TRUE(model.caller_error(refused)->must_refuse) << model.caller_error(refused)->reason();
   }
   // Undefined in the kernel: never applied.
   EXPECT_FALSE(model.caller_error(Free{{0x15, ""}})->must_refuse);

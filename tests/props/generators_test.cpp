@@ -150,9 +150,10 @@ TEST(Generators, ReachLiveRangesWhenRun) {
       const Op& generated = trace.steps[i].op;
       const bool ok = !record.caller_error && record.outcome.status == Outcome::Status::Ok;
       if (record.caller_error) {
-        if (record.caller_error->find("held by a range cache") != std::string::npos) seen.insert("free of a cached range");
-        if (record.caller_error->find("double or wild") != std::string::npos) seen.insert("wild free");
-        if (record.caller_error->find("no live allocation") != std::string::npos) seen.insert("free of a dead name");
+        const std::string reason = record.caller_error->reason();
+        if (reason.find("held by a range cache") != std::string::npos) seen.insert("free of a cached range");
+        if (reason.find("double or wild") != std::string::npos) seen.insert("wild free");
+        if (reason.find("no live allocation") != std::string::npos) seen.insert("free of a dead name");
       }
       if (std::holds_alternative<Alloc>(generated) || std::holds_alternative<FastAlloc>(generated))
         seen.insert(ok ? "allocation succeeds" : "allocation fails");
