@@ -115,21 +115,17 @@ constexpr std::array<unsigned, 6> kReserveHiWeights{8, 4, 3, 3, 1, 1};
 // A named fast free's size selector: below this its allocation's own size, then a size's edges.
 constexpr unsigned kOwnSizeSelectors = 96;
 
-// Reads past the end as zero bytes: the decoding is total.
-class Reader {
- public:
-  explicit Reader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
-  std::uint8_t byte() { return at_ < bytes_.size() ? bytes_[at_++] : (++at_, std::uint8_t{0}); }
-  std::uint32_t word() {
-    std::uint32_t value = 0;
-    for (unsigned i = 0; i < 4; ++i) value |= static_cast<std::uint32_t>(byte()) << (8 * i);
-    return value;
-  }
-
- private:
-  std::span<const std::uint8_t> bytes_;
-  std::size_t at_ = 0;
-};
+// The header or one record: `N` bytes of the input from `at`, zero bytes past its end (the
+// decoding is total). They are read at fixed offsets with no bounds check per byte: libFuzzer
+// traced that comparison at every byte it read.
+template <std::size_t N>
+std::array<std::uint8_t, N> piece(std::span<const std::uint8_t> bytes, std::size_t at) {
+  std::array<std::uint8_t, N> piece{};
+  if (at < bytes.size()) std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(at), std::min(bytes.size() - at, N), piece.begin());
+  return piece;
+}
+using Header = std::array<std::uint8_t, kHeaderBytes>;
+using Record = std::array<std::uint8_t, kRecordBytes>;
 
 struct EncodedValue {
   std::uint8_t selector = 0;
@@ -292,9 +288,12 @@ struct Context {
   }
 };
 
-EncodedValue read_value(Reader& reader) {
-  const std::uint8_t selector = reader.byte();
-  return {selector, reader.word()};
+// The value of 5 bytes at `at`: its selector, then the payload, little-endian.
+template <std::size_t N>
+EncodedValue value_at(const std::array<std::uint8_t, N>& bytes, std::size_t at) {
+  std::uint32_t payload = 0;
+  for (unsigned i = 0; i < 4; ++i) payload |= static_cast<std::uint32_t>(bytes[at + 1 + i]) << (8 * i);
+  return {bytes[at], payload};
 }
 
 const std::vector<std::string>& variant_names() {
@@ -306,14 +305,15 @@ const std::vector<std::string>& variant_names() {
   return names;
 }
 
-Geometry decode_geometry(Reader& reader, Context& context) {
+// The header after its variant byte: granule, dma32, mag, cpus, start_pfn.
+Geometry decode_geometry(const Header& header, Context& context) {
   Geometry& geometry = context.geometry;
-  geometry.granule = granule_of(reader.byte());
-  geometry.dma32_pfn = dma32_of(reader.byte(), geometry.granule);
-  geometry.mag_size = mag_of(reader.byte());
-  geometry.cpus = cpus_of(reader.byte());
+  geometry.granule = granule_of(header[1]);
+  geometry.dma32_pfn = dma32_of(header[2], geometry.granule);
+  geometry.mag_size = mag_of(header[3]);
+  geometry.cpus = cpus_of(header[4]);
   geometry.start_pfn = 0;
-  geometry.start_pfn = context.map(Field::Start, read_value(reader));
+  geometry.start_pfn = context.map(Field::Start, value_at(header, 5));
   return geometry;
 }
 
@@ -329,12 +329,13 @@ constexpr unsigned kFlagAnyName = 2;    // free, ffree: among every allocation
 constexpr unsigned kFlagAddress = 3;    // free, ffree: by pfn
 constexpr std::array kScopes{Flush::Scope::Cpu, Flush::Scope::Depot, Flush::Scope::All, Flush::Scope::All};
 
-Op decode_op(Reader& reader, Context& context) {
-  const std::uint8_t head = reader.byte();
+// A record: kind and flags, value A, value B, cpu.
+Op decode_op(const Record& record, Context& context) {
+  const std::uint8_t head = record[0];
   const unsigned flags = head >> kKindBits;
-  const EncodedValue a = read_value(reader);
-  const EncodedValue b = read_value(reader);
-  const unsigned cpu = reader.byte() % context.geometry.cpus;  // a trace names no cpu beyond the domain's
+  const EncodedValue a = value_at(record, 1);
+  const EncodedValue b = value_at(record, 6);
+  const unsigned cpu = record[11] % context.geometry.cpus;  // a trace names no cpu beyond the domain's
   // A free's target: a name (the payload picks among the candidates) unless flagged or nothing
   // is allocated yet; the index of the allocation named, if any.
   auto target = [&](bool fast) -> std::pair<Target, std::optional<std::size_t>> {
@@ -543,16 +544,17 @@ class Encoder {
 }  // namespace
 
 Trace decode_trace(std::span<const std::uint8_t> bytes) {
-  Reader reader(bytes);
+  const Header header = piece<kHeaderBytes>(bytes, 0);
   Context context;
   Trace trace;
-  trace.variant = variant_of_byte(reader.byte());
-  trace.geometry = decode_geometry(reader, context);
+  trace.variant = variant_of_byte(header[0]);
+  trace.geometry = decode_geometry(header, context);
   const std::size_t records = std::min(bytes.size() > kHeaderBytes ? (bytes.size() - kHeaderBytes) / kRecordBytes : 0, kMaxRecords);
   trace.steps.reserve(records);
   context.seen.reserve(3 * records);
   context.allocations.reserve(records);
-  for (std::size_t i = 0; i < records; ++i) trace.steps.push_back(Step{decode_op(reader, context), std::nullopt, 0});
+  for (std::size_t i = 0; i < records; ++i)
+    trace.steps.push_back(Step{decode_op(piece<kRecordBytes>(bytes, kHeaderBytes + i * kRecordBytes), context), std::nullopt, 0});
   return trace;
 }
 
@@ -570,8 +572,7 @@ RecordDecoder::RecordDecoder(const Geometry& geometry) : state_(std::make_unique
 RecordDecoder::~RecordDecoder() = default;
 
 Op RecordDecoder::decode(std::span<const std::uint8_t> record) {
-  Reader reader(record.first(std::min(record.size(), kRecordBytes)));
-  return decode_op(reader, state_->context);
+  return decode_op(piece<kRecordBytes>(record, 0), state_->context);
 }
 
 }  // namespace iovacheck::fuzz

@@ -188,6 +188,44 @@ std::optional<BesideMainline> beside_mainline(const Trace& trace, std::size_t st
   return BesideMainline{std::move(*prefix), std::move(baseline), std::move(on_variant)};
 }
 
+// The fixes the rule tries for the violation at `step` (in order of their numbers), with the
+// variant's run they are compared to: a kernel's own fix runs on the kernel itself; impl/'s run
+// on impl/, for a kernel only where impl/ stands in for it. nullopt when the variant has no fix
+// to try or does not violate at `step`.
+struct FixCandidates {
+  Trace prefix;
+  std::string variant;
+  ObservedRun on_variant;
+  std::vector<unsigned> on_kernel;  // those among `numbers` that are the kernel's own
+  std::vector<unsigned> numbers;
+};
+
+std::optional<FixCandidates> fix_candidates(const Trace& trace, std::size_t step, std::string_view variant,
+                                            const ImplementationChoice& implementation) {
+  std::optional<Trace> prefix = prefix_to(trace, step);
+  std::string name = variant_or_own(trace, variant);
+  if (!prefix || !may_be_known(name, implementation)) return std::nullopt;
+  ObservedRun on_variant = run_observed(*prefix, name, implementation);
+  if (!violates_at(on_variant, step)) return std::nullopt;
+  std::vector<unsigned> on_kernel = kernel_fixes_not_applied(implementation);
+  std::vector<unsigned> on_impl = fixes_not_applied(name);
+  if (implementation.kernel && !on_impl.empty() && !impl_stands_in(on_variant, *prefix, name, step)) on_impl.clear();
+  std::vector<unsigned> numbers = on_kernel;
+  for (const unsigned number : on_impl)
+    if (std::ranges::find(on_kernel, number) == on_kernel.end()) numbers.push_back(number);
+  std::ranges::sort(numbers);
+  return FixCandidates{std::move(*prefix), std::move(name), std::move(on_variant), std::move(on_kernel), std::move(numbers)};
+}
+
+// The rule for one candidate: the variant with fix `number` removes the violation at `step`.
+bool fix_removes(const FixCandidates& fixes, unsigned number, std::size_t step, const ImplementationChoice& implementation) {
+  const bool kernel_fix = std::ranges::find(fixes.on_kernel, number) != fixes.on_kernel.end();
+  const ObservedRun fixed =
+      kernel_fix ? run_observed(fixes.prefix, fixes.variant, with_kernel_fix(implementation, number), &fixes.on_variant, step)
+                 : run_observed(fixes.prefix, with_fix(fixes.variant, number), ImplementationChoice{}, &fixes.on_variant, step);
+  return removes(fixes.on_variant, fixed, step);
+}
+
 }  // namespace
 
 bool known_as_delta(const Trace& trace, std::size_t step, std::string_view variant,
@@ -210,28 +248,35 @@ std::optional<unsigned> known_as_inherited(const Trace& trace, std::size_t step,
 
 std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant,
                                  const ImplementationChoice& implementation) {
-  const std::optional<Trace> prefix = prefix_to(trace, step);
-  if (!prefix || !may_be_known(variant_or_own(trace, variant), implementation)) return std::nullopt;
-  const std::string name = variant_or_own(trace, variant);
-  const ObservedRun on_variant = run_observed(*prefix, name, implementation);
-  if (!violates_at(on_variant, step)) return std::nullopt;
-  // Fixes in order of their numbers: a kernel's own fix runs on the kernel itself; impl/'s run on
-  // impl/, for a kernel only where impl/ stands in for it.
-  const std::vector<unsigned> on_kernel = kernel_fixes_not_applied(implementation);
-  std::vector<unsigned> on_impl = fixes_not_applied(name);
-  if (implementation.kernel && !on_impl.empty() && !impl_stands_in(on_variant, *prefix, name, step)) on_impl.clear();
-  std::vector<unsigned> candidates = on_kernel;
-  for (const unsigned number : on_impl)
-    if (std::ranges::find(on_kernel, number) == on_kernel.end()) candidates.push_back(number);
-  std::ranges::sort(candidates);
-  for (const unsigned number : candidates) {
-    const bool kernel_fix = std::ranges::find(on_kernel, number) != on_kernel.end();
-    const ObservedRun fixed =
-        kernel_fix ? run_observed(*prefix, name, with_kernel_fix(implementation, number), &on_variant, step)
-                   : run_observed(*prefix, with_fix(name, number), ImplementationChoice{}, &on_variant, step);
-    if (removes(on_variant, fixed, step)) return number;
-  }
+  const std::optional<FixCandidates> fixes = fix_candidates(trace, step, variant, implementation);
+  if (!fixes) return std::nullopt;
+  for (const unsigned number : fixes->numbers)
+    if (fix_removes(*fixes, number, step, implementation)) return number;
   return std::nullopt;
+}
+
+bool is_known(const Trace& trace, std::size_t step, std::string_view variant, const ImplementationChoice& implementation) {
+  const std::optional<FixCandidates> fixes = fix_candidates(trace, step, variant, implementation);
+  if (!fixes) return false;
+  // The answer does not depend on the order the fixes are tried in, the cost does: the fixes that
+  // removed the latest violations first (a fuzzer meets the same few known findings again and
+  // again), then the rest in order of their numbers.
+  thread_local std::vector<unsigned> latest_removing;
+  const auto listed = [](const std::vector<unsigned>& numbers, unsigned number) {
+    return std::ranges::find(numbers, number) != numbers.end();
+  };
+  std::vector<unsigned> order;
+  for (const unsigned number : latest_removing)
+    if (listed(fixes->numbers, number)) order.push_back(number);
+  for (const unsigned number : fixes->numbers)
+    if (!listed(order, number)) order.push_back(number);
+  for (const unsigned number : order) {
+    if (!fix_removes(*fixes, number, step, implementation)) continue;
+    std::erase(latest_removing, number);
+    latest_removing.insert(latest_removing.begin(), number);
+    return true;
+  }
+  return false;
 }
 
 bool may_be_known(std::string_view variant, const ImplementationChoice& implementation) {

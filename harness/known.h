@@ -26,6 +26,12 @@ namespace iovacheck {
 std::optional<unsigned> known_as(const Trace& trace, std::size_t step, std::string_view variant = {},
                                  const ImplementationChoice& implementation = {});
 
+// Whether the violation at `step` is known as some fix's (known_as has a value), without naming
+// which: the same runs, in an order that finds a removing fix sooner when the same few known
+// findings come again and again (the fuzz harness asks this of every violating input).
+bool is_known(const Trace& trace, std::size_t step, std::string_view variant = {},
+              const ImplementationChoice& implementation = {});
+
 // The same rule with the variant's own delta as the fix: true when mainline (with the fixes the
 // variant carries) makes the same observations before `step` and does not violate at it, so the
 // violation is the one the variant exists to show (docs/variants.md). False on mainline itself.

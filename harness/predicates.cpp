@@ -62,7 +62,8 @@ bool is_counterexample(const Trace& trace, const Violation& violation, const std
   // every violating input).
   if (without_fixes(variant) != kDefaultVariant && violation_on(trace, mainline_with_fixes_of(variant))) return false;
   const bool identity_matters = may_be_known(variant, choice) || known;
-  return !identity_matters || known_as(trace, violation.step, variant, choice) == known;
+  if (!identity_matters) return true;
+  return known ? known_as(trace, violation.step, variant, choice) == known : !is_known(trace, violation.step, variant, choice);
 }
 
 }  // namespace iovacheck
