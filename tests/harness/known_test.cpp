@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <ranges>
 #include <sstream>
 #include <variant>
 #include <vector>
@@ -86,7 +85,8 @@ TEST(Known, IsKnownAgreesWithKnownAsWhateverOrderTheFixesAreTriedIn) {
     traces.push_back(read(corpus() / "variants" / (std::string(file) + ".trace")));
   std::vector<const Trace*> order;
   for (const Trace& trace : traces) order.push_back(&trace);
-  for (const Trace& trace : std::views::reverse(traces)) order.push_back(&trace);
+  // Reverse iterators: std::views::reverse does not compile with clang 14 and libstdc++ 12.
+  for (auto trace = traces.rbegin(); trace != traces.rend(); ++trace) order.push_back(&*trace);
   std::size_t known = 0;
   for (const Trace* trace : order) {
     const CheckReport report = properties_on(*trace, trace->variant);
