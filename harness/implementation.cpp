@@ -92,15 +92,6 @@ class Apply {
   impl::Domain& domain_;
 };
 
-// Each element converted, in one allocation (a vector grown by push_back took several per step).
-template <class From, class Convert>
-auto converted(const std::vector<From>& from, Convert convert) {
-  std::vector<decltype(convert(from.front()))> to;
-  to.reserve(from.size());
-  for (const From& each : from) to.push_back(convert(each));
-  return to;
-}
-
 std::optional<Range> range_or_none(const impl::HintRef& hint) {
   if (!hint.live()) return std::nullopt;
   return Range{hint.pfn_lo, hint.pfn_hi};
@@ -117,10 +108,13 @@ class ImplementationUnderTest final : public InspectableImplementation {
     return std::visit(Apply(domain_), op);
   }
 
+  // Each list built in one allocation, straight from the domain (no list of its own between).
   Observation observe() const override {
     Observation observed;
-    observed.nodes = converted(domain_.nodes(), range_of);
-    observed.cached = converted(domain_.cached(), cached_pfn_of);
+    observed.nodes.reserve(domain_.node_count());
+    domain_.for_each_node([&observed](const impl::Node& node) { observed.nodes.push_back(range_of(node)); });
+    observed.cached.reserve(domain_.cached_count());
+    domain_.for_each_cached([&observed](const impl::CachedEntry& entry) { observed.cached.push_back(cached_pfn_of(entry)); });
     return observed;
   }
 
@@ -138,7 +132,9 @@ class ImplementationUnderTest final : public InspectableImplementation {
   std::string describe() const override { return domain_.describe(); }
   TreeHints hints() const override { return domain_.hints(); }
   std::vector<TreeAttempt> last_attempts() const override {
-    return last_op_allocates_ ? domain_.last_attempts() : std::vector<TreeAttempt>{};
+    if (!last_op_allocates_) return {};
+    const std::span<const TreeAttempt> attempts = domain_.last_attempts();
+    return std::vector<TreeAttempt>(attempts.begin(), attempts.end());
   }
 
   ExactState exact_state() const override {

@@ -136,16 +136,18 @@ void RangeCaches::trim(TreeAllocator& tree) {
 
 std::vector<CachedEntry> RangeCaches::entries() const {
   std::vector<CachedEntry> result;
-  for (unsigned bin = 0; bin < kBins; ++bin) {
-    const auto& cpus = bins_[bin].cpus;
-    for (unsigned cpu = 0; cpu < cpus.size(); ++cpu) {
-      for (Pfn pfn : cpus[cpu].loaded) result.push_back(CachedEntry{pfn, bin, cpu});
-      for (Pfn pfn : cpus[cpu].prev) result.push_back(CachedEntry{pfn, bin, cpu});
-    }
-    for (const Magazine& magazine : bins_[bin].depot)
-      for (Pfn pfn : magazine) result.push_back(CachedEntry{pfn, bin, CachedEntry::kDepot});
-  }
+  result.reserve(entry_count());
+  for_each_entry([&result](const CachedEntry& entry) { result.push_back(entry); });
   return result;
+}
+
+std::size_t RangeCaches::entry_count() const {
+  std::size_t count = 0;
+  for (const Bin& bin : bins_) {
+    for (const CpuMagazines& magazines : bin.cpus) count += magazines.loaded.size() + magazines.prev.size();
+    for (const Magazine& magazine : bin.depot) count += magazine.size();
+  }
+  return count;
 }
 
 CacheContents RangeCaches::contents() const {
@@ -191,7 +193,8 @@ std::optional<std::string> RangeCaches::validate(const TreeAllocator& tree) cons
         return bin_name(bin) + " depot magazine " + std::to_string(index) + *problem;
   }
   std::vector<Pfn> pfns;
-  for (const CachedEntry& entry : entries()) pfns.push_back(entry.pfn);
+  pfns.reserve(entry_count());
+  for_each_entry([&pfns](const CachedEntry& entry) { pfns.push_back(entry.pfn); });
   std::sort(pfns.begin(), pfns.end());
   if (auto twice = std::adjacent_find(pfns.begin(), pfns.end()); twice != pfns.end())
     return "pfn " + hex(*twice) + " is cached twice";
