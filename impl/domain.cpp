@@ -167,10 +167,9 @@ std::size_t Domain::node_count() const { return parts_->tree.node_count(); }
 
 std::vector<CachedEntry> Domain::cached() const { return parts_->caches.entries(); }
 void Domain::for_each_cached(const CachedEntryVisitor& visit) const { parts_->caches.for_each_entry(visit); }
-std::size_t Domain::cached_count() const { return parts_->caches.entry_count(); }
 
 CacheContents Domain::cache_contents() const { return parts_->caches.contents(); }
-void Domain::take_changes(DomainChanges& into) { parts_->journal.take(into); }
+DomainChanges Domain::take_changes() { return parts_->journal.take(); }
 
 std::optional<std::string> Domain::validate() const {
   if (auto error = parts_->tree.validate()) return error;

@@ -94,12 +94,21 @@ struct TreeHints {
   Pfn max32_alloc_size = 0;
 };
 
-// What the domain changed between two calls of take_changes(): the set difference of the states.
+// What the domain changed between two calls of take_changes(): the set difference of the states,
+// as the net count of each node and cache entry that changed (+n: n more now than before, -n: n
+// fewer; never 0), in ascending order. The lists are the domain's own (netted where they were
+// recorded, so reporting a step builds no list): valid until the domain changes again.
+struct NodeChange {
+  Node node;
+  int count = 0;
+};
+struct CachedChange {
+  CachedEntry entry;
+  int count = 0;
+};
 struct DomainChanges {
-  std::vector<Node> nodes_gone;   // nodes before that are not nodes now
-  std::vector<Node> nodes_new;    // nodes now that were not nodes before
-  std::vector<CachedEntry> cached_gone;
-  std::vector<CachedEntry> cached_new;
+  std::span<const NodeChange> nodes;
+  std::span<const CachedChange> cached;
   bool complete = true;  // false: a change was not recorded entry by entry (observe everything)
 };
 
@@ -134,11 +143,9 @@ class Domain {
   std::size_t node_count() const;
   std::vector<CachedEntry> cached() const;
   void for_each_cached(const CachedEntryVisitor& visit) const;  // in the same order
-  std::size_t cached_count() const;
   CacheContents cache_contents() const;
   // What changed since the last call (or since construction), netted.
-  // Written over `into`, its lists' storage reused.
-  void take_changes(DomainChanges& into);
+  DomainChanges take_changes();
   // Every structural invariant; the first that does not hold.
   std::optional<std::string> validate() const;
   std::string describe() const;  // hints and counters, one per line

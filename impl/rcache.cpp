@@ -82,6 +82,7 @@ bool RangeCaches::insert(Pfn pfn, Pfn size, unsigned cpu, TreeAllocator& tree) {
 
 // Index order, 0 upward; a pfn whose node is gone is skipped (the kernel warns).
 void RangeCaches::give_back(Magazine& magazine, unsigned bin, unsigned cpu, TreeAllocator& tree) {
+  if (magazine.empty()) return;  // most of them: a flush visits every CPU's magazines of every bin
   record(magazine, bin, cpu, kNoSlot);
   for (Pfn pfn : magazine)
     if (!tree.remove(pfn) && !drained_without_node_) drained_without_node_ = pfn;
@@ -136,18 +137,8 @@ void RangeCaches::trim(TreeAllocator& tree) {
 
 std::vector<CachedEntry> RangeCaches::entries() const {
   std::vector<CachedEntry> result;
-  result.reserve(entry_count());
   for_each_entry([&result](const CachedEntry& entry) { result.push_back(entry); });
   return result;
-}
-
-std::size_t RangeCaches::entry_count() const {
-  std::size_t count = 0;
-  for (const Bin& bin : bins_) {
-    for (const CpuMagazines& magazines : bin.cpus) count += magazines.loaded.size() + magazines.prev.size();
-    for (const Magazine& magazine : bin.depot) count += magazine.size();
-  }
-  return count;
 }
 
 CacheContents RangeCaches::contents() const {
@@ -192,8 +183,8 @@ std::optional<std::string> RangeCaches::validate(const TreeAllocator& tree) cons
       if (auto problem = validate_magazine(depot[index], bin, CachedEntry::kDepot, tree))
         return bin_name(bin) + " depot magazine " + std::to_string(index) + *problem;
   }
-  std::vector<Pfn> pfns;
-  pfns.reserve(entry_count());
+  std::vector<Pfn>& pfns = validate_scratch_;
+  pfns.clear();
   for_each_entry([&pfns](const CachedEntry& entry) { pfns.push_back(entry.pfn); });
   std::sort(pfns.begin(), pfns.end());
   if (auto twice = std::adjacent_find(pfns.begin(), pfns.end()); twice != pfns.end())

@@ -45,7 +45,6 @@ class RangeCaches {
   // Calls visit for each of entries() in the same order, without building the list.
   template <class Visit>
   void for_each_entry(Visit visit) const;
-  std::size_t entry_count() const;
   CacheContents contents() const;
   // Records every entry that enters, moves or leaves a cache from now on.
   void record_into(ChangeJournal* journal) { journal_ = journal; }
@@ -82,6 +81,9 @@ class RangeCaches {
   // fuzz execution builds a domain for a few dozen operations).
   std::vector<CpuMagazines> cpu_magazines_;
   std::array<Bin, kBins> bins_;
+  // validate()'s list of every cached pfn, kept so that a check after every step does not
+  // allocate it anew; it holds nothing between calls.
+  mutable std::vector<Pfn> validate_scratch_;
   ChangeJournal* journal_ = nullptr;
 };
 
