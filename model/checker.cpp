@@ -128,8 +128,8 @@ class CheckSession::Run {
     if (finished_ || !report_.ok() || steps_run_ == 0) return finished_ = true, report_.ok();
     finished_ = true;
     const std::size_t last = steps_run_ - 1;
-    if (auto broken = sut_.validate()) violate(last, Judgement{Property::Structure, *broken});
-    else if (auto differs = model_.whole_state_difference(sut_.observe())) violate(last, *differs);
+    if (auto broken = sut_.validate()) violate(last, Judgement{Property::Structure, std::move(*broken)});
+    else if (auto differs = model_.whole_state_difference(sut_.observe())) violate(last, std::move(*differs));
     return report_.ok();
   }
 
@@ -187,8 +187,8 @@ class CheckSession::Run {
     Target* const freed = free_target(named.op);
     if (freed) name_by_owner(*freed, free_target(record.op)->pfn);
     record.outcome = sut_.apply(record.op);
-    if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, *broken});
-    if (auto judged = judge(record.op, record.outcome)) return violate(index, *judged);
+    if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, std::move(*broken)});
+    if (auto judged = judge(record.op, record.outcome)) return violate(index, std::move(*judged));
     if (freed && freed->by_name()) names_.release(freed->name);
     if (std::string* name = bound_name_of(named.op); name && record.outcome.status == Outcome::Status::Ok)
       names_.bind(*name, record.outcome.pfn);
@@ -197,14 +197,14 @@ class CheckSession::Run {
   // Input the API must refuse: applied, and judged refused with nothing changed.
   void apply_refused(std::size_t index, StepRecord& record) {
     record.outcome = sut_.apply(record.op);
-    if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, *broken});
+    if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, std::move(*broken)});
     sut_.changes(changes_);
     auto judged = options_.paranoid || !changes_.complete ? model_.judge_refusal(record.outcome, sut_.observe())
                                                            : model_.judge_refusal(record.outcome, changes_);
     if (judged && !options_.paranoid) {
-      if (auto broken = sut_.validate()) judged = Judgement{Property::Structure, *broken};
+      if (auto broken = sut_.validate()) judged = Judgement{Property::Structure, std::move(*broken)};
     }
-    if (judged) return violate(index, *judged);
+    if (judged) return violate(index, std::move(*judged));
   }
 
   // validate() after every step when paranoid, else when the spacing has passed (and at the end).
@@ -226,7 +226,7 @@ class CheckSession::Run {
     const bool whole = options_.paranoid || !changes_.complete;
     auto judged = whole ? model_.judge(op, outcome, sut_.observe()) : model_.judge(op, outcome, changes_);
     if (judged && !options_.paranoid) {
-      if (auto broken = sut_.validate()) return Judgement{Property::Structure, *broken};
+      if (auto broken = sut_.validate()) return Judgement{Property::Structure, std::move(*broken)};
     }
     return judged;
   }
@@ -247,8 +247,9 @@ class CheckSession::Run {
     return nullptr;
   }
 
-  void violate(std::size_t index, const Judgement& judged) {
-    report_.violation = Violation{index, judged.property, judged.reason, {}, {}};
+  // By value: the reason is moved into the report, not copied.
+  void violate(std::size_t index, Judgement judged) {
+    report_.violation = Violation{index, judged.property, std::move(judged.reason), {}, {}};
     if (!options_.describe_states) return;
     report_.violation->model_state = model_.describe();
     report_.violation->impl_state = describe_observation(sut_.observe(), sut_.describe());

@@ -7,6 +7,7 @@
 #include <functional>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
@@ -143,7 +144,7 @@ using Ruling = std::variant<Transition, Judgement, Deferred>;
 
 Ruling to_ruling(Answer answer) {
   if (auto* transition = std::get_if<Transition>(&answer)) return std::move(*transition);
-  return std::get<Judgement>(answer);
+  return std::move(std::get<Judgement>(answer));
 }
 
 // The ways a step may have gone, most plausible first: at most four (a reserve's policies, a
@@ -350,11 +351,11 @@ std::optional<Range> placement_without_cached(const RangeIndex& ranges, Pfn star
 // A fitting placement below the limit; with every range occupying it comes from the gap
 // aggregates of the range index, else from a scan.
 std::optional<Judgement> incompleteness(const ModelState& state, Pfn start_pfn, const Request& request,
-                                        bool cached_occupy, const std::string& what_failed) {
+                                        bool cached_occupy, std::string_view what_failed) {
   auto gap = cached_occupy ? state.ranges().highest_placement(start_pfn, request)
                            : placement_without_cached(state.ranges(), start_pfn, request);
   if (!gap) return std::nullopt;
-  return judgement(Property::Completeness, what_failed + ": a fitting gap " + to_string(*gap) + " exists at or below limit " +
+  return judgement(Property::Completeness, std::string(what_failed) + ": a fitting gap " + to_string(*gap) + " exists at or below limit " +
                                                hex(request.limit));
 }
 
@@ -368,11 +369,11 @@ class Rules {
   Ways operator()(const Alloc& op, const Outcome& outcome) const {
     const Request request{op.size, op.limit, op.aligned};
     if (outcome.status == Outcome::Status::Fail) {
-      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "alloc failed")) return {*missed};
+      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "alloc failed")) return {std::move(*missed)};
       return only(Transition{});
     }
-    if (auto error = placement_error(state_, geometry_.start_pfn, outcome.pfn, request, occupies_always)) return {*error};
-    if (auto error = node_size_error(outcome, request)) return {*error};
+    if (auto error = placement_error(state_, geometry_.start_pfn, outcome.pfn, request, occupies_always)) return {std::move(*error)};
+    if (auto error = node_size_error(outcome, request)) return {std::move(*error)};
     Transition transition;
     transition.put_in_free_space(*range_of(outcome.pfn, op.size), Owner::allocated(outcome.pfn));
     return only(std::move(transition));
@@ -553,9 +554,9 @@ class Rules {
 
   Answer fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
-    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
-    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always)) return *error;
-    if (auto error = node_size_error(outcome, request)) return *error;
+    if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
+    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always)) return std::move(*error);
+    if (auto error = node_size_error(outcome, request)) return std::move(*error);
     Transition transition;
     transition.put_in_free_space(*range_of(pfn, request.size), owner);
     add_depot_load(transition, request, op.cpu, geometry_.mag_size);
@@ -565,12 +566,12 @@ class Rules {
   // The tree allocation failed, every cache was drained, and the retry placed the range.
   Answer fast_after_flush(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
-    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
+    if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
     if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true,
                                      "fast flushed its caches after a tree allocation that should not have failed"))
-      return *missed;
-    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_unless_cached)) return *error;
-    if (auto error = node_size_error(outcome, request)) return *error;
+      return std::move(*missed);
+    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_unless_cached)) return std::move(*error);
+    if (auto error = node_size_error(outcome, request)) return std::move(*error);
     Transition transition;
     release_every_cached(transition);
     transition.put(*range_of(pfn, request.size), owner);
@@ -578,15 +579,15 @@ class Rules {
   }
 
   Answer fast_failure(const FastAlloc& op, const Request& request) const {
-    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
+    if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
     if (!op.flush) {
-      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "fast (noflush) failed")) return *missed;
+      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "fast (noflush) failed")) return std::move(*missed);
       Transition transition;
       add_depot_load(transition, request, op.cpu, geometry_.mag_size);
       return transition;
     }
     if (auto missed = incompleteness(state_, geometry_.start_pfn, request, false, "fast failed after flushing its caches"))
-      return *missed;
+      return std::move(*missed);
     Transition transition;
     release_every_cached(transition);
     return transition;
@@ -996,7 +997,7 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
   for (Ruling& way : ways) {
     if (auto* deferred = std::get_if<Deferred>(&way)) way = rules.deferred(std::get<FastAlloc>(op), outcome, *deferred);
     if (auto* problem = std::get_if<Judgement>(&way)) {
-      if (!first_problem) first_problem = *problem;
+      if (!first_problem) first_problem = std::move(*problem);
       continue;
     }
     Transition& transition = std::get<Transition>(way);
