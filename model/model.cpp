@@ -188,6 +188,19 @@ Ways only(Way&& way) {
 
 Judgement judgement(Property property, std::string reason) { return Judgement{property, std::move(reason)}; }
 
+// Whether a rule's verdicts carry their text. A step's ways are judged quietly: a way may be
+// rejected and a later one allowed, and of a step whose every way is rejected only the first
+// way's verdict is reported, so the texts (a few heap strings each, most of a rejected way's
+// cost) are built only when that way is judged again to report it (Model::judge).
+enum class Texts { Quiet, Explained };
+
+// A verdict whose reason `text()` gives, called only when explained.
+template <class Text>
+Judgement judgement(Texts texts, Property property, Text text) {
+  if (texts == Texts::Quiet) return Judgement{property, {}};
+  return Judgement{property, std::string(text())};
+}
+
 bool is_cached(const OwnedRange& owned) { return owned.owner.is_cached(); }
 bool occupies_always(const OwnedRange&) { return true; }
 bool occupies_unless_cached(const OwnedRange& owned) { return !is_cached(owned); }
@@ -324,19 +337,19 @@ class ObservedAfter {
 
 // Judges a newly placed range: inside [start_pfn, limit], aligned, disjoint from what occupies.
 std::optional<Judgement> placement_error(const ModelState& state, Pfn start_pfn, Pfn pfn, const Request& request,
-                                         const Occupies& occupies) {
+                                         const Occupies& occupies, Texts texts) {
   auto placed = range_of(pfn, request.size);
-  if (!placed) return judgement(Property::Soundness, "result " + hex(pfn) + " + size " + hex(request.size) + " wraps past 2^64-1");
+  if (!placed) return judgement(texts, Property::Soundness, [&] { return "result " + hex(pfn) + " + size " + hex(request.size) + " wraps past 2^64-1"; });
   auto what = [&] { return "result " + to_string(*placed); };  // built only for a verdict
-  if (placed->lo < start_pfn) return judgement(Property::Soundness, what() + " starts below start_pfn " + hex(start_pfn));
-  if (placed->hi > request.limit) return judgement(Property::Soundness, what() + " ends above limit " + hex(request.limit));
+  if (placed->lo < start_pfn) return judgement(texts, Property::Soundness, [&] { return what() + " starts below start_pfn " + hex(start_pfn); });
+  if (placed->hi > request.limit) return judgement(texts, Property::Soundness, [&] { return what() + " ends above limit " + hex(request.limit); });
   if (request.aligned && !is_aligned_for(pfn, request.size))
-    return judgement(Property::Soundness, what() + " is not aligned to " + hex(roundup_pow2(request.size)));
+    return judgement(texts, Property::Soundness, [&] { return what() + " is not aligned to " + hex(roundup_pow2(request.size)); });
   // The ranges overlapping it, ascending: the one holding its start, then those starting inside it.
   const RangeIndex& ranges = state.ranges();
   for (const OwnedRange* owned = ranges.first_reaching(placed->lo); owned && owned->range.lo <= placed->hi;
        owned = ranges.first_above(owned->range.lo))
-    if (occupies(*owned)) return judgement(Property::Soundness, what() + " overlaps the live range " + describe_range(*owned));
+    if (occupies(*owned)) return judgement(texts, Property::Soundness, [&] { return what() + " overlaps the live range " + describe_range(*owned); });
   return std::nullopt;
 }
 
@@ -351,28 +364,28 @@ std::optional<Range> placement_without_cached(const RangeIndex& ranges, Pfn star
 // A fitting placement below the limit; with every range occupying it comes from the gap
 // aggregates of the range index, else from a scan.
 std::optional<Judgement> incompleteness(const ModelState& state, Pfn start_pfn, const Request& request,
-                                        bool cached_occupy, std::string_view what_failed) {
+                                        bool cached_occupy, std::string_view what_failed, Texts texts) {
   auto gap = cached_occupy ? state.ranges().highest_placement(start_pfn, request)
                            : placement_without_cached(state.ranges(), start_pfn, request);
   if (!gap) return std::nullopt;
-  return judgement(Property::Completeness, std::string(what_failed) + ": a fitting gap " + to_string(*gap) + " exists at or below limit " +
-                                               hex(request.limit));
+  return judgement(texts, Property::Completeness, [&] { return std::string(what_failed) + ": a fitting gap " + to_string(*gap) + " exists at or below limit " +
+                                               hex(request.limit); });
 }
 
 // ---- One rule per operation -----------------------------------------------------------------
 
 class Rules {
  public:
-  Rules(const Geometry& geometry, const ModelState& state, const ObservedAfter& after)
-      : geometry_(geometry), state_(state), observed_(after) {}
+  Rules(const Geometry& geometry, const ModelState& state, const ObservedAfter& after, Texts texts)
+      : geometry_(geometry), state_(state), observed_(after), texts_(texts) {}
 
   Ways operator()(const Alloc& op, const Outcome& outcome) const {
     const Request request{op.size, op.limit, op.aligned};
     if (outcome.status == Outcome::Status::Fail) {
-      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "alloc failed")) return {std::move(*missed)};
+      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "alloc failed", texts_)) return {std::move(*missed)};
       return only(Transition{});
     }
-    if (auto error = placement_error(state_, geometry_.start_pfn, outcome.pfn, request, occupies_always)) return {std::move(*error)};
+    if (auto error = placement_error(state_, geometry_.start_pfn, outcome.pfn, request, occupies_always, texts_)) return {std::move(*error)};
     if (auto error = node_size_error(outcome, request)) return {std::move(*error)};
     Transition transition;
     transition.put_in_free_space(*range_of(outcome.pfn, op.size), Owner::allocated(outcome.pfn));
@@ -462,10 +475,10 @@ class Rules {
     const OwnedRange* holder = state_.holding(op.pfn);
     const bool found = outcome.status == Outcome::Status::Ok;
     if (!holder && found)
-      return {judgement(Property::Find, "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + " but no range holds it")};
-    if (holder && !found) return {judgement(Property::Find, "find " + hex(op.pfn) + " found nothing but " + describe_range(*holder) + " holds it")};
+      return {judgement(texts_, Property::Find, [&] { return "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + " but no range holds it"; })};
+    if (holder && !found) return {judgement(texts_, Property::Find, [&] { return "find " + hex(op.pfn) + " found nothing but " + describe_range(*holder) + " holds it"; })};
     if (holder && outcome.node != holder->range)
-      return {judgement(Property::Find, "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + ", the model holds " + describe_range(*holder))};
+      return {judgement(texts_, Property::Find, [&] { return "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + ", the model holds " + describe_range(*holder); })};
     return only(Transition{});
   }
 
@@ -483,11 +496,11 @@ class Rules {
   }
 
   // The node behind a fresh allocation is exactly the range the spec hands out.
-  static std::optional<Judgement> node_size_error(const Outcome& outcome, const Request& request) {
+  std::optional<Judgement> node_size_error(const Outcome& outcome, const Request& request) const {
     const Range expected = *range_of(outcome.pfn, request.size);
     if (!outcome.node || *outcome.node == expected) return std::nullopt;
-    return judgement(Property::Soundness, "allocated node " + to_string(*outcome.node) + " (" + hex(outcome.node->size()) +
-                                              " pages), the spec hands out " + to_string(expected));
+    return judgement(texts_, Property::Soundness, [&] { return "allocated node " + to_string(*outcome.node) + " (" + hex(outcome.node->size()) +
+                                              " pages), the spec hands out " + to_string(expected); });
   }
 
   static Owner fast_owner(const FastAlloc& op, Pfn pfn) { return Owner::fast_allocated(pfn, op.size); }
@@ -506,21 +519,21 @@ class Rules {
     const Pfn pfn = held.owner.pfn;
     auto what = [&] { return "fast hit on cached pfn " + hex(pfn); };
     const unsigned bin = size_bin(request.size);
-    if (!is_cached_bin(bin)) return judgement(Property::RangeCache, what() + ": size " + hex(request.size) + " has no cache");
+    if (!is_cached_bin(bin)) return judgement(texts_, Property::RangeCache, [&] { return what() + ": size " + hex(request.size) + " has no cache"; });
     if (held.owner.bin != bin)
-      return judgement(Property::RangeCache, what() + " of bin " + std::to_string(held.owner.bin) + " for size " + hex(request.size) + " (bin " + std::to_string(bin) + ")");
+      return judgement(texts_, Property::RangeCache, [&] { return what() + " of bin " + std::to_string(held.owner.bin) + " for size " + hex(request.size) + " (bin " + std::to_string(bin) + ")"; });
     if (!held.owner.slot.in_depot() && held.owner.slot.cpu != op.cpu)
-      return judgement(Property::RangeCache, what() + " held by " + slot_name(held.owner.slot) + ", asked on cpu " + std::to_string(op.cpu));
+      return judgement(texts_, Property::RangeCache, [&] { return what() + " held by " + slot_name(held.owner.slot) + ", asked on cpu " + std::to_string(op.cpu); });
     const std::size_t on_cpu = state_.cached_count(bin, CacheSlot{op.cpu});
     if (held.owner.slot.in_depot() && on_cpu != 0)
-      return judgement(Property::RangeCache, what() + " from the depot while cpu " + std::to_string(op.cpu) + " holds " +
-                                                 std::to_string(on_cpu) + " pfns of bin " + std::to_string(bin));
+      return judgement(texts_, Property::RangeCache, [&] { return what() + " from the depot while cpu " + std::to_string(op.cpu) + " holds " +
+                                                 std::to_string(on_cpu) + " pfns of bin " + std::to_string(bin); });
     auto handed = range_of(pfn, request.size);
     if (!handed || handed->lo < held.range.lo || handed->hi > held.range.hi)
-      return judgement(Property::Soundness, what() + ": the caller gets " + hex(request.size) + " pages but its node is " + to_string(held.range));
-    if (pfn < geometry_.start_pfn) return judgement(Property::Soundness, what() + " is below start_pfn " + hex(geometry_.start_pfn));
+      return judgement(texts_, Property::Soundness, [&] { return what() + ": the caller gets " + hex(request.size) + " pages but its node is " + to_string(held.range); });
+    if (pfn < geometry_.start_pfn) return judgement(texts_, Property::Soundness, [&] { return what() + " is below start_pfn " + hex(geometry_.start_pfn); });
     if (handed->hi > request.limit)
-      return judgement(Property::Soundness, what() + ": result " + to_string(*handed) + " ends above limit " + hex(request.limit));
+      return judgement(texts_, Property::Soundness, [&] { return what() + ": result " + to_string(*handed) + " ends above limit " + hex(request.limit); });
     Transition transition;
     transition.hand_over(held, fast_owner(op, pfn));
     if (held.owner.slot.in_depot()) add_depot_load(transition, request, op.cpu, geometry_.mag_size - 1);
@@ -547,15 +560,15 @@ class Rules {
     for (const CachedStart& cached : candidates) {
       if (cached.pfn > bound) return std::nullopt;
     }
-    return judgement(Property::RangeCache, "fast missed its range cache: each of the " +
+    return judgement(texts_, Property::RangeCache, [&] { return "fast missed its range cache: each of the " +
                                                std::to_string(candidates.size()) + " pfns of bin " + std::to_string(bin) +
-                                               " " + slot_name(from) + " holds is at most the bound " + hex(bound));
+                                               " " + slot_name(from) + " holds is at most the bound " + hex(bound); });
   }
 
   Answer fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
     if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
-    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always)) return std::move(*error);
+    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always, texts_)) return std::move(*error);
     if (auto error = node_size_error(outcome, request)) return std::move(*error);
     Transition transition;
     transition.put_in_free_space(*range_of(pfn, request.size), owner);
@@ -568,9 +581,9 @@ class Rules {
     const Pfn pfn = outcome.pfn;
     if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
     if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true,
-                                     "fast flushed its caches after a tree allocation that should not have failed"))
+                                     "fast flushed its caches after a tree allocation that should not have failed", texts_))
       return std::move(*missed);
-    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_unless_cached)) return std::move(*error);
+    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_unless_cached, texts_)) return std::move(*error);
     if (auto error = node_size_error(outcome, request)) return std::move(*error);
     Transition transition;
     release_every_cached(transition);
@@ -581,12 +594,12 @@ class Rules {
   Answer fast_failure(const FastAlloc& op, const Request& request) const {
     if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
     if (!op.flush) {
-      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "fast (noflush) failed")) return std::move(*missed);
+      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "fast (noflush) failed", texts_)) return std::move(*missed);
       Transition transition;
       add_depot_load(transition, request, op.cpu, geometry_.mag_size);
       return transition;
     }
-    if (auto missed = incompleteness(state_, geometry_.start_pfn, request, false, "fast failed after flushing its caches"))
+    if (auto missed = incompleteness(state_, geometry_.start_pfn, request, false, "fast failed after flushing its caches", texts_))
       return std::move(*missed);
     Transition transition;
     release_every_cached(transition);
@@ -596,6 +609,7 @@ class Rules {
   const Geometry& geometry_;
   const ModelState& state_;
   const ObservedAfter& observed_;
+  const Texts texts_;
 };
 
 // Which overlapped nodes a reserve extends down to its lo (docs/spec.md, section 3): the spec's
@@ -651,7 +665,7 @@ ReserveWalk walk_reserve(const RangeIndex& ranges, Pfn lo, const Pfn hi, const R
 // F3 and F9 allows where they differ from it.
 Ways Rules::operator()(const Reserve& op, const Outcome& outcome) const {
   if (outcome.status != Outcome::Status::Ok)
-    return {judgement(Property::Reserve, "reserve " + hex(op.lo) + " " + hex(op.hi) + " failed; it cannot fail")};
+    return {judgement(texts_, Property::Reserve, [&] { return "reserve " + hex(op.lo) + " " + hex(op.hi) + " failed; it cannot fail"; })};
   const ReserveWalk spec = walk_reserve(state_.ranges(), op.lo, op.hi, ReserveGrowth{});
   std::vector<ReserveGrowth> policies{ReserveGrowth{}};
   if (spec.extends_a_node) policies.push_back(ReserveGrowth{.nodes = false, .anchor = true});
@@ -662,14 +676,14 @@ Ways Rules::operator()(const Reserve& op, const Outcome& outcome) const {
     ReserveWalk walk = walk_reserve(state_.ranges(), op.lo, op.hi, growth);
     if (walk.extended_foreign) {
       const bool anchor = walk.extended_foreign->range.hi == kMaxPfn;
-      ways.push_back(judgement(Property::Reserve, "reserve " + hex(op.lo) + " " + hex(op.hi) + " extends " +
+      ways.push_back(judgement(texts_, Property::Reserve, [&] { return "reserve " + hex(op.lo) + " " + hex(op.hi) + " extends " +
                                                       (anchor ? "the anchor" : describe_range(*walk.extended_foreign)) +
                                                       " down to " + hex(op.lo) +
                                                       (anchor ? ": the anchor must stay the one page at 2^64-1"
-                                                              : ": the reserved pages would leave the tree with that range")));
+                                                              : ": the reserved pages would leave the tree with that range"); }));
     } else if (outcome.node != walk.returned) {
-      const std::string how = growth.nodes && growth.anchor ? "the spec returns " : "reserving only the free parts below unextended nodes returns ";
-      ways.push_back(judgement(Property::Reserve, "reserve returned " + to_string(outcome.node.value_or(Range{})) + ", " + how + to_string(walk.returned)));
+      const char* const how = growth.nodes && growth.anchor ? "the spec returns " : "reserving only the free parts below unextended nodes returns ";
+      ways.push_back(judgement(texts_, Property::Reserve, [&] { return "reserve returned " + to_string(outcome.node.value_or(Range{})) + ", " + how + to_string(walk.returned); }));
     } else {
       ways.push_back(std::move(walk.transition));
     }
@@ -692,8 +706,8 @@ class TransitionCheck {
   // `transition` is completed in place (ranges the caches released or moved); `scratch` is
   // working storage lent by the model, so a step allocates no lists of its own.
   TransitionCheck(const Geometry& geometry, const ModelState& before, Transition& transition, const ObservedAfter& observed,
-                  std::vector<Touched>& scratch)
-      : geometry_(geometry), before_(before), transition_(transition), observed_(observed), scratch_(scratch) {
+                  std::vector<Touched>& scratch, Texts texts = Texts::Explained)
+      : geometry_(geometry), before_(before), transition_(transition), observed_(observed), scratch_(scratch), texts_(texts) {
     transition_.changes.resolve_before(before_);
   }
 
@@ -810,20 +824,19 @@ class TransitionCheck {
       const OwnedRange* owned = after_at(start);
       if (!owned || observed_.has_node(owned->range, start.second)) continue;
       if (!consume_release(owned->owner))
-        return judgement(is_cached(*owned) ? Property::RangeCache : Property::Conservation,
-                         "range " + describe_range(*owned) + " is missing from the implementation's tree");
+        return judgement(texts_, is_cached(*owned) ? Property::RangeCache : Property::Conservation, [&] { return "range " + describe_range(*owned) + " is missing from the implementation's tree"; });
       transition_.changes.set(start.first, std::nullopt, start.second);
     }
     for (const CacheRelease& release : transition_.releases)
       if (release.count != 0)
-        return judgement(Property::RangeCache, "trim returned " + std::to_string(geometry_.mag_size - release.count) + " ranges of bin " +
-                                                   std::to_string(release.bin) + " from the depot, a magazine holds " + std::to_string(geometry_.mag_size));
+        return judgement(texts_, Property::RangeCache, [&] { return "trim returned " + std::to_string(geometry_.mag_size - release.count) + " ranges of bin " +
+                                                   std::to_string(release.bin) + " from the depot, a magazine holds " + std::to_string(geometry_.mag_size); });
     for (const Touched& start : starts) {
       const std::optional<Range> node = observed_.node_at(start.first, start.second);
       if (!node) continue;
       const OwnedRange* owned = after_at(start);
       if (!owned || owned->range != *node)
-        return judgement(Property::Conservation, "the implementation's tree holds " + to_string(*node) + ", which the model does not");
+        return judgement(texts_, Property::Conservation, [&] { return "the implementation's tree holds " + to_string(*node) + ", which the model does not"; });
     }
     return std::nullopt;
   }
@@ -852,12 +865,12 @@ class TransitionCheck {
       const OwnedRange* after = after_at(start);
       if (!after || !is_cached(*after)) continue;
       const std::optional<CachedPfn> entry = observed_.cached(after->owner.pfn, start.second);
-      if (!entry) return judgement(Property::RangeCache, "the caches lost " + describe_range(*after) + "; its node is still in the tree");
+      if (!entry) return judgement(texts_, Property::RangeCache, [&] { return "the caches lost " + describe_range(*after) + "; its node is still in the tree"; });
       if (entry->bin != after->owner.bin)
-        return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " sits in bin " + std::to_string(entry->bin) + ", freed into bin " + std::to_string(after->owner.bin));
+        return judgement(texts_, Property::RangeCache, [&] { return "pfn " + hex(entry->pfn) + " sits in bin " + std::to_string(entry->bin) + ", freed into bin " + std::to_string(after->owner.bin); });
       if (entry->slot != after->owner.slot) {
         if (!consume_move(after->owner, entry->slot))
-          return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " moved from " + slot_name(after->owner.slot) + " to " + slot_name(entry->slot));
+          return judgement(texts_, Property::RangeCache, [&] { return "pfn " + hex(entry->pfn) + " moved from " + slot_name(after->owner.slot) + " to " + slot_name(entry->slot); });
         OwnedRange moved = *after;
         moved.owner.slot = entry->slot;
         transition_.changes.set(start.first, moved, start.second);
@@ -880,8 +893,8 @@ class TransitionCheck {
   std::optional<Judgement> unexpected_cache_entry() const {
     for (const CachedPfn& entry : observed_.cached_new())  // ascending by pfn
       if (!after_cached(entry.pfn, before_.cached(entry.pfn)))
-        return judgement(Property::RangeCache, "the caches hold pfn " + hex(entry.pfn) + " (" + slot_name(entry.slot) + "), which is not a freed range");
-    return judgement(Property::RangeCache, "the caches hold a pfn twice");
+        return judgement(texts_, Property::RangeCache, [&] { return "the caches hold pfn " + hex(entry.pfn) + " (" + slot_name(entry.slot) + "), which is not a freed range"; });
+    return judgement(texts_, Property::RangeCache, [&] { return "the caches hold a pfn twice"; });
   }
 
   bool consume_move(const Owner& owner, CacheSlot to) {
@@ -898,9 +911,9 @@ class TransitionCheck {
   std::optional<Judgement> unmade_move() const {
     for (const CacheMove& move : transition_.moves)
       if (move.count != 0)
-        return judgement(Property::RangeCache, std::to_string(move.count) + " more pfns of bin " + std::to_string(move.bin) +
+        return judgement(texts_, Property::RangeCache, [&] { return std::to_string(move.count) + " more pfns of bin " + std::to_string(move.bin) +
                                                    " should have moved from " + slot_name(move.from) + " to " + slot_name(move.to) +
-                                                   " (a whole magazine moves)");
+                                                   " (a whole magazine moves)"; });
     return std::nullopt;
   }
 
@@ -931,9 +944,9 @@ class TransitionCheck {
       if (count == 0) continue;
       auto where = [bin, cpu] { return "bin " + std::to_string(bin) + " " + slot_name(CacheSlot{cpu}); };  // for a verdict only
       if (CacheSlot{cpu}.in_depot() && count % geometry_.mag_size != 0)
-        return judgement(Property::RangeCache, where() + " holds " + std::to_string(count) + " pfns, not whole magazines of " + std::to_string(geometry_.mag_size));
+        return judgement(texts_, Property::RangeCache, [&] { return where() + " holds " + std::to_string(count) + " pfns, not whole magazines of " + std::to_string(geometry_.mag_size); });
       if (!CacheSlot{cpu}.in_depot() && count > 2 * std::size_t{geometry_.mag_size})
-        return judgement(Property::RangeCache, where() + " holds " + std::to_string(count) + " pfns, more than two magazines");
+        return judgement(texts_, Property::RangeCache, [&] { return where() + " holds " + std::to_string(count) + " pfns, more than two magazines"; });
     }
     return std::nullopt;
   }
@@ -943,6 +956,7 @@ class TransitionCheck {
   Transition& transition_;
   const ObservedAfter& observed_;
   std::vector<Touched>& scratch_;
+  const Texts texts_;
   InlineVector<NewlyCached, 2> newly_cached_;  // ascending by magazine pfn, for ranges the step caches
   bool newly_cached_known_ = false;
 };
@@ -991,24 +1005,27 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
   if (outcome.status == Outcome::Status::Rejected)
     return judgement(Property::Rejection, "the implementation refused valid input");
   const ObservedAfter observed(state_, changes);
-  const Rules rules(geometry_, state_, observed);
-  Ways ways = std::visit([&](const auto& typed) { return rules(typed, outcome); }, op);
-  std::optional<Judgement> first_problem;
+  auto ways_of = [&](const Rules& rules) { return std::visit([&](const auto& typed) { return rules(typed, outcome); }, op); };
+  // Each way in turn, quietly: the first one allowed is adopted.
+  const Rules quiet(geometry_, state_, observed, Texts::Quiet);
+  Ways ways = ways_of(quiet);
+  if (ways.empty()) return std::nullopt;
   for (Ruling& way : ways) {
-    if (auto* deferred = std::get_if<Deferred>(&way)) way = rules.deferred(std::get<FastAlloc>(op), outcome, *deferred);
-    if (auto* problem = std::get_if<Judgement>(&way)) {
-      if (!first_problem) first_problem = std::move(*problem);
-      continue;
-    }
+    if (auto* deferred = std::get_if<Deferred>(&way)) way = quiet.deferred(std::get<FastAlloc>(op), outcome, *deferred);
+    if (std::holds_alternative<Judgement>(way)) continue;
     Transition& transition = std::get<Transition>(way);
-    auto problem = TransitionCheck(geometry_, state_, transition, observed, scratch_).run();
-    if (!problem) {
+    if (!TransitionCheck(geometry_, state_, transition, observed, scratch_, Texts::Quiet).run()) {
       adopt(state_, transition.changes);
       return std::nullopt;
     }
-    if (!first_problem) first_problem = std::move(problem);
   }
-  return first_problem;
+  // Every way rejected: the verdict is the first (most plausible) way's, judged again with its text.
+  const Rules explaining(geometry_, state_, observed, Texts::Explained);
+  Ways again = ways_of(explaining);
+  Ruling& first = *again.begin();
+  if (auto* deferred = std::get_if<Deferred>(&first)) first = explaining.deferred(std::get<FastAlloc>(op), outcome, *deferred);
+  if (auto* problem = std::get_if<Judgement>(&first)) return std::move(*problem);
+  return TransitionCheck(geometry_, state_, std::get<Transition>(first), observed, scratch_, Texts::Explained).run();
 }
 
 std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, Observation after) const {
