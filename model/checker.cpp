@@ -286,8 +286,6 @@ class CheckSession::Run {
 
 CheckSession::CheckSession(const Trace& start, SystemUnderTest& sut, const CheckOptions& options)
     : run_(std::make_unique<Run>(start, sut, options, false)) {}
-CheckSession::CheckSession(const Trace& whole, SystemUnderTest& sut, const CheckOptions& options, RunsWholeTrace)
-    : run_(std::make_unique<Run>(whole, sut, options, true)) {}
 CheckSession::~CheckSession() = default;
 bool CheckSession::step(const Step& step) { return run_->step(Step(step)); }
 bool CheckSession::step(Step&& step) { return run_->step(std::move(step)); }
@@ -298,11 +296,13 @@ const CheckReport& CheckSession::report() const { return run_->report(); }
 CheckReport CheckSession::take_report() { return run_->take_report(); }
 
 CheckReport check(const Trace& trace, SystemUnderTest& sut, const CheckOptions& options) {
-  CheckSession session(trace, sut, options, CheckSession::RunsWholeTrace{});
+  // The session's run itself, in place (no session's heap-allocated run): it runs exactly the
+  // trace's steps, and the trace outlives it.
+  CheckSession::Run run(trace, sut, options, true);
   for (const Step& step : trace.steps)
-    if (!session.step(step)) break;
-  session.finish();
-  return session.take_report();
+    if (!run.step(Step(step))) break;
+  run.finish();
+  return run.take_report();
 }
 
 std::string violation_comment(const Violation& violation) {

@@ -103,10 +103,7 @@ class CheckSession {
   const Model& model() const;
 
  private:
-  // check()'s session: it runs exactly `whole`'s steps, and `whole` outlives it, so the names
-  // fresh names avoid are read from it only when one is needed.
-  struct RunsWholeTrace {};
-  CheckSession(const Trace& whole, SystemUnderTest& sut, const CheckOptions& options, RunsWholeTrace);
+  // check() runs a session's Run in place: it knows the whole trace up front.
   friend CheckReport check(const Trace& trace, SystemUnderTest& sut, const CheckOptions& options);
 
   class Run;
