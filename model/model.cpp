@@ -667,7 +667,8 @@ Ways Rules::operator()(const Reserve& op, const Outcome& outcome) const {
   if (outcome.status != Outcome::Status::Ok)
     return {judgement(texts_, Property::Reserve, [&] { return "reserve " + hex(op.lo) + " " + hex(op.hi) + " failed; it cannot fail"; })};
   const ReserveWalk spec = walk_reserve(state_.ranges(), op.lo, op.hi, ReserveGrowth{});
-  std::vector<ReserveGrowth> policies{ReserveGrowth{}};
+  InlineVector<ReserveGrowth, 4> policies;  // at most four: in place
+  policies.push_back(ReserveGrowth{});
   if (spec.extends_a_node) policies.push_back(ReserveGrowth{.nodes = false, .anchor = true});
   if (spec.extends_anchor) policies.push_back(ReserveGrowth{.nodes = true, .anchor = false});
   if (spec.extends_a_node && spec.extends_anchor) policies.push_back(ReserveGrowth{.nodes = false, .anchor = false});
