@@ -791,6 +791,14 @@ class TransitionCheck {
     return Touched{fresh->lo, changed->before};
   }
 
+  // The scratch list, empty; its first use makes room for a step's few starts at once.
+  std::vector<Touched>& emptied_scratch() {
+    scratch_.clear();
+    if (scratch_.capacity() == 0) scratch_.reserve(kFirstScratchCapacity);
+    return scratch_;
+  }
+  static constexpr std::size_t kFirstScratchCapacity = 16;
+
   // Sorts the scratch list by start and drops repeats.
   void sort_touched() {
     std::sort(scratch_.begin(), scratch_.end(), [](const Touched& a, const Touched& b) { return a.first < b.first; });
@@ -800,8 +808,7 @@ class TransitionCheck {
 
   // Ascending and without repeats, in the scratch list (valid until the next use of it).
   const std::vector<Touched>& touched_node_starts() {
-    std::vector<Touched>& starts = scratch_;
-    starts.clear();
+    std::vector<Touched>& starts = emptied_scratch();
     for (const RangeChanges::Entry& entry : transition_.changes) starts.emplace_back(entry.lo, entry.before);
     const std::size_t changed = starts.size();
     struct Appender {
@@ -855,8 +862,7 @@ class TransitionCheck {
 
   std::optional<Judgement> match_cache() {
     find_newly_cached();
-    std::vector<Touched>& starts = scratch_;
-    starts.clear();
+    std::vector<Touched>& starts = emptied_scratch();
     for (const RangeChanges::Entry& entry : transition_.changes) starts.emplace_back(entry.lo, entry.before);
     observed_.for_each_touched_cached_pfn([&](Pfn pfn, const OwnedRange* cached_before) {
       if (auto start = after_cached(pfn, cached_before)) starts.push_back(*start);
