@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/concat.h"
 #include "model/free_space.h"
 #include "model/inline_vector.h"
 
@@ -339,17 +340,21 @@ class ObservedAfter {
 std::optional<Judgement> placement_error(const ModelState& state, Pfn start_pfn, Pfn pfn, const Request& request,
                                          const Occupies& occupies, Texts texts) {
   auto placed = range_of(pfn, request.size);
-  if (!placed) return judgement(texts, Property::Soundness, [&] { return "result " + hex(pfn) + " + size " + hex(request.size) + " wraps past 2^64-1"; });
-  auto what = [&] { return "result " + to_string(*placed); };  // built only for a verdict
-  if (placed->lo < start_pfn) return judgement(texts, Property::Soundness, [&] { return what() + " starts below start_pfn " + hex(start_pfn); });
-  if (placed->hi > request.limit) return judgement(texts, Property::Soundness, [&] { return what() + " ends above limit " + hex(request.limit); });
+  if (!placed) return judgement(texts, Property::Soundness,
+      [&] { return concat("result ", hex(pfn), " + size ", hex(request.size), " wraps past 2^64-1"); });
+  auto what = [&] { return concat("result ", to_string(*placed)); };  // built only for a verdict
+  if (placed->lo < start_pfn) return judgement(texts, Property::Soundness,
+      [&] { return concat(what(), " starts below start_pfn ", hex(start_pfn)); });
+  if (placed->hi > request.limit) return judgement(texts, Property::Soundness,
+      [&] { return concat(what(), " ends above limit ", hex(request.limit)); });
   if (request.aligned && !is_aligned_for(pfn, request.size))
-    return judgement(texts, Property::Soundness, [&] { return what() + " is not aligned to " + hex(roundup_pow2(request.size)); });
+    return judgement(texts, Property::Soundness, [&] { return concat(what(), " is not aligned to ", hex(roundup_pow2(request.size))); });
   // The ranges overlapping it, ascending: the one holding its start, then those starting inside it.
   const RangeIndex& ranges = state.ranges();
   for (const OwnedRange* owned = ranges.first_reaching(placed->lo); owned && owned->range.lo <= placed->hi;
        owned = ranges.first_above(owned->range.lo))
-    if (occupies(*owned)) return judgement(texts, Property::Soundness, [&] { return what() + " overlaps the live range " + describe_range(*owned); });
+    if (occupies(*owned)) return judgement(texts, Property::Soundness,
+        [&] { return concat(what(), " overlaps the live range ", describe_range(*owned)); });
   return std::nullopt;
 }
 
@@ -368,8 +373,8 @@ std::optional<Judgement> incompleteness(const ModelState& state, Pfn start_pfn, 
   auto gap = cached_occupy ? state.ranges().highest_placement(start_pfn, request)
                            : placement_without_cached(state.ranges(), start_pfn, request);
   if (!gap) return std::nullopt;
-  return judgement(texts, Property::Completeness, [&] { return std::string(what_failed) + ": a fitting gap " + to_string(*gap) + " exists at or below limit " +
-                                               hex(request.limit); });
+  return judgement(texts, Property::Completeness,
+      [&] { return concat(what_failed, ": a fitting gap ", to_string(*gap), " exists at or below limit ", hex(request.limit)); });
 }
 
 // ---- One rule per operation -----------------------------------------------------------------
@@ -475,10 +480,14 @@ class Rules {
     const OwnedRange* holder = state_.holding(op.pfn);
     const bool found = outcome.status == Outcome::Status::Ok;
     if (!holder && found)
-      return {judgement(texts_, Property::Find, [&] { return "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + " but no range holds it"; })};
-    if (holder && !found) return {judgement(texts_, Property::Find, [&] { return "find " + hex(op.pfn) + " found nothing but " + describe_range(*holder) + " holds it"; })};
+      return {judgement(texts_, Property::Find,
+          [&] { return concat("find ", hex(op.pfn), " returned ", to_string(outcome.node.value_or(Range{})), " but no range holds it"); })};
+    if (holder && !found) return {judgement(texts_, Property::Find,
+        [&] { return concat("find ", hex(op.pfn), " found nothing but ", describe_range(*holder), " holds it"); })};
     if (holder && outcome.node != holder->range)
-      return {judgement(texts_, Property::Find, [&] { return "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + ", the model holds " + describe_range(*holder); })};
+      return {judgement(texts_, Property::Find,
+          [&] { return concat("find ", hex(op.pfn), " returned ", to_string(outcome.node.value_or(Range{})), ", the model holds ",
+                              describe_range(*holder)); })};
     return only(Transition{});
   }
 
@@ -499,8 +508,9 @@ class Rules {
   std::optional<Judgement> node_size_error(const Outcome& outcome, const Request& request) const {
     const Range expected = *range_of(outcome.pfn, request.size);
     if (!outcome.node || *outcome.node == expected) return std::nullopt;
-    return judgement(texts_, Property::Soundness, [&] { return "allocated node " + to_string(*outcome.node) + " (" + hex(outcome.node->size()) +
-                                              " pages), the spec hands out " + to_string(expected); });
+    return judgement(texts_, Property::Soundness,
+        [&] { return concat("allocated node ", to_string(*outcome.node), " (", hex(outcome.node->size()), " pages), the spec hands out ",
+                            to_string(expected)); });
   }
 
   static Owner fast_owner(const FastAlloc& op, Pfn pfn) { return Owner::fast_allocated(pfn, op.size); }
@@ -517,23 +527,31 @@ class Rules {
   // `held` is the cached range whose magazine pfn fast returned.
   Answer fast_hit(const FastAlloc& op, const Request& request, const OwnedRange& held) const {
     const Pfn pfn = held.owner.pfn;
-    auto what = [&] { return "fast hit on cached pfn " + hex(pfn); };
+    auto what = [&] { return concat("fast hit on cached pfn ", hex(pfn)); };
     const unsigned bin = size_bin(request.size);
-    if (!is_cached_bin(bin)) return judgement(texts_, Property::RangeCache, [&] { return what() + ": size " + hex(request.size) + " has no cache"; });
+    if (!is_cached_bin(bin)) return judgement(texts_, Property::RangeCache,
+        [&] { return concat(what(), ": size ", hex(request.size), " has no cache"); });
     if (held.owner.bin != bin)
-      return judgement(texts_, Property::RangeCache, [&] { return what() + " of bin " + std::to_string(held.owner.bin) + " for size " + hex(request.size) + " (bin " + std::to_string(bin) + ")"; });
+      return judgement(texts_, Property::RangeCache,
+          [&] { return concat(what(), " of bin ", std::to_string(held.owner.bin), " for size ", hex(request.size), " (bin ", std::to_string(bin),
+                              ")"); });
     if (!held.owner.slot.in_depot() && held.owner.slot.cpu != op.cpu)
-      return judgement(texts_, Property::RangeCache, [&] { return what() + " held by " + slot_name(held.owner.slot) + ", asked on cpu " + std::to_string(op.cpu); });
+      return judgement(texts_, Property::RangeCache,
+          [&] { return concat(what(), " held by ", slot_name(held.owner.slot), ", asked on cpu ", std::to_string(op.cpu)); });
     const std::size_t on_cpu = state_.cached_count(bin, CacheSlot{op.cpu});
     if (held.owner.slot.in_depot() && on_cpu != 0)
-      return judgement(texts_, Property::RangeCache, [&] { return what() + " from the depot while cpu " + std::to_string(op.cpu) + " holds " +
-                                                 std::to_string(on_cpu) + " pfns of bin " + std::to_string(bin); });
+      return judgement(texts_, Property::RangeCache,
+          [&] { return concat(what(), " from the depot while cpu ", std::to_string(op.cpu), " holds ", std::to_string(on_cpu), " pfns of bin ",
+                              std::to_string(bin)); });
     auto handed = range_of(pfn, request.size);
     if (!handed || handed->lo < held.range.lo || handed->hi > held.range.hi)
-      return judgement(texts_, Property::Soundness, [&] { return what() + ": the caller gets " + hex(request.size) + " pages but its node is " + to_string(held.range); });
-    if (pfn < geometry_.start_pfn) return judgement(texts_, Property::Soundness, [&] { return what() + " is below start_pfn " + hex(geometry_.start_pfn); });
+      return judgement(texts_, Property::Soundness,
+          [&] { return concat(what(), ": the caller gets ", hex(request.size), " pages but its node is ", to_string(held.range)); });
+    if (pfn < geometry_.start_pfn) return judgement(texts_, Property::Soundness,
+        [&] { return concat(what(), " is below start_pfn ", hex(geometry_.start_pfn)); });
     if (handed->hi > request.limit)
-      return judgement(texts_, Property::Soundness, [&] { return what() + ": result " + to_string(*handed) + " ends above limit " + hex(request.limit); });
+      return judgement(texts_, Property::Soundness,
+          [&] { return concat(what(), ": result ", to_string(*handed), " ends above limit ", hex(request.limit)); });
     Transition transition;
     transition.hand_over(held, fast_owner(op, pfn));
     if (held.owner.slot.in_depot()) add_depot_load(transition, request, op.cpu, geometry_.mag_size - 1);
@@ -560,9 +578,9 @@ class Rules {
     for (const CachedStart& cached : candidates) {
       if (cached.pfn > bound) return std::nullopt;
     }
-    return judgement(texts_, Property::RangeCache, [&] { return "fast missed its range cache: each of the " +
-                                               std::to_string(candidates.size()) + " pfns of bin " + std::to_string(bin) +
-                                               " " + slot_name(from) + " holds is at most the bound " + hex(bound); });
+    return judgement(texts_, Property::RangeCache,
+        [&] { return concat("fast missed its range cache: each of the ", std::to_string(candidates.size()), " pfns of bin ", std::to_string(bin), " ",
+                            slot_name(from), " holds is at most the bound ", hex(bound)); });
   }
 
   Answer fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
@@ -665,7 +683,7 @@ ReserveWalk walk_reserve(const RangeIndex& ranges, Pfn lo, const Pfn hi, const R
 // F3 and F9 allows where they differ from it.
 Ways Rules::operator()(const Reserve& op, const Outcome& outcome) const {
   if (outcome.status != Outcome::Status::Ok)
-    return {judgement(texts_, Property::Reserve, [&] { return "reserve " + hex(op.lo) + " " + hex(op.hi) + " failed; it cannot fail"; })};
+    return {judgement(texts_, Property::Reserve, [&] { return concat("reserve ", hex(op.lo), " ", hex(op.hi), " failed; it cannot fail"); })};
   const ReserveWalk spec = walk_reserve(state_.ranges(), op.lo, op.hi, ReserveGrowth{});
   InlineVector<ReserveGrowth, 4> policies;  // at most four: in place
   policies.push_back(ReserveGrowth{});
@@ -677,14 +695,15 @@ Ways Rules::operator()(const Reserve& op, const Outcome& outcome) const {
     ReserveWalk walk = walk_reserve(state_.ranges(), op.lo, op.hi, growth);
     if (walk.extended_foreign) {
       const bool anchor = walk.extended_foreign->range.hi == kMaxPfn;
-      ways.push_back(judgement(texts_, Property::Reserve, [&] { return "reserve " + hex(op.lo) + " " + hex(op.hi) + " extends " +
-                                                      (anchor ? "the anchor" : describe_range(*walk.extended_foreign)) +
-                                                      " down to " + hex(op.lo) +
-                                                      (anchor ? ": the anchor must stay the one page at 2^64-1"
-                                                              : ": the reserved pages would leave the tree with that range"); }));
+      ways.push_back(judgement(texts_, Property::Reserve,
+          [&] { return concat("reserve ", hex(op.lo), " ", hex(op.hi), " extends ", (anchor ? "the anchor" : describe_range(*walk.extended_foreign)),
+                              " down to ", hex(op.lo),
+                              (anchor ? ": the anchor must stay the one page at 2^64-1"
+                                      : ": the reserved pages would leave the tree with that range")); }));
     } else if (outcome.node != walk.returned) {
       const char* const how = growth.nodes && growth.anchor ? "the spec returns " : "reserving only the free parts below unextended nodes returns ";
-      ways.push_back(judgement(texts_, Property::Reserve, [&] { return "reserve returned " + to_string(outcome.node.value_or(Range{})) + ", " + how + to_string(walk.returned); }));
+      ways.push_back(judgement(texts_, Property::Reserve,
+          [&] { return concat("reserve returned ", to_string(outcome.node.value_or(Range{})), ", ", how, to_string(walk.returned)); }));
     } else {
       ways.push_back(std::move(walk.transition));
     }
@@ -832,19 +851,22 @@ class TransitionCheck {
       const OwnedRange* owned = after_at(start);
       if (!owned || observed_.has_node(owned->range, start.second)) continue;
       if (!consume_release(owned->owner))
-        return judgement(texts_, is_cached(*owned) ? Property::RangeCache : Property::Conservation, [&] { return "range " + describe_range(*owned) + " is missing from the implementation's tree"; });
+        return judgement(texts_, is_cached(*owned) ? Property::RangeCache : Property::Conservation,
+            [&] { return concat("range ", describe_range(*owned), " is missing from the implementation's tree"); });
       transition_.changes.set(start.first, std::nullopt, start.second);
     }
     for (const CacheRelease& release : transition_.releases)
       if (release.count != 0)
-        return judgement(texts_, Property::RangeCache, [&] { return "trim returned " + std::to_string(geometry_.mag_size - release.count) + " ranges of bin " +
-                                                   std::to_string(release.bin) + " from the depot, a magazine holds " + std::to_string(geometry_.mag_size); });
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat("trim returned ", std::to_string(geometry_.mag_size - release.count), " ranges of bin ", std::to_string(release.bin),
+                                " from the depot, a magazine holds ", std::to_string(geometry_.mag_size)); });
     for (const Touched& start : starts) {
       const std::optional<Range> node = observed_.node_at(start.first, start.second);
       if (!node) continue;
       const OwnedRange* owned = after_at(start);
       if (!owned || owned->range != *node)
-        return judgement(texts_, Property::Conservation, [&] { return "the implementation's tree holds " + to_string(*node) + ", which the model does not"; });
+        return judgement(texts_, Property::Conservation,
+            [&] { return concat("the implementation's tree holds ", to_string(*node), ", which the model does not"); });
     }
     return std::nullopt;
   }
@@ -872,12 +894,16 @@ class TransitionCheck {
       const OwnedRange* after = after_at(start);
       if (!after || !is_cached(*after)) continue;
       const std::optional<CachedPfn> entry = observed_.cached(after->owner.pfn, start.second);
-      if (!entry) return judgement(texts_, Property::RangeCache, [&] { return "the caches lost " + describe_range(*after) + "; its node is still in the tree"; });
+      if (!entry) return judgement(texts_, Property::RangeCache,
+          [&] { return concat("the caches lost ", describe_range(*after), "; its node is still in the tree"); });
       if (entry->bin != after->owner.bin)
-        return judgement(texts_, Property::RangeCache, [&] { return "pfn " + hex(entry->pfn) + " sits in bin " + std::to_string(entry->bin) + ", freed into bin " + std::to_string(after->owner.bin); });
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat("pfn ", hex(entry->pfn), " sits in bin ", std::to_string(entry->bin), ", freed into bin ",
+                                std::to_string(after->owner.bin)); });
       if (entry->slot != after->owner.slot) {
         if (!consume_move(after->owner, entry->slot))
-          return judgement(texts_, Property::RangeCache, [&] { return "pfn " + hex(entry->pfn) + " moved from " + slot_name(after->owner.slot) + " to " + slot_name(entry->slot); });
+          return judgement(texts_, Property::RangeCache,
+              [&] { return concat("pfn ", hex(entry->pfn), " moved from ", slot_name(after->owner.slot), " to ", slot_name(entry->slot)); });
         OwnedRange moved = *after;
         moved.owner.slot = entry->slot;
         transition_.changes.set(start.first, moved, start.second);
@@ -900,7 +926,8 @@ class TransitionCheck {
   std::optional<Judgement> unexpected_cache_entry() const {
     for (const CachedPfn& entry : observed_.cached_new())  // ascending by pfn
       if (!after_cached(entry.pfn, before_.cached(entry.pfn)))
-        return judgement(texts_, Property::RangeCache, [&] { return "the caches hold pfn " + hex(entry.pfn) + " (" + slot_name(entry.slot) + "), which is not a freed range"; });
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat("the caches hold pfn ", hex(entry.pfn), " (", slot_name(entry.slot), "), which is not a freed range"); });
     return judgement(texts_, Property::RangeCache, [&] { return "the caches hold a pfn twice"; });
   }
 
@@ -918,9 +945,9 @@ class TransitionCheck {
   std::optional<Judgement> unmade_move() const {
     for (const CacheMove& move : transition_.moves)
       if (move.count != 0)
-        return judgement(texts_, Property::RangeCache, [&] { return std::to_string(move.count) + " more pfns of bin " + std::to_string(move.bin) +
-                                                   " should have moved from " + slot_name(move.from) + " to " + slot_name(move.to) +
-                                                   " (a whole magazine moves)"; });
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat(std::to_string(move.count), " more pfns of bin ", std::to_string(move.bin), " should have moved from ",
+                                slot_name(move.from), " to ", slot_name(move.to), " (a whole magazine moves)"); });
     return std::nullopt;
   }
 
@@ -949,11 +976,13 @@ class TransitionCheck {
       for (; next != moved.end() && next->bin == bin && next->cpu == cpu; ++next) change += next->change;
       const std::size_t count = before_.cached_count(bin, CacheSlot{cpu}) + change;
       if (count == 0) continue;
-      auto where = [bin, cpu] { return "bin " + std::to_string(bin) + " " + slot_name(CacheSlot{cpu}); };  // for a verdict only
+      auto where = [bin, cpu] { return concat("bin ", std::to_string(bin), " ", slot_name(CacheSlot{cpu})); };  // for a verdict only
       if (CacheSlot{cpu}.in_depot() && count % geometry_.mag_size != 0)
-        return judgement(texts_, Property::RangeCache, [&] { return where() + " holds " + std::to_string(count) + " pfns, not whole magazines of " + std::to_string(geometry_.mag_size); });
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat(where(), " holds ", std::to_string(count), " pfns, not whole magazines of ", std::to_string(geometry_.mag_size)); });
       if (!CacheSlot{cpu}.in_depot() && count > 2 * std::size_t{geometry_.mag_size})
-        return judgement(texts_, Property::RangeCache, [&] { return where() + " holds " + std::to_string(count) + " pfns, more than two magazines"; });
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat(where(), " holds ", std::to_string(count), " pfns, more than two magazines"); });
     }
     return std::nullopt;
   }
