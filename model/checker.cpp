@@ -1,6 +1,7 @@
 #include "model/checker.h"
 
 #include <algorithm>
+#include <span>
 #include <sstream>
 #include <utility>
 
@@ -15,20 +16,27 @@ namespace {
 // Names of live allocations, so frees can be resolved and the run printed placement-free.
 class Names {
  public:
-  Names(const Trace& trace, std::function<bool(std::string_view)> is_trace_name) : is_trace_name_(std::move(is_trace_name)) {
+  // `trace`'s steps are names to avoid; when `runs_whole_trace` they are every step the run will
+  // take and `trace` outlives the run (check()'s): their names are then taken only if a fresh
+  // name is ever needed (most traces name every allocation; fingerprinting them all up front, and
+  // again step by step, was a good part of a short run's cost), and take() is not needed.
+  Names(const Trace& trace, bool runs_whole_trace, std::function<bool(std::string_view)> is_trace_name)
+      : is_trace_name_(std::move(is_trace_name)) {
     std::size_t allocations = 0;
-    for (const Step& step : trace.steps) {
-      take(step);
-      allocations += bound_name(step.op) != nullptr;
-    }
+    for (const Step& step : trace.steps) allocations += bound_name(step.op) != nullptr;
     // At most that many names are live at once; a long trace's few live names grow as they go.
     live_.reserve(std::min(allocations, kReservedNames));
+    if (runs_whole_trace) {
+      untaken_ = trace.steps;
+      takes_each_step_ = false;
+    } else {
+      for (const Step& step : trace.steps) take(step);
+    }
   }
 
-  // Fresh names never reuse a name the trace binds itself.
-  void take(const Step& step) {
-    if (is_trace_name_) return;  // the trace's reader keeps them
-    if (const std::string* name = bound_name(step.op); name && !name->empty()) taken_.add(*name);
+  // Fresh names never reuse a name the trace binds itself: called with each step as it is run.
+  void take_step(const Step& step) {
+    if (takes_each_step_) take(step);
   }
 
   // A free by name becomes a free by pfn; nullopt when the name is not live.
@@ -53,7 +61,14 @@ class Names {
   void release(const std::string& name) { live_.release(name); }
 
  private:
+  void take(const Step& step) {
+    if (is_trace_name_) return;  // the trace's reader keeps them
+    if (const std::string* name = bound_name(step.op); name && !name->empty()) taken_.add(*name);
+  }
+
   std::string fresh_name() {
+    for (const Step& step : untaken_) take(step);
+    untaken_ = {};
     // Built by appending to a fresh string: GCC 12 at -O3 reports a false -Wrestrict on
     // "r" + to_string() and on assigning a literal to a reused string (GCC bug 105329).
     for (;;) {
@@ -69,6 +84,8 @@ class Names {
 
   std::function<bool(std::string_view)> is_trace_name_;
   NameFingerprints taken_;  // every name the trace binds; a false hit only skips a fresh name
+  std::span<const Step> untaken_;  // the whole trace's steps, until a fresh name needs their names in taken_
+  bool takes_each_step_ = true;
   LiveNames live_;
   unsigned counter_ = 0;
 };
@@ -109,8 +126,9 @@ std::string describe_observation(const Observation& observed, const std::string&
 
 class CheckSession::Run {
  public:
-  Run(const Trace& start, SystemUnderTest& sut, const CheckOptions& options)
-      : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr), names_(start, options.is_trace_name) {
+  Run(const Trace& start, SystemUnderTest& sut, const CheckOptions& options, bool runs_whole_trace)
+      : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr),
+        names_(start, runs_whole_trace, options.is_trace_name) {
     report_.named = Trace{start.geometry, start.variant, start.snapshot, {}};
     // check() passes the whole trace: room for every step spares the vectors' regrowth.
     if (keeps_every_step()) report_.named.steps.reserve(start.steps.size());
@@ -119,7 +137,7 @@ class CheckSession::Run {
 
   bool step(Step&& step) {
     if (!report_.ok() || finished_) return false;
-    names_.take(step);
+    names_.take_step(step);
     run_step(steps_run_++, std::move(step));
     return report_.ok();
   }
@@ -128,8 +146,8 @@ class CheckSession::Run {
     if (finished_ || !report_.ok() || steps_run_ == 0) return finished_ = true, report_.ok();
     finished_ = true;
     const std::size_t last = steps_run_ - 1;
-    if (auto broken = sut_.validate()) violate(last, Judgement{Property::Structure, *broken});
-    else if (auto differs = model_.whole_state_difference(sut_.observe())) violate(last, *differs);
+    if (auto broken = sut_.validate()) violate(last, Judgement{Property::Structure, std::move(*broken)});
+    else if (auto differs = model_.whole_state_difference(sut_.observe())) violate(last, std::move(*differs));
     return report_.ok();
   }
 
@@ -187,8 +205,8 @@ class CheckSession::Run {
     Target* const freed = free_target(named.op);
     if (freed) name_by_owner(*freed, free_target(record.op)->pfn);
     record.outcome = sut_.apply(record.op);
-    if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, *broken});
-    if (auto judged = judge(record.op, record.outcome)) return violate(index, *judged);
+    if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, std::move(*broken)});
+    if (auto judged = judge(record.op, record.outcome)) return violate(index, std::move(*judged));
     if (freed && freed->by_name()) names_.release(freed->name);
     if (std::string* name = bound_name_of(named.op); name && record.outcome.status == Outcome::Status::Ok)
       names_.bind(*name, record.outcome.pfn);
@@ -197,14 +215,14 @@ class CheckSession::Run {
   // Input the API must refuse: applied, and judged refused with nothing changed.
   void apply_refused(std::size_t index, StepRecord& record) {
     record.outcome = sut_.apply(record.op);
-    if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, *broken});
+    if (auto broken = validate_now()) return violate(index, Judgement{Property::Structure, std::move(*broken)});
     sut_.changes(changes_);
     auto judged = options_.paranoid || !changes_.complete ? model_.judge_refusal(record.outcome, sut_.observe())
                                                            : model_.judge_refusal(record.outcome, changes_);
     if (judged && !options_.paranoid) {
-      if (auto broken = sut_.validate()) judged = Judgement{Property::Structure, *broken};
+      if (auto broken = sut_.validate()) judged = Judgement{Property::Structure, std::move(*broken)};
     }
-    if (judged) return violate(index, *judged);
+    if (judged) return violate(index, std::move(*judged));
   }
 
   // validate() after every step when paranoid, else when the spacing has passed (and at the end).
@@ -226,7 +244,7 @@ class CheckSession::Run {
     const bool whole = options_.paranoid || !changes_.complete;
     auto judged = whole ? model_.judge(op, outcome, sut_.observe()) : model_.judge(op, outcome, changes_);
     if (judged && !options_.paranoid) {
-      if (auto broken = sut_.validate()) return Judgement{Property::Structure, *broken};
+      if (auto broken = sut_.validate()) return Judgement{Property::Structure, std::move(*broken)};
     }
     return judged;
   }
@@ -247,8 +265,9 @@ class CheckSession::Run {
     return nullptr;
   }
 
-  void violate(std::size_t index, const Judgement& judged) {
-    report_.violation = Violation{index, judged.property, judged.reason, {}, {}};
+  // By value: the reason is moved into the report, not copied.
+  void violate(std::size_t index, Judgement judged) {
+    report_.violation = Violation{index, judged.property, std::move(judged.reason), {}, {}};
     if (!options_.describe_states) return;
     report_.violation->model_state = model_.describe();
     report_.violation->impl_state = describe_observation(sut_.observe(), sut_.describe());
@@ -266,7 +285,7 @@ class CheckSession::Run {
 };
 
 CheckSession::CheckSession(const Trace& start, SystemUnderTest& sut, const CheckOptions& options)
-    : run_(std::make_unique<Run>(start, sut, options)) {}
+    : run_(std::make_unique<Run>(start, sut, options, false)) {}
 CheckSession::~CheckSession() = default;
 bool CheckSession::step(const Step& step) { return run_->step(Step(step)); }
 bool CheckSession::step(Step&& step) { return run_->step(std::move(step)); }
@@ -277,11 +296,13 @@ const CheckReport& CheckSession::report() const { return run_->report(); }
 CheckReport CheckSession::take_report() { return run_->take_report(); }
 
 CheckReport check(const Trace& trace, SystemUnderTest& sut, const CheckOptions& options) {
-  CheckSession session(trace, sut, options);
+  // The session's run itself, in place (no session's heap-allocated run): it runs exactly the
+  // trace's steps, and the trace outlives it.
+  CheckSession::Run run(trace, sut, options, true);
   for (const Step& step : trace.steps)
-    if (!session.step(step)) break;
-  session.finish();
-  return session.take_report();
+    if (!run.step(Step(step))) break;
+  run.finish();
+  return run.take_report();
 }
 
 std::string violation_comment(const Violation& violation) {

@@ -103,6 +103,9 @@ class CheckSession {
   const Model& model() const;
 
  private:
+  // check() runs a session's Run in place: it knows the whole trace up front.
+  friend CheckReport check(const Trace& trace, SystemUnderTest& sut, const CheckOptions& options);
+
   class Run;
   std::unique_ptr<Run> run_;
 };

@@ -31,7 +31,12 @@ class InlineVector {
       in_place_[size_++] = value;
       return;
     }
-    if (heap_.empty()) heap_.assign(in_place_.begin(), in_place_.begin() + size_);
+    if (heap_.empty()) {
+      // Room for a few times N at once: copying exactly N and then growing took two or three
+      // allocations for a list of a handful (a flush's).
+      heap_.reserve(kFirstHeapCapacity);
+      heap_.assign(in_place_.begin(), in_place_.begin() + size_);
+    }
     heap_.push_back(value);
     ++size_;
   }
@@ -49,6 +54,8 @@ class InlineVector {
   void clear() { truncate(begin()); }
 
  private:
+  static constexpr std::size_t kFirstHeapCapacity = 4 * N;
+
   // Once on the heap, a list stays there until it is emptied: its elements are in one place.
   T* data() { return heap_.empty() ? in_place_.data() : heap_.data(); }
   const T* data() const { return heap_.empty() ? in_place_.data() : heap_.data(); }

@@ -47,10 +47,7 @@ void LiveNames::grow() {
   }
 }
 
-void LiveNames::reserve(std::size_t names) {
-  entries_.reserve(names);
-  unused_entries_.reserve(names);
-}
+void LiveNames::reserve(std::size_t names) { entries_.reserve(names); }
 
 void LiveNames::bind(std::string_view name, Pfn pfn) {
   if (name.empty()) throw std::logic_error("LiveNames::bind: an empty name");
@@ -62,9 +59,9 @@ void LiveNames::bind(std::string_view name, Pfn pfn) {
     at = find_name(name, hash);
   }
   std::uint32_t index;
-  if (!unused_entries_.empty()) {
-    index = unused_entries_.back();
-    unused_entries_.pop_back();
+  if (latest_unused_ != 0) {
+    index = latest_unused_ - 1;
+    latest_unused_ = entries_[index].next_unused;
   } else {
     index = static_cast<std::uint32_t>(entries_.size());
     entries_.emplace_back();
@@ -92,7 +89,8 @@ void LiveNames::release_at(std::size_t at) {
   }
   erase_name_at(at);
   entry.name.clear();
-  unused_entries_.push_back(index);
+  entry.next_unused = latest_unused_;
+  latest_unused_ = index + 1;
   --live_;
 }
 

@@ -29,8 +29,8 @@ class LiveNames {
   std::optional<Pfn> pfn_of(std::string_view name) const;
   const std::string* name_at(Pfn pfn) const;  // nullptr when no live name is bound at pfn
   std::size_t size() const { return live_; }
-  // Room for `names` live names without regrowing the entry lists (a short run's names then
-  // cost one allocation each list instead of one per doubling).
+  // Room for `names` live names without regrowing the entry list (a short run's names then
+  // cost one allocation instead of one per doubling).
   void reserve(std::size_t names);
 
  private:
@@ -46,6 +46,10 @@ class LiveNames {
     std::string name;  // its storage is reused by the next name bound in this entry
     Pfn pfn = 0;
     std::size_t name_hash = 0;
+    // While the entry is unused (its name empty): the index + 1 of the unused entry released
+    // before it, 0 for none. The unused entries are a list through the entries themselves, so
+    // reusing them takes no list of its own (a further allocation every run).
+    std::uint32_t next_unused = 0;
   };
 
   static std::size_t hash_name(std::string_view name);
@@ -58,7 +62,7 @@ class LiveNames {
   void index_by_pfn() const;  // builds by_pfn_ from the live entries
 
   std::vector<Entry> entries_;
-  std::vector<std::uint32_t> unused_entries_;
+  std::uint32_t latest_unused_ = 0;  // the index + 1 of the entry released last, 0 for none: reused first
   std::vector<Slot> by_name_;  // power-of-two sized, at most half full
   mutable PfnMap by_pfn_;      // pfn -> entry index, once by_pfn_kept_
   mutable bool by_pfn_kept_ = false;

@@ -7,11 +7,13 @@
 #include <functional>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <variant>
 #include <vector>
 
+#include "model/concat.h"
 #include "model/free_space.h"
 #include "model/inline_vector.h"
 
@@ -143,7 +145,7 @@ using Ruling = std::variant<Transition, Judgement, Deferred>;
 
 Ruling to_ruling(Answer answer) {
   if (auto* transition = std::get_if<Transition>(&answer)) return std::move(*transition);
-  return std::get<Judgement>(answer);
+  return std::move(std::get<Judgement>(answer));
 }
 
 // The ways a step may have gone, most plausible first: at most four (a reserve's policies, a
@@ -186,6 +188,19 @@ Ways only(Way&& way) {
 }
 
 Judgement judgement(Property property, std::string reason) { return Judgement{property, std::move(reason)}; }
+
+// Whether a rule's verdicts carry their text. A step's ways are judged quietly: a way may be
+// rejected and a later one allowed, and of a step whose every way is rejected only the first
+// way's verdict is reported, so the texts (a few heap strings each, most of a rejected way's
+// cost) are built only when that way is judged again to report it (Model::judge).
+enum class Texts { Quiet, Explained };
+
+// A verdict whose reason `text()` gives, called only when explained.
+template <class Text>
+Judgement judgement(Texts texts, Property property, Text text) {
+  if (texts == Texts::Quiet) return Judgement{property, {}};
+  return Judgement{property, std::string(text())};
+}
 
 bool is_cached(const OwnedRange& owned) { return owned.owner.is_cached(); }
 bool occupies_always(const OwnedRange&) { return true; }
@@ -323,19 +338,23 @@ class ObservedAfter {
 
 // Judges a newly placed range: inside [start_pfn, limit], aligned, disjoint from what occupies.
 std::optional<Judgement> placement_error(const ModelState& state, Pfn start_pfn, Pfn pfn, const Request& request,
-                                         const Occupies& occupies) {
+                                         const Occupies& occupies, Texts texts) {
   auto placed = range_of(pfn, request.size);
-  if (!placed) return judgement(Property::Soundness, "result " + hex(pfn) + " + size " + hex(request.size) + " wraps past 2^64-1");
-  auto what = [&] { return "result " + to_string(*placed); };  // built only for a verdict
-  if (placed->lo < start_pfn) return judgement(Property::Soundness, what() + " starts below start_pfn " + hex(start_pfn));
-  if (placed->hi > request.limit) return judgement(Property::Soundness, what() + " ends above limit " + hex(request.limit));
+  if (!placed) return judgement(texts, Property::Soundness,
+      [&] { return concat("result ", hex(pfn), " + size ", hex(request.size), " wraps past 2^64-1"); });
+  auto what = [&] { return concat("result ", to_string(*placed)); };  // built only for a verdict
+  if (placed->lo < start_pfn) return judgement(texts, Property::Soundness,
+      [&] { return concat(what(), " starts below start_pfn ", hex(start_pfn)); });
+  if (placed->hi > request.limit) return judgement(texts, Property::Soundness,
+      [&] { return concat(what(), " ends above limit ", hex(request.limit)); });
   if (request.aligned && !is_aligned_for(pfn, request.size))
-    return judgement(Property::Soundness, what() + " is not aligned to " + hex(roundup_pow2(request.size)));
+    return judgement(texts, Property::Soundness, [&] { return concat(what(), " is not aligned to ", hex(roundup_pow2(request.size))); });
   // The ranges overlapping it, ascending: the one holding its start, then those starting inside it.
   const RangeIndex& ranges = state.ranges();
   for (const OwnedRange* owned = ranges.first_reaching(placed->lo); owned && owned->range.lo <= placed->hi;
        owned = ranges.first_above(owned->range.lo))
-    if (occupies(*owned)) return judgement(Property::Soundness, what() + " overlaps the live range " + describe_range(*owned));
+    if (occupies(*owned)) return judgement(texts, Property::Soundness,
+        [&] { return concat(what(), " overlaps the live range ", describe_range(*owned)); });
   return std::nullopt;
 }
 
@@ -350,29 +369,29 @@ std::optional<Range> placement_without_cached(const RangeIndex& ranges, Pfn star
 // A fitting placement below the limit; with every range occupying it comes from the gap
 // aggregates of the range index, else from a scan.
 std::optional<Judgement> incompleteness(const ModelState& state, Pfn start_pfn, const Request& request,
-                                        bool cached_occupy, const std::string& what_failed) {
+                                        bool cached_occupy, std::string_view what_failed, Texts texts) {
   auto gap = cached_occupy ? state.ranges().highest_placement(start_pfn, request)
                            : placement_without_cached(state.ranges(), start_pfn, request);
   if (!gap) return std::nullopt;
-  return judgement(Property::Completeness, what_failed + ": a fitting gap " + to_string(*gap) + " exists at or below limit " +
-                                               hex(request.limit));
+  return judgement(texts, Property::Completeness,
+      [&] { return concat(what_failed, ": a fitting gap ", to_string(*gap), " exists at or below limit ", hex(request.limit)); });
 }
 
 // ---- One rule per operation -----------------------------------------------------------------
 
 class Rules {
  public:
-  Rules(const Geometry& geometry, const ModelState& state, const ObservedAfter& after)
-      : geometry_(geometry), state_(state), observed_(after) {}
+  Rules(const Geometry& geometry, const ModelState& state, const ObservedAfter& after, Texts texts)
+      : geometry_(geometry), state_(state), observed_(after), texts_(texts) {}
 
   Ways operator()(const Alloc& op, const Outcome& outcome) const {
     const Request request{op.size, op.limit, op.aligned};
     if (outcome.status == Outcome::Status::Fail) {
-      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "alloc failed")) return {*missed};
+      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "alloc failed", texts_)) return {std::move(*missed)};
       return only(Transition{});
     }
-    if (auto error = placement_error(state_, geometry_.start_pfn, outcome.pfn, request, occupies_always)) return {*error};
-    if (auto error = node_size_error(outcome, request)) return {*error};
+    if (auto error = placement_error(state_, geometry_.start_pfn, outcome.pfn, request, occupies_always, texts_)) return {std::move(*error)};
+    if (auto error = node_size_error(outcome, request)) return {std::move(*error)};
     Transition transition;
     transition.put_in_free_space(*range_of(outcome.pfn, op.size), Owner::allocated(outcome.pfn));
     return only(std::move(transition));
@@ -461,10 +480,14 @@ class Rules {
     const OwnedRange* holder = state_.holding(op.pfn);
     const bool found = outcome.status == Outcome::Status::Ok;
     if (!holder && found)
-      return {judgement(Property::Find, "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + " but no range holds it")};
-    if (holder && !found) return {judgement(Property::Find, "find " + hex(op.pfn) + " found nothing but " + describe_range(*holder) + " holds it")};
+      return {judgement(texts_, Property::Find,
+          [&] { return concat("find ", hex(op.pfn), " returned ", to_string(outcome.node.value_or(Range{})), " but no range holds it"); })};
+    if (holder && !found) return {judgement(texts_, Property::Find,
+        [&] { return concat("find ", hex(op.pfn), " found nothing but ", describe_range(*holder), " holds it"); })};
     if (holder && outcome.node != holder->range)
-      return {judgement(Property::Find, "find " + hex(op.pfn) + " returned " + to_string(outcome.node.value_or(Range{})) + ", the model holds " + describe_range(*holder))};
+      return {judgement(texts_, Property::Find,
+          [&] { return concat("find ", hex(op.pfn), " returned ", to_string(outcome.node.value_or(Range{})), ", the model holds ",
+                              describe_range(*holder)); })};
     return only(Transition{});
   }
 
@@ -482,11 +505,12 @@ class Rules {
   }
 
   // The node behind a fresh allocation is exactly the range the spec hands out.
-  static std::optional<Judgement> node_size_error(const Outcome& outcome, const Request& request) {
+  std::optional<Judgement> node_size_error(const Outcome& outcome, const Request& request) const {
     const Range expected = *range_of(outcome.pfn, request.size);
     if (!outcome.node || *outcome.node == expected) return std::nullopt;
-    return judgement(Property::Soundness, "allocated node " + to_string(*outcome.node) + " (" + hex(outcome.node->size()) +
-                                              " pages), the spec hands out " + to_string(expected));
+    return judgement(texts_, Property::Soundness,
+        [&] { return concat("allocated node ", to_string(*outcome.node), " (", hex(outcome.node->size()), " pages), the spec hands out ",
+                            to_string(expected)); });
   }
 
   static Owner fast_owner(const FastAlloc& op, Pfn pfn) { return Owner::fast_allocated(pfn, op.size); }
@@ -503,23 +527,31 @@ class Rules {
   // `held` is the cached range whose magazine pfn fast returned.
   Answer fast_hit(const FastAlloc& op, const Request& request, const OwnedRange& held) const {
     const Pfn pfn = held.owner.pfn;
-    auto what = [&] { return "fast hit on cached pfn " + hex(pfn); };
+    auto what = [&] { return concat("fast hit on cached pfn ", hex(pfn)); };
     const unsigned bin = size_bin(request.size);
-    if (!is_cached_bin(bin)) return judgement(Property::RangeCache, what() + ": size " + hex(request.size) + " has no cache");
+    if (!is_cached_bin(bin)) return judgement(texts_, Property::RangeCache,
+        [&] { return concat(what(), ": size ", hex(request.size), " has no cache"); });
     if (held.owner.bin != bin)
-      return judgement(Property::RangeCache, what() + " of bin " + std::to_string(held.owner.bin) + " for size " + hex(request.size) + " (bin " + std::to_string(bin) + ")");
+      return judgement(texts_, Property::RangeCache,
+          [&] { return concat(what(), " of bin ", std::to_string(held.owner.bin), " for size ", hex(request.size), " (bin ", std::to_string(bin),
+                              ")"); });
     if (!held.owner.slot.in_depot() && held.owner.slot.cpu != op.cpu)
-      return judgement(Property::RangeCache, what() + " held by " + slot_name(held.owner.slot) + ", asked on cpu " + std::to_string(op.cpu));
+      return judgement(texts_, Property::RangeCache,
+          [&] { return concat(what(), " held by ", slot_name(held.owner.slot), ", asked on cpu ", std::to_string(op.cpu)); });
     const std::size_t on_cpu = state_.cached_count(bin, CacheSlot{op.cpu});
     if (held.owner.slot.in_depot() && on_cpu != 0)
-      return judgement(Property::RangeCache, what() + " from the depot while cpu " + std::to_string(op.cpu) + " holds " +
-                                                 std::to_string(on_cpu) + " pfns of bin " + std::to_string(bin));
+      return judgement(texts_, Property::RangeCache,
+          [&] { return concat(what(), " from the depot while cpu ", std::to_string(op.cpu), " holds ", std::to_string(on_cpu), " pfns of bin ",
+                              std::to_string(bin)); });
     auto handed = range_of(pfn, request.size);
     if (!handed || handed->lo < held.range.lo || handed->hi > held.range.hi)
-      return judgement(Property::Soundness, what() + ": the caller gets " + hex(request.size) + " pages but its node is " + to_string(held.range));
-    if (pfn < geometry_.start_pfn) return judgement(Property::Soundness, what() + " is below start_pfn " + hex(geometry_.start_pfn));
+      return judgement(texts_, Property::Soundness,
+          [&] { return concat(what(), ": the caller gets ", hex(request.size), " pages but its node is ", to_string(held.range)); });
+    if (pfn < geometry_.start_pfn) return judgement(texts_, Property::Soundness,
+        [&] { return concat(what(), " is below start_pfn ", hex(geometry_.start_pfn)); });
     if (handed->hi > request.limit)
-      return judgement(Property::Soundness, what() + ": result " + to_string(*handed) + " ends above limit " + hex(request.limit));
+      return judgement(texts_, Property::Soundness,
+          [&] { return concat(what(), ": result ", to_string(*handed), " ends above limit ", hex(request.limit)); });
     Transition transition;
     transition.hand_over(held, fast_owner(op, pfn));
     if (held.owner.slot.in_depot()) add_depot_load(transition, request, op.cpu, geometry_.mag_size - 1);
@@ -546,16 +578,16 @@ class Rules {
     for (const CachedStart& cached : candidates) {
       if (cached.pfn > bound) return std::nullopt;
     }
-    return judgement(Property::RangeCache, "fast missed its range cache: each of the " +
-                                               std::to_string(candidates.size()) + " pfns of bin " + std::to_string(bin) +
-                                               " " + slot_name(from) + " holds is at most the bound " + hex(bound));
+    return judgement(texts_, Property::RangeCache,
+        [&] { return concat("fast missed its range cache: each of the ", std::to_string(candidates.size()), " pfns of bin ", std::to_string(bin), " ",
+                            slot_name(from), " holds is at most the bound ", hex(bound)); });
   }
 
   Answer fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
-    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
-    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always)) return *error;
-    if (auto error = node_size_error(outcome, request)) return *error;
+    if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
+    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always, texts_)) return std::move(*error);
+    if (auto error = node_size_error(outcome, request)) return std::move(*error);
     Transition transition;
     transition.put_in_free_space(*range_of(pfn, request.size), owner);
     add_depot_load(transition, request, op.cpu, geometry_.mag_size);
@@ -565,12 +597,12 @@ class Rules {
   // The tree allocation failed, every cache was drained, and the retry placed the range.
   Answer fast_after_flush(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
-    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
+    if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
     if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true,
-                                     "fast flushed its caches after a tree allocation that should not have failed"))
-      return *missed;
-    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_unless_cached)) return *error;
-    if (auto error = node_size_error(outcome, request)) return *error;
+                                     "fast flushed its caches after a tree allocation that should not have failed", texts_))
+      return std::move(*missed);
+    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_unless_cached, texts_)) return std::move(*error);
+    if (auto error = node_size_error(outcome, request)) return std::move(*error);
     Transition transition;
     release_every_cached(transition);
     transition.put(*range_of(pfn, request.size), owner);
@@ -578,15 +610,15 @@ class Rules {
   }
 
   Answer fast_failure(const FastAlloc& op, const Request& request) const {
-    if (auto missed = missed_a_sure_hit(op, request)) return *missed;
+    if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
     if (!op.flush) {
-      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "fast (noflush) failed")) return *missed;
+      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "fast (noflush) failed", texts_)) return std::move(*missed);
       Transition transition;
       add_depot_load(transition, request, op.cpu, geometry_.mag_size);
       return transition;
     }
-    if (auto missed = incompleteness(state_, geometry_.start_pfn, request, false, "fast failed after flushing its caches"))
-      return *missed;
+    if (auto missed = incompleteness(state_, geometry_.start_pfn, request, false, "fast failed after flushing its caches", texts_))
+      return std::move(*missed);
     Transition transition;
     release_every_cached(transition);
     return transition;
@@ -595,6 +627,7 @@ class Rules {
   const Geometry& geometry_;
   const ModelState& state_;
   const ObservedAfter& observed_;
+  const Texts texts_;
 };
 
 // Which overlapped nodes a reserve extends down to its lo (docs/spec.md, section 3): the spec's
@@ -650,9 +683,10 @@ ReserveWalk walk_reserve(const RangeIndex& ranges, Pfn lo, const Pfn hi, const R
 // F3 and F9 allows where they differ from it.
 Ways Rules::operator()(const Reserve& op, const Outcome& outcome) const {
   if (outcome.status != Outcome::Status::Ok)
-    return {judgement(Property::Reserve, "reserve " + hex(op.lo) + " " + hex(op.hi) + " failed; it cannot fail")};
+    return {judgement(texts_, Property::Reserve, [&] { return concat("reserve ", hex(op.lo), " ", hex(op.hi), " failed; it cannot fail"); })};
   const ReserveWalk spec = walk_reserve(state_.ranges(), op.lo, op.hi, ReserveGrowth{});
-  std::vector<ReserveGrowth> policies{ReserveGrowth{}};
+  InlineVector<ReserveGrowth, 4> policies;  // at most four: in place
+  policies.push_back(ReserveGrowth{});
   if (spec.extends_a_node) policies.push_back(ReserveGrowth{.nodes = false, .anchor = true});
   if (spec.extends_anchor) policies.push_back(ReserveGrowth{.nodes = true, .anchor = false});
   if (spec.extends_a_node && spec.extends_anchor) policies.push_back(ReserveGrowth{.nodes = false, .anchor = false});
@@ -661,14 +695,15 @@ Ways Rules::operator()(const Reserve& op, const Outcome& outcome) const {
     ReserveWalk walk = walk_reserve(state_.ranges(), op.lo, op.hi, growth);
     if (walk.extended_foreign) {
       const bool anchor = walk.extended_foreign->range.hi == kMaxPfn;
-      ways.push_back(judgement(Property::Reserve, "reserve " + hex(op.lo) + " " + hex(op.hi) + " extends " +
-                                                      (anchor ? "the anchor" : describe_range(*walk.extended_foreign)) +
-                                                      " down to " + hex(op.lo) +
-                                                      (anchor ? ": the anchor must stay the one page at 2^64-1"
-                                                              : ": the reserved pages would leave the tree with that range")));
+      ways.push_back(judgement(texts_, Property::Reserve,
+          [&] { return concat("reserve ", hex(op.lo), " ", hex(op.hi), " extends ", (anchor ? "the anchor" : describe_range(*walk.extended_foreign)),
+                              " down to ", hex(op.lo),
+                              (anchor ? ": the anchor must stay the one page at 2^64-1"
+                                      : ": the reserved pages would leave the tree with that range")); }));
     } else if (outcome.node != walk.returned) {
-      const std::string how = growth.nodes && growth.anchor ? "the spec returns " : "reserving only the free parts below unextended nodes returns ";
-      ways.push_back(judgement(Property::Reserve, "reserve returned " + to_string(outcome.node.value_or(Range{})) + ", " + how + to_string(walk.returned)));
+      const char* const how = growth.nodes && growth.anchor ? "the spec returns " : "reserving only the free parts below unextended nodes returns ";
+      ways.push_back(judgement(texts_, Property::Reserve,
+          [&] { return concat("reserve returned ", to_string(outcome.node.value_or(Range{})), ", ", how, to_string(walk.returned)); }));
     } else {
       ways.push_back(std::move(walk.transition));
     }
@@ -691,8 +726,8 @@ class TransitionCheck {
   // `transition` is completed in place (ranges the caches released or moved); `scratch` is
   // working storage lent by the model, so a step allocates no lists of its own.
   TransitionCheck(const Geometry& geometry, const ModelState& before, Transition& transition, const ObservedAfter& observed,
-                  std::vector<Touched>& scratch)
-      : geometry_(geometry), before_(before), transition_(transition), observed_(observed), scratch_(scratch) {
+                  std::vector<Touched>& scratch, Texts texts = Texts::Explained)
+      : geometry_(geometry), before_(before), transition_(transition), observed_(observed), scratch_(scratch), texts_(texts) {
     transition_.changes.resolve_before(before_);
   }
 
@@ -775,6 +810,14 @@ class TransitionCheck {
     return Touched{fresh->lo, changed->before};
   }
 
+  // The scratch list, empty; its first use makes room for a step's few starts at once.
+  std::vector<Touched>& emptied_scratch() {
+    scratch_.clear();
+    if (scratch_.capacity() == 0) scratch_.reserve(kFirstScratchCapacity);
+    return scratch_;
+  }
+  static constexpr std::size_t kFirstScratchCapacity = 16;
+
   // Sorts the scratch list by start and drops repeats.
   void sort_touched() {
     std::sort(scratch_.begin(), scratch_.end(), [](const Touched& a, const Touched& b) { return a.first < b.first; });
@@ -784,8 +827,7 @@ class TransitionCheck {
 
   // Ascending and without repeats, in the scratch list (valid until the next use of it).
   const std::vector<Touched>& touched_node_starts() {
-    std::vector<Touched>& starts = scratch_;
-    starts.clear();
+    std::vector<Touched>& starts = emptied_scratch();
     for (const RangeChanges::Entry& entry : transition_.changes) starts.emplace_back(entry.lo, entry.before);
     const std::size_t changed = starts.size();
     struct Appender {
@@ -809,20 +851,22 @@ class TransitionCheck {
       const OwnedRange* owned = after_at(start);
       if (!owned || observed_.has_node(owned->range, start.second)) continue;
       if (!consume_release(owned->owner))
-        return judgement(is_cached(*owned) ? Property::RangeCache : Property::Conservation,
-                         "range " + describe_range(*owned) + " is missing from the implementation's tree");
+        return judgement(texts_, is_cached(*owned) ? Property::RangeCache : Property::Conservation,
+            [&] { return concat("range ", describe_range(*owned), " is missing from the implementation's tree"); });
       transition_.changes.set(start.first, std::nullopt, start.second);
     }
     for (const CacheRelease& release : transition_.releases)
       if (release.count != 0)
-        return judgement(Property::RangeCache, "trim returned " + std::to_string(geometry_.mag_size - release.count) + " ranges of bin " +
-                                                   std::to_string(release.bin) + " from the depot, a magazine holds " + std::to_string(geometry_.mag_size));
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat("trim returned ", std::to_string(geometry_.mag_size - release.count), " ranges of bin ", std::to_string(release.bin),
+                                " from the depot, a magazine holds ", std::to_string(geometry_.mag_size)); });
     for (const Touched& start : starts) {
       const std::optional<Range> node = observed_.node_at(start.first, start.second);
       if (!node) continue;
       const OwnedRange* owned = after_at(start);
       if (!owned || owned->range != *node)
-        return judgement(Property::Conservation, "the implementation's tree holds " + to_string(*node) + ", which the model does not");
+        return judgement(texts_, Property::Conservation,
+            [&] { return concat("the implementation's tree holds ", to_string(*node), ", which the model does not"); });
     }
     return std::nullopt;
   }
@@ -840,8 +884,7 @@ class TransitionCheck {
 
   std::optional<Judgement> match_cache() {
     find_newly_cached();
-    std::vector<Touched>& starts = scratch_;
-    starts.clear();
+    std::vector<Touched>& starts = emptied_scratch();
     for (const RangeChanges::Entry& entry : transition_.changes) starts.emplace_back(entry.lo, entry.before);
     observed_.for_each_touched_cached_pfn([&](Pfn pfn, const OwnedRange* cached_before) {
       if (auto start = after_cached(pfn, cached_before)) starts.push_back(*start);
@@ -851,12 +894,16 @@ class TransitionCheck {
       const OwnedRange* after = after_at(start);
       if (!after || !is_cached(*after)) continue;
       const std::optional<CachedPfn> entry = observed_.cached(after->owner.pfn, start.second);
-      if (!entry) return judgement(Property::RangeCache, "the caches lost " + describe_range(*after) + "; its node is still in the tree");
+      if (!entry) return judgement(texts_, Property::RangeCache,
+          [&] { return concat("the caches lost ", describe_range(*after), "; its node is still in the tree"); });
       if (entry->bin != after->owner.bin)
-        return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " sits in bin " + std::to_string(entry->bin) + ", freed into bin " + std::to_string(after->owner.bin));
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat("pfn ", hex(entry->pfn), " sits in bin ", std::to_string(entry->bin), ", freed into bin ",
+                                std::to_string(after->owner.bin)); });
       if (entry->slot != after->owner.slot) {
         if (!consume_move(after->owner, entry->slot))
-          return judgement(Property::RangeCache, "pfn " + hex(entry->pfn) + " moved from " + slot_name(after->owner.slot) + " to " + slot_name(entry->slot));
+          return judgement(texts_, Property::RangeCache,
+              [&] { return concat("pfn ", hex(entry->pfn), " moved from ", slot_name(after->owner.slot), " to ", slot_name(entry->slot)); });
         OwnedRange moved = *after;
         moved.owner.slot = entry->slot;
         transition_.changes.set(start.first, moved, start.second);
@@ -879,8 +926,9 @@ class TransitionCheck {
   std::optional<Judgement> unexpected_cache_entry() const {
     for (const CachedPfn& entry : observed_.cached_new())  // ascending by pfn
       if (!after_cached(entry.pfn, before_.cached(entry.pfn)))
-        return judgement(Property::RangeCache, "the caches hold pfn " + hex(entry.pfn) + " (" + slot_name(entry.slot) + "), which is not a freed range");
-    return judgement(Property::RangeCache, "the caches hold a pfn twice");
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat("the caches hold pfn ", hex(entry.pfn), " (", slot_name(entry.slot), "), which is not a freed range"); });
+    return judgement(texts_, Property::RangeCache, [&] { return "the caches hold a pfn twice"; });
   }
 
   bool consume_move(const Owner& owner, CacheSlot to) {
@@ -897,9 +945,9 @@ class TransitionCheck {
   std::optional<Judgement> unmade_move() const {
     for (const CacheMove& move : transition_.moves)
       if (move.count != 0)
-        return judgement(Property::RangeCache, std::to_string(move.count) + " more pfns of bin " + std::to_string(move.bin) +
-                                                   " should have moved from " + slot_name(move.from) + " to " + slot_name(move.to) +
-                                                   " (a whole magazine moves)");
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat(std::to_string(move.count), " more pfns of bin ", std::to_string(move.bin), " should have moved from ",
+                                slot_name(move.from), " to ", slot_name(move.to), " (a whole magazine moves)"); });
     return std::nullopt;
   }
 
@@ -928,11 +976,13 @@ class TransitionCheck {
       for (; next != moved.end() && next->bin == bin && next->cpu == cpu; ++next) change += next->change;
       const std::size_t count = before_.cached_count(bin, CacheSlot{cpu}) + change;
       if (count == 0) continue;
-      auto where = [bin, cpu] { return "bin " + std::to_string(bin) + " " + slot_name(CacheSlot{cpu}); };  // for a verdict only
+      auto where = [bin, cpu] { return concat("bin ", std::to_string(bin), " ", slot_name(CacheSlot{cpu})); };  // for a verdict only
       if (CacheSlot{cpu}.in_depot() && count % geometry_.mag_size != 0)
-        return judgement(Property::RangeCache, where() + " holds " + std::to_string(count) + " pfns, not whole magazines of " + std::to_string(geometry_.mag_size));
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat(where(), " holds ", std::to_string(count), " pfns, not whole magazines of ", std::to_string(geometry_.mag_size)); });
       if (!CacheSlot{cpu}.in_depot() && count > 2 * std::size_t{geometry_.mag_size})
-        return judgement(Property::RangeCache, where() + " holds " + std::to_string(count) + " pfns, more than two magazines");
+        return judgement(texts_, Property::RangeCache,
+            [&] { return concat(where(), " holds ", std::to_string(count), " pfns, more than two magazines"); });
     }
     return std::nullopt;
   }
@@ -942,6 +992,7 @@ class TransitionCheck {
   Transition& transition_;
   const ObservedAfter& observed_;
   std::vector<Touched>& scratch_;
+  const Texts texts_;
   InlineVector<NewlyCached, 2> newly_cached_;  // ascending by magazine pfn, for ranges the step caches
   bool newly_cached_known_ = false;
 };
@@ -990,24 +1041,27 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
   if (outcome.status == Outcome::Status::Rejected)
     return judgement(Property::Rejection, "the implementation refused valid input");
   const ObservedAfter observed(state_, changes);
-  const Rules rules(geometry_, state_, observed);
-  Ways ways = std::visit([&](const auto& typed) { return rules(typed, outcome); }, op);
-  std::optional<Judgement> first_problem;
+  auto ways_of = [&](const Rules& rules) { return std::visit([&](const auto& typed) { return rules(typed, outcome); }, op); };
+  // Each way in turn, quietly: the first one allowed is adopted.
+  const Rules quiet(geometry_, state_, observed, Texts::Quiet);
+  Ways ways = ways_of(quiet);
+  if (ways.empty()) return std::nullopt;
   for (Ruling& way : ways) {
-    if (auto* deferred = std::get_if<Deferred>(&way)) way = rules.deferred(std::get<FastAlloc>(op), outcome, *deferred);
-    if (auto* problem = std::get_if<Judgement>(&way)) {
-      if (!first_problem) first_problem = *problem;
-      continue;
-    }
+    if (auto* deferred = std::get_if<Deferred>(&way)) way = quiet.deferred(std::get<FastAlloc>(op), outcome, *deferred);
+    if (std::holds_alternative<Judgement>(way)) continue;
     Transition& transition = std::get<Transition>(way);
-    auto problem = TransitionCheck(geometry_, state_, transition, observed, scratch_).run();
-    if (!problem) {
+    if (!TransitionCheck(geometry_, state_, transition, observed, scratch_, Texts::Quiet).run()) {
       adopt(state_, transition.changes);
       return std::nullopt;
     }
-    if (!first_problem) first_problem = std::move(problem);
   }
-  return first_problem;
+  // Every way rejected: the verdict is the first (most plausible) way's, judged again with its text.
+  const Rules explaining(geometry_, state_, observed, Texts::Explained);
+  Ways again = ways_of(explaining);
+  Ruling& first = *again.begin();
+  if (auto* deferred = std::get_if<Deferred>(&first)) first = explaining.deferred(std::get<FastAlloc>(op), outcome, *deferred);
+  if (auto* problem = std::get_if<Judgement>(&first)) return std::move(*problem);
+  return TransitionCheck(geometry_, state_, std::get<Transition>(first), observed, scratch_, Texts::Explained).run();
 }
 
 std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, Observation after) const {
@@ -1036,11 +1090,16 @@ ChangeReport Model::difference_to(Observation observed) const {
   std::vector<Range>& nodes = observed.nodes;
   auto by_lo = [](const Range& a, const Range& b) { return a.lo < b.lo || (a.lo == b.lo && a.hi < b.hi); };
   if (!std::is_sorted(nodes.begin(), nodes.end(), by_lo)) std::sort(nodes.begin(), nodes.end(), by_lo);
-  std::vector<Range> modelled;
-  modelled.reserve(state_.ranges().size());
-  state_.ranges().for_each([&](const OwnedRange& owned) { return modelled.push_back(owned.range), true; });
-  std::set_difference(modelled.begin(), modelled.end(), nodes.begin(), nodes.end(), std::back_inserter(difference.nodes_gone), by_lo);
-  std::set_difference(nodes.begin(), nodes.end(), modelled.begin(), modelled.end(), std::back_inserter(difference.nodes_new), by_lo);
+  // Both set differences in one merge of the index's ranges (ascending, distinct) with the
+  // observed nodes, an observed node matching at most one range: no copy of the model's ranges.
+  auto observed_node = nodes.begin();
+  state_.ranges().for_each([&](const OwnedRange& owned) {
+    for (; observed_node != nodes.end() && by_lo(*observed_node, owned.range); ++observed_node) difference.nodes_new.push_back(*observed_node);
+    if (observed_node != nodes.end() && !by_lo(owned.range, *observed_node)) ++observed_node;
+    else difference.nodes_gone.push_back(owned.range);
+    return true;
+  });
+  difference.nodes_new.insert(difference.nodes_new.end(), observed_node, nodes.end());
 
   auto by_entry = [](const CachedPfn& a, const CachedPfn& b) {
     return std::tie(a.pfn, a.bin, a.slot.cpu) < std::tie(b.pfn, b.bin, b.slot.cpu);

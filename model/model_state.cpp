@@ -11,6 +11,7 @@ ModelState::ModelState() { set(kMaxPfn, OwnedRange{Range{kMaxPfn, kMaxPfn}, Owne
 const OwnedRange* ModelState::at(Pfn lo) const { return ranges_.at(lo); }
 
 namespace {
+constexpr std::size_t kFirstSlotCapacity = 8;
 bool holds(const OwnedRange* candidate, Pfn pfn) { return candidate && candidate->range.lo <= pfn && pfn <= candidate->range.hi; }
 }  // namespace
 
@@ -86,6 +87,8 @@ void ModelState::index_owner(const OwnedRange& owned) {
   const std::size_t index = slot_index(owned.owner.bin, owned.owner.slot);
   if (index >= cached_by_slot_.size()) cached_by_slot_.resize(index + 1);
   std::vector<CachedStart>& slot = cached_by_slot_[index];
+  // A slot's first entry makes room for a CPU's magazine or so: one allocation, not one per doubling.
+  if (slot.capacity() == 0) slot.reserve(kFirstSlotCapacity);
   place_in_slot_.set(owned.range.lo, static_cast<std::uint32_t>(slot.size()));
   slot.push_back(CachedStart{owned.range.lo, owned.owner.pfn});
 }

@@ -42,7 +42,10 @@ class SlotPool {
   // 2^32 - 1 slots.
   Index acquire(const T& value);
   // Gives the slot back; its value stays readable until the slot is acquired again.
-  void release(Index slot) { free_.push_back(slot); }
+  void release(Index slot) {
+    if (free_.capacity() == 0) free_.reserve(kFirstSlots);  // a short run's frees: one allocation, not one per doubling
+    free_.push_back(slot);
+  }
   // The slot whose value `value` is (an address this pool handed out through operator[]).
   // Throws std::logic_error for any other address.
   Index index_of(const T* value) const;

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/concat.h"
 #include "model/name_table.h"
 #include "model/trace_io.h"
 #include "model/trace_lexer.h"
@@ -38,13 +39,6 @@ using trace_words::spelling;
 using trace_words::Word;
 
 constexpr std::string_view kArrow = "=>";
-
-template <class... Parts>
-std::string concat(const Parts&... parts) {
-  std::string out;
-  (out += ... += parts);
-  return out;
-}
 
 using trace_words::is_digit;
 using trace_words::is_lower;

@@ -122,6 +122,22 @@ TEST(Checker, GeneratedNamesAvoidTheTracesOwn) {
   EXPECT_EQ(std::get<Alloc>(report.named.steps[0].op).name, "r2");
 }
 
+// check() reads the trace's names only once a fresh name is needed; a session is given them up
+// front and step by step. Either way a fresh name avoids the names bound before and after it.
+TEST(Checker, GeneratedNamesAvoidTheTracesOwnBeforeAndAfterThem) {
+  const Trace trace = trace_of({step(alloc(1, 0xff, "r1")), step(alloc(1, 0xff)), step(alloc(1, 0xff, "r2")), step(alloc(1, 0xff))});
+  FakeAllocator fake;
+  const CheckReport checked = check(trace, fake);
+  ASSERT_TRUE(checked.ok());
+  EXPECT_EQ(std::get<Alloc>(checked.named.steps[1].op).name, "r3");
+  EXPECT_EQ(std::get<Alloc>(checked.named.steps[3].op).name, "r4");
+  FakeAllocator stepped_fake;
+  CheckSession session(trace, stepped_fake);
+  for (const Step& each : trace.steps) session.step(each);
+  session.finish();
+  EXPECT_EQ(session.report().named, checked.named);
+}
+
 TEST(Checker, CallerErrorsAreRecordedNotApplied) {
   FakeAllocator fake;
   auto report = check(trace_of({step(alloc(1, 0xff, "a")), step(free_name("a")), step(free_name("a")), step(free_pfn(0x10))}), fake);
