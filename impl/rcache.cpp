@@ -69,15 +69,23 @@ bool RangeCaches::insert(Pfn pfn, Pfn size, unsigned cpu, TreeAllocator& tree) {
       magazines.loaded = Magazine{};
     } else {  // z9: the pfn goes into a fresh magazine first, then the full one to the tree
       Magazine overflow = std::move(magazines.loaded);
-      magazines.loaded = Magazine{pfn};
+      magazines.loaded.clear();  // moved from
+      add(magazines.loaded, pfn);
       if (journal_) journal_->cached_added(pfn, bin_index, cpu);
       give_back(overflow, bin_index, cpu, tree);
       return true;
     }
   }
-  magazines.loaded.push_back(pfn);
+  add(magazines.loaded, pfn);
   if (journal_) journal_->cached_added(pfn, bin_index, cpu);
   return true;
+}
+
+// Room for mag_size pfns from the first, as the kernel's magazine is an array of that size: one
+// allocation a magazine rather than one per doubling.
+void RangeCaches::add(Magazine& magazine, Pfn pfn) const {
+  if (magazine.capacity() == 0) magazine.reserve(mag_size_);
+  magazine.push_back(pfn);
 }
 
 // Index order, 0 upward; a pfn whose node is gone is skipped (the kernel warns).

@@ -71,6 +71,7 @@ class RangeCaches {
   std::optional<std::string> validate_magazine(const Magazine& magazine, unsigned bin, unsigned cpu,
                                                const TreeAllocator& tree) const;
   static std::optional<Pfn> pop_at_or_below(Magazine& magazine, Pfn bound);
+  void add(Magazine& magazine, Pfn pfn) const;
   void give_back(Magazine& magazine, unsigned bin, unsigned cpu, TreeAllocator& tree);
   void record(const Magazine& magazine, unsigned bin, unsigned from_cpu, unsigned to_cpu);
 
