@@ -4,7 +4,7 @@
 // an operation touched; it records, it never decides anything.
 #include <vector>
 
-#include "impl/domain.h"
+#include "impl/domain_types.h"
 
 namespace iovacheck::impl {
 

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "impl/domain.h"
+#include "impl/domain_types.h"
 
 namespace iovacheck::impl::gap_tree_detail {
 

@@ -2,7 +2,8 @@
 // max32_alloc_size, the 32-bit free-space estimate (section 3, step 2, step 5 and removal step
 // 2), in one place for both trees, with the variant's delta (p2/p3), the fixes f1, f4, f6 and
 // the F1 candidates' policies (Max32Policy).
-#include "impl/domain.h"
+#include "impl/domain_types.h"
+#include "impl/variant.h"
 
 namespace iovacheck::impl {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "impl/domain.h"
+#include "impl/domain_types.h"
 #include "impl/gap_tree_avl.h"
 #include "impl/node_starts.h"
 

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "impl/domain.h"
+#include "impl/domain_types.h"
 
 namespace iovacheck::impl {
 

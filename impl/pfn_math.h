@@ -3,7 +3,7 @@
 // trees and the range caches.
 #include <bit>
 
-#include "impl/domain.h"
+#include "impl/domain_types.h"
 
 namespace iovacheck::impl {
 

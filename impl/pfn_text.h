@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "impl/domain.h"
+#include "impl/domain_types.h"
 
 namespace iovacheck::impl {
 

@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "impl/change_journal.h"
-#include "impl/domain.h"
+#include "impl/domain_types.h"
+#include "impl/variant.h"
 #include "impl/tree_allocator.h"
 
 namespace iovacheck::impl {

@@ -7,7 +7,7 @@
 //   Handle next(Handle);  bool is_end(Handle);  Node node(Handle);
 //   void lower_lo(Handle, Pfn new_lo);           // in place; order is preserved
 //   Handle insert(Node);                          // no overlap with existing nodes
-#include "impl/domain.h"
+#include "impl/domain_types.h"
 #include "impl/tree_allocator.h"
 
 namespace iovacheck::impl {

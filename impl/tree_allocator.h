@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "impl/domain.h"
+#include "impl/domain_types.h"
+#include "impl/variant.h"
 
 namespace iovacheck::impl {
 
