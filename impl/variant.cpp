@@ -136,27 +136,28 @@ bool has_range_cache_delta(const Variant& variant) {
 std::string_view short_name(const Variant& variant) { return variant.name.substr(0, variant.name.find('-')); }
 
 std::string fix_conflict(const Variant& variant, unsigned number) {
-  const std::string name(variant.name);
+  // The name is built only for a conflict: the known-fixes search asks about every fix.
+  const auto name = [&variant] { return std::string(variant.name); };
   switch (number) {
     case 1:
-      if (!uses_max32(variant)) return name + " has no max32_alloc_size";
-      if (variant.max32_policy != Max32Policy::AnyFailure) return name + " is itself a fix for F1 (docs/f1-fix.md)";
+      if (!uses_max32(variant)) return name() + " has no max32_alloc_size";
+      if (variant.max32_policy != Max32Policy::AnyFailure) return name() + " is itself a fix for F1 (docs/f1-fix.md)";
       return {};
     case 4:
-      if (!uses_max32(variant)) return name + " has no max32_alloc_size";
+      if (!uses_max32(variant)) return name() + " has no max32_alloc_size";
       return {};
     case 2:
     case 3:
     case 9: return {};
     case 5:
-      if (variant.rcache_bound_ignores_size) return name + "'s range-cache bound is limit_pfn, which cannot wrap";
+      if (variant.rcache_bound_ignores_size) return name() + "'s range-cache bound is limit_pfn, which cannot wrap";
       return {};
     case 6:
       if (variant.search != Search::HighestGap && variant.search != Search::MapleGap)
-        return name + " sets max32_alloc_size on a failure under any limit (f6 is for p2 and p3)";
+        return name() + " sets max32_alloc_size on a failure under any limit (f6 is for p2 and p3)";
       return {};
     case 7:
-      if (variant.search != Search::MapleGap) return name + " has no size + alignment - 1 rule (f7 is for p3)";
+      if (variant.search != Search::MapleGap) return name() + " has no size + alignment - 1 rule (f7 is for p3)";
       return {};
     default: return {};
   }
