@@ -24,9 +24,12 @@ class ChangeJournal {
   DomainChanges take();
 
  private:
+  // A list starts with room for the changes of a typical step (one allocation, not one per
+  // doubling; a domain lives for a few dozen steps under ASan, where each allocation records a stack).
   template <class Change>
   void record(std::vector<Change>& changes, const Change& change) {
     start_record_if_taken();
+    if (changes.capacity() == 0) changes.reserve(16);
     changes.push_back(change);
   }
   // Inline: a flush records every entry it drains.
