@@ -127,7 +127,7 @@ std::string describe_observation(const Observation& observed, const std::string&
 class CheckSession::Run {
  public:
   Run(const Trace& start, SystemUnderTest& sut, const CheckOptions& options, bool runs_whole_trace)
-      : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr),
+      : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr, options.violation_reasons),
         names_(start, runs_whole_trace, options.is_trace_name) {
     report_.named = Trace{start.geometry, start.variant, start.snapshot, {}};
     // check() passes the whole trace: room for every step spares the vectors' regrowth.
@@ -267,6 +267,7 @@ class CheckSession::Run {
 
   // By value: the reason is moved into the report, not copied.
   void violate(std::size_t index, Judgement judged) {
+    if (options_.violation_reasons == Reasons::Omitted) judged.reason.clear();  // validate()'s text comes made
     report_.violation = Violation{index, judged.property, std::move(judged.reason), {}, {}};
     if (!options_.describe_states) return;
     report_.violation->model_state = model_.describe();

@@ -74,6 +74,10 @@ struct CheckOptions {
   // them. Engines that only judge (the predicates a minimizer keeps, the fuzz harness) turn it
   // off: the text is O(live ranges) and was most of a short violating run's heap allocations.
   bool describe_states = true;
+  // Give the reason of a violation (Violation::reason). Engines that read only which step
+  // violates which property (the counterexample judgement's runs) omit it: the reason is then
+  // empty, and no verdict's text is built (a few heap strings a violating step).
+  Reasons violation_reasons = Reasons::Explained;
 };
 
 // Runs every step of the trace until the first violation or unmet expectation.

@@ -230,6 +230,22 @@ TEST(Checker, AJudgeOnlyRunNamesTheSameViolationWithoutTheStates) {
   EXPECT_FALSE(full.violation->model_state.empty());
 }
 
+TEST(Checker, ARunWithoutReasonsNamesTheSameViolationWithAnEmptyReason) {
+  const Trace misplaced = trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff))});
+  FakeAllocator explained;
+  explained.misplace_next = 0x100;
+  const CheckReport full = check(misplaced, explained);
+  FakeAllocator judged;
+  judged.misplace_next = 0x100;
+  const CheckReport bare = check(misplaced, judged, CheckOptions{.describe_states = false, .violation_reasons = Reasons::Omitted});
+  ASSERT_TRUE(full.violation && bare.violation);
+  EXPECT_EQ(bare.violation->step, full.violation->step);
+  EXPECT_EQ(bare.violation->property, full.violation->property);
+  EXPECT_FALSE(full.violation->reason.empty());
+  EXPECT_TRUE(bare.violation->reason.empty());
+  EXPECT_EQ(bare.named, full.named);
+}
+
 // Without the per-step results the report keeps the latest one, and the named trace whole: the
 // same violation at the same step, and the same trace to print.
 TEST(Checker, WithoutResultsTheNamedTraceAndTheViolationAreTheSame) {
