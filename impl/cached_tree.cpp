@@ -52,11 +52,8 @@ class CachedTree final : public TreeAllocator {
     return reserve_range(nodes_, pfn_lo, pfn_hi, ReserveGrowth::of(variant_.fixes));
   }
 
-  std::vector<Node> nodes() const override {
-    std::vector<Node> result;
-    result.reserve(nodes_.size());
-    for (const IovaNode* node = nodes_.lowest(); node; node = node->next) result.push_back(Node{node->pfn_lo, node->pfn_hi});
-    return result;
+  void for_each_node(const NodeVisitor& visit) const override {
+    for (const IovaNode* node = nodes_.lowest(); node; node = node->next) visit(Node{node->pfn_lo, node->pfn_hi});
   }
 
   std::size_t node_count() const override { return nodes_.size(); }

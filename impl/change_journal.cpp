@@ -1,46 +1,46 @@
 #include "impl/change_journal.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace iovacheck::impl {
 namespace {
 
-// Sums the events of each key; calls emit(key, net) for every key whose net is not zero, in
-// ascending key order. A sum does not depend on the order of its terms, so any sort will do
-// (std::sort, which needs no scratch buffer, unlike stable_sort).
-template <typename Key, typename Emit>
-void net(std::vector<std::pair<Key, int>>& events, Emit emit) {
-  std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (std::size_t i = 0; i < events.size();) {
-    int total = 0;
-    std::size_t j = i;
-    for (; j < events.size() && events[j].first == events[i].first; ++j) total += events[j].second;
-    if (total != 0) emit(events[i].first, total);
+auto key(const NodeChange& change) { return std::tuple(change.node.pfn_lo, change.node.pfn_hi); }
+auto key(const CachedChange& change) { return std::tuple(change.entry.pfn, change.entry.bin, change.entry.cpu); }
+
+// Sums the counts of each key, in place: afterwards `changes` holds one entry per key whose sum
+// is not zero, in ascending key order. A sum does not depend on the order of its terms, so any
+// sort will do (std::sort, which needs no scratch buffer, unlike stable_sort).
+template <class Change>
+void net(std::vector<Change>& changes) {
+  std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return key(a) < key(b); });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < changes.size();) {
+    Change total = changes[i];
+    std::size_t j = i + 1;
+    for (; j < changes.size() && key(changes[j]) == key(changes[i]); ++j) total.count += changes[j].count;
+    if (total.count != 0) changes[kept++] = total;
     i = j;
   }
-  events.clear();
+  changes.resize(kept);
 }
 
 }  // namespace
 
-void ChangeJournal::take(DomainChanges& changes) {
-  changes.nodes_gone.clear();
-  changes.nodes_new.clear();
-  changes.cached_gone.clear();
-  changes.cached_new.clear();
-  changes.complete = complete_;
-  net(nodes_, [&](const std::pair<Pfn, Pfn>& range, int count) {
-    const Node node{range.first, range.second};
-    for (int i = 0; i < count; ++i) changes.nodes_new.push_back(node);
-    for (int i = 0; i > count; --i) changes.nodes_gone.push_back(node);
-  });
-  net(cached_, [&](const std::tuple<Pfn, unsigned, unsigned>& key, int count) {
-    const auto [pfn, bin, cpu] = key;
-    const CachedEntry entry{pfn, bin, cpu};
-    for (int i = 0; i < count; ++i) changes.cached_new.push_back(entry);
-    for (int i = 0; i > count; --i) changes.cached_gone.push_back(entry);
-  });
+void ChangeJournal::start_record() {
+  nodes_.clear();
+  cached_.clear();
   complete_ = true;
+  taken_ = false;
+}
+
+DomainChanges ChangeJournal::take() {
+  start_record_if_taken();  // nothing changed since the last take()
+  net(nodes_);
+  net(cached_);
+  taken_ = true;
+  return DomainChanges{nodes_, cached_, complete_};
 }
 
 }  // namespace iovacheck::impl

@@ -63,7 +63,7 @@ class JournaledTree final : public TreeAllocator {
     journal_.lose_track();
     return tree_->reserve(pfn_lo, pfn_hi);
   }
-  std::vector<Node> nodes() const override { return tree_->nodes(); }
+  void for_each_node(const NodeVisitor& visit) const override { tree_->for_each_node(visit); }
   std::size_t node_count() const override { return tree_->node_count(); }
   std::optional<std::string> validate() const override { return tree_->validate(); }
   std::string describe() const override { return tree_->describe(); }
@@ -77,14 +77,18 @@ class JournaledTree final : public TreeAllocator {
 
 }  // namespace
 
+struct Domain::Parts {
+  Parts(const Config& config, const Variant& variant, const TreeSnapshot* snapshot)
+      : tree(make_tree_allocator(config, variant, snapshot), journal), caches(config, variant) {
+    caches.record_into(&journal);
+  }
+  ChangeJournal journal;  // before tree: the tree records into it
+  JournaledTree tree;
+  RangeCaches caches;
+};
+
 Domain::Domain(const Config& config, const Variant& variant, const TreeSnapshot* snapshot)
-    : config_(checked(config)),
-      variant_(variant),
-      journal_(std::make_unique<ChangeJournal>()),
-      tree_(std::make_unique<JournaledTree>(make_tree_allocator(config_, variant_, snapshot), *journal_)),
-      caches_(std::make_unique<RangeCaches>(config_, variant_)) {
-  caches_->record_into(journal_.get());
-}
+    : config_(checked(config)), variant_(variant), parts_(std::make_unique<Parts>(config_, variant_, snapshot)) {}
 
 Domain::~Domain() = default;
 
@@ -96,13 +100,13 @@ Pfn effective_limit(const Variant& variant, Pfn limit_pfn) {
 }  // namespace
 
 std::optional<Pfn> Domain::tree_alloc(Pfn size, Pfn limit_pfn, bool size_aligned) {
-  const std::optional<Pfn> pfn = tree_->alloc(size, limit_pfn, size_aligned);
-  last_attempts_.push_back(TreeAttempt{tree_->last_exit(), pfn.has_value()});
+  const std::optional<Pfn> pfn = parts_->tree.alloc(size, limit_pfn, size_aligned);
+  last_attempts_.at(attempt_count_++) = TreeAttempt{parts_->tree.last_exit(), pfn.has_value()};
   return pfn;
 }
 
 AllocResult Domain::alloc_iova(Pfn size, Pfn limit_pfn, bool size_aligned) {
-  last_attempts_.clear();
+  attempt_count_ = 0;
   if (size == 0) return {Status::BadInput, 0};
   const std::optional<Pfn> pfn = tree_alloc(size, effective_limit(variant_, limit_pfn), size_aligned);
   return pfn ? AllocResult{Status::Ok, *pfn} : AllocResult{Status::Fail, 0};
@@ -110,71 +114,74 @@ AllocResult Domain::alloc_iova(Pfn size, Pfn limit_pfn, bool size_aligned) {
 
 // Section 4, alloc_iova_fast steps 1-4.
 AllocResult Domain::alloc_iova_fast(Pfn size, Pfn limit_pfn, unsigned cpu, bool flush_rcache) {
-  last_attempts_.clear();
+  attempt_count_ = 0;
   if (size == 0 || cpu >= config_.cpus) return {Status::BadInput, 0};
-  size = caches_->fast_size(size);
+  size = parts_->caches.fast_size(size);
   limit_pfn = effective_limit(variant_, limit_pfn);
   // pfn 0 means "no result" to alloc_iova_fast's caller: a popped pfn 0 is a miss and a tree
   // allocation placed at 0 a failure; either way the node stays in the tree, owned by nobody.
-  const std::optional<Pfn> cached = caches_->get(size, limit_pfn, cpu);
+  const std::optional<Pfn> cached = parts_->caches.get(size, limit_pfn, cpu);
   if (cached && *cached != 0) return {Status::Ok, *cached};
   for (;;) {
     if (const std::optional<Pfn> pfn = tree_alloc(size, limit_pfn, true))
       return *pfn != 0 ? AllocResult{Status::Ok, *pfn} : AllocResult{Status::Fail, 0};
     if (!flush_rcache) return {Status::Fail, 0};
     flush_rcache = false;
-    caches_->flush_for_retry(*tree_);
+    parts_->caches.flush_for_retry(parts_->tree);
   }
 }
 
-Status Domain::free_iova(Pfn pfn) { return tree_->remove(pfn) ? Status::Ok : Status::BadInput; }
+Status Domain::free_iova(Pfn pfn) { return parts_->tree.remove(pfn) ? Status::Ok : Status::BadInput; }
 
 Status Domain::free_iova_fast(Pfn pfn, Pfn size, unsigned cpu) {
   if (size == 0 || cpu >= config_.cpus) return Status::BadInput;
   // A wild free or one of the anchor is refused here as free_iova refuses it.
-  const std::optional<Node> node = tree_->find(pfn);
+  const std::optional<Node> node = parts_->tree.find(pfn);
   if (!node || node->pfn_hi == kAnchorPfn) return Status::BadInput;
-  if (caches_->insert(pfn, size, cpu, *tree_)) return Status::Ok;
+  if (parts_->caches.insert(pfn, size, cpu, parts_->tree)) return Status::Ok;
   return free_iova(pfn);
 }
 
 ReserveResult Domain::reserve_iova(Pfn pfn_lo, Pfn pfn_hi) {
   if (pfn_lo > pfn_hi || pfn_hi > max_reservable_pfn(config_)) return {Status::BadInput, Node{}};
-  return tree_->reserve(pfn_lo, pfn_hi);
+  return parts_->tree.reserve(pfn_lo, pfn_hi);
 }
 
-std::optional<Node> Domain::find_iova(Pfn pfn) const { return tree_->find(pfn); }
+std::optional<Node> Domain::find_iova(Pfn pfn) const { return parts_->tree.find(pfn); }
 
 Status Domain::free_cpu_cached_iovas(unsigned cpu) {
   if (cpu >= config_.cpus) return Status::BadInput;
-  caches_->flush_cpu(cpu, *tree_);
+  parts_->caches.flush_cpu(cpu, parts_->tree);
   return Status::Ok;
 }
 
-void Domain::free_global_cached_iovas() { caches_->flush_depots(*tree_); }
+void Domain::free_global_cached_iovas() { parts_->caches.flush_depots(parts_->tree); }
 
-void Domain::trim_depots() { caches_->trim(*tree_); }
+void Domain::trim_depots() { parts_->caches.trim(parts_->tree); }
 
-void Domain::start_operation() { caches_->start_operation(); }
+void Domain::start_operation() { parts_->caches.start_operation(); }
 
-std::vector<Node> Domain::nodes() const { return tree_->nodes(); }
+std::vector<Node> Domain::nodes() const { return parts_->tree.nodes(); }
+void Domain::for_each_node(const NodeVisitor& visit) const { parts_->tree.for_each_node(visit); }
+std::size_t Domain::node_count() const { return parts_->tree.node_count(); }
 
-std::vector<CachedEntry> Domain::cached() const { return caches_->entries(); }
+std::vector<CachedEntry> Domain::cached() const { return parts_->caches.entries(); }
+void Domain::for_each_cached(const CachedEntryVisitor& visit) const { parts_->caches.for_each_entry(visit); }
 
-CacheContents Domain::cache_contents() const { return caches_->contents(); }
-void Domain::take_changes(DomainChanges& into) { journal_->take(into); }
+CacheContents Domain::cache_contents() const { return parts_->caches.contents(); }
+DomainChanges Domain::take_changes() { return parts_->journal.take(); }
 
 std::optional<std::string> Domain::validate() const {
-  if (auto error = tree_->validate()) return error;
-  return caches_->validate(*tree_);
+  if (auto error = parts_->tree.validate()) return error;
+  return parts_->caches.validate(parts_->tree);
 }
 
-TreeHints Domain::hints() const { return tree_->hints(); }
+TreeHints Domain::hints() const { return parts_->tree.hints(); }
 
 std::string Domain::describe() const {
-  std::string text = tree_->describe();
+  std::string text = parts_->tree.describe();
   if (!text.empty() && text.back() != '\n') text += '\n';
-  return text + caches_->describe();
+  return text + parts_->caches.describe();
 }
 
 }  // namespace iovacheck::impl

@@ -1,9 +1,12 @@
 #pragma once
 // The allocator under test: an iova_domain with its tree and range caches, written from
 // docs/spec.md sections 1-4 and shaped by a Variant. Knows nothing of model/.
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -91,18 +94,28 @@ struct TreeHints {
   Pfn max32_alloc_size = 0;
 };
 
-// What the domain changed between two calls of take_changes(): the set difference of the states.
+// What the domain changed between two calls of take_changes(): the set difference of the states,
+// as the net count of each node and cache entry that changed (+n: n more now than before, -n: n
+// fewer; never 0), in ascending order. The lists are the domain's own (netted where they were
+// recorded, so reporting a step builds no list): valid until the domain changes again.
+struct NodeChange {
+  Node node;
+  int count = 0;
+};
+struct CachedChange {
+  CachedEntry entry;
+  int count = 0;
+};
 struct DomainChanges {
-  std::vector<Node> nodes_gone;   // nodes before that are not nodes now
-  std::vector<Node> nodes_new;    // nodes now that were not nodes before
-  std::vector<CachedEntry> cached_gone;
-  std::vector<CachedEntry> cached_new;
+  std::span<const NodeChange> nodes;
+  std::span<const CachedChange> cached;
   bool complete = true;  // false: a change was not recorded entry by entry (observe everything)
 };
 
-class ChangeJournal;  // impl/change_journal.h
-class TreeAllocator;  // impl/tree_allocator.h
-class RangeCaches;    // impl/rcache.h
+// Receive a domain's nodes or cache entries one at a time, for a caller that keeps them in its
+// own types: no list of the domain's is built for it.
+using NodeVisitor = std::function<void(const Node&)>;
+using CachedEntryVisitor = std::function<void(const CachedEntry&)>;
 
 class Domain {
  public:
@@ -126,28 +139,34 @@ class Domain {
   void start_operation();
 
   std::vector<Node> nodes() const;  // ascending, the anchor included (last)
+  void for_each_node(const NodeVisitor& visit) const;  // in the same order
+  std::size_t node_count() const;
   std::vector<CachedEntry> cached() const;
+  void for_each_cached(const CachedEntryVisitor& visit) const;  // in the same order
   CacheContents cache_contents() const;
   // What changed since the last call (or since construction), netted.
-  // Written over `into`, its lists' storage reused.
-  void take_changes(DomainChanges& into);
+  DomainChanges take_changes();
   // Every structural invariant; the first that does not hold.
   std::optional<std::string> validate() const;
   std::string describe() const;  // hints and counters, one per line
   TreeHints hints() const;
   // The tree allocations the last alloc_iova or alloc_iova_fast made, in order (none after a
   // range-cache hit; two when the fast path flushed and retried).
-  const std::vector<TreeAttempt>& last_attempts() const { return last_attempts_; }
+  std::span<const TreeAttempt> last_attempts() const { return std::span(last_attempts_).first(attempt_count_); }
   const Config& config() const { return config_; }
   const Variant& variant() const { return variant_; }
 
  private:
   Config config_;
-  const Variant variant_;  // a copy: NAME+fN variants are built on the fly; tree_ and caches_ refer to it
-  std::unique_ptr<ChangeJournal> journal_;  // before tree_: the tree records into it
-  std::unique_ptr<TreeAllocator> tree_;
-  std::unique_ptr<RangeCaches> caches_;
-  std::vector<TreeAttempt> last_attempts_;
+  const Variant variant_;  // a copy: NAME+fN variants are built on the fly; the parts refer to it
+  // The change journal, the tree and the range caches (domain.cpp), in one allocation: a fuzz
+  // execution builds a domain or two for a few dozen operations, under ASan, where each
+  // allocation records a stack.
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+  // Held in place rather than in a vector for the same reason: an allocation makes at most two.
+  std::array<TreeAttempt, 2> last_attempts_;
+  std::size_t attempt_count_ = 0;
 
   std::optional<Pfn> tree_alloc(Pfn size, Pfn limit_pfn, bool size_aligned);
 };

@@ -37,6 +37,7 @@ class GapTree final : public TreeAllocator {
       : config_(config), search_(variant.search), exact_fit_fallback_(variant.fixes.f7),
         reserve_growth_(ReserveGrowth::of(variant.fixes)), max32_(config, variant) {
     if (config.dma32_pfn == 0) throw std::invalid_argument("gap tree: dma32_pfn must be at least 1");
+    tree_.reserve(gap_tree_detail::kTypicalTreeNodes);
     if (snapshot != nullptr) {
       load(*snapshot);
     } else {
@@ -84,7 +85,9 @@ class GapTree final : public TreeAllocator {
     return reserve_range(tree_, pfn_lo, pfn_hi, reserve_growth_);
   }
 
-  std::vector<Node> nodes() const override { return tree_.nodes(); }
+  void for_each_node(const NodeVisitor& visit) const override {
+    tree_.for_each([&](GapAvl::Handle h) { visit(tree_.node(h)); });
+  }
 
   std::optional<std::string> validate() const override {
     if (auto failure = tree_.check()) return failure;

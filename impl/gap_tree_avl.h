@@ -29,19 +29,20 @@ struct GapQuery {
   Pfn window_hi = 0;
 };
 
+// The fuzzers build a domain or two of a few dozen nodes per input, under ASan, where every
+// allocation records a stack: a tree's storage starts with room for that many instead of doubling.
+inline constexpr std::size_t kTypicalTreeNodes = 32;
+
 class GapAvl {
  public:
   using Handle = std::uint32_t;
   static constexpr Handle kEnd = ~Handle{0};
 
-  // Room for `nodes` nodes before the slot vectors grow (a small tree then allocates once).
-  void reserve(std::size_t nodes) {
-    slots_.reserve(nodes);
-    free_slots_.reserve(nodes);
-  }
+  // Room for `nodes` nodes before the slot vector grows (a small tree then allocates once).
+  void reserve(std::size_t nodes) { slots_.reserve(nodes); }
 
   bool empty() const { return root_ == kEnd; }
-  std::size_t size() const { return slots_.size() - free_slots_.size(); }
+  std::size_t size() const { return slots_.size() - free_count_; }
   int height() const { return height_of(root_); }
 
   Node node(Handle h) const { return Node{slots_[h].lo, slots_[h].hi}; }
@@ -147,7 +148,9 @@ class GapAvl {
     const auto [before, after] = neighbours(h);
     if (after != kEnd) slots_[after].gap_below = gap_between(before, after);
     root_ = erase_at(root_, slots_[h].lo);
-    free_slots_.push_back(h);
+    slots_[h].left = free_head_;
+    free_head_ = h;
+    ++free_count_;
   }
 
   // Lowers pfn_lo in place to new_lo, which the caller guarantees is above the predecessor's
@@ -167,13 +170,6 @@ class GapAvl {
 
   // Every structural invariant of this tree; the first that does not hold.
   std::optional<std::string> check() const;
-
-  std::vector<Node> nodes() const {
-    std::vector<Node> out;
-    out.reserve(size());
-    for_each([&](Handle h) { out.push_back(node(h)); });
-    return out;
-  }
 
  private:
   struct Slot {
@@ -228,9 +224,10 @@ class GapAvl {
     slot.hi = node.pfn_hi;
     slot.gap_below = gap_below;
     slot.max_gap = gap_below;
-    if (!free_slots_.empty()) {
-      const Handle h = free_slots_.back();
-      free_slots_.pop_back();
+    if (free_head_ != kEnd) {
+      const Handle h = free_head_;
+      free_head_ = slots_[h].left;
+      --free_count_;
       slots_[h] = slot;
       return h;
     }
@@ -416,7 +413,10 @@ class GapAvl {
                                            std::size_t& visited, SubtreeFacts& facts) const;
 
   std::vector<Slot> slots_;
-  std::vector<Handle> free_slots_;
+  // The slots erase() freed, for new_slot() to reuse, linked through their `left` (a list in the
+  // slots themselves rather than a vector of its own: one allocation fewer for every tree).
+  Handle free_head_ = kEnd;
+  std::size_t free_count_ = 0;
   Handle root_ = kEnd;
 };
 

@@ -23,12 +23,9 @@ constexpr bool kAddressSanitizer = false;
 
 }  // namespace
 
-// The fuzzers build a domain or two of a few dozen nodes per input, under ASan, where every
-// allocation records a stack: the vectors start with room for that many instead of doubling.
 NodeSet::NodeSet(bool keep_freed_nodes) : keep_freed_nodes_(keep_freed_nodes && !kAddressSanitizer) {
-  constexpr std::size_t kTypicalNodes = 32;
-  index_.reserve(kTypicalNodes);
-  by_entry_.reserve(kTypicalNodes);
+  index_.reserve(gap_tree_detail::kTypicalTreeNodes);
+  by_entry_.reserve(gap_tree_detail::kTypicalTreeNodes);
   anchor_ = create(Node{kAnchorPfn, kAnchorPfn});
 }
 

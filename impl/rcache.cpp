@@ -82,6 +82,7 @@ bool RangeCaches::insert(Pfn pfn, Pfn size, unsigned cpu, TreeAllocator& tree) {
 
 // Index order, 0 upward; a pfn whose node is gone is skipped (the kernel warns).
 void RangeCaches::give_back(Magazine& magazine, unsigned bin, unsigned cpu, TreeAllocator& tree) {
+  if (magazine.empty()) return;  // most of them: a flush visits every CPU's magazines of every bin
   record(magazine, bin, cpu, kNoSlot);
   for (Pfn pfn : magazine)
     if (!tree.remove(pfn) && !drained_without_node_) drained_without_node_ = pfn;
@@ -136,15 +137,7 @@ void RangeCaches::trim(TreeAllocator& tree) {
 
 std::vector<CachedEntry> RangeCaches::entries() const {
   std::vector<CachedEntry> result;
-  for (unsigned bin = 0; bin < kBins; ++bin) {
-    const auto& cpus = bins_[bin].cpus;
-    for (unsigned cpu = 0; cpu < cpus.size(); ++cpu) {
-      for (Pfn pfn : cpus[cpu].loaded) result.push_back(CachedEntry{pfn, bin, cpu});
-      for (Pfn pfn : cpus[cpu].prev) result.push_back(CachedEntry{pfn, bin, cpu});
-    }
-    for (const Magazine& magazine : bins_[bin].depot)
-      for (Pfn pfn : magazine) result.push_back(CachedEntry{pfn, bin, CachedEntry::kDepot});
-  }
+  for_each_entry([&result](const CachedEntry& entry) { result.push_back(entry); });
   return result;
 }
 
@@ -190,8 +183,9 @@ std::optional<std::string> RangeCaches::validate(const TreeAllocator& tree) cons
       if (auto problem = validate_magazine(depot[index], bin, CachedEntry::kDepot, tree))
         return bin_name(bin) + " depot magazine " + std::to_string(index) + *problem;
   }
-  std::vector<Pfn> pfns;
-  for (const CachedEntry& entry : entries()) pfns.push_back(entry.pfn);
+  std::vector<Pfn>& pfns = validate_scratch_;
+  pfns.clear();
+  for_each_entry([&pfns](const CachedEntry& entry) { pfns.push_back(entry.pfn); });
   std::sort(pfns.begin(), pfns.end());
   if (auto twice = std::adjacent_find(pfns.begin(), pfns.end()); twice != pfns.end())
     return "pfn " + hex(*twice) + " is cached twice";

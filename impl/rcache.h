@@ -42,6 +42,9 @@ class RangeCaches {
   // until the next operation starts, as the kernel's warning belongs to one call.
   void start_operation() { drained_without_node_.reset(); }
   std::vector<CachedEntry> entries() const;
+  // Calls visit for each of entries() in the same order, without building the list.
+  template <class Visit>
+  void for_each_entry(Visit visit) const;
   CacheContents contents() const;
   // Records every entry that enters, moves or leaves a cache from now on.
   void record_into(ChangeJournal* journal) { journal_ = journal; }
@@ -78,7 +81,23 @@ class RangeCaches {
   // fuzz execution builds a domain for a few dozen operations).
   std::vector<CpuMagazines> cpu_magazines_;
   std::array<Bin, kBins> bins_;
+  // validate()'s list of every cached pfn, kept so that a check after every step does not
+  // allocate it anew; it holds nothing between calls.
+  mutable std::vector<Pfn> validate_scratch_;
   ChangeJournal* journal_ = nullptr;
 };
+
+template <class Visit>
+void RangeCaches::for_each_entry(Visit visit) const {
+  for (unsigned bin = 0; bin < kBins; ++bin) {
+    const auto& cpus = bins_[bin].cpus;
+    for (unsigned cpu = 0; cpu < cpus.size(); ++cpu) {
+      for (Pfn pfn : cpus[cpu].loaded) visit(CachedEntry{pfn, bin, cpu});
+      for (Pfn pfn : cpus[cpu].prev) visit(CachedEntry{pfn, bin, cpu});
+    }
+    for (const Magazine& magazine : bins_[bin].depot)
+      for (Pfn pfn : magazine) visit(CachedEntry{pfn, bin, CachedEntry::kDepot});
+  }
+}
 
 }  // namespace iovacheck::impl

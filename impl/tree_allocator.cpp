@@ -8,6 +8,13 @@
 
 namespace iovacheck::impl {
 
+std::vector<Node> TreeAllocator::nodes() const {
+  std::vector<Node> nodes;
+  nodes.reserve(node_count());
+  for_each_node([&nodes](const Node& node) { nodes.push_back(node); });
+  return nodes;
+}
+
 std::unique_ptr<TreeAllocator> make_tree_allocator(const Config& config, const Variant& variant,
                                                    const TreeSnapshot* snapshot) {
   switch (variant.search) {

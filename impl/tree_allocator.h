@@ -23,8 +23,10 @@ class TreeAllocator {
   virtual bool remove(Pfn pfn) = 0;
   virtual std::optional<Node> find(Pfn pfn) const = 0;
   virtual ReserveResult reserve(Pfn pfn_lo, Pfn pfn_hi) = 0;
-  virtual std::vector<Node> nodes() const = 0;  // ascending, the anchor included (last)
-  virtual std::size_t node_count() const = 0;    // nodes().size(), in O(1)
+  // Calls visit for every node, ascending, the anchor included (last).
+  virtual void for_each_node(const NodeVisitor& visit) const = 0;
+  std::vector<Node> nodes() const;            // the same nodes, in a list
+  virtual std::size_t node_count() const = 0;  // nodes().size(), in O(1)
   virtual std::optional<std::string> validate() const = 0;
   virtual std::string describe() const = 0;
   virtual TreeHints hints() const = 0;
