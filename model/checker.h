@@ -86,7 +86,8 @@ CheckReport check(const Trace& trace, SystemUnderTest& sut, const CheckOptions& 
 // The same checker one step at a time, for engines that generate steps as they go.
 class CheckSession {
  public:
-  // `start` gives the geometry, variant and snapshot; its steps are ignored.
+  // `start` gives the geometry, variant and snapshot. Its steps are not run (the steps to run
+  // are given one by one); fresh names only avoid the names they bind.
   CheckSession(const Trace& start, SystemUnderTest& sut, const CheckOptions& options = {});
   ~CheckSession();
   CheckSession(const CheckSession&) = delete;
