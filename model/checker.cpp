@@ -127,7 +127,7 @@ std::string describe_observation(const Observation& observed, const std::string&
 class CheckSession::Run {
  public:
   Run(const Trace& start, SystemUnderTest& sut, const CheckOptions& options, bool runs_whole_trace)
-      : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr),
+      : sut_(sut), options_(options), model_(start.geometry, start.snapshot ? &*start.snapshot : nullptr, options.violation_reasons),
         names_(start, runs_whole_trace, options.is_trace_name) {
     report_.named = Trace{start.geometry, start.variant, start.snapshot, {}};
     // check() passes the whole trace: room for every step spares the vectors' regrowth.
@@ -162,7 +162,7 @@ class CheckSession::Run {
   void run_step(std::size_t index, Step&& original) {
     Step& named = place_for_step(report_.named.steps, keeps_every_step());
     named = std::move(original);
-    StepRecord& record = place_for_step(report_.steps, keeps_every_result());
+    StepRecord& record = options_.record_results ? place_for_step(report_.steps, keeps_every_result()) : unreported_;
     copy_op(record.op, named.op);
     record.outcome = Outcome{};
     record.caller_error.reset();
@@ -267,6 +267,7 @@ class CheckSession::Run {
 
   // By value: the reason is moved into the report, not copied.
   void violate(std::size_t index, Judgement judged) {
+    if (options_.violation_reasons == Reasons::Omitted) judged.reason.clear();  // validate()'s text comes made
     report_.violation = Violation{index, judged.property, std::move(judged.reason), {}, {}};
     if (!options_.describe_states) return;
     report_.violation->model_state = model_.describe();
@@ -279,6 +280,7 @@ class CheckSession::Run {
   Names names_;
   CheckReport report_;
   ChangeReport changes_;  // the latest step's, its storage reused from step to step
+  StepRecord unreported_;  // the latest step's result when the report keeps none (record_results off)
   std::size_t steps_run_ = 0;
   std::size_t steps_since_validate_ = 0;
   bool finished_ = false;

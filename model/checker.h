@@ -64,8 +64,9 @@ struct CheckOptions {
   // state for traces of any length. The step indexes stay those of the whole run.
   bool latest_step_only = false;
   // Keep every step's result (CheckReport::steps), which replay prints and the property engine
-  // reads. Engines that read only the named trace (the fuzz harness, which judges and prints
-  // the failing prefix) turn it off: the report then keeps the latest step's result only.
+  // reads (with latest_step_only, the latest step's). Engines that read only the named trace
+  // (the fuzz harness, which judges and prints the failing prefix) turn it off: the report then
+  // keeps no step's result (a list of one was a heap allocation every run).
   bool record_results = true;
   // When set, the names the trace has defined so far (a streamed trace's parser knows them):
   // fresh names avoid them without the checker keeping its own copy.
@@ -74,6 +75,10 @@ struct CheckOptions {
   // them. Engines that only judge (the predicates a minimizer keeps, the fuzz harness) turn it
   // off: the text is O(live ranges) and was most of a short violating run's heap allocations.
   bool describe_states = true;
+  // Give the reason of a violation (Violation::reason). Engines that read only which step
+  // violates which property (the counterexample judgement's runs) omit it: the reason is then
+  // empty, and no verdict's text is built (a few heap strings a violating step).
+  Reasons violation_reasons = Reasons::Explained;
 };
 
 // Runs every step of the trace until the first violation or unmet expectation.
@@ -82,7 +87,8 @@ CheckReport check(const Trace& trace, SystemUnderTest& sut, const CheckOptions& 
 // The same checker one step at a time, for engines that generate steps as they go.
 class CheckSession {
  public:
-  // `start` gives the geometry, variant and snapshot; its steps are ignored.
+  // `start` gives the geometry, variant and snapshot. Its steps are not run (the steps to run
+  // are given one by one); fresh names only avoid the names they bind.
   CheckSession(const Trace& start, SystemUnderTest& sut, const CheckOptions& options = {});
   ~CheckSession();
   CheckSession(const CheckSession&) = delete;

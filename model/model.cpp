@@ -187,18 +187,15 @@ Ways only(Way&& way) {
   return ways;
 }
 
-Judgement judgement(Property property, std::string reason) { return Judgement{property, std::move(reason)}; }
-
-// Whether a rule's verdicts carry their text. A step's ways are judged quietly: a way may be
-// rejected and a later one allowed, and of a step whose every way is rejected only the first
-// way's verdict is reported, so the texts (a few heap strings each, most of a rejected way's
-// cost) are built only when that way is judged again to report it (Model::judge).
-enum class Texts { Quiet, Explained };
+// A step's ways are judged with their reasons omitted: a way may be rejected and a later one
+// allowed, and of a step whose every way is rejected only the first way's verdict is reported,
+// so its text (a few heap strings, most of a rejected way's cost) is built only when that way is
+// judged again to report it (Model::judge).
 
 // A verdict whose reason `text()` gives, called only when explained.
 template <class Text>
-Judgement judgement(Texts texts, Property property, Text text) {
-  if (texts == Texts::Quiet) return Judgement{property, {}};
+Judgement judgement(Reasons reasons, Property property, Text text) {
+  if (reasons == Reasons::Omitted) return Judgement{property, {}};
   return Judgement{property, std::string(text())};
 }
 
@@ -338,22 +335,22 @@ class ObservedAfter {
 
 // Judges a newly placed range: inside [start_pfn, limit], aligned, disjoint from what occupies.
 std::optional<Judgement> placement_error(const ModelState& state, Pfn start_pfn, Pfn pfn, const Request& request,
-                                         const Occupies& occupies, Texts texts) {
+                                         const Occupies& occupies, Reasons reasons) {
   auto placed = range_of(pfn, request.size);
-  if (!placed) return judgement(texts, Property::Soundness,
+  if (!placed) return judgement(reasons, Property::Soundness,
       [&] { return concat("result ", hex(pfn), " + size ", hex(request.size), " wraps past 2^64-1"); });
   auto what = [&] { return concat("result ", to_string(*placed)); };  // built only for a verdict
-  if (placed->lo < start_pfn) return judgement(texts, Property::Soundness,
+  if (placed->lo < start_pfn) return judgement(reasons, Property::Soundness,
       [&] { return concat(what(), " starts below start_pfn ", hex(start_pfn)); });
-  if (placed->hi > request.limit) return judgement(texts, Property::Soundness,
+  if (placed->hi > request.limit) return judgement(reasons, Property::Soundness,
       [&] { return concat(what(), " ends above limit ", hex(request.limit)); });
   if (request.aligned && !is_aligned_for(pfn, request.size))
-    return judgement(texts, Property::Soundness, [&] { return concat(what(), " is not aligned to ", hex(roundup_pow2(request.size))); });
+    return judgement(reasons, Property::Soundness, [&] { return concat(what(), " is not aligned to ", hex(roundup_pow2(request.size))); });
   // The ranges overlapping it, ascending: the one holding its start, then those starting inside it.
   const RangeIndex& ranges = state.ranges();
   for (const OwnedRange* owned = ranges.first_reaching(placed->lo); owned && owned->range.lo <= placed->hi;
        owned = ranges.first_above(owned->range.lo))
-    if (occupies(*owned)) return judgement(texts, Property::Soundness,
+    if (occupies(*owned)) return judgement(reasons, Property::Soundness,
         [&] { return concat(what(), " overlaps the live range ", describe_range(*owned)); });
   return std::nullopt;
 }
@@ -369,11 +366,11 @@ std::optional<Range> placement_without_cached(const RangeIndex& ranges, Pfn star
 // A fitting placement below the limit; with every range occupying it comes from the gap
 // aggregates of the range index, else from a scan.
 std::optional<Judgement> incompleteness(const ModelState& state, Pfn start_pfn, const Request& request,
-                                        bool cached_occupy, std::string_view what_failed, Texts texts) {
+                                        bool cached_occupy, std::string_view what_failed, Reasons reasons) {
   auto gap = cached_occupy ? state.ranges().highest_placement(start_pfn, request)
                            : placement_without_cached(state.ranges(), start_pfn, request);
   if (!gap) return std::nullopt;
-  return judgement(texts, Property::Completeness,
+  return judgement(reasons, Property::Completeness,
       [&] { return concat(what_failed, ": a fitting gap ", to_string(*gap), " exists at or below limit ", hex(request.limit)); });
 }
 
@@ -381,16 +378,16 @@ std::optional<Judgement> incompleteness(const ModelState& state, Pfn start_pfn, 
 
 class Rules {
  public:
-  Rules(const Geometry& geometry, const ModelState& state, const ObservedAfter& after, Texts texts)
-      : geometry_(geometry), state_(state), observed_(after), texts_(texts) {}
+  Rules(const Geometry& geometry, const ModelState& state, const ObservedAfter& after, Reasons reasons)
+      : geometry_(geometry), state_(state), observed_(after), reasons_(reasons) {}
 
   Ways operator()(const Alloc& op, const Outcome& outcome) const {
     const Request request{op.size, op.limit, op.aligned};
     if (outcome.status == Outcome::Status::Fail) {
-      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "alloc failed", texts_)) return {std::move(*missed)};
+      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "alloc failed", reasons_)) return {std::move(*missed)};
       return only(Transition{});
     }
-    if (auto error = placement_error(state_, geometry_.start_pfn, outcome.pfn, request, occupies_always, texts_)) return {std::move(*error)};
+    if (auto error = placement_error(state_, geometry_.start_pfn, outcome.pfn, request, occupies_always, reasons_)) return {std::move(*error)};
     if (auto error = node_size_error(outcome, request)) return {std::move(*error)};
     Transition transition;
     transition.put_in_free_space(*range_of(outcome.pfn, op.size), Owner::allocated(outcome.pfn));
@@ -480,12 +477,12 @@ class Rules {
     const OwnedRange* holder = state_.holding(op.pfn);
     const bool found = outcome.status == Outcome::Status::Ok;
     if (!holder && found)
-      return {judgement(texts_, Property::Find,
+      return {judgement(reasons_, Property::Find,
           [&] { return concat("find ", hex(op.pfn), " returned ", to_string(outcome.node.value_or(Range{})), " but no range holds it"); })};
-    if (holder && !found) return {judgement(texts_, Property::Find,
+    if (holder && !found) return {judgement(reasons_, Property::Find,
         [&] { return concat("find ", hex(op.pfn), " found nothing but ", describe_range(*holder), " holds it"); })};
     if (holder && outcome.node != holder->range)
-      return {judgement(texts_, Property::Find,
+      return {judgement(reasons_, Property::Find,
           [&] { return concat("find ", hex(op.pfn), " returned ", to_string(outcome.node.value_or(Range{})), ", the model holds ",
                               describe_range(*holder)); })};
     return only(Transition{});
@@ -508,7 +505,7 @@ class Rules {
   std::optional<Judgement> node_size_error(const Outcome& outcome, const Request& request) const {
     const Range expected = *range_of(outcome.pfn, request.size);
     if (!outcome.node || *outcome.node == expected) return std::nullopt;
-    return judgement(texts_, Property::Soundness,
+    return judgement(reasons_, Property::Soundness,
         [&] { return concat("allocated node ", to_string(*outcome.node), " (", hex(outcome.node->size()), " pages), the spec hands out ",
                             to_string(expected)); });
   }
@@ -529,28 +526,28 @@ class Rules {
     const Pfn pfn = held.owner.pfn;
     auto what = [&] { return concat("fast hit on cached pfn ", hex(pfn)); };
     const unsigned bin = size_bin(request.size);
-    if (!is_cached_bin(bin)) return judgement(texts_, Property::RangeCache,
+    if (!is_cached_bin(bin)) return judgement(reasons_, Property::RangeCache,
         [&] { return concat(what(), ": size ", hex(request.size), " has no cache"); });
     if (held.owner.bin != bin)
-      return judgement(texts_, Property::RangeCache,
+      return judgement(reasons_, Property::RangeCache,
           [&] { return concat(what(), " of bin ", std::to_string(held.owner.bin), " for size ", hex(request.size), " (bin ", std::to_string(bin),
                               ")"); });
     if (!held.owner.slot.in_depot() && held.owner.slot.cpu != op.cpu)
-      return judgement(texts_, Property::RangeCache,
+      return judgement(reasons_, Property::RangeCache,
           [&] { return concat(what(), " held by ", slot_name(held.owner.slot), ", asked on cpu ", std::to_string(op.cpu)); });
     const std::size_t on_cpu = state_.cached_count(bin, CacheSlot{op.cpu});
     if (held.owner.slot.in_depot() && on_cpu != 0)
-      return judgement(texts_, Property::RangeCache,
+      return judgement(reasons_, Property::RangeCache,
           [&] { return concat(what(), " from the depot while cpu ", std::to_string(op.cpu), " holds ", std::to_string(on_cpu), " pfns of bin ",
                               std::to_string(bin)); });
     auto handed = range_of(pfn, request.size);
     if (!handed || handed->lo < held.range.lo || handed->hi > held.range.hi)
-      return judgement(texts_, Property::Soundness,
+      return judgement(reasons_, Property::Soundness,
           [&] { return concat(what(), ": the caller gets ", hex(request.size), " pages but its node is ", to_string(held.range)); });
-    if (pfn < geometry_.start_pfn) return judgement(texts_, Property::Soundness,
+    if (pfn < geometry_.start_pfn) return judgement(reasons_, Property::Soundness,
         [&] { return concat(what(), " is below start_pfn ", hex(geometry_.start_pfn)); });
     if (handed->hi > request.limit)
-      return judgement(texts_, Property::Soundness,
+      return judgement(reasons_, Property::Soundness,
           [&] { return concat(what(), ": result ", to_string(*handed), " ends above limit ", hex(request.limit)); });
     Transition transition;
     transition.hand_over(held, fast_owner(op, pfn));
@@ -578,7 +575,7 @@ class Rules {
     for (const CachedStart& cached : candidates) {
       if (cached.pfn > bound) return std::nullopt;
     }
-    return judgement(texts_, Property::RangeCache,
+    return judgement(reasons_, Property::RangeCache,
         [&] { return concat("fast missed its range cache: each of the ", std::to_string(candidates.size()), " pfns of bin ", std::to_string(bin), " ",
                             slot_name(from), " holds is at most the bound ", hex(bound)); });
   }
@@ -586,7 +583,7 @@ class Rules {
   Answer fast_fresh(const FastAlloc& op, const Request& request, const Outcome& outcome, const Owner& owner) const {
     const Pfn pfn = outcome.pfn;
     if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
-    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always, texts_)) return std::move(*error);
+    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_always, reasons_)) return std::move(*error);
     if (auto error = node_size_error(outcome, request)) return std::move(*error);
     Transition transition;
     transition.put_in_free_space(*range_of(pfn, request.size), owner);
@@ -599,9 +596,9 @@ class Rules {
     const Pfn pfn = outcome.pfn;
     if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
     if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true,
-                                     "fast flushed its caches after a tree allocation that should not have failed", texts_))
+                                     "fast flushed its caches after a tree allocation that should not have failed", reasons_))
       return std::move(*missed);
-    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_unless_cached, texts_)) return std::move(*error);
+    if (auto error = placement_error(state_, geometry_.start_pfn, pfn, request, occupies_unless_cached, reasons_)) return std::move(*error);
     if (auto error = node_size_error(outcome, request)) return std::move(*error);
     Transition transition;
     release_every_cached(transition);
@@ -612,12 +609,12 @@ class Rules {
   Answer fast_failure(const FastAlloc& op, const Request& request) const {
     if (auto missed = missed_a_sure_hit(op, request)) return std::move(*missed);
     if (!op.flush) {
-      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "fast (noflush) failed", texts_)) return std::move(*missed);
+      if (auto missed = incompleteness(state_, geometry_.start_pfn, request, true, "fast (noflush) failed", reasons_)) return std::move(*missed);
       Transition transition;
       add_depot_load(transition, request, op.cpu, geometry_.mag_size);
       return transition;
     }
-    if (auto missed = incompleteness(state_, geometry_.start_pfn, request, false, "fast failed after flushing its caches", texts_))
+    if (auto missed = incompleteness(state_, geometry_.start_pfn, request, false, "fast failed after flushing its caches", reasons_))
       return std::move(*missed);
     Transition transition;
     release_every_cached(transition);
@@ -627,7 +624,7 @@ class Rules {
   const Geometry& geometry_;
   const ModelState& state_;
   const ObservedAfter& observed_;
-  const Texts texts_;
+  const Reasons reasons_;
 };
 
 // Which overlapped nodes a reserve extends down to its lo (docs/spec.md, section 3): the spec's
@@ -683,7 +680,7 @@ ReserveWalk walk_reserve(const RangeIndex& ranges, Pfn lo, const Pfn hi, const R
 // F3 and F9 allows where they differ from it.
 Ways Rules::operator()(const Reserve& op, const Outcome& outcome) const {
   if (outcome.status != Outcome::Status::Ok)
-    return {judgement(texts_, Property::Reserve, [&] { return concat("reserve ", hex(op.lo), " ", hex(op.hi), " failed; it cannot fail"); })};
+    return {judgement(reasons_, Property::Reserve, [&] { return concat("reserve ", hex(op.lo), " ", hex(op.hi), " failed; it cannot fail"); })};
   const ReserveWalk spec = walk_reserve(state_.ranges(), op.lo, op.hi, ReserveGrowth{});
   InlineVector<ReserveGrowth, 4> policies;  // at most four: in place
   policies.push_back(ReserveGrowth{});
@@ -695,14 +692,14 @@ Ways Rules::operator()(const Reserve& op, const Outcome& outcome) const {
     ReserveWalk walk = walk_reserve(state_.ranges(), op.lo, op.hi, growth);
     if (walk.extended_foreign) {
       const bool anchor = walk.extended_foreign->range.hi == kMaxPfn;
-      ways.push_back(judgement(texts_, Property::Reserve,
+      ways.push_back(judgement(reasons_, Property::Reserve,
           [&] { return concat("reserve ", hex(op.lo), " ", hex(op.hi), " extends ", (anchor ? "the anchor" : describe_range(*walk.extended_foreign)),
                               " down to ", hex(op.lo),
                               (anchor ? ": the anchor must stay the one page at 2^64-1"
                                       : ": the reserved pages would leave the tree with that range")); }));
     } else if (outcome.node != walk.returned) {
       const char* const how = growth.nodes && growth.anchor ? "the spec returns " : "reserving only the free parts below unextended nodes returns ";
-      ways.push_back(judgement(texts_, Property::Reserve,
+      ways.push_back(judgement(reasons_, Property::Reserve,
           [&] { return concat("reserve returned ", to_string(outcome.node.value_or(Range{})), ", ", how, to_string(walk.returned)); }));
     } else {
       ways.push_back(std::move(walk.transition));
@@ -726,8 +723,8 @@ class TransitionCheck {
   // `transition` is completed in place (ranges the caches released or moved); `scratch` is
   // working storage lent by the model, so a step allocates no lists of its own.
   TransitionCheck(const Geometry& geometry, const ModelState& before, Transition& transition, const ObservedAfter& observed,
-                  std::vector<Touched>& scratch, Texts texts = Texts::Explained)
-      : geometry_(geometry), before_(before), transition_(transition), observed_(observed), scratch_(scratch), texts_(texts) {
+                  std::vector<Touched>& scratch, Reasons reasons)
+      : geometry_(geometry), before_(before), transition_(transition), observed_(observed), scratch_(scratch), reasons_(reasons) {
     transition_.changes.resolve_before(before_);
   }
 
@@ -851,13 +848,13 @@ class TransitionCheck {
       const OwnedRange* owned = after_at(start);
       if (!owned || observed_.has_node(owned->range, start.second)) continue;
       if (!consume_release(owned->owner))
-        return judgement(texts_, is_cached(*owned) ? Property::RangeCache : Property::Conservation,
+        return judgement(reasons_, is_cached(*owned) ? Property::RangeCache : Property::Conservation,
             [&] { return concat("range ", describe_range(*owned), " is missing from the implementation's tree"); });
       transition_.changes.set(start.first, std::nullopt, start.second);
     }
     for (const CacheRelease& release : transition_.releases)
       if (release.count != 0)
-        return judgement(texts_, Property::RangeCache,
+        return judgement(reasons_, Property::RangeCache,
             [&] { return concat("trim returned ", std::to_string(geometry_.mag_size - release.count), " ranges of bin ", std::to_string(release.bin),
                                 " from the depot, a magazine holds ", std::to_string(geometry_.mag_size)); });
     for (const Touched& start : starts) {
@@ -865,7 +862,7 @@ class TransitionCheck {
       if (!node) continue;
       const OwnedRange* owned = after_at(start);
       if (!owned || owned->range != *node)
-        return judgement(texts_, Property::Conservation,
+        return judgement(reasons_, Property::Conservation,
             [&] { return concat("the implementation's tree holds ", to_string(*node), ", which the model does not"); });
     }
     return std::nullopt;
@@ -894,15 +891,15 @@ class TransitionCheck {
       const OwnedRange* after = after_at(start);
       if (!after || !is_cached(*after)) continue;
       const std::optional<CachedPfn> entry = observed_.cached(after->owner.pfn, start.second);
-      if (!entry) return judgement(texts_, Property::RangeCache,
+      if (!entry) return judgement(reasons_, Property::RangeCache,
           [&] { return concat("the caches lost ", describe_range(*after), "; its node is still in the tree"); });
       if (entry->bin != after->owner.bin)
-        return judgement(texts_, Property::RangeCache,
+        return judgement(reasons_, Property::RangeCache,
             [&] { return concat("pfn ", hex(entry->pfn), " sits in bin ", std::to_string(entry->bin), ", freed into bin ",
                                 std::to_string(after->owner.bin)); });
       if (entry->slot != after->owner.slot) {
         if (!consume_move(after->owner, entry->slot))
-          return judgement(texts_, Property::RangeCache,
+          return judgement(reasons_, Property::RangeCache,
               [&] { return concat("pfn ", hex(entry->pfn), " moved from ", slot_name(after->owner.slot), " to ", slot_name(entry->slot)); });
         OwnedRange moved = *after;
         moved.owner.slot = entry->slot;
@@ -926,9 +923,9 @@ class TransitionCheck {
   std::optional<Judgement> unexpected_cache_entry() const {
     for (const CachedPfn& entry : observed_.cached_new())  // ascending by pfn
       if (!after_cached(entry.pfn, before_.cached(entry.pfn)))
-        return judgement(texts_, Property::RangeCache,
+        return judgement(reasons_, Property::RangeCache,
             [&] { return concat("the caches hold pfn ", hex(entry.pfn), " (", slot_name(entry.slot), "), which is not a freed range"); });
-    return judgement(texts_, Property::RangeCache, [&] { return "the caches hold a pfn twice"; });
+    return judgement(reasons_, Property::RangeCache, [&] { return "the caches hold a pfn twice"; });
   }
 
   bool consume_move(const Owner& owner, CacheSlot to) {
@@ -945,7 +942,7 @@ class TransitionCheck {
   std::optional<Judgement> unmade_move() const {
     for (const CacheMove& move : transition_.moves)
       if (move.count != 0)
-        return judgement(texts_, Property::RangeCache,
+        return judgement(reasons_, Property::RangeCache,
             [&] { return concat(std::to_string(move.count), " more pfns of bin ", std::to_string(move.bin), " should have moved from ",
                                 slot_name(move.from), " to ", slot_name(move.to), " (a whole magazine moves)"); });
     return std::nullopt;
@@ -978,10 +975,10 @@ class TransitionCheck {
       if (count == 0) continue;
       auto where = [bin, cpu] { return concat("bin ", std::to_string(bin), " ", slot_name(CacheSlot{cpu})); };  // for a verdict only
       if (CacheSlot{cpu}.in_depot() && count % geometry_.mag_size != 0)
-        return judgement(texts_, Property::RangeCache,
+        return judgement(reasons_, Property::RangeCache,
             [&] { return concat(where(), " holds ", std::to_string(count), " pfns, not whole magazines of ", std::to_string(geometry_.mag_size)); });
       if (!CacheSlot{cpu}.in_depot() && count > 2 * std::size_t{geometry_.mag_size})
-        return judgement(texts_, Property::RangeCache,
+        return judgement(reasons_, Property::RangeCache,
             [&] { return concat(where(), " holds ", std::to_string(count), " pfns, more than two magazines"); });
     }
     return std::nullopt;
@@ -992,7 +989,7 @@ class TransitionCheck {
   Transition& transition_;
   const ObservedAfter& observed_;
   std::vector<Touched>& scratch_;
-  const Texts texts_;
+  const Reasons reasons_;
   InlineVector<NewlyCached, 2> newly_cached_;  // ascending by magazine pfn, for ranges the step caches
   bool newly_cached_known_ = false;
 };
@@ -1023,7 +1020,7 @@ void adopt(ModelState& state, const RangeChanges& changes) {
 
 // ---- Model ----------------------------------------------------------------------------------
 
-Model::Model(const Geometry& geometry, const Snapshot* snapshot) : geometry_(geometry) {
+Model::Model(const Geometry& geometry, const Snapshot* snapshot, Reasons reasons) : geometry_(geometry), reasons_(reasons) {
   if (!snapshot) return;
   for (const Range& node : snapshot->nodes) state_.set(node.lo, OwnedRange{node, Owner::allocated(node.lo)});
 }
@@ -1039,29 +1036,35 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, Obse
 std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, const ChangeReport& changes) {
   if (auto error = caller_error(op)) throw std::logic_error("Model::judge on a caller error: " + error->reason());
   if (outcome.status == Outcome::Status::Rejected)
-    return judgement(Property::Rejection, "the implementation refused valid input");
+    return judgement(reasons_, Property::Rejection, [] { return "the implementation refused valid input"; });
   const ObservedAfter observed(state_, changes);
   auto ways_of = [&](const Rules& rules) { return std::visit([&](const auto& typed) { return rules(typed, outcome); }, op); };
-  // Each way in turn, quietly: the first one allowed is adopted.
-  const Rules quiet(geometry_, state_, observed, Texts::Quiet);
+  // Each way in turn, reasons omitted: the first one allowed is adopted.
+  const Rules quiet(geometry_, state_, observed, Reasons::Omitted);
   Ways ways = ways_of(quiet);
-  if (ways.empty()) return std::nullopt;
+  std::optional<Judgement> first_problem;
   for (Ruling& way : ways) {
     if (auto* deferred = std::get_if<Deferred>(&way)) way = quiet.deferred(std::get<FastAlloc>(op), outcome, *deferred);
-    if (std::holds_alternative<Judgement>(way)) continue;
+    if (auto* problem = std::get_if<Judgement>(&way)) {
+      if (!first_problem) first_problem = std::move(*problem);
+      continue;
+    }
     Transition& transition = std::get<Transition>(way);
-    if (!TransitionCheck(geometry_, state_, transition, observed, scratch_, Texts::Quiet).run()) {
+    auto problem = TransitionCheck(geometry_, state_, transition, observed, scratch_, Reasons::Omitted).run();
+    if (!problem) {
       adopt(state_, transition.changes);
       return std::nullopt;
     }
+    if (!first_problem) first_problem = std::move(problem);
   }
-  // Every way rejected: the verdict is the first (most plausible) way's, judged again with its text.
-  const Rules explaining(geometry_, state_, observed, Texts::Explained);
+  if (!first_problem || reasons_ == Reasons::Omitted) return first_problem;
+  // Every way rejected: the verdict is the first (most plausible) way's, judged again with its reason.
+  const Rules explaining(geometry_, state_, observed, Reasons::Explained);
   Ways again = ways_of(explaining);
   Ruling& first = *again.begin();
   if (auto* deferred = std::get_if<Deferred>(&first)) first = explaining.deferred(std::get<FastAlloc>(op), outcome, *deferred);
   if (auto* problem = std::get_if<Judgement>(&first)) return std::move(*problem);
-  return TransitionCheck(geometry_, state_, std::get<Transition>(first), observed, scratch_, Texts::Explained).run();
+  return TransitionCheck(geometry_, state_, std::get<Transition>(first), observed, scratch_, Reasons::Explained).run();
 }
 
 std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, Observation after) const {
@@ -1070,11 +1073,11 @@ std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, Observatio
 
 std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, const ChangeReport& changes) const {
   if (outcome.status != Outcome::Status::Rejected)
-    return judgement(Property::Rejection, "the implementation accepted input the API must refuse");
+    return judgement(reasons_, Property::Rejection, [] { return "the implementation accepted input the API must refuse"; });
   const ObservedAfter observed(state_, changes);
   Transition none;
-  if (auto problem = TransitionCheck(geometry_, state_, none, observed, scratch_).run())
-    return judgement(Property::Rejection, "a refused op changed the state: " + problem->reason);
+  if (auto problem = TransitionCheck(geometry_, state_, none, observed, scratch_, reasons_).run())
+    return judgement(reasons_, Property::Rejection, [&] { return concat("a refused op changed the state: ", problem->reason); });
   return std::nullopt;
 }
 
@@ -1082,7 +1085,7 @@ std::optional<Judgement> Model::whole_state_difference(Observation observed) con
   const ChangeReport difference = difference_to(std::move(observed));
   const ObservedAfter after(state_, difference);
   Transition none;
-  return TransitionCheck(geometry_, state_, none, after, scratch_).run();
+  return TransitionCheck(geometry_, state_, none, after, scratch_, reasons_).run();
 }
 
 ChangeReport Model::difference_to(Observation observed) const {

@@ -23,7 +23,9 @@ namespace iovacheck {
 
 class Model {
  public:
-  explicit Model(const Geometry& geometry, const Snapshot* snapshot = nullptr);
+  // With `reasons` omitted, every verdict's reason is empty (its property and step are those an
+  // explaining model gives).
+  explicit Model(const Geometry& geometry, const Snapshot* snapshot = nullptr, Reasons reasons = Reasons::Explained);
 
   // Why this op is a caller error, or nullopt when it is valid input.
   std::optional<CallerError> caller_error(const Op& op) const;
@@ -54,6 +56,7 @@ class Model {
 
  private:
   Geometry geometry_;
+  Reasons reasons_;
   ModelState state_;
   // Working storage of one judgement (starts it touched, each with the model's range there
   // before the step), kept to spare allocations.

@@ -20,7 +20,11 @@ std::string_view property_name(Property property);
 
 struct Judgement {
   Property property;
-  std::string reason;  // one line
+  std::string reason;  // one line; empty when reasons are omitted
 };
+
+// Whether a verdict carries its reason. A judge that reads only which property a step violates
+// (a counterexample judgement's runs) omits them: the text, a few heap strings, is never built.
+enum class Reasons { Omitted, Explained };
 
 }  // namespace iovacheck

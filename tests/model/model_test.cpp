@@ -199,6 +199,24 @@ TEST(ModelRangeCache, HitFromAnotherCpusMagazineIsWrong) {
             Property::RangeCache);
 }
 
+// A fast allocation's ways are judged with their reasons omitted; when every way is rejected the
+// verdict is the first way's (here the hit's), with its reason, or without one when omitted.
+TEST(ModelRangeCache, EveryWayRejectedGivesTheFirstWaysReason) {
+  const Op fast = FastAlloc{"", 4, 0xff, 0, true};
+  Model explaining = with_cached_range(0xfc, 1);
+  auto judged = explaining.judge(fast, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}}));
+  ASSERT_TRUE(judged);
+  EXPECT_EQ(judged->property, Property::RangeCache);
+  EXPECT_EQ(judged->reason, "fast hit on cached pfn 0xfc held by cpu 1, asked on cpu 0");
+  Model omitting(small_geometry(), nullptr, Reasons::Omitted);
+  accept(omitting, FastAlloc{"", 4, 0xff, 1, true}, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}}));
+  accept(omitting, FastFree{{0xfc, ""}, 4, 1}, done(), tree({{0xfc, 0xff}}, {on_cpu(0xfc, 2, 1)}));
+  auto bare = omitting.judge(fast, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}}));
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->property, Property::RangeCache);
+  EXPECT_TRUE(bare->reason.empty()) << bare->reason;
+}
+
 TEST(ModelRangeCache, HitEndingAboveTheLimitIsUnsound) {
   Model model = with_cached_range(0xfc);
   auto judged = model.judge(FastAlloc{"", 4, 0xfe, 0, true}, ok_at(0xfc, {0xfc, 0xff}), tree({{0xfc, 0xff}}));
