@@ -106,9 +106,11 @@ bool differs_at(const ObservedRun& run, const ObservedRun& reference, std::size_
 ObservedRun run_observed(const Trace& trace, std::string_view variant, const ImplementationChoice& implementation,
                          const ObservedRun* reference = nullptr, std::size_t reference_step = 0) {
   DigestedSystem system(make_exact_implementation(trace, variant, implementation));
-  // Only the latest step's result is read: the report keeps no other.
+  // Only the latest step's result is read: the report keeps no other. The rule reads which step
+  // violates which property, never why.
   CheckSession session(trace, system,
-                       CheckOptions{.check_expectations = false, .latest_step_only = true, .describe_states = false});
+                       CheckOptions{.check_expectations = false, .latest_step_only = true, .describe_states = false,
+                                    .violation_reasons = Reasons::Omitted});
   ObservedRun run;
   run.seen.reserve(trace.steps.size());
   for (const Step& step : trace.steps) {
@@ -118,7 +120,7 @@ ObservedRun run_observed(const Trace& trace, std::string_view variant, const Imp
     const std::uint64_t state = ok ? system.state() : digest(system.observe());
     run.seen.push_back(StepSeen{record.caller_error.has_value(), record.outcome, state});
     if (!ok) {
-      run.violation = session.report().violation;
+      run.violation = session.take_report().violation;
       return run;
     }
     const std::size_t index = run.seen.size() - 1;
@@ -126,7 +128,7 @@ ObservedRun run_observed(const Trace& trace, std::string_view variant, const Imp
   }
   // validate() runs with a spacing between steps: the end of the run validates what is left, as
   // check() does, so a structure violation at the last step is seen on every side alike.
-  if (!session.finish()) run.violation = session.report().violation;
+  if (!session.finish()) run.violation = session.take_report().violation;
   return run;
 }
 

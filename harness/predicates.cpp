@@ -10,10 +10,12 @@ namespace iovacheck {
 namespace {
 
 // Expectations pin one variant's placements; the predicates judge properties only, so the
-// report keeps no steps (the minimizer and the fuzz harness's judgement ask this many times).
+// report keeps no steps and no reasons (the minimizer and the fuzz harness's judgement ask this
+// many times).
 std::optional<Violation> violation_on(const Trace& trace, const std::string& variant,
                                       const ImplementationChoice& choice = {}) {
-  const CheckOptions judge_only{.check_expectations = false, .latest_step_only = true, .describe_states = false};
+  const CheckOptions judge_only{.check_expectations = false, .latest_step_only = true, .describe_states = false,
+                                .violation_reasons = Reasons::Omitted};
   return check_on(trace, variant, choice, judge_only).violation;
 }
 

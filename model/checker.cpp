@@ -162,7 +162,7 @@ class CheckSession::Run {
   void run_step(std::size_t index, Step&& original) {
     Step& named = place_for_step(report_.named.steps, keeps_every_step());
     named = std::move(original);
-    StepRecord& record = options_.record_results ? place_for_step(report_.steps, keeps_every_result()) : unreported_;
+    StepRecord& record = place_for_step(report_.steps, keeps_every_result());
     copy_op(record.op, named.op);
     record.outcome = Outcome{};
     record.caller_error.reset();
@@ -280,7 +280,6 @@ class CheckSession::Run {
   Names names_;
   CheckReport report_;
   ChangeReport changes_;  // the latest step's, its storage reused from step to step
-  StepRecord unreported_;  // the latest step's result when the report keeps none (record_results off)
   std::size_t steps_run_ = 0;
   std::size_t steps_since_validate_ = 0;
   bool finished_ = false;

@@ -64,9 +64,8 @@ struct CheckOptions {
   // state for traces of any length. The step indexes stay those of the whole run.
   bool latest_step_only = false;
   // Keep every step's result (CheckReport::steps), which replay prints and the property engine
-  // reads (with latest_step_only, the latest step's). Engines that read only the named trace
-  // (the fuzz harness, which judges and prints the failing prefix) turn it off: the report then
-  // keeps no step's result (a list of one was a heap allocation every run).
+  // reads. Engines that read only the named trace (the fuzz harness, which judges and prints
+  // the failing prefix) turn it off: the report then keeps the latest step's result only.
   bool record_results = true;
   // When set, the names the trace has defined so far (a streamed trace's parser knows them):
   // fresh names avoid them without the checker keeping its own copy.
