@@ -213,14 +213,16 @@ TEST(Checker, StopsAtTheFirstViolationWithBothStates) {
   EXPECT_EQ(violation_comment(*report.violation).rfind("violation: soundness \u2014 result [0x100, 0x100]", 0), 0u);
 }
 
+// Two allocations under limit 0xff on an allocator that places the first above it, under `options`.
+CheckReport misplaced_run(const CheckOptions& options = {}) {
+  FakeAllocator misplacing;
+  misplacing.misplace_next = 0x100;
+  return check(trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff))}), misplacing, options);
+}
+
 TEST(Checker, AJudgeOnlyRunNamesTheSameViolationWithoutTheStates) {
-  const Trace misplaced = trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff))});
-  FakeAllocator described;
-  described.misplace_next = 0x100;
-  const CheckReport full = check(misplaced, described);
-  FakeAllocator judged;
-  judged.misplace_next = 0x100;
-  const CheckReport bare = check(misplaced, judged, CheckOptions{.describe_states = false});
+  const CheckReport full = misplaced_run();
+  const CheckReport bare = misplaced_run(CheckOptions{.describe_states = false});
   ASSERT_TRUE(full.violation && bare.violation);
   EXPECT_EQ(bare.violation->step, full.violation->step);
   EXPECT_EQ(bare.violation->property, full.violation->property);
@@ -231,13 +233,8 @@ TEST(Checker, AJudgeOnlyRunNamesTheSameViolationWithoutTheStates) {
 }
 
 TEST(Checker, ARunWithoutReasonsNamesTheSameViolationWithAnEmptyReason) {
-  const Trace misplaced = trace_of({step(alloc(1, 0xff)), step(alloc(1, 0xff))});
-  FakeAllocator explained;
-  explained.misplace_next = 0x100;
-  const CheckReport full = check(misplaced, explained);
-  FakeAllocator judged;
-  judged.misplace_next = 0x100;
-  const CheckReport bare = check(misplaced, judged, CheckOptions{.describe_states = false, .violation_reasons = Reasons::Omitted});
+  const CheckReport full = misplaced_run();
+  const CheckReport bare = misplaced_run(CheckOptions{.describe_states = false, .violation_reasons = Reasons::Omitted});
   ASSERT_TRUE(full.violation && bare.violation);
   EXPECT_EQ(bare.violation->step, full.violation->step);
   EXPECT_EQ(bare.violation->property, full.violation->property);
