@@ -381,6 +381,8 @@ class Rules {
   Rules(const Geometry& geometry, const ModelState& state, const ObservedAfter& after, Reasons reasons)
       : geometry_(geometry), state_(state), observed_(after), reasons_(reasons) {}
 
+  Reasons reasons() const { return reasons_; }
+
   Ways operator()(const Alloc& op, const Outcome& outcome) const {
     const Request request{op.size, op.limit, op.aligned};
     if (outcome.status == Outcome::Status::Fail) {
@@ -1039,20 +1041,21 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
     return judgement(reasons_, Property::Rejection, [] { return "the implementation refused valid input"; });
   const ObservedAfter observed(state_, changes);
   auto ways_of = [&](const Rules& rules) { return std::visit([&](const auto& typed) { return rules(typed, outcome); }, op); };
+  // One way judged under `rules`' reasons: its verdict, or nullopt when it is allowed (the way is
+  // then the transition, completed).
+  auto problem_with = [&](const Rules& rules, Ruling& way) -> std::optional<Judgement> {
+    if (auto* deferred = std::get_if<Deferred>(&way)) way = rules.deferred(std::get<FastAlloc>(op), outcome, *deferred);
+    if (auto* problem = std::get_if<Judgement>(&way)) return std::move(*problem);
+    return TransitionCheck(geometry_, state_, std::get<Transition>(way), observed, scratch_, rules.reasons()).run();
+  };
   // Each way in turn, reasons omitted: the first one allowed is adopted.
   const Rules quiet(geometry_, state_, observed, Reasons::Omitted);
   Ways ways = ways_of(quiet);
   std::optional<Judgement> first_problem;
   for (Ruling& way : ways) {
-    if (auto* deferred = std::get_if<Deferred>(&way)) way = quiet.deferred(std::get<FastAlloc>(op), outcome, *deferred);
-    if (auto* problem = std::get_if<Judgement>(&way)) {
-      if (!first_problem) first_problem = std::move(*problem);
-      continue;
-    }
-    Transition& transition = std::get<Transition>(way);
-    auto problem = TransitionCheck(geometry_, state_, transition, observed, scratch_, Reasons::Omitted).run();
+    std::optional<Judgement> problem = problem_with(quiet, way);
     if (!problem) {
-      adopt(state_, transition.changes);
+      adopt(state_, std::get<Transition>(way).changes);
       return std::nullopt;
     }
     if (!first_problem) first_problem = std::move(problem);
@@ -1061,10 +1064,7 @@ std::optional<Judgement> Model::judge(const Op& op, const Outcome& outcome, cons
   // Every way rejected: the verdict is the first (most plausible) way's, judged again with its reason.
   const Rules explaining(geometry_, state_, observed, Reasons::Explained);
   Ways again = ways_of(explaining);
-  Ruling& first = *again.begin();
-  if (auto* deferred = std::get_if<Deferred>(&first)) first = explaining.deferred(std::get<FastAlloc>(op), outcome, *deferred);
-  if (auto* problem = std::get_if<Judgement>(&first)) return std::move(*problem);
-  return TransitionCheck(geometry_, state_, std::get<Transition>(first), observed, scratch_, Reasons::Explained).run();
+  return problem_with(explaining, *again.begin());
 }
 
 std::optional<Judgement> Model::judge_refusal(const Outcome& outcome, Observation after) const {
